@@ -1,0 +1,96 @@
+# difelus — see README.md. `make run` and `make test` install what is missing first.
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+
+# Debian packages the build and the tests need (checked by `make deps`).
+DEB_PACKAGES = gcc make pkg-config libc6-dev libncurses-dev libsqlite3-dev libjansson-dev \
+               libcmocka-dev libvterm-dev
+
+PKG_LIBS  = ncursesw formw menuw panelw sqlite3 jansson
+TEST_LIBS = cmocka vterm
+
+WARN    = -std=c17 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -Iinclude -Isrc -Iscreens \
+             $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+LDLIBS_APP  = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
+LDLIBS_TEST = $(shell pkg-config --libs $(TEST_LIBS) 2>/dev/null) -lutil
+
+CORE_SRC   = $(wildcard src/*.c)
+CORE_SRC  := $(filter-out src/main.c,$(CORE_SRC))
+TUI_SRC    = $(wildcard src/tui/*.c) $(wildcard screens/*.c)
+TEST_SRC   = $(wildcard tests/test_*.c)
+HARNESS    = tests/harness.c
+
+CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
+TUI_OBJ    = $(TUI_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ   = $(BUILD)/src/main.o
+TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+BIN = $(BUILD)/difelus
+
+.PHONY: all deps run test asan valgrind install clean check-deps
+
+all: $(BIN) difelus
+
+# Installs the missing Debian packages (as root), or prints the command to do it.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' \
+	    || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "Installation des paquets manquants :$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "Paquets manquants :$$missing"; \
+	  echo "Installez-les avec :  sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BIN): $(CORE_OBJ) $(TUI_OBJ) $(MAIN_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APP)
+
+# A link at the root so that `./difelus` works from a clone.
+difelus: $(BIN)
+	@[ "$(BUILD)" = build ] && ln -sf $(BIN) difelus || true
+
+$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
+	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BIN) $(ARGS)
+
+test: deps
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	@$(MAKE) --no-print-directory test BUILD=build/asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
+# Unit tests and the command line under valgrind (the wizard is covered by asan).
+valgrind: deps
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
+	@VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(filter-out %/test_e2e,$(TEST_BIN))
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/difelus
+
+clean:
+	rm -rf build difelus
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

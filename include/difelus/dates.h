@@ -1,0 +1,43 @@
+/* Calendar dates as the official types and reads them (JJ/MM/AAAA). */
+#ifndef DIFELUS_DATES_H
+#define DIFELUS_DATES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DATES_YEAR_MIN 2000
+#define DATES_YEAR_MAX 2100
+
+struct date {
+    int year, month, day;
+};
+
+/* Parses "JJ/MM/AAAA" or "AAAA-MM-JJ" (surrounding blanks allowed). On failure returns
+ * false and writes a French message naming the value into err. */
+bool dates_parse(const char *text, struct date *out, char *err, size_t errlen);
+
+/* True when the date exists in the calendar and its year is within the supported range. */
+bool dates_valid(struct date d);
+
+/* Number of days in a month of a year (1-12). */
+int dates_days_in_month(int year, int month);
+
+/* <0, 0, >0 like strcmp. */
+int dates_compare(struct date a, struct date b);
+
+/* Today in local time. */
+struct date dates_today(void);
+
+/* "AAAA-MM-JJ" into buf (at least 11 bytes). */
+void dates_format_iso(struct date d, char *buf, size_t len);
+
+/* "JJ/MM/AAAA" into buf (at least 11 bytes). */
+void dates_format_short(struct date d, char *buf, size_t len);
+
+/* "jeudi 24 décembre 2026" into buf. */
+void dates_format_long(struct date d, char *buf, size_t len);
+
+/* Days since 1970-01-01 (proleptic Gregorian), for differences between dates. */
+long dates_to_days(struct date d);
+
+#endif

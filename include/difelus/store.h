@@ -1,0 +1,80 @@
+/* The official's personal database (SQLite): profile, mandates, DIFE balance observations,
+ * checklist progress, dossiers, settings and the wizard's position. All SQL of the personal
+ * database lives in src/store.c, always through prepared statements. */
+#ifndef DIFELUS_STORE_H
+#define DIFELUS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "difelus/dates.h"
+#include "difelus/guide.h"
+#include "difelus/mandate.h"
+
+/* Schema version this program writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 2
+/* PRAGMA application_id of a difelus database ("DIFE"). */
+#define STORE_APPLICATION_ID 0x44494645
+
+typedef struct store store;
+
+/* Who made a change: the official at the keyboard, or a support agent (shared session). */
+enum store_actor { ACTOR_OFFICIAL, ACTOR_AGENT };
+
+struct ui_state {
+    char screen[32]; /* screen id, "accueil" by default */
+    int focus;       /* selected row of that screen */
+    int scroll;      /* first visible row */
+};
+
+struct credit_observation {
+    long long id;
+    long amount_cents;
+    struct date observed_on;
+};
+
+/* Opens the database at path, creating it (mode 0600) when it does not exist, and brings
+ * its schema up to date. A file that is not a difelus database, is damaged, unreadable or
+ * has a newer schema is left untouched: returns NULL with a French message in err that
+ * names the file and says what to do. */
+store *store_open(const char *path, char *err, size_t errlen);
+
+/* Opens and migrates only up to `version` (tests of migrations). */
+store *store_open_at_version(const char *path, int version, char *err, size_t errlen);
+
+void store_close(store *st);
+
+/* The French message of the last failed call on st. */
+const char *store_error(const store *st);
+
+/* Schema version of the open database. */
+int store_schema_version(store *st);
+
+/* Checklist: whether an item of the guide is ticked, and ticking it. */
+int store_checklist_set(store *st, const char *item_id, bool done, enum store_actor actor);
+/* Fills done[s][i] for step s+1, item i of the guide (false when never ticked). */
+int store_checklist_load(store *st, bool done[GUIDE_STEPS][GUIDE_MAX_ITEMS]);
+
+/* Mandates, ordered by start date. *out is malloc'ed (free it), *count its length. */
+int store_mandate_list(store *st, struct mandate **out, size_t *count);
+/* Inserts (m->id == 0, id filled in) or updates a mandate. */
+int store_mandate_save(store *st, struct mandate *m);
+int store_mandate_delete(store *st, long long id);
+
+/* DIFE balance read on Compte élu. */
+int store_credit_add(store *st, long amount_cents, struct date observed_on);
+/* Latest observations first; fills up to max, *count how many. */
+int store_credit_list(store *st, struct credit_observation *out, size_t max, size_t *count);
+
+/* Wizard position. */
+int store_ui_get(store *st, struct ui_state *out);
+int store_ui_set(store *st, const struct ui_state *ui);
+
+/* Settings: "organisme.nom", "organisme.email", "organisme.telephone". get falls back on
+ * the default when the setting was never changed; set refuses unknown keys and bad text. */
+int store_setting_get(store *st, const char *key, char *buf, size_t len);
+int store_setting_set(store *st, const char *key, const char *value);
+/* The known setting keys, NULL-terminated. */
+extern const char *const store_setting_keys[];
+
+#endif

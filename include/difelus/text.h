@@ -1,0 +1,41 @@
+/* UTF-8 text helpers shared by the command line and the terminal front end.
+ * They decode UTF-8 themselves so that they work whatever the current locale. */
+#ifndef DIFELUS_TEXT_H
+#define DIFELUS_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Copies src into dst (dstlen bytes, always NUL-terminated), dropping control characters
+ * (C0 except none, DEL, C1) and replacing invalid UTF-8 with '?'. Tabs and newlines become
+ * spaces. Returns dst. Use it on any text that comes from outside before showing it. */
+char *text_sanitize(char *dst, size_t dstlen, const char *src);
+
+/* Removes leading and trailing blanks in place; returns s. */
+char *text_trim(char *s);
+
+/* True when s is valid UTF-8 without control characters. */
+bool text_is_clean(const char *s);
+
+/* Display width in terminal columns (wide characters count 2, combining marks 0). */
+int text_width(const char *s);
+
+/* Number of bytes of s that fit in `cols` columns, never splitting a character. */
+size_t text_fit(const char *s, int cols);
+
+/* Length in bytes of the next line of s when wrapped at `cols` columns, breaking at a
+ * space when possible; *next receives the start of the following line (spaces skipped).
+ * Returns 0 with *next == s at the end of the text. */
+size_t text_wrap_line(const char *s, int cols, const char **next);
+
+/* Number of lines s takes when wrapped at cols columns (at least 1). */
+int text_wrap_count(const char *s, int cols);
+
+/* "1 234,50 €" into buf. */
+void text_format_euros(long cents, char *buf, size_t len);
+
+/* Parses an amount in euros typed by the official ("400", "400,50", "1 234.5 €") into
+ * cents; returns false on anything else. */
+bool text_parse_euros(const char *s, long *cents);
+
+#endif

@@ -1,0 +1,4 @@
+#ifndef DIFELUS_VERSION_H
+#define DIFELUS_VERSION_H
+#define DIFELUS_VERSION "0.1.0"
+#endif

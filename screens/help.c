@@ -1,0 +1,132 @@
+/* Help: the step's own help, the support's contact, the keys, what difelus keeps. */
+#include <stdio.h>
+#include <string.h>
+
+#include "difelus/text.h"
+#include "tui/tui.h"
+
+#define HELP_MAX_LINES 160
+
+struct help_line {
+    char text[256];
+    attr_t attr;
+};
+
+static struct help_line lines[HELP_MAX_LINES];
+static int line_count;
+
+static void add_paragraph(const char *text, attr_t attr, int cols)
+{
+    const char *p = text;
+    while (*p && line_count < HELP_MAX_LINES) {
+        const char *next;
+        size_t len = text_wrap_line(p, cols, &next);
+        struct help_line *l = &lines[line_count++];
+        if (len >= sizeof l->text)
+            len = sizeof l->text - 1;
+        memcpy(l->text, p, len);
+        l->text[len] = '\0';
+        l->attr = attr;
+        p = next;
+    }
+    if (!*text && line_count < HELP_MAX_LINES)
+        lines[line_count++] = (struct help_line){"", 0};
+}
+
+static const char *const keys[] = {
+    "1 à 6              aller à l'étape 1 à 6",
+    "→ ou Page suiv.    étape suivante",
+    "← ou Page préc.    étape précédente",
+    "↑ ↓                se déplacer dans une liste",
+    "Espace             cocher ou décocher ; changer un choix",
+    "Entrée             ouvrir, valider",
+    "Tab, Maj+Tab       champ suivant, précédent d'un formulaire",
+    "Échap              annuler un formulaire, quitter l'aide",
+    "m                  mes mandats",
+    "s                  noter mon solde DIF élu",
+    "h                  accueil",
+    "a ou F2            assistance",
+    "? ou F1            cette aide",
+    "q ou F10           quitter (tout est déjà enregistré)",
+};
+
+static void build(struct app *app)
+{
+    int cols = COLS - 4;
+    char org[256], email[256], phone[256], line[1024];
+    line_count = 0;
+    const struct screen *from = app->help_from;
+    if (from && from->step) {
+        const struct guide_step *g = guide_step(from->step);
+        snprintf(line, sizeof line, "Étape %d — %s", g->number, g->title);
+        add_paragraph(line, A_BOLD, cols);
+        add_paragraph(g->help, 0, cols);
+        add_paragraph("", 0, cols);
+    }
+    store_setting_get(app->st, "organisme.nom", org, sizeof org);
+    store_setting_get(app->st, "organisme.email", email, sizeof email);
+    store_setting_get(app->st, "organisme.telephone", phone, sizeof phone);
+    add_paragraph("Contacter le support", A_BOLD, cols);
+    snprintf(line, sizeof line, "%s — %s — %s", org, email, phone);
+    add_paragraph(line, 0, cols);
+    add_paragraph("Le support ne vous demandera jamais votre code secret ni un code reçu par "
+                  "SMS : ne les donnez à personne.", 0, cols);
+    add_paragraph("", 0, cols);
+    add_paragraph("Les touches", A_BOLD, cols);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        add_paragraph(keys[i], 0, cols);
+    add_paragraph("", 0, cols);
+    add_paragraph(guide_general_help, 0, cols);
+}
+
+static void help_enter(struct app *app)
+{
+    if (app->help_from == NULL || app->help_from == &screen_help)
+        app->help_from = app->previous != &screen_help ? app->previous : NULL;
+}
+
+static int visible_rows(void)
+{
+    return LINES - 4;
+}
+
+static void help_draw(struct app *app)
+{
+    build(app);
+    int rows = visible_rows();
+    int max_scroll = line_count > rows ? line_count - rows : 0;
+    if (app->ui.scroll > max_scroll)
+        app->ui.scroll = max_scroll;
+    tui_title_bar("Aide");
+    for (int i = 0; i < rows && app->ui.scroll + i < line_count; i++) {
+        const struct help_line *l = &lines[app->ui.scroll + i];
+        tui_print(2 + i, 2, COLS - 4, l->attr, l->text);
+    }
+    tui_key_line(app, max_scroll ? "↑↓ faire défiler  Échap ou Entrée retour  h accueil  q quitter"
+                                 : "Échap ou Entrée retour  h accueil  q quitter");
+    move(2, 1);
+}
+
+static enum key_result help_key(struct app *app, int type, wint_t ch)
+{
+    if (type == KEY_CODE_YES && (ch == KEY_UP || ch == KEY_DOWN)) {
+        app->ui.scroll += ch == KEY_UP ? -1 : 1;
+        if (app->ui.scroll < 0)
+            app->ui.scroll = 0;
+        return KR_HANDLED;
+    }
+    bool back = (type == OK && (ch == 27 || ch == '\r' || ch == '\n' || ch == '?')) ||
+                (type == KEY_CODE_YES && (ch == KEY_ENTER || ch == KEY_F(1)));
+    if (!back)
+        return KR_UNHANDLED;
+    app->next = app->help_from ? app->help_from : &screen_home;
+    app->help_from = NULL;
+    return KR_GOTO;
+}
+
+const struct screen screen_help = {
+    .id = "aide",
+    .enter = help_enter,
+    .draw = help_draw,
+    .key = help_key,
+};

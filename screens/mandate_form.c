@@ -1,0 +1,129 @@
+/* Adding or editing a mandate. A refused value gets its message under its field; every
+ * other field keeps what was typed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+static const char *const level_choices[] = {"municipal", "communautaire", "départemental",
+                                            "régional", "autre", NULL};
+static const char *const side_choices[] = {"majorité", "opposition", NULL};
+static const char *const yes_no[] = {"non", "oui", NULL};
+
+/* Same order as enum mandate_field. */
+static const struct tui_field_desc fields[MF_COUNT] = {
+    {"Niveau", TF_CHOICE, 15, 15, level_choices},
+    {"Collectivité", TF_TEXT, 44, MANDATE_TEXT_MAX, NULL},
+    {"Fonction (maire, adjoint…)", TF_TEXT, 44, MANDATE_TEXT_MAX, NULL},
+    {"Début du mandat (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
+    {"Fin prévue (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
+    {"Majorité ou opposition", TF_CHOICE, 12, 12, side_choices},
+    {"Indemnisé(e)", TF_CHOICE, 5, 5, yes_no},
+};
+
+static struct tui_form form;
+
+static void form_enter(struct app *app)
+{
+    if (form.form && app->previous == &screen_help) {
+        tui_form_hide(&form); /* back from help: keep what was typed */
+        return;
+    }
+    tui_form_close(&form);
+    static char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
+    const char *init[MF_COUNT] = {NULL};
+    memset(values, 0, sizeof values);
+    for (size_t i = 0; app->edit_id && i < app->status.mandate_count; i++) {
+        if (app->status.mandates[i].id == app->edit_id) {
+            mandate_to_strings(&app->status.mandates[i], values);
+            for (int k = 0; k < MF_COUNT; k++)
+                init[k] = values[k];
+        }
+    }
+    if (!tui_form_open(&form, fields, MF_COUNT, init, 4))
+        app_flash(app, true, "Mémoire insuffisante pour afficher le formulaire.");
+}
+
+static void form_leave(struct app *app)
+{
+    if (app->next != &screen_help)
+        tui_form_close(&form);
+}
+
+static void form_cleanup(void)
+{
+    tui_form_close(&form);
+}
+
+static void form_draw(struct app *app)
+{
+    tui_title_bar(app->edit_id ? "Mes mandats — modifier un mandat" : "Mes mandats — nouveau mandat");
+    move(1, 0);
+    clrtoeol();
+    move(2, 0);
+    clrtoeol();
+    tui_print(2, 2, COLS - 4, 0, "Dates sous la forme JJ/MM/AAAA, par exemple 22/03/2026.");
+    move(tui_form_bottom(&form), 0);
+    clrtobot();
+    tui_key_line(app, "Tab ↑↓ champ  Entrée enregistrer  Échap annuler  F1 aide  F10 quitter");
+    if (form.form)
+        tui_form_draw(&form);
+}
+
+static enum key_result form_key(struct app *app, int type, wint_t ch)
+{
+    if (!form.form)
+        return KR_UNHANDLED;
+    switch (tui_form_key(&form, type, ch)) {
+    case TFR_NONE:
+        return KR_HANDLED;
+    case TFR_UNHANDLED:
+        return KR_UNHANDLED;
+    case TFR_CANCEL:
+        app_flash(app, false, "Rien n'a été modifié.");
+        app->next = &screen_mandates;
+        app->next_focus = app->ui.focus;
+        return KR_GOTO;
+    case TFR_SUBMIT:
+        break;
+    }
+    static char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
+    const char *v[MF_COUNT];
+    for (int i = 0; i < MF_COUNT; i++) {
+        tui_form_value(&form, i, values[i], sizeof values[i]);
+        v[i] = values[i];
+    }
+    struct mandate m = {.id = app->edit_id};
+    int bad = 0;
+    char err[512];
+    tui_form_clear_errors(&form);
+    if (!mandate_from_strings(v, &m, &bad, err, sizeof err)) {
+        tui_form_set_error(&form, bad, err);
+        tui_form_focus(&form, bad);
+        app_flash(app, true, "Mandat non enregistré : corrigez le champ signalé.");
+        return KR_HANDLED;
+    }
+    if (store_mandate_save(app->st, &m) != 0) {
+        app_flash(app, true, "%s", store_error(app->st));
+        return KR_HANDLED;
+    }
+    app_flash(app, false, "Mandat enregistré : %s — %s.", m.function, m.collectivite);
+    app->next = &screen_mandates;
+    app->next_focus = 0;
+    app_reload_status(app);
+    for (size_t i = 0; i < app->status.mandate_count; i++)
+        if (app->status.mandates[i].id == m.id)
+            app->next_focus = (int)i;
+    return KR_GOTO;
+}
+
+const struct screen screen_mandate_form = {
+    .id = "mandat",
+    .parent = "mandats",
+    .text_input = true,
+    .enter = form_enter,
+    .leave = form_leave,
+    .cleanup = form_cleanup,
+    .draw = form_draw,
+    .key = form_key,
+};

@@ -1,0 +1,94 @@
+/* The six steps of the guide: explanation, checklist, ATTENTION box. One implementation,
+ * six table entries; the content comes from the guide module. */
+#include <stdio.h>
+
+#include "difelus/text.h"
+#include "tui/tui.h"
+
+static const struct guide_step *current(const struct app *app)
+{
+    return guide_step(app->screen->step);
+}
+
+static void step_enter(struct app *app)
+{
+    int n = (int)current(app)->item_count;
+    if (app->ui.focus >= n)
+        app->ui.focus = n - 1;
+}
+
+static void step_draw(struct app *app)
+{
+    const struct guide_step *g = current(app);
+    int idx = g->number - 1;
+    char line[512];
+    int w = COLS - 4, y = 2;
+
+    snprintf(line, sizeof line, "Étape %d/%d — %s", g->number, GUIDE_STEPS, g->title);
+    tui_title_bar(line);
+    y += tui_paragraph(y, 2, w, 4, 0, g->explanation);
+    y++;
+
+    int cursor_y = y;
+    for (size_t i = 0; i < g->item_count && y < LINES - 3; i++) {
+        bool focus = (int)i == app->ui.focus;
+        bool done = app->status.ticked[idx][i];
+        if (focus)
+            cursor_y = y;
+        tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
+        tui_print(y, 3, 4, done ? tui_attr(TC_DONE) | A_BOLD : 0, done ? "[x]" : "[ ]");
+        y += tui_paragraph(y, 7, w - 5, 2, focus ? tui_attr(TC_FOCUS) : 0, g->items[i].label);
+    }
+    if (app->status.steps[idx].done && y < LINES - 3) {
+        tui_print(y + 1, 3, w, tui_attr(TC_DONE) | A_BOLD,
+                  g->number < GUIDE_STEPS ? "Étape faite. → : étape suivante."
+                                          : "Dernière étape faite. h : retour à l'accueil.");
+        y += 2;
+    }
+    y++;
+    tui_warning_box(y, 1, COLS - 2, LINES - 2 - y, g->warnings, g->warning_count);
+    tui_key_line(app, "↑↓ choisir  Espace cocher  ←→ étapes  ? aide  h accueil  q quitter");
+    move(cursor_y, 4);
+}
+
+static enum key_result step_key(struct app *app, int type, wint_t ch)
+{
+    const struct guide_step *g = current(app);
+    int n = (int)g->item_count;
+    if (type == KEY_CODE_YES && (ch == KEY_UP || ch == KEY_DOWN)) {
+        int f = app->ui.focus + (ch == KEY_UP ? -1 : 1);
+        if (f >= 0 && f < n) {
+            app->ui.focus = f;
+            app_save_ui(app);
+        }
+        return KR_HANDLED;
+    }
+    bool tick = (type == OK && (ch == ' ' || ch == '\r' || ch == '\n')) ||
+                (type == KEY_CODE_YES && ch == KEY_ENTER);
+    if (!tick)
+        return KR_UNHANDLED;
+    int idx = g->number - 1;
+    bool now = !app->status.ticked[idx][app->ui.focus];
+    if (store_checklist_set(app->st, g->items[app->ui.focus].id, now, ACTOR_OFFICIAL) != 0) {
+        app_flash(app, true, "Coche non enregistrée : %s", store_error(app->st));
+        return KR_HANDLED;
+    }
+    app_reload_status(app);
+    if (now && app->status.steps[idx].done)
+        app_flash(app, false, "Étape %d faite !", g->number);
+    else if (now && app->ui.focus < n - 1)
+        app->ui.focus++; /* on to the next item, as on a paper checklist */
+    app_save_ui(app);
+    return KR_HANDLED;
+}
+
+#define STEP_SCREEN(n)                                                                     \
+    {                                                                                      \
+        .id = "etape" #n, .step = n, .enter = step_enter, .draw = step_draw,               \
+        .key = step_key,                                                                   \
+    }
+
+const struct screen screen_steps[GUIDE_STEPS] = {
+    STEP_SCREEN(1), STEP_SCREEN(2), STEP_SCREEN(3),
+    STEP_SCREEN(4), STEP_SCREEN(5), STEP_SCREEN(6),
+};

@@ -1,0 +1,660 @@
+#include "difelus/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "difelus/text.h"
+
+struct store {
+    sqlite3 *db;
+    char path[4096];
+    char err[8192];
+};
+
+/* Each migration brings the schema from version i to i + 1, in one transaction. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    /* 1: the official, the guide's progress and the wizard's position */
+    "CREATE TABLE profile ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  display_name TEXT NOT NULL DEFAULT '',"
+    "  collectivite TEXT NOT NULL DEFAULT '',"
+    "  email TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE mandate ("
+    "  id INTEGER PRIMARY KEY,"
+    "  level TEXT NOT NULL CHECK (level IN"
+    "    ('municipal','communautaire','departemental','regional','autre')),"
+    "  collectivite TEXT NOT NULL,"
+    "  function TEXT NOT NULL,"
+    "  start_date TEXT NOT NULL,"
+    "  end_date TEXT NOT NULL,"
+    "  opposition INTEGER NOT NULL DEFAULT 0 CHECK (opposition IN (0, 1)),"
+    "  indemnified INTEGER NOT NULL DEFAULT 0 CHECK (indemnified IN (0, 1)));"
+    "CREATE TABLE credit_observation ("
+    "  id INTEGER PRIMARY KEY,"
+    "  amount_cents INTEGER NOT NULL CHECK (amount_cents >= 0),"
+    "  observed_on TEXT NOT NULL,"
+    "  recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    "CREATE TABLE checklist ("
+    "  item TEXT PRIMARY KEY,"
+    "  step INTEGER NOT NULL CHECK (step BETWEEN 1 AND 6),"
+    "  done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),"
+    "  done_at TEXT,"
+    "  done_by TEXT CHECK (done_by IN ('official', 'agent')));"
+    "CREATE TABLE ui_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  screen TEXT NOT NULL DEFAULT 'accueil',"
+    "  focus INTEGER NOT NULL DEFAULT 0,"
+    "  scroll INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO ui_state (id) VALUES (1);"
+    "CREATE TABLE setting ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL);",
+
+    /* 2: registration dossiers and their status history */
+    "CREATE TABLE dossier ("
+    "  id INTEGER PRIMARY KEY,"
+    "  catalogue_id TEXT,"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  body TEXT NOT NULL DEFAULT '',"
+    "  siret TEXT NOT NULL DEFAULT '',"
+    "  session_start TEXT,"
+    "  session_end TEXT,"
+    "  price_cents INTEGER CHECK (price_cents >= 0),"
+    "  hours REAL CHECK (hours >= 0),"
+    "  kind TEXT NOT NULL DEFAULT 'mandat' CHECK (kind IN ('mandat', 'reconversion')),"
+    "  mandate_id INTEGER REFERENCES mandate(id) ON DELETE SET NULL,"
+    "  status TEXT NOT NULL DEFAULT 'creation',"
+    "  notes TEXT NOT NULL DEFAULT '',"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    "CREATE TABLE dossier_event ("
+    "  id INTEGER PRIMARY KEY,"
+    "  dossier_id INTEGER NOT NULL REFERENCES dossier(id) ON DELETE CASCADE,"
+    "  status TEXT NOT NULL,"
+    "  event_date TEXT NOT NULL,"
+    "  actor TEXT NOT NULL CHECK (actor IN ('official', 'agent')),"
+    "  recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    "CREATE INDEX dossier_event_by_dossier ON dossier_event (dossier_id, event_date);",
+};
+
+const char *const store_setting_keys[] = {"organisme.nom", "organisme.email",
+                                          "organisme.telephone", NULL};
+static const char *const setting_defaults[] = {GUIDE_DEFAULT_ORG_NAME, GUIDE_DEFAULT_ORG_EMAIL,
+                                               GUIDE_DEFAULT_ORG_PHONE};
+
+static const char *const level_keys[MANDATE_LEVEL_COUNT] = {
+    "municipal", "communautaire", "departemental", "regional", "autre",
+};
+
+static int fail(store *st, const char *what)
+{
+    snprintf(st->err, sizeof st->err, "Erreur de la base « %s » (%s) : %s.", st->path, what,
+             sqlite3_errmsg(st->db));
+    return -1;
+}
+
+static sqlite3_stmt *prepare(store *st, const char *sql)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        fail(st, "préparation");
+        return NULL;
+    }
+    return stmt;
+}
+
+/* Runs a statement that returns no row; finalizes it. */
+static int run(store *st, sqlite3_stmt *stmt, const char *what)
+{
+    if (!stmt)
+        return -1;
+    int rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE)
+        return fail(st, what);
+    return 0;
+}
+
+/* Reads one integer pragma; returns the SQLite result code. */
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int(stmt, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static void damaged_message(char *err, size_t errlen, const char *path, const char *detail)
+{
+    snprintf(err, errlen,
+             "Le fichier « %s » est endommagé (%s). difelus ne l'a pas modifié. Remettez une "
+             "copie de sauvegarde à sa place, ou déplacez-le pour repartir d'une base vide ; "
+             "le support de votre organisme peut vous aider.",
+             path, detail);
+}
+
+static void not_difelus_message(char *err, size_t errlen, const char *path, const char *what)
+{
+    snprintf(err, errlen,
+             "Le fichier « %s » n'est pas une base difelus (%s). difelus ne l'a pas modifié. "
+             "Indiquez la bonne base avec --db FICHIER, ou déplacez ce fichier pour que "
+             "difelus en crée une nouvelle.",
+             path, what);
+}
+
+/* Checks what is at path before SQLite touches it; creates an empty file (0600) if none.
+ * Returns 0, or -1 with a message. */
+static int prepare_file(const char *path, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            snprintf(err, errlen,
+                     "« %s » est un dossier, pas une base difelus. Indiquez un fichier, par "
+                     "exemple --db %s/difelus.db.",
+                     path, path);
+            return -1;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            snprintf(err, errlen, "« %s » n'est pas un fichier ordinaire. Indiquez une base "
+                                  "difelus avec --db FICHIER.", path);
+            return -1;
+        }
+        if (access(path, R_OK) != 0) {
+            snprintf(err, errlen,
+                     "Impossible de lire « %s » : vous n'avez pas le droit de le lire. "
+                     "Vérifiez le propriétaire et les droits du fichier (chmod 600 « %s »).",
+                     path, path);
+            return -1;
+        }
+        if (access(path, W_OK) != 0) {
+            snprintf(err, errlen,
+                     "Impossible de modifier « %s » : le fichier est en lecture seule. "
+                     "Vérifiez ses droits (chmod 600 « %s »).",
+                     path, path);
+            return -1;
+        }
+        return 0;
+    }
+    if (errno != ENOENT) {
+        snprintf(err, errlen, "Impossible d'accéder à « %s » (%s). Vérifiez le chemin et les "
+                              "droits du dossier.", path, strerror(errno));
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            snprintf(err, errlen, "Impossible de créer « %s » : le dossier qui doit le contenir "
+                                  "n'existe pas. Créez-le ou choisissez un autre chemin.", path);
+        else
+            snprintf(err, errlen, "Impossible de créer « %s » (%s). Vérifiez les droits du "
+                                  "dossier ou choisissez un autre chemin avec --db.",
+                     path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+/* Refuses anything but a fresh file or a difelus database this program can read. */
+static int check_database(sqlite3 *db, const char *path, int *version, char *err,
+                          size_t errlen)
+{
+    int app_id = 0, tables = 0;
+    int rc = pragma_int(db, "PRAGMA user_version", version);
+    if (rc == SQLITE_NOTADB) {
+        not_difelus_message(err, errlen, path, "ce n'est pas une base SQLite");
+        return -1;
+    }
+    if (rc == SQLITE_CORRUPT) {
+        damaged_message(err, errlen, path, "en-tête illisible");
+        return -1;
+    }
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "Impossible de lire « %s » : %s. Vérifiez le fichier et ses "
+                              "droits.", path, sqlite3_errmsg(db));
+        return -1;
+    }
+    rc = pragma_int(db, "PRAGMA application_id", &app_id);
+    if (rc == SQLITE_OK)
+        rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables);
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+        damaged_message(err, errlen, path, sqlite3_errstr(rc));
+        return -1;
+    }
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "Impossible de lire « %s » : %s.", path, sqlite3_errmsg(db));
+        return -1;
+    }
+    if (app_id != STORE_APPLICATION_ID && !(app_id == 0 && *version == 0 && tables == 0)) {
+        not_difelus_message(err, errlen, path, "c'est une base SQLite d'un autre programme");
+        return -1;
+    }
+    if (*version > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen,
+                 "La base « %s » vient d'une version plus récente de difelus (schéma %d ; "
+                 "cette version connaît le schéma %d). difelus ne l'a pas modifiée. Installez "
+                 "la dernière version de difelus pour l'ouvrir.",
+                 path, *version, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    if (tables > 0) {
+        sqlite3_stmt *stmt = NULL;
+        rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &stmt, NULL);
+        const char *first = NULL;
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(stmt);
+            if (rc == SQLITE_ROW)
+                first = (const char *)sqlite3_column_text(stmt, 0);
+        }
+        if (rc != SQLITE_ROW || !first || strcmp(first, "ok") != 0) {
+            char detail[200];
+            snprintf(detail, sizeof detail, "SQLite : %s",
+                     first ? first : sqlite3_errstr(rc == SQLITE_ROW ? SQLITE_CORRUPT : rc));
+            sqlite3_finalize(stmt);
+            damaged_message(err, errlen, path, detail);
+            return -1;
+        }
+        sqlite3_finalize(stmt);
+    }
+    return 0;
+}
+
+static int migrate(store *st, int from, int to)
+{
+    char app_id_sql[64];
+    snprintf(app_id_sql, sizeof app_id_sql, "PRAGMA application_id = %d", STORE_APPLICATION_ID);
+    for (int v = from; v < to; v++) {
+        char *msg = NULL;
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(st->db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
+            (v == 0 && sqlite3_exec(st->db, app_id_sql, NULL, NULL, &msg) != SQLITE_OK) ||
+            sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(st->err, sizeof st->err,
+                     "Mise à jour de la base « %s » vers le schéma %d impossible : %s. La base "
+                     "est restée au schéma %d.",
+                     st->path, v + 1, msg ? msg : "erreur inconnue", v);
+            sqlite3_free(msg);
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+store *store_open_at_version(const char *path, int version, char *err, size_t errlen)
+{
+    if (!path || !*path) {
+        snprintf(err, errlen, "Aucun fichier de base indiqué.");
+        return NULL;
+    }
+    if (strlen(path) >= sizeof((store *)0)->path) {
+        snprintf(err, errlen, "Le chemin de la base est trop long.");
+        return NULL;
+    }
+    if (prepare_file(path, err, errlen) != 0)
+        return NULL;
+
+    store *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "Mémoire insuffisante.");
+        return NULL;
+    }
+    snprintf(st->path, sizeof st->path, "%s", path);
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "Impossible d'ouvrir « %s » : %s.", path,
+                 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        store_close(st);
+        return NULL;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_extended_result_codes(st->db, 0);
+
+    int current = 0;
+    if (check_database(st->db, path, &current, err, errlen) != 0) {
+        store_close(st);
+        return NULL;
+    }
+    /* Only now that the file is known to be ours (or empty) may we write to it. */
+    int mode_ok = 0;
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                             "PRAGMA foreign_keys = ON;",
+                     NULL, NULL, &msg) == SQLITE_OK)
+        mode_ok = 1;
+    if (!mode_ok) {
+        snprintf(err, errlen, "Impossible de préparer la base « %s » : %s.", path,
+                 msg ? msg : "erreur inconnue");
+        sqlite3_free(msg);
+        store_close(st);
+        return NULL;
+    }
+    if (current < version && migrate(st, current, version) != 0) {
+        snprintf(err, errlen, "%s", st->err);
+        store_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+store *store_open(const char *path, char *err, size_t errlen)
+{
+    return store_open_at_version(path, STORE_SCHEMA_VERSION, err, errlen);
+}
+
+void store_close(store *st)
+{
+    if (!st)
+        return;
+    sqlite3_close(st->db);
+    free(st);
+}
+
+const char *store_error(const store *st)
+{
+    return st->err;
+}
+
+int store_schema_version(store *st)
+{
+    int v = -1;
+    if (pragma_int(st->db, "PRAGMA user_version", &v) != SQLITE_OK)
+        fail(st, "version");
+    return v;
+}
+
+/* ---- checklist ---- */
+
+int store_checklist_set(store *st, const char *item_id, bool done, enum store_actor actor)
+{
+    int step = 0;
+    if (!guide_item_find(item_id, &step)) {
+        snprintf(st->err, sizeof st->err, "Élément de liste inconnu : %s.", item_id);
+        return -1;
+    }
+    sqlite3_stmt *stmt = prepare(
+        st, "INSERT INTO checklist (item, step, done, done_at, done_by) VALUES (?1, ?2, ?3,"
+            " CASE WHEN ?3 THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END,"
+            " CASE WHEN ?3 THEN ?4 END)"
+            " ON CONFLICT (item) DO UPDATE SET done = excluded.done,"
+            " done_at = excluded.done_at, done_by = excluded.done_by");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, item_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 2, step);
+    sqlite3_bind_int(stmt, 3, done ? 1 : 0);
+    sqlite3_bind_text(stmt, 4, actor == ACTOR_AGENT ? "agent" : "official", -1, SQLITE_STATIC);
+    return run(st, stmt, "coche");
+}
+
+int store_checklist_load(store *st, bool done[GUIDE_STEPS][GUIDE_MAX_ITEMS])
+{
+    memset(done, 0, sizeof(bool) * GUIDE_STEPS * GUIDE_MAX_ITEMS);
+    sqlite3_stmt *stmt = prepare(st, "SELECT item FROM checklist WHERE done = 1");
+    if (!stmt)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(stmt, 0);
+        int step = 0;
+        const struct guide_item *item = id ? guide_item_find(id, &step) : NULL;
+        if (!item)
+            continue; /* an item removed from the guide since */
+        const struct guide_step *gs = guide_step(step);
+        done[step - 1][item - gs->items] = true;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? 0 : fail(st, "lecture des coches");
+}
+
+/* ---- mandates ---- */
+
+static bool column_date(sqlite3_stmt *stmt, int col, struct date *out)
+{
+    char err[160];
+    const char *text = (const char *)sqlite3_column_text(stmt, col);
+    return text && dates_parse(text, out, err, sizeof err);
+}
+
+int store_mandate_list(store *st, struct mandate **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = prepare(st, "SELECT id, level, collectivite, function, start_date,"
+                                     " end_date, opposition, indemnified FROM mandate"
+                                     " ORDER BY start_date, id");
+    if (!stmt)
+        return -1;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct mandate *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                sqlite3_finalize(stmt);
+                free(*out);
+                *out = NULL;
+                *count = 0;
+                snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
+                return -1;
+            }
+            *out = grown;
+        }
+        struct mandate *m = &(*out)[*count];
+        memset(m, 0, sizeof *m);
+        m->id = sqlite3_column_int64(stmt, 0);
+        const char *level = (const char *)sqlite3_column_text(stmt, 1);
+        m->level = MANDATE_OTHER;
+        for (int i = 0; level && i < MANDATE_LEVEL_COUNT; i++)
+            if (strcmp(level, level_keys[i]) == 0)
+                m->level = (enum mandate_level)i;
+        text_sanitize(m->collectivite, sizeof m->collectivite,
+                      (const char *)sqlite3_column_text(stmt, 2));
+        text_sanitize(m->function, sizeof m->function, (const char *)sqlite3_column_text(stmt, 3));
+        column_date(stmt, 4, &m->start);
+        column_date(stmt, 5, &m->end);
+        m->opposition = sqlite3_column_int(stmt, 6) != 0;
+        m->indemnified = sqlite3_column_int(stmt, 7) != 0;
+        (*count)++;
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *count = 0;
+        return fail(st, "lecture des mandats");
+    }
+    return 0;
+}
+
+int store_mandate_save(store *st, struct mandate *m)
+{
+    char start[11], end[11];
+    dates_format_iso(m->start, start, sizeof start);
+    dates_format_iso(m->end, end, sizeof end);
+    sqlite3_stmt *stmt;
+    if (m->id == 0)
+        stmt = prepare(st, "INSERT INTO mandate (level, collectivite, function, start_date,"
+                           " end_date, opposition, indemnified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    else
+        stmt = prepare(st, "UPDATE mandate SET level = ?1, collectivite = ?2, function = ?3,"
+                           " start_date = ?4, end_date = ?5, opposition = ?6, indemnified = ?7"
+                           " WHERE id = ?8");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, level_keys[m->level < MANDATE_LEVEL_COUNT ? m->level : MANDATE_OTHER],
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, m->collectivite, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, m->function, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, start, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, end, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 6, m->opposition);
+    sqlite3_bind_int(stmt, 7, m->indemnified);
+    if (m->id != 0)
+        sqlite3_bind_int64(stmt, 8, m->id);
+    if (run(st, stmt, "enregistrement du mandat") != 0)
+        return -1;
+    if (m->id == 0)
+        m->id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+int store_mandate_delete(store *st, long long id)
+{
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM mandate WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, id);
+    return run(st, stmt, "suppression du mandat");
+}
+
+/* ---- DIFE balance ---- */
+
+int store_credit_add(store *st, long amount_cents, struct date observed_on)
+{
+    char day[11];
+    dates_format_iso(observed_on, day, sizeof day);
+    sqlite3_stmt *stmt =
+        prepare(st, "INSERT INTO credit_observation (amount_cents, observed_on) VALUES (?1, ?2)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, amount_cents);
+    sqlite3_bind_text(stmt, 2, day, -1, SQLITE_STATIC);
+    return run(st, stmt, "enregistrement du solde");
+}
+
+int store_credit_list(store *st, struct credit_observation *out, size_t max, size_t *count)
+{
+    *count = 0;
+    sqlite3_stmt *stmt = prepare(st, "SELECT id, amount_cents, observed_on FROM credit_observation"
+                                     " ORDER BY observed_on DESC, id DESC LIMIT ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *count < max) {
+        struct credit_observation *c = &out[*count];
+        c->id = sqlite3_column_int64(stmt, 0);
+        c->amount_cents = (long)sqlite3_column_int64(stmt, 1);
+        if (!column_date(stmt, 2, &c->observed_on))
+            c->observed_on = (struct date){0, 0, 0};
+        (*count)++;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "lecture du solde");
+}
+
+/* ---- wizard position ---- */
+
+int store_ui_get(store *st, struct ui_state *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->screen, sizeof out->screen, "accueil");
+    sqlite3_stmt *stmt = prepare(st, "SELECT screen, focus, scroll FROM ui_state WHERE id = 1");
+    if (!stmt)
+        return -1;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const char *screen = (const char *)sqlite3_column_text(stmt, 0);
+        if (screen && *screen)
+            text_sanitize(out->screen, sizeof out->screen, screen);
+        out->focus = sqlite3_column_int(stmt, 1);
+        out->scroll = sqlite3_column_int(stmt, 2);
+    }
+    sqlite3_finalize(stmt);
+    if (out->focus < 0)
+        out->focus = 0;
+    if (out->scroll < 0)
+        out->scroll = 0;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "lecture de la position");
+}
+
+int store_ui_set(store *st, const struct ui_state *ui)
+{
+    sqlite3_stmt *stmt = prepare(st, "INSERT INTO ui_state (id, screen, focus, scroll)"
+                                     " VALUES (1, ?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET"
+                                     " screen = excluded.screen, focus = excluded.focus,"
+                                     " scroll = excluded.scroll");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, ui->screen, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 2, ui->focus);
+    sqlite3_bind_int(stmt, 3, ui->scroll);
+    return run(st, stmt, "enregistrement de la position");
+}
+
+/* ---- settings ---- */
+
+static int setting_index(const char *key)
+{
+    for (int i = 0; store_setting_keys[i]; i++)
+        if (strcmp(key, store_setting_keys[i]) == 0)
+            return i;
+    return -1;
+}
+
+int store_setting_get(store *st, const char *key, char *buf, size_t len)
+{
+    int idx = setting_index(key);
+    if (idx < 0) {
+        snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ».", key);
+        return -1;
+    }
+    snprintf(buf, len, "%s", setting_defaults[idx]);
+    sqlite3_stmt *stmt = prepare(st, "SELECT value FROM setting WHERE key = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        text_sanitize(buf, len, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "lecture d'un réglage");
+}
+
+int store_setting_set(store *st, const char *key, const char *value)
+{
+    if (setting_index(key) < 0) {
+        snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
+                                          "organisme.nom, organisme.email, organisme.telephone.",
+                 key);
+        return -1;
+    }
+    char clean[256];
+    if (strlen(value) >= sizeof clean || !text_is_clean(value)) {
+        snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : texte de 200 caractères "
+                                          "au plus, sans caractère de contrôle.", key);
+        return -1;
+    }
+    snprintf(clean, sizeof clean, "%s", value);
+    text_trim(clean);
+    if (clean[0] == '\0' || text_width(clean) > 200) {
+        snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : elle doit faire de 1 à "
+                                          "200 caractères.", key);
+        return -1;
+    }
+    sqlite3_stmt *stmt = prepare(st, "INSERT INTO setting (key, value) VALUES (?1, ?2)"
+                                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, clean, -1, SQLITE_STATIC);
+    return run(st, stmt, "enregistrement d'un réglage");
+}

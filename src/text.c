@@ -1,0 +1,259 @@
+#include "difelus/text.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
+
+/* Decodes one UTF-8 sequence; returns its length (1..4) or 0 when invalid. */
+static int utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    int len;
+    uint32_t c, min;
+    if ((s[0] & 0xE0) == 0xC0) {
+        len = 2, c = s[0] & 0x1F, min = 0x80;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        len = 3, c = s[0] & 0x0F, min = 0x800;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        len = 4, c = s[0] & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+static bool is_control(uint32_t cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0);
+}
+
+static int cp_width(uint32_t cp)
+{
+    if (cp == 0x2014 || cp == 0x2026 || cp == 0xAB || cp == 0xBB || cp < 0x300)
+        return 1; /* common punctuation; avoids asking the locale */
+    int w = wcwidth((wchar_t)cp);
+    if (w >= 0)
+        return w;
+    /* Locale is not UTF-8: guess combining marks and East Asian wide ranges. */
+    if (cp >= 0x300 && cp < 0x370)
+        return 0;
+    if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+        (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+        (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0x1F300 && cp <= 0x1FAFF))
+        return 2;
+    return 1;
+}
+
+char *text_sanitize(char *dst, size_t dstlen, const char *src)
+{
+    if (dstlen == 0)
+        return dst;
+    size_t o = 0;
+    const unsigned char *s = (const unsigned char *)(src ? src : "");
+    while (*s) {
+        uint32_t cp;
+        int n = utf8_decode(s, &cp);
+        if (n == 0) {
+            if (o + 1 >= dstlen)
+                break;
+            dst[o++] = '?';
+            s++;
+            continue;
+        }
+        if (cp == '\t' || cp == '\n' || cp == '\r') {
+            if (o + 1 >= dstlen)
+                break;
+            dst[o++] = ' ';
+        } else if (!is_control(cp)) {
+            if (o + (size_t)n >= dstlen)
+                break;
+            memcpy(dst + o, s, (size_t)n);
+            o += (size_t)n;
+        }
+        s += n;
+    }
+    dst[o] = '\0';
+    return dst;
+}
+
+bool text_is_clean(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t cp;
+        int n = utf8_decode(p, &cp);
+        if (n == 0 || is_control(cp))
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+char *text_trim(char *s)
+{
+    size_t start = 0, len = strlen(s);
+    while (start < len && (s[start] == ' ' || s[start] == '\t'))
+        start++;
+    while (len > start && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n'))
+        len--;
+    memmove(s, s + start, len - start);
+    s[len - start] = '\0';
+    return s;
+}
+
+/* Width and byte length of the next character; invalid bytes count as one column. */
+static int next_char(const char *s, int *width)
+{
+    uint32_t cp;
+    int n = utf8_decode((const unsigned char *)s, &cp);
+    if (n == 0) {
+        *width = 1;
+        return 1;
+    }
+    *width = cp_width(cp);
+    return n;
+}
+
+int text_width(const char *s)
+{
+    int total = 0;
+    while (*s) {
+        int w;
+        s += next_char(s, &w);
+        total += w;
+    }
+    return total;
+}
+
+size_t text_fit(const char *s, int cols)
+{
+    const char *p = s;
+    int used = 0;
+    while (*p) {
+        int w;
+        int n = next_char(p, &w);
+        if (used + w > cols)
+            break;
+        used += w;
+        p += n;
+    }
+    return (size_t)(p - s);
+}
+
+size_t text_wrap_line(const char *s, int cols, const char **next)
+{
+    if (cols < 1)
+        cols = 1;
+    const char *p = s;
+    const char *last_space = NULL;
+    int used = 0;
+    while (*p) {
+        int w;
+        int n = next_char(p, &w);
+        if (*p == ' ')
+            last_space = p;
+        if (used + w > cols)
+            break;
+        used += w;
+        p += n;
+    }
+    size_t len;
+    if (*p == '\0') {
+        len = (size_t)(p - s);
+        *next = p;
+    } else if (*p == ' ') {
+        len = (size_t)(p - s);
+        *next = p;
+    } else if (last_space && last_space > s) {
+        len = (size_t)(last_space - s);
+        *next = last_space;
+    } else {
+        len = (size_t)(p - s);
+        *next = p;
+    }
+    while (**next == ' ')
+        (*next)++;
+    return len;
+}
+
+int text_wrap_count(const char *s, int cols)
+{
+    int lines = 0;
+    const char *p = s;
+    do {
+        const char *next;
+        text_wrap_line(p, cols, &next);
+        lines++;
+        p = next;
+    } while (*p);
+    return lines;
+}
+
+void text_format_euros(long cents, char *buf, size_t len)
+{
+    bool neg = cents < 0;
+    unsigned long v = neg ? (unsigned long)(-cents) : (unsigned long)cents;
+    unsigned long euros = v / 100, rest = v % 100;
+    char digits[32], grouped[48];
+    snprintf(digits, sizeof digits, "%lu", euros);
+    size_t n = strlen(digits), o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            grouped[o++] = ' ';
+        grouped[o++] = digits[i];
+    }
+    grouped[o] = '\0';
+    snprintf(buf, len, "%s%s,%02lu €", neg ? "-" : "", grouped, rest);
+}
+
+bool text_parse_euros(const char *s, long *cents)
+{
+    long euros = 0;
+    int frac_digits = -1, frac = 0, digits = 0;
+    const char *p = s;
+    while (*p == ' ')
+        p++;
+    for (; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            if (frac_digits < 0) {
+                if (euros > 100000000L)
+                    return false;
+                euros = euros * 10 + (*p - '0');
+                digits++;
+            } else {
+                if (frac_digits == 2)
+                    return false;
+                frac = frac * 10 + (*p - '0');
+                frac_digits++;
+            }
+        } else if ((*p == ',' || *p == '.') && frac_digits < 0 && digits > 0) {
+            frac_digits = 0;
+        } else if (*p == ' ' && frac_digits < 0 && digits > 0 && p[1] >= '0' && p[1] <= '9') {
+            continue; /* thousands separator */
+        } else {
+            break;
+        }
+    }
+    while (*p == ' ')
+        p++;
+    if (strcmp(p, "€") == 0 || strcmp(p, "EUR") == 0 || strcmp(p, "euros") == 0)
+        p += strlen(p);
+    if (*p != '\0' || digits == 0 || frac_digits == 0)
+        return false;
+    if (frac_digits == 1)
+        frac *= 10;
+    *cents = euros * 100 + frac;
+    return true;
+}

@@ -1,0 +1,306 @@
+/* The wizard's event loop: terminal set-up and restore, global keys, screen switching. */
+#include "tui/app.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "difelus/guide.h"
+#include "tui/tui.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+static bool codeset_is_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+bool tui_locale_setup(char *err, size_t errlen)
+{
+    if (codeset_is_utf8())
+        return true;
+    /* Without a UTF-8 codeset ncursesw silently drops every accented letter. */
+    static const char *const fallbacks[] = {"C.UTF-8", "C.utf8", "fr_FR.UTF-8", "en_US.UTF-8"};
+    for (size_t i = 0; i < sizeof fallbacks / sizeof fallbacks[0]; i++)
+        if (setlocale(LC_CTYPE, fallbacks[i]) && codeset_is_utf8())
+            return true;
+    snprintf(err, errlen,
+             "aucune locale UTF-8 n'est disponible sur cette machine, et sans elle les "
+             "lettres accentuées ne peuvent pas s'afficher. Installez-en une (paquet "
+             "« locales », ou C.UTF-8) puis relancez, par exemple : LANG=C.UTF-8 difelus");
+    return false;
+}
+
+void app_flash(struct app *app, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->flash, sizeof app->flash, fmt, ap);
+    va_end(ap);
+    app->flash_is_error = error;
+}
+
+void app_save_ui(struct app *app)
+{
+    snprintf(app->ui.screen, sizeof app->ui.screen, "%s", app->screen->id);
+    if (store_ui_set(app->st, &app->ui) != 0)
+        app_flash(app, true, "%s", store_error(app->st));
+}
+
+void app_reload_status(struct app *app)
+{
+    status_free(&app->status);
+    if (status_load(app->st, app->today, &app->status) != 0)
+        app_flash(app, true, "%s", store_error(app->st));
+}
+
+const struct screen *app_find_screen(const char *id)
+{
+    for (int i = 0; screens_all[i]; i++)
+        if (strcmp(screens_all[i]->id, id) == 0)
+            return screens_all[i];
+    return NULL;
+}
+
+void app_goto(struct app *app, const struct screen *to, int focus)
+{
+    if (app->screen && app->screen->leave)
+        app->screen->leave(app);
+    app->previous = app->screen;
+    app->screen = to;
+    app->ui.focus = focus < 0 ? 0 : focus;
+    app->ui.scroll = 0;
+    app_reload_status(app);
+    erase();
+    if (to->enter)
+        to->enter(app);
+    app_save_ui(app);
+}
+
+static const struct screen *step_screen(int step)
+{
+    return &screen_steps[step - 1];
+}
+
+/* Keys that work everywhere (DESIGN §7). Printable ones are skipped on form screens. */
+static enum key_result global_key(struct app *app, int type, wint_t ch)
+{
+    bool fkey = type == KEY_CODE_YES;
+    int step = app->screen->step;
+    if (fkey) {
+        switch (ch) {
+        case KEY_F(10):
+            return KR_QUIT;
+        case KEY_F(1):
+            goto help;
+        case KEY_F(2):
+            goto assistance;
+        case KEY_RIGHT:
+        case KEY_NPAGE:
+            goto next_step;
+        case KEY_LEFT:
+        case KEY_PPAGE:
+            goto previous_step;
+        default:
+            return KR_HANDLED;
+        }
+    }
+    if (app->screen->text_input)
+        return KR_HANDLED;
+    switch (ch) {
+    case 'q':
+    case 'Q':
+        return KR_QUIT;
+    case '?':
+        goto help;
+    case 'a':
+    case 'A':
+        goto assistance;
+    case 'h':
+    case 'H':
+        app->next = &screen_home;
+        app->next_focus = 0;
+        return KR_GOTO;
+    case 'm':
+    case 'M':
+        app->next = &screen_mandates;
+        app->next_focus = 0;
+        return KR_GOTO;
+    case 's':
+    case 'S':
+        app->next = &screen_balance;
+        app->next_focus = 0;
+        return KR_GOTO;
+    default:
+        if (ch >= '1' && ch <= '0' + GUIDE_STEPS) {
+            app->next = step_screen((int)(ch - '0'));
+            app->next_focus = 0;
+            return KR_GOTO;
+        }
+        return KR_HANDLED;
+    }
+help:
+    app->help_from = app->screen;
+    app->next = &screen_help;
+    app->next_focus = 0;
+    return KR_GOTO;
+assistance: {
+    char org[256], phone[256];
+    store_setting_get(app->st, "organisme.nom", org, sizeof org);
+    store_setting_get(app->st, "organisme.telephone", phone, sizeof phone);
+    app_flash(app, false, "Le partage d'écran avec le support arrive bientôt. En attendant, "
+                          "appelez %s au %s.", org, phone);
+    return KR_HANDLED;
+}
+next_step:
+    if (step == GUIDE_STEPS) {
+        app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
+        return KR_HANDLED;
+    }
+    app->next = step_screen(step ? step + 1
+                                 : app->status.current_step ? app->status.current_step : 1);
+    app->next_focus = 0;
+    return KR_GOTO;
+previous_step:
+    app->next = step > 1 ? step_screen(step - 1) : &screen_home;
+    app->next_focus = 0;
+    return KR_GOTO;
+}
+
+static bool handle_key(struct app *app, int type, wint_t ch)
+{
+    if (type == KEY_CODE_YES && ch == KEY_RESIZE)
+        return false;
+    app->flash[0] = '\0';
+    if (!app->ignore_small && (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES)) {
+        if (type == OK && (ch == 'i' || ch == 'I'))
+            app->ignore_small = true;
+        return (type == OK && (ch == 'q' || ch == 'Q')) ||
+               (type == KEY_CODE_YES && ch == KEY_F(10));
+    }
+    enum key_result r = app->screen->key ? app->screen->key(app, type, ch) : KR_UNHANDLED;
+    if (r == KR_UNHANDLED)
+        r = global_key(app, type, ch);
+    if (r == KR_GOTO && app->next) {
+        app_goto(app, app->next, app->next_focus);
+        app->next = NULL;
+    }
+    return r == KR_QUIT;
+}
+
+static void draw(struct app *app)
+{
+    if (tui_too_small(app)) {
+        refresh();
+        return;
+    }
+    if (!app->screen->text_input)
+        erase();
+    app->screen->draw(app);
+    refresh();
+}
+
+static const struct screen *resume_screen(const struct ui_state *ui)
+{
+    const struct screen *s = app_find_screen(ui->screen);
+    if (!s)
+        return &screen_home;
+    if (s->parent)
+        s = app_find_screen(s->parent);
+    return s ? s : &screen_home;
+}
+
+int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    const char *term = getenv("TERM");
+    if (!term || !*term) {
+        snprintf(err, errlen, "la variable TERM n'est pas définie : difelus ne sait pas quel "
+                              "terminal piloter. Essayez : TERM=xterm-256color difelus");
+        return EXIT_FAILURE;
+    }
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        snprintf(err, errlen, "le terminal « %.60s » (variable TERM) est inconnu. Essayez : "
+                              "TERM=xterm-256color difelus", term);
+        return EXIT_FAILURE;
+    }
+    set_term(scr);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(1); /* the cursor sits on the focused line, for screen readers */
+    tui_colors_init(color);
+
+    struct app app;
+    memset(&app, 0, sizeof app);
+    app.st = st;
+    app.db_path = db_path;
+    app.color = color;
+    app.today = dates_today();
+    struct ui_state saved;
+    if (store_ui_get(st, &saved) != 0)
+        snprintf(saved.screen, sizeof saved.screen, "accueil");
+    app_goto(&app, resume_screen(&saved), saved.focus);
+
+    bool quit = false;
+    int idle = 0;
+    draw(&app);
+    while (!quit && !got_signal) {
+        struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+        int r = poll(&p, 1, -1);
+        if (got_signal)
+            break;
+        if (r < 0 && errno != EINTR) {
+            snprintf(err, errlen, "lecture du clavier impossible (%s).", strerror(errno));
+            break;
+        }
+        if (r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN))
+            break; /* the terminal went away */
+        wint_t ch;
+        int type;
+        bool got_key = false;
+        while (!quit && (type = get_wch(&ch)) != ERR) {
+            got_key = true;
+            quit = handle_key(&app, type, ch);
+        }
+        /* A readable stdin that yields no key again and again is a closed terminal. */
+        idle = r > 0 && !got_key ? idle + 1 : 0;
+        if (idle > 1000)
+            break;
+        if (!quit)
+            draw(&app);
+    }
+    if (app.screen && app.screen->leave)
+        app.screen->leave(&app);
+    for (int i = 0; screens_all[i]; i++)
+        if (screens_all[i]->cleanup)
+            screens_all[i]->cleanup();
+    status_free(&app.status);
+    endwin();
+    delscreen(scr);
+    return EXIT_SUCCESS;
+}

@@ -1,0 +1,18 @@
+/* Entry point of the full-screen wizard; this header does not expose curses. */
+#ifndef DIFELUS_TUI_APP_H
+#define DIFELUS_TUI_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "difelus/store.h"
+
+/* Makes sure the locale can show accents (falls back on C.UTF-8). Returns false with a
+ * French message when no UTF-8 locale exists on the machine. */
+bool tui_locale_setup(char *err, size_t errlen);
+
+/* Runs the wizard until the official quits. Returns the process exit status; on failure a
+ * French message is left in err, the terminal already restored. */
+int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen);
+
+#endif

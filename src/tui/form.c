@@ -1,0 +1,313 @@
+/* Labelled forms on the ncurses form library. The fields live in a sub-window of stdscr;
+ * labels and error messages are drawn on stdscr around them, so the screen must not erase
+ * stdscr while the form is posted (that would blank the fields). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "difelus/text.h"
+#include "tui/tui.h"
+
+#define LABEL_X 2
+#define FIELD_X 34
+
+static int form_width(const struct tui_form *tf)
+{
+    int w = 0;
+    for (int i = 0; i < tf->count; i++)
+        if (tf->desc[i].width > w)
+            w = tf->desc[i].width;
+    return w;
+}
+
+static int form_height(const struct tui_form *tf)
+{
+    return 2 * tf->count - 1;
+}
+
+int tui_form_bottom(const struct tui_form *tf)
+{
+    return tf->top + 2 * tf->count;
+}
+
+static bool fits(const struct tui_form *tf)
+{
+    return COLS >= tf->field_x + form_width(tf) + 1 && LINES >= tui_form_bottom(tf) + 2;
+}
+
+bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int count,
+                   const char *const *values, int top)
+{
+    memset(tf, 0, sizeof *tf);
+    tf->desc = desc;
+    tf->count = count > TUI_FORM_MAX ? TUI_FORM_MAX : count;
+    tf->top = top;
+    tf->field_x = FIELD_X;
+    for (int i = 0; i < tf->count; i++) {
+        FIELD *f = new_field(1, desc[i].width, 2 * i, 0, 0, 0);
+        if (!f) {
+            tui_form_close(tf);
+            return false;
+        }
+        tf->fields[i] = f;
+        set_field_back(f, A_UNDERLINE);
+        field_opts_off(f, O_AUTOSKIP);
+        if (desc[i].kind == TF_CHOICE) {
+            field_opts_off(f, O_EDIT);
+        } else if (desc[i].max > desc[i].width) {
+            field_opts_off(f, O_STATIC);
+            set_max_field(f, desc[i].max);
+        }
+        const char *v = values && values[i] ? values[i] : "";
+        if (desc[i].kind == TF_CHOICE && !*v && desc[i].choices)
+            v = desc[i].choices[0];
+        set_field_buffer(f, 0, v);
+    }
+    tf->form = new_form(tf->fields);
+    if (!tf->form) {
+        tui_form_close(tf);
+        return false;
+    }
+    return true;
+}
+
+static void unpost(struct tui_form *tf)
+{
+    if (tf->posted) {
+        FIELD *cur = current_field(tf->form);
+        tf->current = cur ? field_index(cur) : 0;
+        unpost_form(tf->form);
+        tf->posted = false;
+    }
+    if (tf->win) {
+        delwin(tf->win);
+        tf->win = NULL;
+    }
+}
+
+static bool post(struct tui_form *tf)
+{
+    tf->win = derwin(stdscr, form_height(tf), form_width(tf), tf->top, tf->field_x);
+    if (!tf->win)
+        return false;
+    set_form_win(tf->form, stdscr);
+    set_form_sub(tf->form, tf->win);
+    if (post_form(tf->form) != E_OK) {
+        delwin(tf->win);
+        tf->win = NULL;
+        return false;
+    }
+    set_current_field(tf->form, tf->fields[tf->current]);
+    form_driver_w(tf->form, KEY_CODE_YES, REQ_END_LINE);
+    tf->posted = true;
+    tf->posted_lines = LINES;
+    tf->posted_cols = COLS;
+    return true;
+}
+
+void tui_form_hide(struct tui_form *tf)
+{
+    unpost(tf);
+}
+
+void tui_form_close(struct tui_form *tf)
+{
+    if (tf->form) {
+        unpost(tf);
+        free_form(tf->form);
+    }
+    tf->form = NULL;
+    for (int i = 0; i < TUI_FORM_MAX; i++) {
+        if (tf->fields[i])
+            free_field(tf->fields[i]);
+        tf->fields[i] = NULL;
+    }
+}
+
+/* Posts the form if the terminal can show it; keys may arrive before the first draw. */
+static bool ensure_posted(struct tui_form *tf)
+{
+    if (tf->posted && (tf->posted_lines != LINES || tf->posted_cols != COLS))
+        unpost(tf); /* resizeterm may have clipped the sub-window: build it again */
+    if (!tf->posted && fits(tf))
+        post(tf);
+    return tf->posted;
+}
+
+bool tui_form_draw(struct tui_form *tf)
+{
+    if (!fits(tf)) {
+        unpost(tf);
+        move(tf->top, 0);
+        clrtobot();
+        tui_paragraph(tf->top, LABEL_X, COLS - 4, 3, A_BOLD,
+                      "Agrandissez la fenêtre (80 × 24 au moins) pour remplir ce formulaire. "
+                      "Ce que vous avez tapé est gardé.");
+        return false;
+    }
+    if (!ensure_posted(tf))
+        return false;
+    int cur = field_index(current_field(tf->form));
+    for (int i = 0; i < tf->count; i++) {
+        int row = tf->top + 2 * i;
+        mvhline(row, 0, ' ', tf->field_x);
+        bool focused = i == cur;
+        tui_print(row, 0, 2, A_BOLD, focused ? ">" : " ");
+        tui_print(row, LABEL_X, tf->field_x - LABEL_X - 1, focused ? A_BOLD : 0,
+                  tf->desc[i].label);
+        int after = tf->field_x + tf->desc[i].width;
+        if (after < COLS) {
+            move(row, after);
+            clrtoeol();
+            if (tf->desc[i].kind == TF_CHOICE && focused)
+                tui_print(row, after + 1, COLS - after - 1, 0, "(Espace : changer)");
+        }
+        move(row + 1, 0);
+        clrtoeol();
+        if (tf->errors[i][0])
+            tui_print(row + 1, LABEL_X + 2, COLS - LABEL_X - 3, tui_attr(TC_ERROR),
+                      tf->errors[i]);
+    }
+    pos_form_cursor(tf->form);
+    int cy, cx, by, bx;
+    getyx(tf->win, cy, cx);
+    getbegyx(tf->win, by, bx);
+    move(by + cy, bx + cx);
+    touchwin(stdscr);
+    return true;
+}
+
+static void cycle_choice(struct tui_form *tf, int index, int delta)
+{
+    const char *const *choices = tf->desc[index].choices;
+    if (!choices)
+        return;
+    int n = 0;
+    while (choices[n])
+        n++;
+    char value[TUI_FORM_VALUE_MAX];
+    tui_form_value(tf, index, value, sizeof value);
+    int at = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(value, choices[i]) == 0)
+            at = i;
+    at = ((at + delta) % n + n) % n;
+    set_field_buffer(tf->fields[index], 0, choices[at]);
+}
+
+static void request(struct tui_form *tf, int req)
+{
+    form_driver_w(tf->form, KEY_CODE_YES, (wint_t)req);
+}
+
+enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
+{
+    if (!ensure_posted(tf))
+        return ch == 27 && type == OK ? TFR_CANCEL : TFR_UNHANDLED;
+    int cur = field_index(current_field(tf->form));
+    bool choice = tf->desc[cur].kind == TF_CHOICE;
+    if (type == KEY_CODE_YES) {
+        switch (ch) {
+        case KEY_DOWN:
+            request(tf, REQ_NEXT_FIELD);
+            request(tf, REQ_END_LINE);
+            return TFR_NONE;
+        case KEY_UP:
+        case KEY_BTAB:
+            request(tf, REQ_PREV_FIELD);
+            request(tf, REQ_END_LINE);
+            return TFR_NONE;
+        case KEY_LEFT:
+            if (choice)
+                cycle_choice(tf, cur, -1);
+            else
+                request(tf, REQ_LEFT_CHAR);
+            return TFR_NONE;
+        case KEY_RIGHT:
+            if (choice)
+                cycle_choice(tf, cur, 1);
+            else
+                request(tf, REQ_RIGHT_CHAR);
+            return TFR_NONE;
+        case KEY_BACKSPACE:
+            request(tf, REQ_DEL_PREV);
+            return TFR_NONE;
+        case KEY_DC:
+            request(tf, REQ_DEL_CHAR);
+            return TFR_NONE;
+        case KEY_HOME:
+            request(tf, REQ_BEG_LINE);
+            return TFR_NONE;
+        case KEY_END:
+            request(tf, REQ_END_LINE);
+            return TFR_NONE;
+        case KEY_ENTER:
+            request(tf, REQ_VALIDATION);
+            return TFR_SUBMIT;
+        default:
+            return TFR_UNHANDLED;
+        }
+    }
+    switch (ch) {
+    case '\t':
+        request(tf, REQ_NEXT_FIELD);
+        request(tf, REQ_END_LINE);
+        return TFR_NONE;
+    case '\n':
+    case '\r':
+        request(tf, REQ_VALIDATION);
+        return TFR_SUBMIT;
+    case 27:
+        return TFR_CANCEL;
+    case 127:
+    case 8:
+        request(tf, REQ_DEL_PREV);
+        return TFR_NONE;
+    case 21: /* Ctrl-U */
+        request(tf, REQ_CLR_FIELD);
+        return TFR_NONE;
+    case ' ':
+        if (choice) {
+            cycle_choice(tf, cur, 1);
+            return TFR_NONE;
+        }
+        break;
+    default:
+        break;
+    }
+    if (ch < 0x20 || choice)
+        return TFR_NONE;
+    form_driver_w(tf->form, OK, ch);
+    return TFR_NONE;
+}
+
+void tui_form_value(struct tui_form *tf, int index, char *buf, size_t len)
+{
+    if (tf->posted)
+        request(tf, REQ_VALIDATION);
+    const char *raw = field_buffer(tf->fields[index], 0);
+    snprintf(buf, len, "%s", raw ? raw : "");
+    text_trim(buf);
+}
+
+void tui_form_set_error(struct tui_form *tf, int index, const char *message)
+{
+    if (index >= 0 && index < tf->count)
+        snprintf(tf->errors[index], sizeof tf->errors[index], "%s", message);
+}
+
+void tui_form_clear_errors(struct tui_form *tf)
+{
+    for (int i = 0; i < TUI_FORM_MAX; i++)
+        tf->errors[i][0] = '\0';
+}
+
+void tui_form_focus(struct tui_form *tf, int index)
+{
+    if (index < 0 || index >= tf->count)
+        return;
+    tf->current = index;
+    if (tf->posted) {
+        set_current_field(tf->form, tf->fields[index]);
+        request(tf, REQ_END_LINE);
+    }
+}

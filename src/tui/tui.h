@@ -1,0 +1,150 @@
+/* Terminal machinery shared by the screens: the app state, the screen table, the event
+ * loop's helpers and the widgets. Only src/tui and screens include curses. */
+#ifndef DIFELUS_TUI_H
+#define DIFELUS_TUI_H
+
+#include <curses.h>
+#include <form.h>
+#include <stdbool.h>
+#include <wchar.h>
+
+#include "difelus/status.h"
+#include "difelus/store.h"
+
+#define TUI_MIN_COLS 80
+#define TUI_MIN_LINES 24
+
+struct app;
+
+/* What a key handler asks for. */
+enum key_result {
+    KR_UNHANDLED, /* let the app apply the global keys */
+    KR_HANDLED,   /* done, redraw */
+    KR_GOTO,      /* switch to app->next */
+    KR_QUIT,
+};
+
+/* One screen: a table of functions, like tmux's cmd_entry. */
+struct screen {
+    const char *id;     /* stored in ui_state, e.g. "etape3" */
+    const char *parent; /* screen to resume on when this one is not resumable */
+    int step;           /* 1..6 for the guide's steps, 0 otherwise */
+    bool text_input;    /* printable keys go to the screen (forms) */
+    void (*enter)(struct app *app);
+    void (*leave)(struct app *app);
+    void (*cleanup)(void); /* frees what the screen keeps between visits, at exit */
+    void (*draw)(struct app *app);
+    /* type is OK for a character, KEY_CODE_YES for a function key (see get_wch). */
+    enum key_result (*key)(struct app *app, int type, wint_t ch);
+};
+
+/* Every screen, NULL-terminated; defined in screens/screens.c. */
+extern const struct screen *const screens_all[];
+extern const struct screen screen_home, screen_mandates, screen_mandate_form,
+    screen_balance, screen_help, screen_steps[GUIDE_STEPS];
+
+struct app {
+    store *st;
+    const char *db_path;
+    bool color;
+    bool ignore_small;
+    const struct screen *screen;
+    const struct screen *next;      /* target of KR_GOTO */
+    const struct screen *previous;  /* screen shown before the current one */
+    const struct screen *help_from; /* screen the help was opened from */
+    struct ui_state ui;             /* focus and scroll of the current screen */
+    int next_focus;                 /* focus to give the next screen */
+    long long edit_id;              /* mandate being edited, 0 for a new one */
+    struct status status;           /* refreshed on every screen change */
+    char flash[512];                /* one-line message above the key line */
+    bool flash_is_error;
+    struct date today;
+    void *data; /* the current screen's private state */
+};
+
+/* Switches screen (leave, enter, save the position). */
+void app_goto(struct app *app, const struct screen *to, int focus);
+/* Saves app->ui (screen id, focus, scroll); shows an error message if it fails. */
+void app_save_ui(struct app *app);
+/* Reloads app->status from the store. */
+void app_reload_status(struct app *app);
+/* Shows a message above the key line until the next key. */
+void app_flash(struct app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Looks a screen up by id; NULL when unknown. */
+const struct screen *app_find_screen(const char *id);
+
+/* ---- widgets (src/tui/widgets.c) ---- */
+
+enum tui_color { TC_TITLE = 1, TC_WARNING, TC_DONE, TC_ERROR, TC_FOCUS };
+
+void tui_colors_init(bool wanted);
+/* Attribute for a role: colour when available, always with a non-colour mark. */
+attr_t tui_attr(enum tui_color role);
+
+/* Text clipped to `cols` columns, control characters removed. Returns columns used. */
+int tui_print(int y, int x, int cols, attr_t attr, const char *text);
+/* Wrapped paragraph from row y, at most max_lines; returns rows used. */
+int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char *text);
+/* Title bar on the first row. */
+void tui_title_bar(const char *title);
+/* Key help on the last row, and the flash message above it. */
+void tui_key_line(struct app *app, const char *keys);
+/* Box titled ATTENTION with one "! " paragraph per warning; returns rows used. */
+int tui_warning_box(int y, int x, int cols, int max_rows, const char *const *warnings,
+                    size_t count);
+/* Rows a warning box needs. */
+int tui_warning_box_height(int cols, const char *const *warnings, size_t count);
+/* True (and draws the message) when the terminal is below 80×24 and not ignored. */
+bool tui_too_small(struct app *app);
+
+/* ---- forms (src/tui/form.c), on top of the ncurses form library ---- */
+
+#define TUI_FORM_MAX 8
+#define TUI_FORM_VALUE_MAX 512
+
+enum tui_field_kind { TF_TEXT, TF_CHOICE };
+
+struct tui_field_desc {
+    const char *label;
+    enum tui_field_kind kind;
+    int width;                  /* columns on screen */
+    int max;                    /* characters accepted (text) */
+    const char *const *choices; /* NULL-terminated (choice) */
+};
+
+struct tui_form {
+    FORM *form;
+    FIELD *fields[TUI_FORM_MAX + 1];
+    WINDOW *win;
+    const struct tui_field_desc *desc;
+    int count;
+    int top;     /* first row */
+    int field_x; /* column of the fields */
+    bool posted;
+    int posted_lines, posted_cols; /* terminal size when posted */
+    int current; /* field index kept across unpost/post */
+    char errors[TUI_FORM_MAX][256];
+};
+
+enum tui_form_result { TFR_NONE, TFR_SUBMIT, TFR_CANCEL, TFR_UNHANDLED };
+
+/* Builds the form with initial values (NULL for empty). Returns false if out of memory. */
+bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int count,
+                   const char *const *values, int top);
+void tui_form_close(struct tui_form *tf);
+/* Takes the form off the screen, keeping its values; the next draw shows it again. */
+void tui_form_hide(struct tui_form *tf);
+/* Draws labels and messages on stdscr and the fields in their window; returns false when
+ * the terminal is too small to show the form (a message says so). Call last. */
+bool tui_form_draw(struct tui_form *tf);
+enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch);
+/* Trimmed value of a field. */
+void tui_form_value(struct tui_form *tf, int index, char *buf, size_t len);
+void tui_form_set_error(struct tui_form *tf, int index, const char *message);
+void tui_form_clear_errors(struct tui_form *tf);
+void tui_form_focus(struct tui_form *tf, int index);
+/* Row just below the form. */
+int tui_form_bottom(const struct tui_form *tf);
+
+#endif

@@ -1,0 +1,169 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "difelus/text.h"
+#include "tui/tui.h"
+
+static bool colors_on;
+
+void tui_colors_init(bool wanted)
+{
+    colors_on = false;
+    if (!wanted || !has_colors() || start_color() == ERR)
+        return;
+    use_default_colors();
+    init_pair(TC_TITLE, COLOR_WHITE, COLOR_BLUE);
+    init_pair(TC_WARNING, COLOR_RED, -1);
+    init_pair(TC_DONE, COLOR_GREEN, -1);
+    init_pair(TC_ERROR, COLOR_RED, -1);
+    init_pair(TC_FOCUS, COLOR_BLACK, COLOR_CYAN);
+    colors_on = true;
+}
+
+attr_t tui_attr(enum tui_color role)
+{
+    /* The non-colour part carries the meaning on monochrome terminals. */
+    attr_t base = 0;
+    switch (role) {
+    case TC_TITLE:
+    case TC_FOCUS:
+        base = A_REVERSE;
+        break;
+    case TC_WARNING:
+    case TC_ERROR:
+        base = A_BOLD;
+        break;
+    case TC_DONE:
+        base = 0;
+        break;
+    }
+    if (!colors_on)
+        return base;
+    if (role == TC_TITLE || role == TC_FOCUS)
+        return COLOR_PAIR(role);
+    return base | COLOR_PAIR(role);
+}
+
+int tui_print(int y, int x, int cols, attr_t attr, const char *text)
+{
+    if (cols <= 0 || y < 0 || y >= LINES || x >= COLS)
+        return 0;
+    if (x + cols > COLS)
+        cols = COLS - x;
+    char clean[2048];
+    text_sanitize(clean, sizeof clean, text);
+    size_t n = text_fit(clean, cols);
+    attron(attr);
+    mvaddnstr(y, x, clean, (int)n);
+    attroff(attr);
+    clean[n] = '\0';
+    return text_width(clean);
+}
+
+int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char *text)
+{
+    char clean[4096];
+    text_sanitize(clean, sizeof clean, text);
+    const char *p = clean;
+    int rows = 0;
+    while (*p && rows < max_lines) {
+        const char *next;
+        size_t len = text_wrap_line(p, cols, &next);
+        char line[1024];
+        if (len >= sizeof line)
+            len = sizeof line - 1;
+        memcpy(line, p, len);
+        line[len] = '\0';
+        if (rows == max_lines - 1 && *next) {
+            /* Last row available and more text: end with an ellipsis. */
+            size_t fit = text_fit(line, cols - 1);
+            snprintf(line + fit, sizeof line - fit, "…");
+        }
+        tui_print(y + rows, x, cols, attr, line);
+        rows++;
+        p = next;
+    }
+    return rows;
+}
+
+void tui_title_bar(const char *title)
+{
+    attr_t a = tui_attr(TC_TITLE);
+    attron(a);
+    mvhline(0, 0, ' ', COLS);
+    attroff(a);
+    tui_print(0, 1, COLS - 10, a | A_BOLD, title);
+    if (COLS > 30)
+        tui_print(0, COLS - 8, 8, a, "difelus");
+}
+
+void tui_key_line(struct app *app, const char *keys)
+{
+    if (app->flash[0]) {
+        move(LINES - 2, 0);
+        clrtoeol();
+        tui_print(LINES - 2, 1, COLS - 2, app->flash_is_error ? tui_attr(TC_ERROR) : A_BOLD,
+                  app->flash);
+    }
+    attr_t a = tui_attr(TC_TITLE);
+    attron(a);
+    mvhline(LINES - 1, 0, ' ', COLS);
+    attroff(a);
+    tui_print(LINES - 1, 1, COLS - 2, a, keys);
+}
+
+int tui_warning_box_height(int cols, const char *const *warnings, size_t count)
+{
+    int rows = 2;
+    for (size_t i = 0; i < count; i++)
+        rows += text_wrap_count(warnings[i], cols - 6);
+    return rows;
+}
+
+int tui_warning_box(int y, int x, int cols, int max_rows, const char *const *warnings,
+                    size_t count)
+{
+    if (max_rows < 3 || cols < 20)
+        return 0;
+    int want = tui_warning_box_height(cols, warnings, count);
+    int h = want < max_rows ? want : max_rows;
+    attr_t a = tui_attr(TC_WARNING);
+    attron(a);
+    mvaddch(y, x, ACS_ULCORNER);
+    mvhline(y, x + 1, ACS_HLINE, cols - 2);
+    mvaddch(y, x + cols - 1, ACS_URCORNER);
+    for (int r = 1; r < h - 1; r++) {
+        mvaddch(y + r, x, ACS_VLINE);
+        mvaddch(y + r, x + cols - 1, ACS_VLINE);
+    }
+    mvaddch(y + h - 1, x, ACS_LLCORNER);
+    mvhline(y + h - 1, x + 1, ACS_HLINE, cols - 2);
+    mvaddch(y + h - 1, x + cols - 1, ACS_LRCORNER);
+    attroff(a);
+    tui_print(y, x + 2, cols - 4, a, " ATTENTION ");
+    int row = y + 1;
+    for (size_t i = 0; i < count && row < y + h - 1; i++) {
+        tui_print(row, x + 2, 2, a, "!");
+        row += tui_paragraph(row, x + 4, cols - 6, y + h - 1 - row, 0, warnings[i]);
+    }
+    return h;
+}
+
+bool tui_too_small(struct app *app)
+{
+    if (app->ignore_small || (COLS >= TUI_MIN_COLS && LINES >= TUI_MIN_LINES))
+        return false;
+    erase();
+    char size[128];
+    snprintf(size, sizeof size, "Il faut au moins %d colonnes sur %d lignes ; la fenêtre "
+                                "fait %d × %d.", TUI_MIN_COLS, TUI_MIN_LINES, COLS, LINES);
+    int w = COLS - 2 > 10 ? COLS - 2 : COLS;
+    int y = LINES / 2 - 2 > 0 ? LINES / 2 - 2 : 0;
+    y += tui_paragraph(y, 1, w, 3, A_BOLD,
+                       "Terminal trop petit — agrandissez la fenêtre ou appuyez sur i pour "
+                       "ignorer");
+    tui_paragraph(y + 1, 1, w, 2, 0, size);
+    tui_paragraph(y + 3, 1, w, 1, 0, "q : quitter");
+    move(y, 1);
+    return true;
+}
