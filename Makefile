@@ -6,7 +6,7 @@ PREFIX  ?= /usr/local
 
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libncurses-dev libsqlite3-dev libjansson-dev \
-               libcmocka-dev libvterm-dev
+               libcmocka-dev libvterm-dev valgrind
 
 PKG_LIBS  = ncursesw formw menuw panelw sqlite3 jansson
 TEST_LIBS = cmocka vterm
@@ -81,10 +81,11 @@ asan: deps
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
-# Unit tests and the command line under valgrind (the wizard is covered by asan).
+# The whole suite under valgrind: the test programs, and difelus itself wherever a test
+# starts it (command line and wizard).
 valgrind: deps
 	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
-	@VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(filter-out %/test_e2e,$(TEST_BIN))
+	@VALGRIND=1 DIFELUS_VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

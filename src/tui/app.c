@@ -2,6 +2,8 @@
 #include "tui/app.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -15,11 +17,63 @@
 #include "difelus/guide.h"
 #include "tui/tui.h"
 
-static volatile sig_atomic_t got_signal;
+/* Signals only set a flag and write one byte to a pipe that the event loop polls with
+ * stdin, so that one arriving between two waits is never missed (no curses call in a
+ * handler). */
+static volatile sig_atomic_t got_signal, got_winch;
+static int wake_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
 {
-    got_signal = sig;
+    int saved = errno;
+    if (sig == SIGWINCH)
+        got_winch = 1;
+    else
+        got_signal = sig;
+    if (wake_pipe[1] >= 0) {
+        ssize_t ignored = write(wake_pipe[1], "", 1);
+        (void)ignored;
+    }
+    errno = saved;
+}
+
+static bool install_signals(void)
+{
+    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return false;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* Installed before newterm(): ncurses then leaves SIGWINCH to us. */
+    sigaction(SIGWINCH, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    return true;
+}
+
+static void remove_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGWINCH, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    close(wake_pipe[0]);
+    close(wake_pipe[1]);
+    wake_pipe[0] = wake_pipe[1] = -1;
+}
+
+/* Tells curses the new size; it queues KEY_RESIZE for the key loop. */
+static void apply_resize(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
 }
 
 static bool codeset_is_utf8(void)
@@ -225,22 +279,19 @@ static const struct screen *resume_screen(const struct ui_state *ui)
 
 int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-
     const char *term = getenv("TERM");
     if (!term || !*term) {
         snprintf(err, errlen, "la variable TERM n'est pas définie : difelus ne sait pas quel "
                               "terminal piloter. Essayez : TERM=xterm-256color difelus");
         return EXIT_FAILURE;
     }
+    if (!install_signals()) {
+        snprintf(err, errlen, "impossible de préparer le terminal (%s).", strerror(errno));
+        return EXIT_FAILURE;
+    }
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
+        remove_signals();
         snprintf(err, errlen, "le terminal « %.60s » (variable TERM) est inconnu. Essayez : "
                               "TERM=xterm-256color difelus", term);
         return EXIT_FAILURE;
@@ -270,16 +321,27 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     int idle = 0;
     draw(&app);
     while (!quit && !got_signal) {
-        struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-        int r = poll(&p, 1, -1);
+        struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                              {.fd = wake_pipe[0], .events = POLLIN}};
+        int r = poll(p, 2, -1);
         if (got_signal)
             break;
         if (r < 0 && errno != EINTR) {
             snprintf(err, errlen, "lecture du clavier impossible (%s).", strerror(errno));
             break;
         }
-        if (r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p.revents & POLLIN))
+        if (r > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p[0].revents & POLLIN))
             break; /* the terminal went away */
+        if (r > 0 && (p[1].revents & POLLIN)) {
+            char drain[64];
+            while (read(wake_pipe[0], drain, sizeof drain) > 0)
+                ;
+            r--;
+        }
+        if (got_winch) {
+            got_winch = 0;
+            apply_resize();
+        }
         wint_t ch;
         int type;
         bool got_key = false;
@@ -288,7 +350,7 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
             quit = handle_key(&app, type, ch);
         }
         /* A readable stdin that yields no key again and again is a closed terminal. */
-        idle = r > 0 && !got_key ? idle + 1 : 0;
+        idle = r > 0 && (p[0].revents & POLLIN) && !got_key ? idle + 1 : 0;
         if (idle > 1000)
             break;
         if (!quit)
@@ -302,5 +364,10 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     status_free(&app.status);
     endwin();
     delscreen(scr);
+    remove_signals();
+    if (got_signal) {
+        snprintf(err, errlen, "interrompu ; tout ce qui avait été saisi est enregistré.");
+        return 128 + got_signal;
+    }
     return EXIT_SUCCESS;
 }

@@ -73,6 +73,7 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
 static void unpost(struct tui_form *tf)
 {
     if (tf->posted) {
+        form_driver_w(tf->form, KEY_CODE_YES, REQ_VALIDATION);
         FIELD *cur = current_field(tf->form);
         tf->current = cur ? field_index(cur) : 0;
         unpost_form(tf->form);
@@ -230,9 +231,11 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
             return TFR_NONE;
         case KEY_BACKSPACE:
             request(tf, REQ_DEL_PREV);
+            request(tf, REQ_VALIDATION);
             return TFR_NONE;
         case KEY_DC:
             request(tf, REQ_DEL_CHAR);
+            request(tf, REQ_VALIDATION);
             return TFR_NONE;
         case KEY_HOME:
             request(tf, REQ_BEG_LINE);
@@ -261,9 +264,11 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     case 127:
     case 8:
         request(tf, REQ_DEL_PREV);
+        request(tf, REQ_VALIDATION);
         return TFR_NONE;
     case 21: /* Ctrl-U */
         request(tf, REQ_CLR_FIELD);
+        request(tf, REQ_VALIDATION);
         return TFR_NONE;
     case ' ':
         if (choice) {
@@ -277,6 +282,9 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     if (ch < 0x20 || choice)
         return TFR_NONE;
     form_driver_w(tf->form, OK, ch);
+    /* The form library keeps typing in the window until validation: copy it into the
+     * field now, so that a resize (which rebuilds the window) loses nothing. */
+    request(tf, REQ_VALIDATION);
     return TFR_NONE;
 }
 

@@ -1,0 +1,65 @@
+/* Test helpers: run the real binary (captured output, or inside a pseudo-terminal emulated
+ * by libvterm) and read what a user would see. Waits poll until a deadline; nothing sleeps
+ * for a fixed time. */
+#ifndef DIFELUS_TEST_HARNESS_H
+#define DIFELUS_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Generous, because the suite also runs under AddressSanitizer and valgrind. */
+#define WAIT_MS 15000
+
+/* Path of the binary under test ($DIFELUS_BIN, default build/difelus). */
+const char *harness_binary(void);
+
+/* A fresh empty folder under $BUILD/tmp (freed at exit is not needed: build/ is scratch). */
+const char *harness_tmpdir(const char *name);
+
+/* Reads a whole file (NULL if missing); *len receives its size when not NULL. */
+char *harness_read_file(const char *path, size_t *len);
+void harness_write_file(const char *path, const char *data, size_t len);
+
+struct run_result {
+    int status; /* exit status, or 128 + signal */
+    char *out, *err;
+};
+
+/* Runs the binary with args (NULL-terminated) and extra environment entries "K=V"
+ * (NULL-terminated, may be NULL); stdin from /dev/null. */
+void harness_run(struct run_result *r, const char *const args[], const char *const env[]);
+void harness_run_free(struct run_result *r);
+
+struct term;
+
+/* Starts the binary in a pseudo-terminal of rows × cols, TERM=xterm-256color, with extra
+ * environment entries (overriding the defaults). */
+struct term *term_start(int rows, int cols, const char *const args[], const char *const env[]);
+/* Waits until `text` is on screen; false after WAIT_MS. */
+bool term_wait_for(struct term *t, const char *text);
+/* Waits until `text` is no longer on screen. */
+bool term_wait_gone(struct term *t, const char *text);
+/* Sends bytes as if typed. Use "\r" for Enter, "\t" for Tab, "\033" for Escape. */
+void term_send(struct term *t, const char *keys);
+/* Special keys, encoded by libvterm as the terminal would in its current mode. */
+enum term_key { TK_UP, TK_DOWN, TK_LEFT, TK_RIGHT, TK_PAGE_DOWN, TK_PAGE_UP, TK_F1, TK_F10 };
+void term_send_key(struct term *t, enum term_key key);
+/* The screen as text, rows joined by '\n' (static buffer). */
+const char *term_text(struct term *t);
+/* Row y as text (static buffer). */
+const char *term_row(struct term *t, int y);
+/* Row where text first appears, or -1. */
+int term_find_row(struct term *t, const char *text);
+/* True when the cell at (row, col) has default colours (no colour used). */
+bool term_cell_default_colors(struct term *t, int row, int col);
+bool term_cell_reverse(struct term *t, int row, int col);
+void term_resize(struct term *t, int rows, int cols);
+/* Waits for the program to exit; returns its exit status or -1 on time-out. */
+int term_wait_exit(struct term *t);
+/* After exit: the terminal is back to normal (line mode and echo on, main screen,
+ * visible cursor). */
+bool term_restored(struct term *t);
+/* Kills the child if still running and frees everything. */
+void term_free(struct term *t);
+
+#endif

@@ -1,0 +1,399 @@
+/* End-to-end: the real binary in a pseudo-terminal (libvterm), read as the official sees it,
+ * at 80×24 and at 60×15. The database of the restart tests is left in $BUILD/e2e/ so that
+ * `difelus --db build/e2e/difelus.db statut --json` shows what was done here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "difelus/dates.h"
+#include "difelus/guide.h"
+#include "harness.h"
+
+static char e2e_opt[4200];  /* --db=<the database left for inspection> */
+static char fresh_opt[4200];
+
+static const char *fresh_db(const char *name)
+{
+    snprintf(fresh_opt, sizeof fresh_opt, "--db=%s/difelus.db", harness_tmpdir(name));
+    return fresh_opt;
+}
+
+static struct term *start(int rows, int cols, const char *db, const char *const *env)
+{
+    return term_start(rows, cols, (const char *[]){db, NULL}, env);
+}
+
+#define WAIT(t, text)                                                                      \
+    do {                                                                                   \
+        if (!term_wait_for((t), (text)))                                                   \
+            fail_msg("« %s » n'apparaît pas à l'écran", (text));                           \
+    } while (0)
+
+/* The screen arrives in several writes: every check waits for its text. */
+#define ON_SCREEN(t, text) WAIT(t, text)
+
+static void quit_cleanly(struct term *t)
+{
+    term_send(t, "q");
+    assert_int_equal(term_wait_exit(t), 0);
+    assert_true(term_restored(t));
+    term_free(t);
+}
+
+static json_t *status_of(const char *db)
+{
+    struct run_result r;
+    harness_run(&r, (const char *[]){db, "statut", "--json", NULL}, NULL);
+    assert_int_equal(r.status, 0);
+    json_t *root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    harness_run_free(&r);
+    return root;
+}
+
+static void test_first_start_shows_home(void **state)
+{
+    (void)state;
+    struct term *t = start(24, 80, fresh_db("e2e-first"), NULL);
+    WAIT(t, "Accueil");
+    ON_SCREEN(t, "Vous en êtes à l'étape 1/6 : Créer mon identité numérique.");
+    ON_SCREEN(t, "Étapes faites : 0/6");
+    ON_SCREEN(t, "[ ] 6. Confirmer mon inscription (0/3)");
+    ON_SCREEN(t, "Solde DIF élu : inconnu");
+    ON_SCREEN(t, "Prochaine échéance : aucune");
+    ON_SCREEN(t, "Aucun mandat enregistré");
+    ON_SCREEN(t, "Gestions Locales — contact@gestionslocales.fr — 09 53 34 28 34");
+    ON_SCREEN(t, "q quitter");
+    quit_cleanly(t);
+}
+
+static void test_every_step_reached_and_left(void **state)
+{
+    (void)state;
+    struct term *t = start(24, 80, fresh_db("e2e-steps"), NULL);
+    WAIT(t, "Accueil");
+    for (int n = 1; n <= GUIDE_STEPS; n++) {
+        const struct guide_step *g = guide_step(n);
+        char key[2] = {(char)('0' + n), 0}, title[256];
+        term_send(t, key);
+        snprintf(title, sizeof title, "Étape %d/6 — %s", n, g->title);
+        WAIT(t, title);
+        ON_SCREEN(t, "ATTENTION");
+        for (size_t i = 0; i < g->item_count; i++)
+            ON_SCREEN(t, g->items[i].label); /* every item visible at 80×24 */
+        char start_of_warning[24];
+        for (size_t i = 0; i < g->warning_count; i++) {
+            snprintf(start_of_warning, sizeof start_of_warning, "! %.20s", g->warnings[i]);
+            start_of_warning[sizeof start_of_warning - 1] = '\0';
+            /* the whole box fits: the first words of each warning are there */
+            char words[16];
+            snprintf(words, sizeof words, "%.12s", g->warnings[i]);
+            ON_SCREEN(t, words);
+        }
+    }
+    term_send_key(t, TK_RIGHT);
+    WAIT(t, "C'est la dernière étape");
+    term_send_key(t, TK_LEFT);
+    WAIT(t, "Étape 5/6");
+    for (int i = 0; i < 4; i++)
+        term_send_key(t, TK_LEFT);
+    WAIT(t, "Étape 1/6");
+    term_send_key(t, TK_LEFT);
+    WAIT(t, "Accueil");
+    term_send(t, "\r"); /* Enter continues at the current step */
+    WAIT(t, "Étape 1/6");
+    term_send_key(t, TK_RIGHT);
+    WAIT(t, "Étape 2/6");
+    term_send(t, "h");
+    WAIT(t, "Accueil");
+    term_send(t, "3?");
+    WAIT(t, "Étape 3 — Rechercher une formation");
+    ON_SCREEN(t, "Contacter le support");
+    ON_SCREEN(t, "09 53 34 28 34");
+    term_send(t, "\033");
+    WAIT(t, "Étape 3/6 — Rechercher une formation");
+    quit_cleanly(t);
+}
+
+static void test_tick_and_screen_survive_restart(void **state)
+{
+    (void)state;
+    struct term *t = start(24, 80, e2e_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "1    "); /* four items, ticked one after the other */
+    WAIT(t, "Étape 1 faite !");
+    term_send(t, "2 ");
+    WAIT(t, "[x] Je me suis connecté(e)");
+    quit_cleanly(t);
+
+    t = start(24, 80, e2e_opt, NULL);
+    WAIT(t, "Étape 2/6 — Accéder à mon compte formation");
+    WAIT(t, "q quitter");
+    int row = term_find_row(t, "Je me suis connecté(e)");
+    assert_true(row > 0);
+    assert_non_null(strstr(term_row(t, row), "[x]"));
+    row = term_find_row(t, "J'ai confirmé la connexion");
+    assert_non_null(strstr(term_row(t, row), "[ ]"));
+    term_send(t, "1");
+    WAIT(t, "Étape 1/6");
+    ON_SCREEN(t, "Étape faite.");
+    term_send(t, "h");
+    WAIT(t, "Étapes faites : 1/6");
+    ON_SCREEN(t, "Vous en êtes à l'étape 2/6");
+    ON_SCREEN(t, "[x] 1. Créer mon identité numérique (4/4)");
+    term_send(t, "2");
+    WAIT(t, "Étape 2/6");
+    quit_cleanly(t);
+
+    json_t *root = status_of(e2e_opt);
+    json_t *steps = json_object_get(root, "etapes");
+    assert_int_equal(json_integer_value(json_object_get(steps, "faites")), 1);
+    json_t *ticked = json_object_get(json_array_get(json_object_get(steps, "detail"), 1),
+                                     "elements_coches");
+    assert_int_equal(json_array_size(ticked), 1);
+    assert_string_equal(json_string_value(json_array_get(ticked, 0)), "2.connexion");
+    json_decref(root);
+}
+
+static void test_mandate_bad_date_refused_fields_kept(void **state)
+{
+    (void)state;
+    struct term *t = start(24, 80, e2e_opt, NULL);
+    WAIT(t, "Étape 2/6"); /* resumed where the previous test left */
+    term_send(t, "m");
+    WAIT(t, "Aucun mandat enregistré");
+    term_send(t, "n");
+    WAIT(t, "nouveau mandat");
+    term_send(t, "\tSaint-Étienne-du-Rouvray\tMaire adjoint\t31/02/2027\t01/04/2032\t \t \r");
+    WAIT(t, "« 31/02/2027 » n'existe pas : février 2027 compte 28 jours.");
+    ON_SCREEN(t, "Mandat non enregistré");
+    int label = term_find_row(t, "Début du mandat");
+    assert_int_equal(term_find_row(t, "n'existe pas"), label + 1); /* next to its field */
+    assert_non_null(strstr(term_row(t, label), "31/02/2027"));
+    ON_SCREEN(t, "Saint-Étienne-du-Rouvray");
+    ON_SCREEN(t, "Maire adjoint");
+    ON_SCREEN(t, "01/04/2032");
+    assert_non_null(strstr(term_row(t, term_find_row(t, "Majorité ou opposition")), "opposition"));
+    assert_non_null(strstr(term_row(t, term_find_row(t, "Indemnisé(e)")), "oui"));
+    ON_SCREEN(t, "Mandat non enregistré");
+    term_send(t, "\02522/03/2026\r"); /* Ctrl-U clears the field: the cursor is on it */
+    WAIT(t, "Mandat enregistré : Maire adjoint — Saint-Étienne-du-Rouvray.");
+    ON_SCREEN(t, "municipal · du 22/03/2026 au 01/04/2032 · opposition · indemnisé(e)");
+    quit_cleanly(t);
+
+    t = start(24, 80, e2e_opt, NULL);
+    WAIT(t, "Mes mandats");
+    ON_SCREEN(t, "Maire adjoint — Saint-Étienne-du-Rouvray");
+    term_send(t, "h");
+    WAIT(t, "Accueil");
+    ON_SCREEN(t, "- Maire adjoint, Saint-Étienne-du-Rouvray (municipal), jusqu'au 01/04/2032");
+    ON_SCREEN(t, "Prochaine échéance : jeudi 1 avril 2032");
+    term_send(t, "2");
+    WAIT(t, "Étape 2/6");
+    quit_cleanly(t);
+
+    json_t *root = status_of(e2e_opt);
+    json_t *m = json_array_get(json_object_get(root, "mandats"), 0);
+    assert_string_equal(json_string_value(json_object_get(m, "collectivite")),
+                        "Saint-Étienne-du-Rouvray");
+    assert_string_equal(json_string_value(json_object_get(m, "debut")), "2026-03-22");
+    json_decref(root);
+}
+
+static void test_mandate_edit_and_delete(void **state)
+{
+    (void)state;
+    struct term *t = start(24, 80, fresh_db("e2e-edit"), NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "mn");
+    WAIT(t, "nouveau mandat");
+    term_send(t, "   \tConseil régional de Bretagne\tConseillère régionale\t01/07/2021\t"
+                 "31/03/2028\r");
+    WAIT(t, "Mandat enregistré");
+    ON_SCREEN(t, "régional · du 01/07/2021 au 31/03/2028 · majorité · non indemnisé(e)");
+    term_send(t, "\r");
+    WAIT(t, "modifier un mandat");
+    term_send(t, "\t\t\025Vice-présidente\r");
+    WAIT(t, "Mandat enregistré : Vice-présidente — Conseil régional de Bretagne.");
+    term_send(t, "d");
+    WAIT(t, "Supprimer le mandat « Vice-présidente — Conseil régional de Bretagne » ?");
+    term_send(t, "n");
+    WAIT(t, "Le mandat est gardé.");
+    term_send(t, "d");
+    WAIT(t, "Supprimer le mandat");
+    term_send(t, "o");
+    WAIT(t, "Mandat supprimé.");
+    ON_SCREEN(t, "Aucun mandat enregistré");
+    quit_cleanly(t);
+}
+
+static void test_small_terminal(void **state)
+{
+    (void)state;
+    struct term *t = start(15, 60, fresh_db("e2e-small"), NULL);
+    WAIT(t, "Terminal trop petit");
+    ON_SCREEN(t, "Terminal trop petit — agrandissez la fenêtre ou appuyez");
+    ON_SCREEN(t, "sur i pour ignorer");
+    ON_SCREEN(t, "fait 60 × 15");
+    term_send(t, "2"); /* ignored while the message is shown */
+    term_send(t, "i");
+    WAIT(t, "Accueil");
+    ON_SCREEN(t, "Étapes faites : 0/6");
+    quit_cleanly(t);
+
+    t = start(15, 60, fresh_opt, NULL);
+    WAIT(t, "Terminal trop petit");
+    term_resize(t, 24, 80);
+    WAIT(t, "Vous en êtes à l'étape 1/6");
+    term_resize(t, 15, 60);
+    WAIT(t, "Terminal trop petit");
+    quit_cleanly(t);
+}
+
+static void test_resize_keeps_what_was_typed(void **state)
+{
+    (void)state;
+    struct term *t = start(24, 80, fresh_db("e2e-resize"), NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "mn");
+    WAIT(t, "nouveau mandat");
+    term_send(t, "\tRouen");
+    WAIT(t, "Rouen");
+    term_resize(t, 15, 60);
+    WAIT(t, "Terminal trop petit");
+    term_resize(t, 30, 100);
+    WAIT(t, "Rouen");
+    ON_SCREEN(t, "Collectivité");
+    term_send_key(t, TK_F1);
+    WAIT(t, "Contacter le support");
+    term_send(t, "\033");
+    WAIT(t, "Rouen"); /* back from help, nothing typed is lost */
+    term_send(t, "\033");
+    WAIT(t, "Rien n'a été modifié.");
+    quit_cleanly(t);
+}
+
+static void test_accents_under_lang_c(void **state)
+{
+    (void)state;
+    struct term *t = start(24, 80, fresh_db("e2e-langc"),
+                           (const char *[]){"LANG=C", "LC_ALL=C", NULL});
+    WAIT(t, "Étapes faites : 0/6");
+    ON_SCREEN(t, "Prochaine échéance : aucune");
+    term_send(t, "1");
+    WAIT(t, "Étape 1/6 — Créer mon identité numérique");
+    quit_cleanly(t);
+}
+
+static void test_colours_only_when_allowed(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("e2e-colour");
+    struct term *t = start(24, 80, db, NULL);
+    WAIT(t, "Accueil");
+    assert_false(term_cell_default_colors(t, 0, 3)); /* title bar in colour */
+    quit_cleanly(t);
+
+    t = start(24, 80, db, (const char *[]){"NO_COLOR=1", NULL});
+    WAIT(t, "Accueil");
+    assert_true(term_cell_default_colors(t, 0, 3));
+    assert_true(term_cell_reverse(t, 0, 3)); /* still marked, without colour */
+    quit_cleanly(t);
+
+    t = term_start(24, 80, (const char *[]){db, "--no-color", NULL}, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "2");
+    WAIT(t, "ATTENTION");
+    for (int y = 0; y < 24; y++)
+        for (int x = 0; x < 80; x++)
+            if (!term_cell_default_colors(t, y, x))
+                fail_msg("couleur en (%d, %d) malgré --no-color", y, x);
+    quit_cleanly(t);
+}
+
+static void test_balance_recorded(void **state)
+{
+    (void)state;
+    struct term *t = start(24, 80, fresh_db("e2e-balance"), NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "s");
+    WAIT(t, "Mon solde DIF élu");
+    ON_SCREEN(t, "Aucun relevé enregistré");
+    term_send(t, "812\r");
+    WAIT(t, "Le DIF élu ne peut pas dépasser 800,00 €");
+    term_send(t, "\025712,50\r");
+    WAIT(t, "Solde enregistré : 712,50 €.");
+    char today[16], line[64];
+    dates_format_short(dates_today(), today, sizeof today);
+    snprintf(line, sizeof line, "Solde DIF élu : 712,50 € (relevé le %s", today);
+    ON_SCREEN(t, line);
+    quit_cleanly(t);
+}
+
+static void test_other_ways_out(void **state)
+{
+    (void)state;
+    /* F10 quits even from a form, where q is just a letter. */
+    struct term *t = start(24, 80, fresh_db("e2e-exit"), NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "mn");
+    WAIT(t, "nouveau mandat");
+    term_send(t, "\tquoi");
+    WAIT(t, "quoi");
+    term_send_key(t, TK_F10);
+    assert_int_equal(term_wait_exit(t), 0);
+    assert_true(term_restored(t));
+    term_free(t);
+
+    /* Ctrl-C restores the terminal too. */
+    t = start(24, 80, fresh_opt, NULL);
+    WAIT(t, "Mes mandats");
+    term_send(t, "\003");
+    assert_int_equal(term_wait_exit(t), 130);
+    assert_true(term_restored(t));
+    term_free(t);
+
+    /* An unknown terminal type: a French message, no crash. */
+    t = start(24, 80, fresh_opt, (const char *[]){"TERM=terminal-inexistant", NULL});
+    WAIT(t, "« terminal-inexistant » (variable TERM) est inconnu");
+    assert_int_equal(term_wait_exit(t), 1);
+    term_free(t);
+}
+
+int main(void)
+{
+    const char *build = getenv("BUILD");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/e2e", build && *build ? build : "build");
+    mkdir(build && *build ? build : "build", 0755);
+    mkdir(dir, 0755);
+    snprintf(e2e_opt, sizeof e2e_opt, "--db=%s/difelus.db", dir);
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char p[4300];
+        snprintf(p, sizeof p, "%s/difelus.db%s", dir, suffixes[i]);
+        unlink(p);
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_start_shows_home),
+        cmocka_unit_test(test_every_step_reached_and_left),
+        cmocka_unit_test(test_tick_and_screen_survive_restart),
+        cmocka_unit_test(test_mandate_bad_date_refused_fields_kept),
+        cmocka_unit_test(test_mandate_edit_and_delete),
+        cmocka_unit_test(test_small_terminal),
+        cmocka_unit_test(test_resize_keeps_what_was_typed),
+        cmocka_unit_test(test_accents_under_lang_c),
+        cmocka_unit_test(test_colours_only_when_allowed),
+        cmocka_unit_test(test_balance_recorded),
+        cmocka_unit_test(test_other_ways_out),
+    };
+    return cmocka_run_group_tests_name("e2e", tests, NULL, NULL);
+}
