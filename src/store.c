@@ -316,7 +316,7 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
         return NULL;
     }
     snprintf(st->path, sizeof st->path, "%s", path);
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "Impossible d'ouvrir « %s » : %s.", path,
                  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));

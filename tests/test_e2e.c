@@ -110,8 +110,15 @@ static void test_every_step_reached_and_left(void **state)
     WAIT(t, "Accueil");
     term_send(t, "\r"); /* Enter continues at the current step */
     WAIT(t, "Étape 1/6");
-    term_send_key(t, TK_RIGHT);
+    term_send_key(t, TK_PAGE_DOWN);
     WAIT(t, "Étape 2/6");
+    term_send_key(t, TK_PAGE_DOWN);
+    WAIT(t, "Étape 3/6");
+    term_send_key(t, TK_PAGE_UP);
+    WAIT(t, "Étape 2/6");
+    term_send(t, "a");
+    WAIT(t, "Le partage d'écran avec le support arrive bientôt.");
+    WAIT(t, "Gestions Locales au 09 53 34 28 34.");
     term_send(t, "h");
     WAIT(t, "Accueil");
     term_send(t, "3?");
@@ -258,6 +265,31 @@ static void test_small_terminal(void **state)
     quit_cleanly(t);
 }
 
+/* Whatever the size, once the official chose to ignore the warning, every screen draws
+ * without crashing and q still leaves cleanly. */
+static void test_tiny_terminal_ignored(void **state)
+{
+    (void)state;
+    struct term *t = start(5, 20, fresh_db("e2e-tiny"), NULL);
+    WAIT(t, "Terminal trop");
+    term_send(t, "i");
+    WAIT(t, "Accueil");
+    term_send(t, "1 2 3 4 5 6?");
+    WAIT(t, "Aide");
+    term_send(t, "\033m");
+    WAIT(t, "Mes mandats");
+    term_send(t, "n");
+    WAIT(t, "Agrandissez");
+    term_send(t, "\033s");
+    WAIT(t, "Mon solde");
+    term_resize(t, 2, 8);
+    term_send(t, "\033h");
+    term_resize(t, 24, 80);
+    WAIT(t, "[ ] 5. Envoyer ma demande (1/3)"); /* ticks made at 20×5 were saved */
+    WAIT(t, "[ ] 6. Confirmer mon inscription (0/3)");
+    quit_cleanly(t);
+}
+
 static void test_resize_keeps_what_was_typed(void **state)
 {
     (void)state;
@@ -389,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_mandate_bad_date_refused_fields_kept),
         cmocka_unit_test(test_mandate_edit_and_delete),
         cmocka_unit_test(test_small_terminal),
+        cmocka_unit_test(test_tiny_terminal_ignored),
         cmocka_unit_test(test_resize_keeps_what_was_typed),
         cmocka_unit_test(test_accents_under_lang_c),
         cmocka_unit_test(test_colours_only_when_allowed),

@@ -92,7 +92,7 @@ void tui_title_bar(const char *title)
     attron(a);
     mvhline(0, 0, ' ', COLS);
     attroff(a);
-    tui_print(0, 1, COLS - 10, a | A_BOLD, title);
+    tui_print(0, 1, COLS > 30 ? COLS - 10 : COLS - 2, a | A_BOLD, title);
     if (COLS > 30)
         tui_print(0, COLS - 8, 8, a, "difelus");
 }
@@ -100,10 +100,14 @@ void tui_title_bar(const char *title)
 void tui_key_line(struct app *app, const char *keys)
 {
     if (app->flash[0]) {
-        move(LINES - 2, 0);
-        clrtoeol();
-        tui_print(LINES - 2, 1, COLS - 2, app->flash_is_error ? tui_attr(TC_ERROR) : A_BOLD,
-                  app->flash);
+        /* A message longer than a line takes the row above too, rather than being cut. */
+        int rows = text_wrap_count(app->flash, COLS - 2) > 1 && LINES > 4 ? 2 : 1;
+        for (int r = 0; r < rows; r++) {
+            move(LINES - 2 - r, 0);
+            clrtoeol();
+        }
+        tui_paragraph(LINES - 1 - rows, 1, COLS - 2, rows,
+                      app->flash_is_error ? tui_attr(TC_ERROR) : A_BOLD, app->flash);
     }
     attr_t a = tui_attr(TC_TITLE);
     attron(a);
