@@ -15,11 +15,8 @@ static struct tui_form form;
 
 static void balance_enter(struct app *app)
 {
-    if (form.form && app->previous == &screen_help) {
-        tui_form_hide(&form); /* back from help: keep what was typed */
+    if (tui_form_resume(&form, app))
         return;
-    }
-    tui_form_close(&form);
     char today[16];
     dates_format_short(app->today, today, sizeof today);
     const char *init[BF_COUNT] = {"", today};
@@ -92,10 +89,8 @@ static enum key_result balance_key(struct app *app, int type, wint_t ch)
     long cents;
     struct date observed;
     int bad = 0;
-    tui_form_clear_errors(&form);
     if (!balance_from_strings(amount, day, app->today, &cents, &observed, &bad, err, sizeof err)) {
-        tui_form_set_error(&form, bad, err);
-        tui_form_focus(&form, bad);
+        tui_form_reject(&form, bad, err);
         app_flash(app, true, "Solde non enregistré : corrigez le champ signalé.");
         return KR_HANDLED;
     }

@@ -115,8 +115,8 @@ static enum key_result help_key(struct app *app, int type, wint_t ch)
             app->ui.scroll = 0;
         return KR_HANDLED;
     }
-    bool back = (type == OK && (ch == 27 || ch == '\r' || ch == '\n' || ch == '?')) ||
-                (type == KEY_CODE_YES && (ch == KEY_ENTER || ch == KEY_F(1)));
+    bool back = tui_key_is_enter(type, ch) || (type == OK && (ch == 27 || ch == '?')) ||
+                (type == KEY_CODE_YES && ch == KEY_F(1));
     if (!back)
         return KR_UNHANDLED;
     app->next = app->help_from ? app->help_from : &screen_home;

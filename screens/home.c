@@ -88,17 +88,9 @@ static void home_draw(struct app *app)
 
 static enum key_result home_key(struct app *app, int type, wint_t ch)
 {
-    if (type == KEY_CODE_YES && ch == KEY_UP) {
-        if (app->ui.focus > 0)
-            app->ui.focus--;
+    if (app_move_focus(app, type, ch, GUIDE_STEPS))
         return KR_HANDLED;
-    }
-    if (type == KEY_CODE_YES && ch == KEY_DOWN) {
-        if (app->ui.focus < GUIDE_STEPS - 1)
-            app->ui.focus++;
-        return KR_HANDLED;
-    }
-    if ((type == OK && (ch == '\r' || ch == '\n')) || (type == KEY_CODE_YES && ch == KEY_ENTER)) {
+    if (tui_key_is_enter(type, ch)) {
         app->next = &screen_steps[app->ui.focus];
         app->next_focus = 0;
         return KR_GOTO;

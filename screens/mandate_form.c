@@ -25,11 +25,8 @@ static struct tui_form form;
 
 static void form_enter(struct app *app)
 {
-    if (form.form && app->previous == &screen_help) {
-        tui_form_hide(&form); /* back from help: keep what was typed */
+    if (tui_form_resume(&form, app))
         return;
-    }
-    tui_form_close(&form);
     static char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
     const char *init[MF_COUNT] = {NULL};
     memset(values, 0, sizeof values);
@@ -96,10 +93,8 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
     struct mandate m = {.id = app->edit_id};
     int bad = 0;
     char err[512];
-    tui_form_clear_errors(&form);
     if (!mandate_from_strings(v, &m, &bad, err, sizeof err)) {
-        tui_form_set_error(&form, bad, err);
-        tui_form_focus(&form, bad);
+        tui_form_reject(&form, bad, err);
         app_flash(app, true, "Mandat non enregistré : corrigez le champ signalé.");
         return KR_HANDLED;
     }

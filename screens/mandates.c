@@ -72,20 +72,14 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
         }
         return KR_HANDLED;
     }
-    if (type == KEY_CODE_YES && (ch == KEY_UP || ch == KEY_DOWN)) {
-        int f = app->ui.focus + (ch == KEY_UP ? -1 : 1);
-        if (f >= 0 && f < n) {
-            app->ui.focus = f;
-            app_save_ui(app);
-        }
+    if (app_move_focus(app, type, ch, n))
         return KR_HANDLED;
-    }
     if (type == OK && (ch == 'n' || ch == 'N')) {
         app->edit_id = 0;
         app->next = &screen_mandate_form;
         return KR_GOTO;
     }
-    bool enter = (type == OK && (ch == '\r' || ch == '\n')) || (type == KEY_CODE_YES && ch == KEY_ENTER);
+    bool enter = tui_key_is_enter(type, ch);
     bool del = (type == OK && (ch == 'd' || ch == 'D')) || (type == KEY_CODE_YES && ch == KEY_DC);
     if ((enter || del) && n == 0) {
         app_flash(app, false, "Aucun mandat : appuyez sur n pour en ajouter un.");

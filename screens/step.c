@@ -55,17 +55,9 @@ static enum key_result step_key(struct app *app, int type, wint_t ch)
 {
     const struct guide_step *g = current(app);
     int n = (int)g->item_count;
-    if (type == KEY_CODE_YES && (ch == KEY_UP || ch == KEY_DOWN)) {
-        int f = app->ui.focus + (ch == KEY_UP ? -1 : 1);
-        if (f >= 0 && f < n) {
-            app->ui.focus = f;
-            app_save_ui(app);
-        }
+    if (app_move_focus(app, type, ch, n))
         return KR_HANDLED;
-    }
-    bool tick = (type == OK && (ch == ' ' || ch == '\r' || ch == '\n')) ||
-                (type == KEY_CODE_YES && ch == KEY_ENTER);
-    if (!tick)
+    if (!(type == OK && ch == ' ') && !tui_key_is_enter(type, ch))
         return KR_UNHANDLED;
     int idx = g->number - 1;
     bool now = !app->status.ticked[idx][app->ui.focus];

@@ -37,32 +37,29 @@ static void on_signal(int sig)
     errno = saved;
 }
 
+static void set_handlers(void (*handler)(int))
+{
+    static const int signals[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        sigaction(signals[i], &sa, NULL);
+}
+
+/* Installed before newterm(): ncurses then leaves SIGWINCH to us. */
 static bool install_signals(void)
 {
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
         return false;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* Installed before newterm(): ncurses then leaves SIGWINCH to us. */
-    sigaction(SIGWINCH, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    set_handlers(on_signal);
     return true;
 }
 
 static void remove_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGWINCH, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    set_handlers(SIG_DFL);
     close(wake_pipe[0]);
     close(wake_pipe[1]);
     wake_pipe[0] = wake_pipe[1] = -1;
@@ -127,6 +124,18 @@ const struct screen *app_find_screen(const char *id)
         if (strcmp(screens_all[i]->id, id) == 0)
             return screens_all[i];
     return NULL;
+}
+
+bool app_move_focus(struct app *app, int type, wint_t ch, int count)
+{
+    if (type != KEY_CODE_YES || (ch != KEY_UP && ch != KEY_DOWN))
+        return false;
+    int f = app->ui.focus + (ch == KEY_UP ? -1 : 1);
+    if (f >= 0 && f < count) {
+        app->ui.focus = f;
+        app_save_ui(app);
+    }
+    return true;
 }
 
 void app_goto(struct app *app, const struct screen *to, int focus)

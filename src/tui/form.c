@@ -105,11 +105,6 @@ static bool post(struct tui_form *tf)
     return true;
 }
 
-void tui_form_hide(struct tui_form *tf)
-{
-    unpost(tf);
-}
-
 void tui_form_close(struct tui_form *tf)
 {
     if (tf->form) {
@@ -301,6 +296,23 @@ void tui_form_set_error(struct tui_form *tf, int index, const char *message)
 {
     if (index >= 0 && index < tf->count)
         snprintf(tf->errors[index], sizeof tf->errors[index], "%s", message);
+}
+
+void tui_form_reject(struct tui_form *tf, int index, const char *message)
+{
+    tui_form_clear_errors(tf);
+    tui_form_set_error(tf, index, message);
+    tui_form_focus(tf, index);
+}
+
+bool tui_form_resume(struct tui_form *tf, const struct app *app)
+{
+    if (tf->form && app->previous == &screen_help) {
+        unpost(tf); /* drawn again, with its values, by the next draw */
+        return true;
+    }
+    tui_form_close(tf);
+    return false;
 }
 
 void tui_form_clear_errors(struct tui_form *tf)

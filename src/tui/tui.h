@@ -73,6 +73,13 @@ void app_flash(struct app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Looks a screen up by id; NULL when unknown. */
 const struct screen *app_find_screen(const char *id);
+/* ↑ and ↓ move app->ui.focus within 0..count-1 (and save it); false for other keys. */
+bool app_move_focus(struct app *app, int type, wint_t ch, int count);
+
+static inline bool tui_key_is_enter(int type, wint_t ch)
+{
+    return (type == OK && (ch == '\r' || ch == '\n')) || (type == KEY_CODE_YES && ch == KEY_ENTER);
+}
 
 /* ---- widgets (src/tui/widgets.c) ---- */
 
@@ -133,8 +140,6 @@ enum tui_form_result { TFR_NONE, TFR_SUBMIT, TFR_CANCEL, TFR_UNHANDLED };
 bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int count,
                    const char *const *values, int top);
 void tui_form_close(struct tui_form *tf);
-/* Takes the form off the screen, keeping its values; the next draw shows it again. */
-void tui_form_hide(struct tui_form *tf);
 /* Draws labels and messages on stdscr and the fields in their window; returns false when
  * the terminal is too small to show the form (a message says so). Call last. */
 bool tui_form_draw(struct tui_form *tf);
@@ -142,6 +147,11 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch);
 /* Trimmed value of a field. */
 void tui_form_value(struct tui_form *tf, int index, char *buf, size_t len);
 void tui_form_set_error(struct tui_form *tf, int index, const char *message);
+/* Shows message under field `index` (and only there) and puts the cursor on it. */
+void tui_form_reject(struct tui_form *tf, int index, const char *message);
+/* On entering a form screen: true when coming back from help with the form still open
+ * (it is kept, with what was typed); otherwise closes it, and the caller opens a new one. */
+bool tui_form_resume(struct tui_form *tf, const struct app *app);
 void tui_form_clear_errors(struct tui_form *tf);
 void tui_form_focus(struct tui_form *tf, int index);
 /* Row just below the form. */
