@@ -11,8 +11,10 @@ static const char *const month_names[] = {
 };
 
 static const char *const weekday_names[] = {
-    "jeudi", "vendredi", "samedi", "dimanche", "lundi", "mardi", "mercredi",
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
 };
+
+int dates_weekday(struct date d);
 
 static bool is_leap(int y)
 {
@@ -165,8 +167,106 @@ void dates_format_long(struct date d, char *buf, size_t len)
         snprintf(buf, len, "date inconnue");
         return;
     }
-    long days = dates_to_days(d); /* 1970-01-01 was a Thursday */
-    int wd = (int)(((days % 7) + 7) % 7);
-    snprintf(buf, len, "%s %d %s %d", weekday_names[wd], d.day, month_names[d.month - 1],
+    snprintf(buf, len, "%s %d %s %d", weekday_names[dates_weekday(d)], d.day, month_names[d.month - 1],
              d.year);
+}
+
+/* Howard Hinnant's civil_from_days. */
+struct date dates_from_days(long z)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long y = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    int d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    return (struct date){(int)(y + (m <= 2)), m, d};
+}
+
+struct date dates_add_days(struct date d, int n)
+{
+    return dates_from_days(dates_to_days(d) + n);
+}
+
+int dates_weekday(struct date d)
+{
+    long days = dates_to_days(d); /* 1970-01-01 was a Thursday (3) */
+    return (int)(((days + 3) % 7 + 7) % 7);
+}
+
+struct date dates_easter(int year)
+{
+    int a = year % 19, b = year / 100, c = year % 100, d = b / 4, e = b % 4;
+    int f = (b + 8) / 25, g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30;
+    int i = c / 4, k = c % 4, l = (32 + 2 * e + 2 * i - h - k) % 7;
+    int m = (a + 11 * h + 22 * l) / 451;
+    int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+    return (struct date){year, month, day};
+}
+
+bool dates_is_holiday(struct date d, const char **name)
+{
+    static const struct {
+        int month, day;
+        const char *name;
+    } fixed[] = {
+        {1, 1, "jour de l'An"},      {5, 1, "fête du Travail"},   {5, 8, "8 Mai 1945"},
+        {7, 14, "fête nationale"},   {8, 15, "Assomption"},       {11, 1, "Toussaint"},
+        {11, 11, "Armistice"},       {12, 25, "Noël"},
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        if (d.month == fixed[i].month && d.day == fixed[i].day) {
+            if (name)
+                *name = fixed[i].name;
+            return true;
+        }
+    }
+    static const struct {
+        int offset;
+        const char *name;
+    } moving[] = {{1, "lundi de Pâques"}, {39, "Ascension"}, {50, "lundi de Pentecôte"}};
+    long easter = dates_to_days(dates_easter(d.year)), day = dates_to_days(d);
+    for (size_t i = 0; i < sizeof moving / sizeof moving[0]; i++) {
+        if (day == easter + moving[i].offset) {
+            if (name)
+                *name = moving[i].name;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool dates_is_working_day(struct date d)
+{
+    return dates_weekday(d) < 5 && !dates_is_holiday(d, NULL);
+}
+
+struct date dates_add_working_days(struct date d, int n)
+{
+    while (n > 0) {
+        d = dates_add_days(d, 1);
+        if (dates_is_working_day(d))
+            n--;
+    }
+    return d;
+}
+
+int dates_working_days_between(struct date from, struct date to)
+{
+    int count = 0;
+    for (struct date d = dates_add_days(from, 1); dates_compare(d, to) <= 0;
+         d = dates_add_days(d, 1))
+        count += dates_is_working_day(d);
+    return count;
+}
+
+struct date dates_latest_before(struct date limit, int n)
+{
+    struct date d = dates_add_days(limit, -1);
+    while (dates_compare(dates_add_working_days(d, n), limit) > 0)
+        d = dates_add_days(d, -1);
+    return d;
 }

@@ -39,5 +39,26 @@ void dates_format_long(struct date d, char *buf, size_t len);
 
 /* Days since 1970-01-01 (proleptic Gregorian), for differences between dates. */
 long dates_to_days(struct date d);
+/* The inverse of dates_to_days. */
+struct date dates_from_days(long days);
+/* d plus n calendar days (n may be negative). */
+struct date dates_add_days(struct date d, int n);
+/* 0 = Monday … 6 = Sunday. */
+int dates_weekday(struct date d);
+
+/* Easter Sunday of a Gregorian year (anonymous Gregorian algorithm). */
+struct date dates_easter(int year);
+/* True for a French public holiday (1 Jan, Easter Monday, 1 and 8 May, Ascension, Whit
+ * Monday, 14 Jul, 15 Aug, 1 and 11 Nov, 25 Dec); *name gets its name when not NULL. */
+bool dates_is_holiday(struct date d, const char **name);
+/* Monday to Friday, except public holidays (MCF: "hors samedi, dimanche et jours fériés"). */
+bool dates_is_working_day(struct date d);
+/* "n jours ouvrés after d": the n-th jour ouvré strictly after d (n >= 0; n = 0 gives d). */
+struct date dates_add_working_days(struct date d, int n);
+/* Jours ouvrés in (from, to]: how many are left from `from` until `to` included; 0 when
+ * to <= from. */
+int dates_working_days_between(struct date from, struct date to);
+/* The last day d such that dates_add_working_days(d, n) <= limit. */
+struct date dates_latest_before(struct date limit, int n);
 
 #endif
