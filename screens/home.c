@@ -25,7 +25,6 @@ static void home_draw(struct app *app)
     tui_print(y++, 2, w, A_BOLD, line);
     snprintf(line, sizeof line, "Étapes faites : %d/%d", s->steps_done, GUIDE_STEPS);
     tui_print(y++, 2, w, 0, line);
-    y++;
     int cursor_y = y;
     for (int i = 0; i < GUIDE_STEPS; i++) {
         const struct guide_step *g = guide_step(i + 1);
@@ -38,40 +37,47 @@ static void home_draw(struct app *app)
         tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : 0, line);
     }
     y++;
+    char estimate[256] = "";
+    if (s->estimate_cents >= 0) {
+        text_format_euros(s->estimate_cents, buf, sizeof buf);
+        snprintf(estimate, sizeof estimate, " · estimation : %s", buf);
+    }
     if (s->credit_known) {
         char day[16];
         text_format_euros(s->credit.amount_cents, buf, sizeof buf);
         dates_format_short(s->credit.observed_on, day, sizeof day);
-        snprintf(line, sizeof line, "Solde DIF élu : %s (relevé le %s sur Compte élu)", buf,
-                 day);
+        snprintf(line, sizeof line, "Solde DIF élu : %s (relevé le %s)%s", buf, day, estimate);
     } else {
-        snprintf(line, sizeof line, "Solde DIF élu : inconnu (s : noter celui lu sur « Compte "
-                                    "élu »)");
+        snprintf(line, sizeof line, "Solde DIF élu : inconnu (s : noter le solde lu)%s",
+                 estimate);
     }
     tui_print(y++, 2, w, 0, line);
-    if (s->next_deadline.known) {
-        dates_format_long(s->next_deadline.date, buf, sizeof buf);
-        snprintf(line, sizeof line, "Prochaine échéance : %s — %s", buf, s->next_deadline.label);
-    } else {
-        snprintf(line, sizeof line, "Prochaine échéance : aucune");
-    }
-    y += tui_paragraph(y, 2, w, 2, 0, line);
     y++;
 
     int support_y = LINES - 4;
+    if (s->deadline_count == 0) {
+        tui_print(y++, 2, w, 0, "Prochaine échéance : aucune");
+    } else {
+        tui_print(y++, 2, w, A_BOLD, "Échéances, la plus urgente d'abord (d : mes dossiers)");
+        for (size_t i = 0; i < s->deadline_count && i < 3 && y < support_y - 3; i++) {
+            const struct status_deadline *dl = &s->deadlines[i];
+            dates_format_long(dl->date, buf, sizeof buf);
+            snprintf(line, sizeof line, "%s%s — %s", dl->overdue ? "EN RETARD — " : "", buf,
+                     dl->label);
+            tui_print(y++, 4, w - 2, dl->overdue ? tui_attr(TC_ERROR) : 0, line);
+        }
+    }
+    y++;
     tui_print(y++, 2, w, A_BOLD, "Mes mandats (m : les gérer)");
     if (s->mandate_count == 0)
         tui_print(y++, 4, w - 2, 0, "Aucun mandat enregistré : appuyez sur m pour en ajouter un.");
-    for (size_t i = 0; i < s->mandate_count && y < support_y - 1; i++) {
+    for (size_t i = 0; i < s->mandate_count && y < support_y; i++) {
         const struct mandate *m = &s->mandates[i];
         char end[16];
         dates_format_short(m->end, end, sizeof end);
-        if (i + 1 < s->mandate_count && y == support_y - 2) {
-            snprintf(line, sizeof line, "… et %zu autres (m)", s->mandate_count - i);
-        } else {
-            snprintf(line, sizeof line, "- %s, %s (%s), jusqu'au %s", m->function,
-                     m->collectivite, mandate_level_label(m->level), end);
-        }
+        bool last_row = y == support_y - 1 && i + 1 < s->mandate_count;
+        snprintf(line, sizeof line, "- %s, %s (%s), jusqu'au %s%s", m->function, m->collectivite,
+                 mandate_level_label(m->level), end, last_row ? " (et d'autres : m)" : "");
         tui_print(y++, 4, w - 2, 0, line);
     }
 
@@ -82,7 +88,7 @@ static void home_draw(struct app *app)
     snprintf(line, sizeof line, "Support : %s — %s — %s", org, email, phone);
     tui_print(support_y, 2, w, 0, line);
 
-    tui_key_line(app, "↑↓ Entrée ouvrir  1-6 étapes  m mandats  s solde  ? aide  q quitter");
+    tui_key_line(app, "Entrée ouvrir  1-6 étapes  m mandats  d dossiers  s solde  ? aide  q quitter");
     move(cursor_y, 1);
 }
 

@@ -17,6 +17,49 @@ static void step_enter(struct app *app)
         app->ui.focus = n - 1;
 }
 
+/* What the official can do on the current dossier at this step, as a key. */
+static const char *dossier_action(int step, const struct dossier *d)
+{
+    if (!d)
+        return step == 4 ? "n : noter le dossier créé sur Mon Compte Formation" : NULL;
+    if (step == 5 && d->status == DS_CREATION)
+        return "e : j'ai envoyé ma demande aujourd'hui    o : ouvrir le dossier";
+    if (step == 6 && d->status == DS_SENT)
+        return "v : l'organisme a validé ma demande (« À valider »)    o : ouvrir";
+    if (step == 6 && (d->status == DS_TO_VALIDATE || d->status == DS_PROPOSAL))
+        return "c : j'ai confirmé mon inscription    o : ouvrir le dossier";
+    return "o : ouvrir le dossier    d : tous mes dossiers";
+}
+
+/* Steps 4 to 6 work on the current dossier: its status, its deadline in words, the key
+ * that moves it on. Returns the rows used. */
+static int draw_dossier_panel(struct app *app, int y, int w)
+{
+    int step = app->screen->step;
+    const struct dossier *d = status_current_dossier(&app->status);
+    char line[1024];
+    int start = y;
+    if (d) {
+        snprintf(line, sizeof line, "Mon dossier : %s — %s", d->title,
+                 dossier_status_label(d->status));
+        tui_print(y++, 3, w, A_BOLD, line);
+        struct dossier_deadline dl = dossier_deadline(d);
+        if (dl.kind != DL_NONE) {
+            bool overdue;
+            char text[640];
+            dossier_deadline_text(dl, app->today, text, sizeof text, &overdue);
+            snprintf(line, sizeof line, "%s%s", overdue ? "EN RETARD — " : "", text);
+            y += tui_paragraph(y, 3, w, 2, overdue ? tui_attr(TC_ERROR) : 0, line);
+        }
+    } else {
+        tui_print(y++, 3, w, A_BOLD, "Aucun dossier en cours dans difelus.");
+    }
+    const char *action = dossier_action(step, d);
+    if (action)
+        tui_print(y++, 3, w, 0, action);
+    return y - start;
+}
+
 static void step_draw(struct app *app)
 {
     const struct guide_step *g = current(app);
@@ -46,9 +89,38 @@ static void step_draw(struct app *app)
         y += 2;
     }
     y++;
+    if (g->number >= 4)
+        y += draw_dossier_panel(app, y, w) + 1;
     tui_warning_box(y, 1, COLS - 2, LINES - 2 - y, g->warnings, g->warning_count);
     tui_key_line(app, "↑↓ choisir  Espace cocher  ←→ étapes  ? aide  h accueil  q quitter");
     move(cursor_y, 4);
+}
+
+static enum key_result dossier_key(struct app *app, int step, wint_t ch)
+{
+    const struct dossier *d = status_current_dossier(&app->status);
+    if (ch == 'n' && step == 4 && !d) {
+        app->dossier_id = 0;
+        app->next = &screen_dossier_form;
+        return KR_GOTO;
+    }
+    if (ch == 'o' && d) {
+        app->dossier_id = d->id;
+        app->next = &screen_dossier;
+        return KR_GOTO;
+    }
+    enum dossier_status to = DS_COUNT;
+    if (ch == 'e' && step == 5 && d && d->status == DS_CREATION)
+        to = DS_SENT;
+    else if (ch == 'v' && step == 6 && d && d->status == DS_SENT)
+        to = DS_TO_VALIDATE;
+    else if (ch == 'c' && step == 6 && d &&
+             (d->status == DS_TO_VALIDATE || d->status == DS_PROPOSAL))
+        to = DS_VALIDATED;
+    if (to == DS_COUNT)
+        return KR_UNHANDLED;
+    app_dossier_transition(app, d, to, app->today);
+    return KR_HANDLED;
 }
 
 static enum key_result step_key(struct app *app, int type, wint_t ch)
@@ -57,6 +129,11 @@ static enum key_result step_key(struct app *app, int type, wint_t ch)
     int n = (int)g->item_count;
     if (app_move_focus(app, type, ch, n))
         return KR_HANDLED;
+    if (g->number >= 4 && type == OK) {
+        enum key_result r = dossier_key(app, g->number, ch);
+        if (r != KR_UNHANDLED)
+            return r;
+    }
     if (!(type == OK && ch == ' ') && !tui_key_is_enter(type, ch))
         return KR_UNHANDLED;
     int idx = g->number - 1;

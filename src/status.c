@@ -4,25 +4,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "difelus/rules.h"
 #include "difelus/text.h"
 #include "difelus/version.h"
 
-/* Until dossiers have deadlines of their own, the next one is the nearest expected end of
- * a mandate: a mandate training must be over by then. */
-static void find_next_deadline(struct status *s)
+static void add_deadline(struct status *s, const struct status_deadline *dl)
 {
+    if (s->deadline_count == STATUS_MAX_DEADLINES)
+        return;
+    /* Keep the list sorted by date, earliest (so overdue) first. */
+    size_t i = s->deadline_count++;
+    while (i > 0 && dates_compare(s->deadlines[i - 1].date, dl->date) > 0) {
+        s->deadlines[i] = s->deadlines[i - 1];
+        i--;
+    }
+    s->deadlines[i] = *dl;
+}
+
+static void collect_deadlines(struct status *s)
+{
+    struct status_deadline dl;
+    for (size_t i = 0; i < s->dossier_count; i++) {
+        const struct dossier *d = &s->dossiers[i];
+        if (dossier_status_closed(d->status))
+            continue;
+        struct dossier_deadline dd = dossier_deadline(d);
+        if (dd.kind == DL_NONE)
+            continue;
+        memset(&dl, 0, sizeof dl);
+        dl.date = dd.date;
+        dl.kind = dd.kind;
+        dl.dossier_id = d->id;
+        snprintf(dl.label, sizeof dl.label, "%s — %s", dossier_deadline_label(dd.kind), d->title);
+        dossier_deadline_text(dd, s->today, dl.text, sizeof dl.text, &dl.overdue);
+        add_deadline(s, &dl);
+    }
     for (size_t i = 0; i < s->mandate_count; i++) {
         const struct mandate *m = &s->mandates[i];
         if (!dates_valid(m->end) || dates_compare(m->end, s->today) < 0)
             continue;
-        if (s->next_deadline.known && dates_compare(m->end, s->next_deadline.date) >= 0)
-            continue;
-        s->next_deadline.known = true;
-        s->next_deadline.date = m->end;
-        snprintf(s->next_deadline.label, sizeof s->next_deadline.label,
-                 "Fin prévue du mandat (%s) : une formation liée à ce mandat doit être "
-                 "terminée avant.",
-                 m->collectivite);
+        memset(&dl, 0, sizeof dl);
+        dl.date = m->end;
+        snprintf(dl.label, sizeof dl.label, "Fin prévue du mandat (%s)", m->collectivite);
+        snprintf(dl.text, sizeof dl.text, "Une formation liée à ce mandat doit être terminée "
+                                          "avant la fin du mandat.");
+        add_deadline(s, &dl);
     }
 }
 
@@ -30,6 +56,7 @@ int status_load(store *st, struct date today, struct status *out)
 {
     memset(out, 0, sizeof *out);
     out->today = today;
+    out->estimate_cents = -1;
     if (store_checklist_load(st, out->ticked) != 0)
         return -1;
     for (int s = 0; s < GUIDE_STEPS; s++) {
@@ -44,28 +71,45 @@ int status_load(store *st, struct date today, struct status *out)
         else if (out->current_step == 0)
             out->current_step = s + 1;
     }
-    if (store_mandate_list(st, &out->mandates, &out->mandate_count) != 0)
-        return -1;
     size_t n = 0;
-    if (store_credit_list(st, &out->credit, 1, &n) != 0) {
+    if (store_mandate_list(st, &out->mandates, &out->mandate_count) != 0 ||
+        store_dossier_list(st, &out->dossiers, &out->dossier_count) != 0 ||
+        store_credit_list(st, &out->credit, 1, &n) != 0) {
         status_free(out);
         return -1;
     }
     out->credit_known = n == 1;
-    find_next_deadline(out);
+    out->estimate_cents = rules_estimate_balance(out->mandates, out->mandate_count,
+                                                 out->dossiers, out->dossier_count, today);
+    collect_deadlines(out);
     return 0;
 }
 
 void status_free(struct status *s)
 {
     free(s->mandates);
+    free(s->dossiers);
     s->mandates = NULL;
-    s->mandate_count = 0;
+    s->dossiers = NULL;
+    s->mandate_count = s->dossier_count = 0;
+}
+
+const struct dossier *status_current_dossier(const struct status *s)
+{
+    for (size_t i = 0; i < s->dossier_count; i++) /* newest first */
+        if (!dossier_status_closed(s->dossiers[i].status))
+            return &s->dossiers[i];
+    return NULL;
+}
+
+long status_balance(const struct status *s)
+{
+    return s->credit_known ? s->credit.amount_cents : s->estimate_cents;
 }
 
 void status_print_text(const struct status *s, FILE *out)
 {
-    char buf[64], clean[512];
+    char buf[64], day[64];
     fprintf(out, "Étapes faites : %d/%d\n", s->steps_done, GUIDE_STEPS);
     for (int i = 0; i < GUIDE_STEPS; i++) {
         const struct guide_step *gs = guide_step(i + 1);
@@ -84,24 +128,46 @@ void status_print_text(const struct status *s, FILE *out)
         char start[11], end[11];
         dates_format_short(m->start, start, sizeof start);
         dates_format_short(m->end, end, sizeof end);
-        fprintf(out, "  - %s, %s (%s), du %s au %s, %s, %s\n",
-                text_sanitize(clean, sizeof clean, m->function), m->collectivite,
+        fprintf(out, "  - %s, %s (%s), du %s au %s, %s, %s\n", m->function, m->collectivite,
                 mandate_level_label(m->level), start, end,
                 m->opposition ? "opposition" : "majorité",
                 m->indemnified ? "indemnisé" : "non indemnisé");
     }
     if (s->credit_known) {
-        char day[16];
         text_format_euros(s->credit.amount_cents, buf, sizeof buf);
         dates_format_short(s->credit.observed_on, day, sizeof day);
         fprintf(out, "Solde DIF élu : %s (relevé le %s sur Compte élu)\n", buf, day);
     } else {
         fprintf(out, "Solde DIF élu : inconnu\n");
     }
-    if (s->next_deadline.known) {
-        char day[64];
-        dates_format_long(s->next_deadline.date, day, sizeof day);
-        fprintf(out, "Prochaine échéance : %s — %s\n", day, s->next_deadline.label);
+    if (s->estimate_cents >= 0) {
+        text_format_euros(s->estimate_cents, buf, sizeof buf);
+        dates_format_short(s->today, day, sizeof day);
+        fprintf(out, "Estimation difelus : %s au %s\n", buf, day);
+    }
+    size_t open = 0;
+    for (size_t i = 0; i < s->dossier_count; i++)
+        open += !dossier_status_closed(s->dossiers[i].status);
+    fprintf(out, open ? "Dossiers en cours :\n" : "Dossiers en cours : aucun\n");
+    for (size_t i = 0; i < s->dossier_count; i++) {
+        const struct dossier *d = &s->dossiers[i];
+        if (dossier_status_closed(d->status))
+            continue;
+        fprintf(out, "  - n° %lld %s : %s", d->id, d->title, dossier_status_label(d->status));
+        struct dossier_deadline dd = dossier_deadline(d);
+        if (dd.kind != DL_NONE) {
+            char text[640];
+            bool overdue;
+            dossier_deadline_text(dd, s->today, text, sizeof text, &overdue);
+            fprintf(out, " — %s%s", overdue ? "EN RETARD : " : "", text);
+        }
+        fputc('\n', out);
+    }
+    if (s->deadline_count) {
+        const struct status_deadline *dl = &s->deadlines[0];
+        dates_format_long(dl->date, day, sizeof day);
+        fprintf(out, "Prochaine échéance : %s%s — %s\n", dl->overdue ? "EN RETARD — " : "", day,
+                dl->label);
     } else {
         fprintf(out, "Prochaine échéance : aucune\n");
     }
@@ -114,6 +180,50 @@ static json_t *json_date(struct date d)
         return json_null();
     dates_format_iso(d, iso, sizeof iso);
     return json_string(iso);
+}
+
+static const char *deadline_key(enum deadline_kind k)
+{
+    static const char *const keys[] = {"fin_mandat", "envoi", "reponse_organisme",
+                                       "confirmation", "debut_formation", "fin_formation"};
+    return keys[k];
+}
+
+static json_t *deadline_json(const struct status_deadline *dl)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "date", json_date(dl->date));
+    json_object_set_new(o, "type", json_string(deadline_key(dl->kind)));
+    json_object_set_new(o, "libelle", json_string(dl->label));
+    json_object_set_new(o, "texte", json_string(dl->text));
+    json_object_set_new(o, "en_retard", json_boolean(dl->overdue));
+    json_object_set_new(o, "dossier", dl->dossier_id ? json_integer(dl->dossier_id) : json_null());
+    return o;
+}
+
+static json_t *dossier_json(const struct status *s, const struct dossier *d)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(d->id));
+    json_object_set_new(o, "intitule", json_string(d->title));
+    json_object_set_new(o, "organisme", json_string(d->body));
+    json_object_set_new(o, "siret", d->siret[0] ? json_string(d->siret) : json_null());
+    json_object_set_new(o, "type", json_string(dossier_kind_label(d->kind)));
+    json_object_set_new(o, "debut", json_date(d->start));
+    json_object_set_new(o, "fin", json_date(d->end));
+    json_object_set_new(o, "prix_centimes",
+                        d->price_cents >= 0 ? json_integer(d->price_cents) : json_null());
+    json_object_set_new(o, "heures",
+                        d->hours_cents > 0 ? json_real(d->hours_cents / 100.0) : json_null());
+    json_object_set_new(o, "statut", json_string(dossier_status_key(d->status)));
+    json_object_set_new(o, "statut_libelle", json_string(dossier_status_label(d->status)));
+    json_object_set_new(o, "statut_depuis", json_date(d->status_date));
+    json_t *deadline = json_null();
+    for (size_t i = 0; i < s->deadline_count; i++)
+        if (s->deadlines[i].dossier_id == d->id)
+            deadline = deadline_json(&s->deadlines[i]);
+    json_object_set_new(o, "echeance", deadline);
+    return o;
 }
 
 char *status_to_json(const struct status *s, const char *db_path)
@@ -169,16 +279,24 @@ char *status_to_json(const struct status *s, const char *db_path)
                         s->credit_known ? json_integer(s->credit.amount_cents) : json_null());
     json_object_set_new(credit, "releve_le",
                         s->credit_known ? json_date(s->credit.observed_on) : json_null());
+    json_object_set_new(credit, "estimation_centimes",
+                        s->estimate_cents >= 0 ? json_integer(s->estimate_cents) : json_null());
+    json_object_set_new(credit, "estimation_au",
+                        s->estimate_cents >= 0 ? json_date(s->today) : json_null());
     json_object_set_new(root, "solde", credit);
 
-    if (s->next_deadline.known) {
-        json_t *d = json_object();
-        json_object_set_new(d, "date", json_date(s->next_deadline.date));
-        json_object_set_new(d, "libelle", json_string(s->next_deadline.label));
-        json_object_set_new(root, "prochaine_echeance", d);
-    } else {
-        json_object_set_new(root, "prochaine_echeance", json_null());
-    }
+    json_t *dossiers = json_array();
+    for (size_t i = 0; i < s->dossier_count; i++)
+        if (!dossier_status_closed(s->dossiers[i].status))
+            json_array_append_new(dossiers, dossier_json(s, &s->dossiers[i]));
+    json_object_set_new(root, "dossiers", dossiers);
+
+    json_t *deadlines = json_array();
+    for (size_t i = 0; i < s->deadline_count; i++)
+        json_array_append_new(deadlines, deadline_json(&s->deadlines[i]));
+    json_object_set_new(root, "echeances", deadlines);
+    json_object_set_new(root, "prochaine_echeance",
+                        s->deadline_count ? deadline_json(&s->deadlines[0]) : json_null());
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);
     return text;

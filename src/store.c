@@ -658,3 +658,225 @@ int store_setting_set(store *st, const char *key, const char *value)
     sqlite3_bind_text(stmt, 2, clean, -1, SQLITE_STATIC);
     return run(st, stmt, "enregistrement d'un réglage");
 }
+
+/* ---- dossiers ---- */
+
+static const char *actor_key(enum store_actor actor)
+{
+    return actor == ACTOR_AGENT ? "agent" : "official";
+}
+
+static void bind_optional_date(sqlite3_stmt *stmt, int col, struct date d)
+{
+    char day[11];
+    if (!dates_valid(d)) {
+        sqlite3_bind_null(stmt, col);
+        return;
+    }
+    dates_format_iso(d, day, sizeof day);
+    sqlite3_bind_text(stmt, col, day, -1, SQLITE_TRANSIENT);
+}
+
+static void read_optional_date(sqlite3_stmt *stmt, int col, struct date *out)
+{
+    if (!column_date(stmt, col, out))
+        *out = (struct date){0, 0, 0};
+}
+
+static int add_event(store *st, long long id, enum dossier_status status, struct date day,
+                     enum store_actor actor)
+{
+    sqlite3_stmt *stmt = prepare(st, "INSERT INTO dossier_event (dossier_id, status, event_date,"
+                                     " actor) VALUES (?1, ?2, ?3, ?4)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, dossier_status_key(status), -1, SQLITE_STATIC);
+    bind_optional_date(stmt, 3, day);
+    sqlite3_bind_text(stmt, 4, actor_key(actor), -1, SQLITE_STATIC);
+    return run(st, stmt, "historique du dossier");
+}
+
+static int transaction(store *st, const char *sql)
+{
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(st, "transaction");
+    return 0;
+}
+
+int store_dossier_list(store *st, struct dossier **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = prepare(
+        st, "SELECT d.id, coalesce(d.catalogue_id, ''), d.title, d.body, d.siret,"
+            " d.session_start, d.session_end, d.price_cents, d.hours, d.kind, d.notes, d.status,"
+            " (SELECT event_date FROM dossier_event e WHERE e.dossier_id = d.id"
+            "   ORDER BY e.event_date DESC, e.id DESC LIMIT 1),"
+            " (SELECT event_date FROM dossier_event e WHERE e.dossier_id = d.id"
+            "   AND e.status = 'envoyee' ORDER BY e.id DESC LIMIT 1),"
+            " (SELECT event_date FROM dossier_event e WHERE e.dossier_id = d.id"
+            "   AND e.status = 'validee' ORDER BY e.id DESC LIMIT 1)"
+            " FROM dossier d ORDER BY d.id DESC");
+    if (!stmt)
+        return -1;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 8;
+            struct dossier *grown = realloc(*out, cap * sizeof **out);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            *out = grown;
+        }
+        struct dossier *d = &(*out)[(*count)++];
+        memset(d, 0, sizeof *d);
+        d->id = sqlite3_column_int64(stmt, 0);
+        text_sanitize(d->catalogue_id, sizeof d->catalogue_id,
+                      (const char *)sqlite3_column_text(stmt, 1));
+        text_sanitize(d->title, sizeof d->title, (const char *)sqlite3_column_text(stmt, 2));
+        text_sanitize(d->body, sizeof d->body, (const char *)sqlite3_column_text(stmt, 3));
+        text_sanitize(d->siret, sizeof d->siret, (const char *)sqlite3_column_text(stmt, 4));
+        read_optional_date(stmt, 5, &d->start);
+        read_optional_date(stmt, 6, &d->end);
+        d->price_cents = sqlite3_column_type(stmt, 7) == SQLITE_NULL
+                             ? -1
+                             : (long)sqlite3_column_int64(stmt, 7);
+        d->hours_cents = (int)(sqlite3_column_double(stmt, 8) * 100 + 0.5);
+        const char *kind = (const char *)sqlite3_column_text(stmt, 9);
+        d->kind = kind && strcmp(kind, "reconversion") == 0 ? DK_RECONVERSION : DK_MANDATE;
+        text_sanitize(d->notes, sizeof d->notes, (const char *)sqlite3_column_text(stmt, 10));
+        int status = dossier_status_from_key((const char *)sqlite3_column_text(stmt, 11));
+        d->status = status < 0 ? DS_CREATION : (enum dossier_status)status;
+        read_optional_date(stmt, 12, &d->status_date);
+        read_optional_date(stmt, 13, &d->sent_on);
+        read_optional_date(stmt, 14, &d->validated_on);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *count = 0;
+        if (rc == SQLITE_NOMEM) {
+            snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
+            return -1;
+        }
+        return fail(st, "lecture des dossiers");
+    }
+    return 0;
+}
+
+int store_dossier_save(store *st, struct dossier *d, struct date day, enum store_actor actor)
+{
+    bool insert = d->id == 0;
+    sqlite3_stmt *stmt;
+    if (insert)
+        stmt = prepare(st, "INSERT INTO dossier (catalogue_id, title, body, siret, session_start,"
+                           " session_end, price_cents, hours, kind, notes, status) VALUES"
+                           " (nullif(?1, ''), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'creation')");
+    else
+        stmt = prepare(st, "UPDATE dossier SET catalogue_id = nullif(?1, ''), title = ?2,"
+                           " body = ?3, siret = ?4, session_start = ?5, session_end = ?6,"
+                           " price_cents = ?7, hours = ?8, kind = ?9, notes = ?10 WHERE id = ?11");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, d->catalogue_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, d->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, d->body, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, d->siret, -1, SQLITE_STATIC);
+    bind_optional_date(stmt, 5, d->start);
+    bind_optional_date(stmt, 6, d->end);
+    if (d->price_cents >= 0)
+        sqlite3_bind_int64(stmt, 7, d->price_cents);
+    else
+        sqlite3_bind_null(stmt, 7);
+    if (d->hours_cents > 0)
+        sqlite3_bind_double(stmt, 8, d->hours_cents / 100.0);
+    else
+        sqlite3_bind_null(stmt, 8);
+    sqlite3_bind_text(stmt, 9, d->kind == DK_RECONVERSION ? "reconversion" : "mandat", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 10, d->notes, -1, SQLITE_STATIC);
+    if (!insert)
+        sqlite3_bind_int64(stmt, 11, d->id);
+    if (insert && transaction(st, "BEGIN IMMEDIATE") != 0) {
+        sqlite3_finalize(stmt);
+        return -1;
+    }
+    if (run(st, stmt, "enregistrement du dossier") != 0) {
+        if (insert)
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (!insert)
+        return 0;
+    long long id = sqlite3_last_insert_rowid(st->db);
+    if (add_event(st, id, DS_CREATION, day, actor) != 0 || transaction(st, "COMMIT") != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    d->id = id;
+    d->status = DS_CREATION;
+    d->status_date = day;
+    return 0;
+}
+
+int store_dossier_set_status(store *st, long long id, enum dossier_status to, struct date day,
+                             enum store_actor actor)
+{
+    if (transaction(st, "BEGIN IMMEDIATE") != 0)
+        return -1;
+    sqlite3_stmt *stmt = prepare(st, "SELECT status FROM dossier WHERE id = ?1");
+    if (!stmt) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    sqlite3_bind_int64(stmt, 1, id);
+    int from = -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        from = dossier_status_from_key((const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    if (from < 0 || !dossier_transition_allowed((enum dossier_status)from, to)) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        snprintf(st->err, sizeof st->err, "Un dossier « %s » ne peut pas passer à « %s ».",
+                 from < 0 ? "inconnu" : dossier_status_label((enum dossier_status)from),
+                 dossier_status_label(to));
+        return -1;
+    }
+    stmt = prepare(st, "UPDATE dossier SET status = ?1 WHERE id = ?2");
+    if (stmt) {
+        sqlite3_bind_text(stmt, 1, dossier_status_key(to), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, id);
+    }
+    if (run(st, stmt, "statut du dossier") != 0 || add_event(st, id, to, day, actor) != 0 ||
+        transaction(st, "COMMIT") != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int store_dossier_events(store *st, long long id, struct dossier_event *out, size_t max,
+                         size_t *count)
+{
+    *count = 0;
+    sqlite3_stmt *stmt = prepare(st, "SELECT status, event_date, actor FROM dossier_event"
+                                     " WHERE dossier_id = ?1 ORDER BY event_date, id");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, id);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *count < max) {
+        struct dossier_event *e = &out[(*count)++];
+        int s = dossier_status_from_key((const char *)sqlite3_column_text(stmt, 0));
+        e->status = s < 0 ? DS_CREATION : (enum dossier_status)s;
+        read_optional_date(stmt, 1, &e->day);
+        const char *actor = (const char *)sqlite3_column_text(stmt, 2);
+        e->actor = actor && strcmp(actor, "agent") == 0 ? ACTOR_AGENT : ACTOR_OFFICIAL;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "historique du dossier");
+}

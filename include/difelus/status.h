@@ -1,5 +1,5 @@
-/* Where the official stands: steps done, mandates, balance, next deadline. Shared by the
- * home screen and `difelus statut`. */
+/* Where the official stands: steps done, mandates, balance, dossiers and deadlines. Shared
+ * by the home screen, the dossier screens and `difelus statut`. */
 #ifndef DIFELUS_STATUS_H
 #define DIFELUS_STATUS_H
 
@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "difelus/dates.h"
+#include "difelus/dossier.h"
 #include "difelus/guide.h"
 #include "difelus/mandate.h"
 #include "difelus/store.h"
@@ -17,10 +18,15 @@ struct status_step {
 };
 
 struct status_deadline {
-    bool known;
     struct date date;
-    char label[640];
+    enum deadline_kind kind;    /* DL_NONE for the end of a mandate */
+    long long dossier_id;       /* 0 for a mandate */
+    bool overdue;
+    char label[1024];           /* "Confirmer l'inscription — Budget communal" */
+    char text[640];             /* the deadline in words (dossier_deadline_text) */
 };
+
+#define STATUS_MAX_DEADLINES 32
 
 struct status {
     struct date today;
@@ -30,14 +36,25 @@ struct status {
     int current_step; /* first step not done, 0 when all are */
     struct mandate *mandates; /* owned, freed by status_free */
     size_t mandate_count;
+    struct dossier *dossiers; /* owned, newest first */
+    size_t dossier_count;
     bool credit_known;
     struct credit_observation credit;
-    struct status_deadline next_deadline;
+    long estimate_cents; /* -1 when no mandate is known */
+    /* Pending deadlines, most urgent (earliest, so overdue) first. */
+    struct status_deadline deadlines[STATUS_MAX_DEADLINES];
+    size_t deadline_count;
 };
 
 /* Reads everything from the store; returns 0 or -1 (message in store_error). */
 int status_load(store *st, struct date today, struct status *out);
 void status_free(struct status *s);
+
+/* The dossier steps 4 to 6 work on: the newest one still open, or NULL. */
+const struct dossier *status_current_dossier(const struct status *s);
+/* The balance to compare prices with: the one read on Compte élu when known, else the
+ * estimate; -1 when neither is known. */
+long status_balance(const struct status *s);
 
 /* Plain French text, as `difelus statut` prints it. */
 void status_print_text(const struct status *s, FILE *out);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "difelus/dates.h"
+#include "difelus/dossier.h"
 #include "difelus/guide.h"
 #include "difelus/mandate.h"
 
@@ -65,6 +66,25 @@ int store_mandate_delete(store *st, long long id);
 int store_credit_add(store *st, long amount_cents, struct date observed_on);
 /* Latest observations first; fills up to max, *count how many. */
 int store_credit_list(store *st, struct credit_observation *out, size_t max, size_t *count);
+
+/* Dossiers, newest first, with the dates of their last change, request and validation.
+ * *out is malloc'ed (free it). */
+int store_dossier_list(store *st, struct dossier **out, size_t *count);
+/* Inserts (d->id == 0: status "En cours de création" dated `day`, id filled in) or updates
+ * the editable fields of a dossier (never its status). */
+int store_dossier_save(store *st, struct dossier *d, struct date day, enum store_actor actor);
+/* Records a change of status on `day`; refuses a transition MCF does not allow. */
+int store_dossier_set_status(store *st, long long id, enum dossier_status to, struct date day,
+                             enum store_actor actor);
+
+struct dossier_event {
+    enum dossier_status status;
+    struct date day;
+    enum store_actor actor;
+};
+/* A dossier's history, oldest first; fills up to max, *count how many. */
+int store_dossier_events(store *st, long long id, struct dossier_event *out, size_t max,
+                         size_t *count);
 
 /* Wizard position. */
 int store_ui_get(store *st, struct ui_state *out);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "difelus/guide.h"
+#include "difelus/rules.h"
 #include "tui/tui.h"
 
 /* Signals only set a flag and write one byte to a pipe that the event loop polls with
@@ -126,6 +127,34 @@ const struct screen *app_find_screen(const char *id)
     return NULL;
 }
 
+const struct dossier *app_dossier(const struct app *app)
+{
+    for (size_t i = 0; i < app->status.dossier_count; i++)
+        if (app->status.dossiers[i].id == app->dossier_id)
+            return &app->status.dossiers[i];
+    return NULL;
+}
+
+bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossier_status to,
+                            struct date day)
+{
+    char err[1024];
+    if (!rules_check_transition(d, to, day, app->today, app->status.mandates,
+                                app->status.mandate_count, err, sizeof err)) {
+        app_flash(app, true, "%s", err);
+        return false;
+    }
+    if (store_dossier_set_status(app->st, d->id, to, day, ACTOR_OFFICIAL) != 0) {
+        app_flash(app, true, "%s", store_error(app->st));
+        return false;
+    }
+    char when[64];
+    dates_format_long(day, when, sizeof when);
+    app_flash(app, false, "Dossier « %s » : %s le %s.", d->title, dossier_status_label(to), when);
+    app_reload_status(app);
+    return true;
+}
+
 bool app_move_focus(struct app *app, int type, wint_t ch, int count)
 {
     if (type != KEY_CODE_YES || (ch != KEY_UP && ch != KEY_DOWN))
@@ -205,6 +234,11 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
     case 's':
     case 'S':
         app->next = &screen_balance;
+        app->next_focus = 0;
+        return KR_GOTO;
+    case 'd':
+    case 'D':
+        app->next = &screen_dossiers;
         app->next_focus = 0;
         return KR_GOTO;
     default:

@@ -41,7 +41,8 @@ struct screen {
 /* Every screen, NULL-terminated; defined in screens/screens.c. */
 extern const struct screen *const screens_all[];
 extern const struct screen screen_home, screen_mandates, screen_mandate_form,
-    screen_balance, screen_help, screen_steps[GUIDE_STEPS];
+    screen_balance, screen_help, screen_steps[GUIDE_STEPS], screen_dossiers, screen_dossier,
+    screen_dossier_form, screen_dossier_status;
 
 struct app {
     store *st;
@@ -55,6 +56,7 @@ struct app {
     struct ui_state ui;             /* focus and scroll of the current screen */
     int next_focus;                 /* focus to give the next screen */
     long long edit_id;              /* mandate being edited, 0 for a new one */
+    long long dossier_id;           /* dossier shown or edited, 0 for a new one */
     struct status status;           /* refreshed on every screen change */
     char flash[512];                /* one-line message above the key line */
     bool flash_is_error;
@@ -71,6 +73,12 @@ void app_reload_status(struct app *app);
 /* Shows a message above the key line until the next key. */
 void app_flash(struct app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The dossier app->dossier_id in app->status, or NULL. */
+const struct dossier *app_dossier(const struct app *app);
+/* Records a change of status of dossier d on `day` after the rules' checks; on refusal
+ * shows why (for sending: the earliest possible start) and returns false. */
+bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossier_status to,
+                            struct date day);
 /* Looks a screen up by id; NULL when unknown. */
 const struct screen *app_find_screen(const char *id);
 /* ↑ and ↓ move app->ui.focus within 0..count-1 (and save it); false for other keys. */

@@ -1,0 +1,68 @@
+/* The rules of the DIFE and of MCF registrations (DESIGN §2), in one place: the credit
+ * table with effective dates, the balance estimate and the eligibility of a dossier. */
+#ifndef DIFELUS_RULES_H
+#define DIFELUS_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "difelus/dates.h"
+#include "difelus/dossier.h"
+#include "difelus/mandate.h"
+
+#define RULES_REPLY_WORKING_DAYS 2     /* body's answer after the request (secondary) */
+#define RULES_CONFIRM_WORKING_DAYS 4   /* holder's confirmation (secondary; seed step 6) */
+#define RULES_MIN_LEAD_WORKING_DAYS 11 /* request to session start (secondary) */
+#define RULES_MAX_HOURLY_CENTS 8000L   /* mandate training: 80 € HT per hour (CGCT R1621-7) */
+#define RULES_RECONVERSION_MONTHS 6    /* reconversion ends ≤ 6 months after (CGCT L1621-5) */
+
+/* One row per change of the law: from that day on, the yearly credit and the ceiling. */
+struct rules_period {
+    struct date from;
+    long credit_cents;  /* per full year of mandate */
+    long ceiling_cents; /* the balance never goes above */
+    const char *source;
+};
+
+/* The rows, oldest first, and how many. */
+const struct rules_period *rules_periods(size_t *count);
+/* The row in force on `day`, or NULL before the first one. */
+const struct rules_period *rules_at(struct date day);
+
+/* Estimate of the balance on `today`: the credit of each full year since the oldest
+ * mandate's start (capped by the ceiling in force), minus the price of the dossiers
+ * validated since. -1 when there is no mandate. */
+long rules_estimate_balance(const struct mandate *mandates, size_t mandate_count,
+                            const struct dossier *dossiers, size_t dossier_count,
+                            struct date today);
+
+enum finding_level { FINDING_OK, FINDING_WARNING, FINDING_BLOCKING };
+
+struct rules_finding {
+    enum finding_level level;
+    char message[512];
+};
+
+#define RULES_MAX_FINDINGS 8
+
+/* Checks a dossier, each finding with its reason in French. `request` is the day the
+ * request is (or was) sent; `balance_cents` is -1 when unknown. Returns how many findings;
+ * *blocking tells whether one forbids sending the request. */
+size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandates,
+                           size_t mandate_count, long balance_cents, struct date request,
+                           struct rules_finding out[RULES_MAX_FINDINGS], bool *blocking);
+
+/* Whether dossier d may go to `to` on `day`: a transition MCF allows, dated neither before
+ * the current status nor after today, and for sending no blocking finding (the message
+ * then gives the earliest possible start). On refusal writes the reason into err. */
+bool rules_check_transition(const struct dossier *d, enum dossier_status to, struct date day,
+                            struct date today, const struct mandate *mandates,
+                            size_t mandate_count, char *err, size_t errlen);
+
+/* Earliest session start for a request made on `request`. */
+struct date rules_earliest_start(struct date request);
+
+/* d plus n months, the day clamped to the month's length. */
+struct date rules_add_months(struct date d, int n);
+
+#endif

@@ -1,0 +1,210 @@
+/* The official's registration dossiers: the list (open and closed), and one dossier with
+ * its status, deadline in words, eligibility checks and history. */
+#include <stdio.h>
+
+#include "difelus/rules.h"
+#include "difelus/text.h"
+#include "tui/tui.h"
+
+/* ---- list ---- */
+
+static void list_enter(struct app *app)
+{
+    int n = (int)app->status.dossier_count;
+    if (app->ui.focus >= n)
+        app->ui.focus = n > 0 ? n - 1 : 0;
+}
+
+static void list_draw(struct app *app)
+{
+    const struct status *s = &app->status;
+    char line[1024], text[640];
+    int w = COLS - 4, y = 2;
+    tui_title_bar("Mes dossiers d'inscription");
+    int cursor_y = y;
+    if (s->dossier_count == 0)
+        y += tui_paragraph(y, 2, w, 3, 0,
+                           "Aucun dossier. Quand vous créez votre dossier d'inscription sur Mon "
+                           "Compte Formation (étape 4), appuyez sur n pour le suivre ici : "
+                           "difelus calculera ses échéances.");
+    int rows = (LINES - 3 - y) / 2;
+    if (rows < 1)
+        rows = 1;
+    int first = app->ui.focus >= rows ? app->ui.focus - rows + 1 : 0;
+    for (int i = first; i < (int)s->dossier_count && i < first + rows; i++) {
+        const struct dossier *d = &s->dossiers[i];
+        bool focus = i == app->ui.focus;
+        if (focus)
+            cursor_y = y;
+        tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
+        snprintf(line, sizeof line, "%s — %s", d->title, dossier_status_label(d->status));
+        tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : A_BOLD, line);
+        struct dossier_deadline dl = dossier_deadline(d);
+        bool overdue = false;
+        if (dossier_status_closed(d->status))
+            snprintf(text, sizeof text, "dossier clos");
+        else if (dl.kind == DL_NONE)
+            snprintf(text, sizeof text, "pas d'échéance");
+        else
+            dossier_deadline_text(dl, app->today, text, sizeof text, &overdue);
+        snprintf(line, sizeof line, "%s%s", overdue ? "EN RETARD — " : "", text);
+        tui_print(y++, 5, w - 3, overdue ? tui_attr(TC_ERROR) : 0, line);
+    }
+    tui_key_line(app, "n nouveau  Entrée ouvrir  ↑↓ choisir  h accueil  ? aide  q quitter");
+    move(cursor_y, 1);
+}
+
+static enum key_result list_key(struct app *app, int type, wint_t ch)
+{
+    int n = (int)app->status.dossier_count;
+    if (app_move_focus(app, type, ch, n))
+        return KR_HANDLED;
+    if (type == OK && (ch == 'n' || ch == 'N')) {
+        app->dossier_id = 0;
+        app->next = &screen_dossier_form;
+        return KR_GOTO;
+    }
+    if (tui_key_is_enter(type, ch)) {
+        if (n == 0) {
+            app_flash(app, false, "Aucun dossier : appuyez sur n pour en ajouter un.");
+            return KR_HANDLED;
+        }
+        app->dossier_id = app->status.dossiers[app->ui.focus].id;
+        app->next = &screen_dossier;
+        return KR_GOTO;
+    }
+    return KR_UNHANDLED;
+}
+
+const struct screen screen_dossiers = {
+    .id = "dossiers",
+    .enter = list_enter,
+    .draw = list_draw,
+    .key = list_key,
+};
+
+/* ---- one dossier ---- */
+
+static void detail_line(int *y, const char *label, const char *value)
+{
+    tui_print(*y, 2, 12, 0, label);
+    tui_print((*y)++, 15, COLS - 17, 0, value);
+}
+
+static void detail_draw(struct app *app)
+{
+    const struct dossier *d = app_dossier(app);
+    char line[1024], a[64], b[64], c[64];
+    int w = COLS - 4, y = 2;
+    if (!d) {
+        tui_title_bar("Dossier");
+        tui_print(y, 2, w, 0, "Ce dossier n'existe plus. Échap : retour à la liste.");
+        tui_key_line(app, "Échap retour  h accueil  q quitter");
+        return;
+    }
+    snprintf(line, sizeof line, "Dossier n° %lld — %s", d->id, d->title);
+    tui_title_bar(line);
+    snprintf(line, sizeof line, "%s%s%s", d->body[0] ? d->body : "(organisme non indiqué)",
+             d->siret[0] ? " · SIRET " : "", d->siret);
+    detail_line(&y, "Organisme", line);
+    if (dates_valid(d->start) && dates_valid(d->end)) {
+        dates_format_short(d->start, a, sizeof a);
+        dates_format_short(d->end, b, sizeof b);
+        snprintf(line, sizeof line, "du %s au %s", a, b);
+    } else {
+        snprintf(line, sizeof line, "dates à indiquer (e)");
+    }
+    detail_line(&y, "Session", line);
+    if (d->price_cents >= 0)
+        text_format_euros(d->price_cents, a, sizeof a);
+    else
+        snprintf(a, sizeof a, "prix à indiquer");
+    if (d->hours_cents > 0 && d->hours_cents % 100)
+        snprintf(b, sizeof b, " · %d,%02d h", d->hours_cents / 100, d->hours_cents % 100);
+    else if (d->hours_cents > 0)
+        snprintf(b, sizeof b, " · %d h", d->hours_cents / 100);
+    else
+        b[0] = '\0';
+    snprintf(line, sizeof line, "%s HT%s · formation %s", a, b,
+             d->kind == DK_RECONVERSION ? "de reconversion" : "liée au mandat");
+    detail_line(&y, "Prix", line);
+    dates_format_short(d->status_date, c, sizeof c);
+    snprintf(line, sizeof line, "%s (depuis le %s)", dossier_status_label(d->status), c);
+    y++;
+    tui_print(y, 2, 12, A_BOLD, "Statut");
+    tui_print(y++, 15, w - 13, A_BOLD, line);
+    struct dossier_deadline dl = dossier_deadline(d);
+    if (dl.kind != DL_NONE) {
+        bool overdue;
+        char text[640];
+        dossier_deadline_text(dl, app->today, text, sizeof text, &overdue);
+        snprintf(line, sizeof line, "%s%s", overdue ? "EN RETARD — " : "", text);
+        y += tui_paragraph(y, 15, w - 13, 3, overdue ? tui_attr(TC_ERROR) : A_BOLD, line);
+    }
+    y++;
+    if (!dossier_status_closed(d->status) && y < LINES - 4) {
+        struct rules_finding f[RULES_MAX_FINDINGS];
+        bool blocking;
+        struct date request = dates_valid(d->sent_on) ? d->sent_on : app->today;
+        size_t n = rules_check_dossier(d, app->status.mandates, app->status.mandate_count,
+                                       status_balance(&app->status), request, f, &blocking);
+        tui_print(y++, 2, w, A_BOLD, "Vérifications");
+        for (size_t i = 0; i < n && y < LINES - 4; i++) {
+            static const char *const marks[] = {"ok", "!", "NON"};
+            attr_t attr = f[i].level == FINDING_BLOCKING ? tui_attr(TC_ERROR) : 0;
+            tui_print(y, 4, 4, attr | A_BOLD, marks[f[i].level]);
+            y += tui_paragraph(y, 9, w - 7, 2, attr, f[i].message);
+        }
+        y++;
+    }
+    struct dossier_event events[16];
+    size_t count = 0;
+    if (store_dossier_events(app->st, d->id, events, 16, &count) != 0)
+        app_flash(app, true, "%s", store_error(app->st));
+    if (count && y < LINES - 3) {
+        tui_print(y++, 2, w, A_BOLD, "Historique");
+        size_t first = count > (size_t)(LINES - 3 - y) ? count - (size_t)(LINES - 3 - y) : 0;
+        for (size_t i = first; i < count && y < LINES - 2; i++) {
+            dates_format_short(events[i].day, a, sizeof a);
+            snprintf(line, sizeof line, "%s  %s%s", a, dossier_status_label(events[i].status),
+                     events[i].actor == ACTOR_AGENT ? " (par le support)" : "");
+            tui_print(y++, 4, w - 2, 0, line);
+        }
+    }
+    tui_key_line(app, dossier_status_closed(d->status)
+                          ? "e modifier  Échap liste  h accueil  ? aide  q quitter"
+                          : "e modifier  c changer le statut  Échap liste  h accueil  q quitter");
+    move(2, 1);
+}
+
+static enum key_result detail_key(struct app *app, int type, wint_t ch)
+{
+    const struct dossier *d = app_dossier(app);
+    if (type == OK && ch == 27) {
+        app->next = &screen_dossiers;
+        return KR_GOTO;
+    }
+    if (!d)
+        return KR_UNHANDLED;
+    if (type == OK && (ch == 'e' || ch == 'E')) {
+        app->next = &screen_dossier_form;
+        return KR_GOTO;
+    }
+    if (type == OK && (ch == 'c' || ch == 'C')) {
+        if (dossier_status_closed(d->status)) {
+            app_flash(app, false, "Ce dossier est clos (%s) : son statut ne change plus.",
+                      dossier_status_label(d->status));
+            return KR_HANDLED;
+        }
+        app->next = &screen_dossier_status;
+        return KR_GOTO;
+    }
+    return KR_UNHANDLED;
+}
+
+const struct screen screen_dossier = {
+    .id = "dossier",
+    .parent = "dossiers",
+    .draw = detail_draw,
+    .key = detail_key,
+};

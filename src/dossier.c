@@ -1,0 +1,369 @@
+#include "difelus/dossier.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "difelus/rules.h"
+#include "difelus/text.h"
+
+static const struct {
+    const char *key, *label;
+} statuses[DS_COUNT] = {
+    [DS_CREATION] = {"creation", "En cours de création"},
+    [DS_SENT] = {"envoyee", "Demande d'inscription envoyée"},
+    [DS_PROPOSAL] = {"proposition", "Proposition de l'organisme"},
+    [DS_TO_VALIDATE] = {"a_valider", "À valider"},
+    [DS_REFUSED] = {"refusee", "Refusé par l'organisme"},
+    [DS_CANCELLED] = {"annulee", "Annulé"},
+    [DS_VALIDATED] = {"validee", "Validé"},
+    [DS_IN_TRAINING] = {"en_formation", "En formation"},
+    [DS_DONE] = {"terminee", "Formation terminée"},
+};
+
+/* Allowed transitions, in the order they usually come (MCF, DESIGN §2). */
+static const enum dossier_status next_of[DS_COUNT][4] = {
+    [DS_CREATION] = {DS_SENT, DS_CANCELLED, DS_COUNT},
+    [DS_SENT] = {DS_TO_VALIDATE, DS_PROPOSAL, DS_REFUSED, DS_CANCELLED},
+    [DS_PROPOSAL] = {DS_VALIDATED, DS_CANCELLED, DS_COUNT},
+    [DS_TO_VALIDATE] = {DS_VALIDATED, DS_CANCELLED, DS_COUNT},
+    [DS_REFUSED] = {DS_COUNT},
+    [DS_CANCELLED] = {DS_COUNT},
+    [DS_VALIDATED] = {DS_IN_TRAINING, DS_CANCELLED, DS_COUNT},
+    [DS_IN_TRAINING] = {DS_DONE, DS_COUNT},
+    [DS_DONE] = {DS_COUNT},
+};
+
+const char *dossier_status_label(enum dossier_status s)
+{
+    return (unsigned)s < DS_COUNT ? statuses[s].label : "?";
+}
+
+const char *dossier_status_key(enum dossier_status s)
+{
+    return (unsigned)s < DS_COUNT ? statuses[s].key : "?";
+}
+
+int dossier_status_from_key(const char *key)
+{
+    for (int i = 0; key && i < DS_COUNT; i++)
+        if (strcmp(key, statuses[i].key) == 0)
+            return i;
+    return -1;
+}
+
+bool dossier_status_closed(enum dossier_status s)
+{
+    return s == DS_REFUSED || s == DS_CANCELLED || s == DS_DONE;
+}
+
+size_t dossier_next_statuses(enum dossier_status from, enum dossier_status out[DS_COUNT])
+{
+    size_t n = 0;
+    if ((unsigned)from >= DS_COUNT)
+        return 0;
+    for (size_t i = 0; i < 4 && next_of[from][i] != DS_COUNT; i++) {
+        /* Zero-initialised trailing entries are DS_CREATION, never a target. */
+        if (next_of[from][i] == DS_CREATION)
+            break;
+        out[n++] = next_of[from][i];
+    }
+    return n;
+}
+
+bool dossier_transition_allowed(enum dossier_status from, enum dossier_status to)
+{
+    enum dossier_status next[DS_COUNT];
+    size_t n = dossier_next_statuses(from, next);
+    for (size_t i = 0; i < n; i++)
+        if (next[i] == to)
+            return true;
+    return false;
+}
+
+bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_t errlen)
+{
+    char digits[15];
+    size_t n = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == ' ' || *p == '.')
+            continue;
+        if (!isdigit((unsigned char)*p) || n == 14) {
+            snprintf(err, errlen, "Un SIRET compte 14 chiffres (espaces permis), par exemple "
+                                  "732 829 320 00074.");
+            return false;
+        }
+        digits[n++] = *p;
+    }
+    digits[n] = '\0';
+    if (n != 14) {
+        snprintf(err, errlen, "Un SIRET compte 14 chiffres ; celui-ci en a %zu.", n);
+        return false;
+    }
+    int luhn = 0, plain = 0;
+    for (int i = 0; i < 14; i++) {
+        int v = digits[13 - i] - '0';
+        plain += v;
+        if (i % 2 == 1) {
+            v *= 2;
+            if (v > 9)
+                v -= 9;
+        }
+        luhn += v;
+    }
+    bool ok = luhn % 10 == 0;
+    /* La Poste's establishments share one SIREN: INSEE lets their NIC make the plain sum
+     * of the 14 digits a multiple of 5 instead (its head office is Luhn-valid too). */
+    if (!ok && strncmp(digits, "356000000", 9) == 0)
+        ok = plain % 5 == 0;
+    if (!ok) {
+        snprintf(err, errlen, "Ce SIRET n'est pas valide (sa clé de contrôle ne correspond "
+                              "pas) : vérifiez les 14 chiffres.");
+        return false;
+    }
+    memcpy(normalized, digits, 15);
+    return true;
+}
+
+const char *dossier_kind_label(enum dossier_kind k)
+{
+    return k == DK_RECONVERSION ? "reconversion" : "mandat";
+}
+
+/* Copies a clean, trimmed text of at most max characters (empty allowed unless required). */
+static bool check_text(const char *value, const char *what, bool required, int max, char *dst,
+                       size_t dstlen, char *err, size_t errlen)
+{
+    char buf[4 * DOSSIER_NOTES_MAX + 64];
+    text_sanitize(buf, sizeof buf, value);
+    text_trim(buf);
+    if (required && buf[0] == '\0') {
+        snprintf(err, errlen, "%s est obligatoire.", what);
+        return false;
+    }
+    if (text_width(buf) > max || strlen(buf) >= dstlen) {
+        snprintf(err, errlen, "%s : %d caractères au plus.", what, max);
+        return false;
+    }
+    snprintf(dst, dstlen, "%s", buf);
+    return true;
+}
+
+/* An optional date: empty gives {0,0,0}. */
+static bool optional_date(const char *value, struct date *out, char *err, size_t errlen)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", value ? value : "");
+    if (text_trim(buf)[0] == '\0') {
+        *out = (struct date){0, 0, 0};
+        return true;
+    }
+    return dates_parse(buf, out, err, errlen);
+}
+
+bool dossier_from_strings(const char *const values[DF_COUNT], struct dossier *out,
+                          int *bad_field, char *err, size_t errlen)
+{
+    struct dossier d = *out;
+    char buf[128];
+#define FAIL(field)                                                                        \
+    do {                                                                                   \
+        *bad_field = (field);                                                              \
+        return false;                                                                      \
+    } while (0)
+    if (!check_text(values[DF_TITLE], "L'intitulé de la formation", true, DOSSIER_TEXT_MAX,
+                    d.title, sizeof d.title, err, errlen))
+        FAIL(DF_TITLE);
+    if (!check_text(values[DF_BODY], "L'organisme", false, DOSSIER_TEXT_MAX, d.body,
+                    sizeof d.body, err, errlen))
+        FAIL(DF_BODY);
+    snprintf(buf, sizeof buf, "%s", values[DF_SIRET] ? values[DF_SIRET] : "");
+    if (text_trim(buf)[0] == '\0')
+        d.siret[0] = '\0';
+    else if (!dossier_siret_valid(buf, d.siret, err, errlen))
+        FAIL(DF_SIRET);
+    if (!optional_date(values[DF_START], &d.start, err, errlen))
+        FAIL(DF_START);
+    if (!optional_date(values[DF_END], &d.end, err, errlen))
+        FAIL(DF_END);
+    if (dates_valid(d.start) && dates_valid(d.end) && dates_compare(d.end, d.start) < 0) {
+        snprintf(err, errlen, "La fin de la session doit venir après son début.");
+        FAIL(DF_END);
+    }
+    snprintf(buf, sizeof buf, "%s", values[DF_PRICE] ? values[DF_PRICE] : "");
+    long cents;
+    if (text_trim(buf)[0] == '\0') {
+        d.price_cents = -1;
+    } else if (!text_parse_euros(buf, &cents) || cents > 10000000L) {
+        snprintf(err, errlen, "« %s » n'est pas un prix : tapez-le en euros, par exemple 350 "
+                              "ou 420,50.", buf);
+        FAIL(DF_PRICE);
+    } else {
+        d.price_cents = cents;
+    }
+    snprintf(buf, sizeof buf, "%s", values[DF_HOURS] ? values[DF_HOURS] : "");
+    if (text_trim(buf)[0] == '\0') {
+        d.hours_cents = 0;
+    } else if (!text_parse_euros(buf, &cents) || cents == 0 || cents > 200000) {
+        snprintf(err, errlen, "« %s » : tapez le nombre d'heures de formation, par exemple 7 "
+                              "ou 10,5.", buf);
+        FAIL(DF_HOURS);
+    } else {
+        d.hours_cents = (int)cents;
+    }
+    snprintf(buf, sizeof buf, "%s", values[DF_KIND] ? values[DF_KIND] : "");
+    text_trim(buf);
+    if (strcasecmp(buf, "mandat") == 0)
+        d.kind = DK_MANDATE;
+    else if (strcasecmp(buf, "reconversion") == 0)
+        d.kind = DK_RECONVERSION;
+    else {
+        snprintf(err, errlen, "Choisissez avec Espace : mandat ou reconversion.");
+        FAIL(DF_KIND);
+    }
+    if (!check_text(values[DF_NOTES], "Les notes", false, DOSSIER_NOTES_MAX, d.notes,
+                    sizeof d.notes, err, errlen))
+        FAIL(DF_NOTES);
+#undef FAIL
+    *out = d;
+    return true;
+}
+
+void dossier_to_strings(const struct dossier *d, char values[DF_COUNT][DOSSIER_VALUE_MAX])
+{
+    for (int i = 0; i < DF_COUNT; i++)
+        values[i][0] = '\0';
+    snprintf(values[DF_TITLE], DOSSIER_VALUE_MAX, "%s", d->title);
+    snprintf(values[DF_BODY], DOSSIER_VALUE_MAX, "%s", d->body);
+    snprintf(values[DF_SIRET], DOSSIER_VALUE_MAX, "%s", d->siret);
+    if (dates_valid(d->start))
+        dates_format_short(d->start, values[DF_START], DOSSIER_VALUE_MAX);
+    if (dates_valid(d->end))
+        dates_format_short(d->end, values[DF_END], DOSSIER_VALUE_MAX);
+    if (d->price_cents >= 0)
+        snprintf(values[DF_PRICE], DOSSIER_VALUE_MAX, "%ld,%02ld", d->price_cents / 100,
+                 d->price_cents % 100);
+    if (d->hours_cents > 0)
+        snprintf(values[DF_HOURS], DOSSIER_VALUE_MAX, d->hours_cents % 100 ? "%d,%02d" : "%d",
+                 d->hours_cents / 100, d->hours_cents % 100);
+    snprintf(values[DF_KIND], DOSSIER_VALUE_MAX, "%s", dossier_kind_label(d->kind));
+    snprintf(values[DF_NOTES], DOSSIER_VALUE_MAX, "%s", d->notes);
+}
+
+struct dossier_deadline dossier_deadline(const struct dossier *d)
+{
+    struct dossier_deadline dl = {DL_NONE, {0, 0, 0}};
+    switch (d->status) {
+    case DS_CREATION:
+        if (dates_valid(d->start)) {
+            dl.kind = DL_SEND;
+            dl.date = dates_latest_before(d->start, RULES_MIN_LEAD_WORKING_DAYS);
+        }
+        break;
+    case DS_SENT:
+        dl.kind = DL_REPLY;
+        dl.date = dates_add_working_days(d->status_date, RULES_REPLY_WORKING_DAYS);
+        break;
+    case DS_PROPOSAL:
+    case DS_TO_VALIDATE:
+        dl.kind = DL_CONFIRM;
+        dl.date = dates_add_working_days(d->status_date, RULES_CONFIRM_WORKING_DAYS);
+        break;
+    case DS_VALIDATED:
+        if (dates_valid(d->start)) {
+            dl.kind = DL_START;
+            dl.date = d->start;
+        }
+        break;
+    case DS_IN_TRAINING:
+        if (dates_valid(d->end)) {
+            dl.kind = DL_END;
+            dl.date = d->end;
+        }
+        break;
+    default:
+        break;
+    }
+    return dl;
+}
+
+const char *dossier_deadline_label(enum deadline_kind k)
+{
+    switch (k) {
+    case DL_SEND:
+        return "Envoyer la demande";
+    case DL_REPLY:
+        return "Réponse de l'organisme";
+    case DL_CONFIRM:
+        return "Confirmer l'inscription";
+    case DL_START:
+        return "Début de la formation";
+    case DL_END:
+        return "Fin de la formation";
+    default:
+        return "";
+    }
+}
+
+void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *buf,
+                           size_t len, bool *overdue)
+{
+    char day[64];
+    dates_format_long(dl.date, day, sizeof day);
+    int left = dates_working_days_between(today, dl.date);
+    bool past = dates_compare(today, dl.date) > 0;
+    bool is_today = dates_compare(today, dl.date) == 0;
+    *overdue = past;
+    const char *unit = left == 1 ? "jour ouvré" : "jours ouvrés";
+    switch (dl.kind) {
+    case DL_SEND:
+        if (past)
+            snprintf(buf, len, "Trop tard pour cette session : la demande devait partir au "
+                               "plus tard le %s. Choisissez une session plus lointaine sur "
+                               "Mon Compte Formation.", day);
+        else if (is_today)
+            snprintf(buf, len, "Dernier jour pour envoyer la demande : aujourd'hui, %s.", day);
+        else
+            snprintf(buf, len, "Envoyez la demande au plus tard le %s.", day);
+        break;
+    case DL_REPLY:
+        if (past)
+            snprintf(buf, len, "L'organisme devait répondre au plus tard le %s : sans réponse, "
+                               "la demande a probablement expiré. Vérifiez le dossier sur Mon "
+                               "Compte Formation et appelez l'organisme.", day);
+        else
+            snprintf(buf, len, "L'organisme doit répondre d'ici %d %s, au plus tard le %s.",
+                     left, unit, day);
+        break;
+    case DL_CONFIRM:
+        if (past)
+            snprintf(buf, len, "Le délai pour confirmer est passé (%s) : l'inscription a "
+                               "probablement été annulée. Vérifiez le dossier sur Mon Compte "
+                               "Formation ; s'il est annulé, refaites une demande.", day);
+        else if (is_today)
+            snprintf(buf, len, "Dernier jour pour confirmer : aujourd'hui, %s !", day);
+        else
+            snprintf(buf, len, "Il vous reste %d %s pour confirmer, jusqu'au %s.", left, unit,
+                     day);
+        break;
+    case DL_START:
+        if (past)
+            snprintf(buf, len, "La formation devait commencer le %s : passez le dossier « En "
+                               "formation ».", day);
+        else
+            snprintf(buf, len, "La formation commence le %s.", day);
+        break;
+    case DL_END:
+        if (past)
+            snprintf(buf, len, "La formation s'est terminée le %s : passez le dossier "
+                               "« Formation terminée ».", day);
+        else
+            snprintf(buf, len, "La formation se termine le %s.", day);
+        break;
+    case DL_NONE:
+        snprintf(buf, len, "Pas d'échéance.");
+        *overdue = false;
+        break;
+    }
+}
