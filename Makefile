@@ -6,9 +6,9 @@ PREFIX  ?= /usr/local
 
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libncurses-dev libsqlite3-dev libjansson-dev \
-               libcmocka-dev libvterm-dev valgrind
+               libcmocka-dev libvterm-dev libical-dev valgrind
 
-PKG_LIBS  = ncursesw formw menuw panelw sqlite3 jansson
+PKG_LIBS  = ncursesw formw menuw panelw sqlite3 jansson libical
 TEST_LIBS = cmocka vterm
 
 WARN    = -std=c17 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes

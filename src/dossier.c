@@ -306,6 +306,27 @@ const char *dossier_deadline_label(enum deadline_kind k)
     }
 }
 
+const char *dossier_deadline_advice(enum deadline_kind k)
+{
+    switch (k) {
+    case DL_SEND:
+        return "Dernier jour pour envoyer la demande d'inscription sur Mon Compte Formation "
+               "(11 jours ouvrés avant le début de la session).";
+    case DL_REPLY:
+        return "L'organisme doit avoir répondu à votre demande (2 jours ouvrés). Sans réponse, "
+               "vérifiez le dossier sur Mon Compte Formation et appelez l'organisme.";
+    case DL_CONFIRM:
+        return "Dernier jour pour confirmer votre inscription sur Mon Compte Formation "
+               "(4 jours ouvrés), sinon elle est annulée.";
+    case DL_START:
+        return "La formation commence.";
+    case DL_END:
+        return "La formation se termine.";
+    default:
+        return "";
+    }
+}
+
 void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *buf,
                            size_t len, bool *overdue)
 {

@@ -1,5 +1,6 @@
 /* difelus: command line entry. Parses options, then runs a command or the wizard. */
 #include <getopt.h>
+#include <jansson.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "difelus/calendar.h"
 #include "difelus/dates.h"
+#include "difelus/rules.h"
 #include "difelus/paths.h"
 #include "difelus/status.h"
 #include "difelus/store.h"
@@ -24,14 +27,22 @@ static const char usage_text[] =
     "Sans commande, difelus ouvre l'assistant plein écran.\n"
     "\n"
     "Commandes :\n"
-    "  statut [--json]          où vous en êtes : étapes, mandats, solde, échéance\n"
+    "  statut [--json]          où vous en êtes : étapes, mandats, solde, dossiers en\n"
+    "                           cours et échéances\n"
+    "  echeances --demande DATE [--validation DATE] [--debut DATE] [--json]\n"
+    "                           les délais d'une demande d'inscription, en jours ouvrés\n"
+    "  calendrier FICHIER.ics   écrit les échéances et les dates de formation dans un\n"
+    "                           calendrier (rappel la veille)\n"
     "  reglage [CLÉ [VALEUR]]   affiche ou change un réglage : organisme.nom,\n"
     "                           organisme.email, organisme.telephone\n"
     "\n"
     "Options :\n"
     "  --db FICHIER     base à utiliser (sinon la variable DIFELUS_DB, sinon\n"
     "                   ~/.local/share/difelus/difelus.db)\n"
-    "  --json           pour « statut » : sortie JSON\n"
+    "  --json           pour « statut » et « echeances » : sortie JSON\n"
+    "  --demande DATE   pour « echeances » : jour de la demande (JJ/MM/AAAA ou AAAA-MM-JJ)\n"
+    "  --validation DATE  jour où l'organisme a validé (délai de confirmation)\n"
+    "  --debut DATE     début prévu de la session (est-il possible ?)\n"
     "  --no-color       sans couleurs (comme la variable NO_COLOR)\n"
     "  -h, --help       affiche cette aide\n"
     "  -V, --version    affiche la version\n"
@@ -112,6 +123,109 @@ static int cmd_setting(store *st, int argc, char **argv)
     return EXIT_SUCCESS;
 }
 
+/* Parses a date option; on failure prints a French usage error naming the value. */
+static bool date_option(const char *name, const char *value, struct date *out)
+{
+    char err[256];
+    if (dates_parse(value, out, err, sizeof err))
+        return true;
+    char clean[512];
+    fprintf(stderr, "difelus : --%s : %s\n", name, text_sanitize(clean, sizeof clean, err));
+    fputs("Tapez « difelus --help » pour voir les commandes et les options.\n", stderr);
+    return false;
+}
+
+static int cmd_deadlines(const char *request_text, const char *validation_text,
+                         const char *start_text, bool json)
+{
+    struct date request, validation = {0, 0, 0}, start = {0, 0, 0};
+    if (!request_text)
+        return usage_error("« echeances » demande la date de la demande : --demande "
+                           "JJ/MM/AAAA.%s", "");
+    if (!date_option("demande", request_text, &request) ||
+        (validation_text && !date_option("validation", validation_text, &validation)) ||
+        (start_text && !date_option("debut", start_text, &start)))
+        return EXIT_USAGE;
+    if (validation_text && dates_compare(validation, request) < 0)
+        return usage_error("la validation (--validation %s) ne peut pas précéder la demande.",
+                           validation_text);
+    struct date reply = dates_add_working_days(request, RULES_REPLY_WORKING_DAYS);
+    struct date earliest = rules_earliest_start(request);
+    struct date confirm = dates_add_working_days(validation, RULES_CONFIRM_WORKING_DAYS);
+    bool possible = start_text && dates_compare(start, earliest) >= 0;
+    char a[64], b[64];
+    if (json) {
+        json_t *root = json_object();
+        dates_format_iso(request, a, sizeof a);
+        json_object_set_new(root, "demande", json_string(a));
+        dates_format_iso(reply, a, sizeof a);
+        json_object_set_new(root, "reponse_organisme_avant", json_string(a));
+        dates_format_iso(earliest, a, sizeof a);
+        json_object_set_new(root, "debut_au_plus_tot", json_string(a));
+        if (validation_text) {
+            dates_format_iso(validation, a, sizeof a);
+            json_object_set_new(root, "validation", json_string(a));
+            dates_format_iso(confirm, a, sizeof a);
+            json_object_set_new(root, "confirmation_avant", json_string(a));
+        }
+        if (start_text) {
+            dates_format_iso(start, a, sizeof a);
+            json_object_set_new(root, "debut", json_string(a));
+            json_object_set_new(root, "debut_possible", json_boolean(possible));
+        }
+        char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(root);
+        if (!text)
+            return EXIT_FAILURE;
+        printf("%s\n", text);
+        free(text);
+        return EXIT_SUCCESS;
+    }
+    dates_format_long(request, a, sizeof a);
+    printf("Demande envoyée le %s.\n", a);
+    dates_format_long(reply, a, sizeof a);
+    printf("Réponse de l'organisme au plus tard le %s (%d jours ouvrés).\n", a,
+           RULES_REPLY_WORKING_DAYS);
+    dates_format_long(earliest, a, sizeof a);
+    printf("Début de la formation au plus tôt le %s (%d jours ouvrés ; visez quatre semaines).\n",
+           a, RULES_MIN_LEAD_WORKING_DAYS);
+    if (validation_text) {
+        dates_format_long(validation, b, sizeof b);
+        dates_format_long(confirm, a, sizeof a);
+        printf("Validée par l'organisme le %s : confirmez au plus tard le %s (%d jours ouvrés), "
+               "sinon l'inscription est annulée.\n", b, a, RULES_CONFIRM_WORKING_DAYS);
+    }
+    if (start_text) {
+        dates_format_long(start, b, sizeof b);
+        if (possible)
+            printf("Début le %s : possible.\n", b);
+        else
+            printf("Début le %s : trop tôt, il faut au moins %d jours ouvrés après la demande.\n",
+                   b, RULES_MIN_LEAD_WORKING_DAYS);
+    }
+    return EXIT_SUCCESS;
+}
+
+static int cmd_calendar(store *st, const char *file)
+{
+    struct status s;
+    if (status_load(st, dates_today(), &s) != 0) {
+        fprintf(stderr, "difelus : %s\n", store_error(st));
+        return EXIT_FAILURE;
+    }
+    char err[1024];
+    size_t count = 0;
+    int rc = calendar_write(&s, file, &count, err, sizeof err);
+    status_free(&s);
+    if (rc != 0) {
+        fprintf(stderr, "difelus : %s\n", err);
+        return EXIT_FAILURE;
+    }
+    printf("%zu événement%s écrit%s dans %s.\n", count, count > 1 ? "s" : "", count > 1 ? "s" : "",
+           file);
+    return EXIT_SUCCESS;
+}
+
 static int run_wizard(const char *db_option, bool color)
 {
     char err[1024], path[4096];
@@ -142,10 +256,13 @@ int main(int argc, char **argv)
 
     static const struct option options[] = {
         {"db", required_argument, NULL, 'd'},   {"json", no_argument, NULL, 'j'},
+        {"demande", required_argument, NULL, 'r'},
+        {"validation", required_argument, NULL, 'v'},
+        {"debut", required_argument, NULL, 's'},
         {"no-color", no_argument, NULL, 'n'},   {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
     };
-    const char *db_option = NULL;
+    const char *db_option = NULL, *request = NULL, *validation = NULL, *start = NULL;
     bool json = false, color = getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0';
     opterr = 0;
     int c;
@@ -158,6 +275,15 @@ int main(int argc, char **argv)
             break;
         case 'j':
             json = true;
+            break;
+        case 'r':
+            request = optarg;
+            break;
+        case 'v':
+            validation = optarg;
+            break;
+        case 's':
+            start = optarg;
             break;
         case 'n':
             color = false;
@@ -185,7 +311,23 @@ int main(int argc, char **argv)
                                "« difelus statut --json ».%s", "");
         return run_wizard(db_option, color);
     }
-    if (strcmp(command, "statut") == 0) {
+    bool deadline_options = request || validation || start;
+    if (deadline_options && strcmp(command, "echeances") != 0 && strcmp(command, "échéances") != 0)
+        return usage_error("--demande, --validation et --debut ne s'emploient qu'avec "
+                           "« echeances ».%s", "");
+    if (strcmp(command, "echeances") == 0 || strcmp(command, "échéances") == 0) {
+        if (rest > 0)
+            return usage_error("« echeances » ne prend pas d'argument (reçu « %s »).",
+                               rest_argv[0]);
+        return cmd_deadlines(request, validation, start, json);
+    }
+    if (strcmp(command, "calendrier") == 0) {
+        if (rest != 1)
+            return usage_error("« calendrier » attend un nom de fichier, par exemple "
+                               "« difelus calendrier formations.ics ».%s", "");
+        if (json)
+            return usage_error("l'option --json ne s'emploie pas avec « calendrier ».%s", "");
+    } else if (strcmp(command, "statut") == 0) {
         if (rest > 0)
             return usage_error("« statut » ne prend pas d'argument (reçu « %s »).", rest_argv[0]);
     } else if (strcmp(command, "reglage") == 0 || strcmp(command, "réglage") == 0) {
@@ -195,15 +337,17 @@ int main(int argc, char **argv)
         if (json)
             return usage_error("l'option --json ne s'emploie pas avec « reglage ».%s", "");
     } else {
-        return usage_error("commande inconnue « %s ». Commandes : statut, reglage.", command);
+        return usage_error("commande inconnue « %s ». Commandes : statut, echeances, "
+                           "calendrier, reglage.", command);
     }
 
     char path[4096];
     store *st = open_store(db_option, path, sizeof path);
     if (!st)
         return EXIT_FAILURE;
-    int rc = strcmp(command, "statut") == 0 ? cmd_status(st, path, json)
-                                            : cmd_setting(st, rest, rest_argv);
+    int rc = strcmp(command, "statut") == 0       ? cmd_status(st, path, json)
+             : strcmp(command, "calendrier") == 0 ? cmd_calendar(st, rest_argv[0])
+                                                  : cmd_setting(st, rest, rest_argv);
     store_close(st);
     return rc;
 }

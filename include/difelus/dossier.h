@@ -90,6 +90,8 @@ struct dossier_deadline dossier_deadline(const struct dossier *d);
  * happened and what to check on MCF. *overdue tells which. */
 void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *buf,
                            size_t len, bool *overdue);
+/* What the deadline means, independent of today's date (for calendars). */
+const char *dossier_deadline_advice(enum deadline_kind k);
 /* Short label of a deadline for lists and calendars ("Confirmer l'inscription"). */
 const char *dossier_deadline_label(enum deadline_kind k);
 
