@@ -196,9 +196,9 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
         dates_format_long(earliest, a, sizeof a);
         dates_format_long(request, b, sizeof b);
         if (dates_compare(d->start, earliest) < 0)
-            add(out, &n, FINDING_BLOCKING, "La session commence trop tôt : il faut au moins 11 "
-                                           "jours ouvrés entre la demande (%s) et le début. "
-                                           "Début possible au plus tôt : %s.", b, a);
+            add(out, &n, FINDING_BLOCKING, "La session commence trop tôt. Début possible au "
+                                           "plus tôt : %s (11 jours ouvrés après la demande "
+                                           "du %s).", a, b);
         else
             add(out, &n, FINDING_OK, "Délai respecté : au moins 11 jours ouvrés entre la "
                                      "demande et le début (au plus tôt le %s).", a);
@@ -247,7 +247,7 @@ bool rules_check_transition(const struct dossier *d, enum dossier_status to, str
         size_t n = rules_check_dossier(d, mandates, mandate_count, -1, day, findings, &blocking);
         for (size_t i = 0; i < n; i++) {
             if (findings[i].level == FINDING_BLOCKING) {
-                snprintf(err, errlen, "Demande impossible à envoyer. %s", findings[i].message);
+                snprintf(err, errlen, "Envoi impossible. %s", findings[i].message);
                 return false;
             }
         }

@@ -6,11 +6,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <libical/ical.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "difelus/store.h"
 #include "harness.h"
 
 static char db_opt[4200];
@@ -209,6 +211,188 @@ static void test_settings(void **state)
     harness_run_free(&r);
 }
 
+static void test_deadlines_command(void **state)
+{
+    (void)state;
+    struct run_result r;
+    harness_run(&r, (const char *[]){"echeances", "--demande", "2026-12-22", "--json", NULL}, NULL);
+    assert_int_equal(r.status, 0);
+    json_t *root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "demande")), "2026-12-22");
+    assert_string_equal(json_string_value(json_object_get(root, "reponse_organisme_avant")),
+                        "2026-12-24");
+    assert_string_equal(json_string_value(json_object_get(root, "debut_au_plus_tot")),
+                        "2027-01-08");
+    assert_null(json_object_get(root, "confirmation_avant"));
+    assert_null(json_object_get(root, "debut_possible"));
+    json_decref(root);
+    harness_run_free(&r);
+
+    harness_run(&r, (const char *[]){"echeances", "--demande", "22/12/2026", "--validation",
+                                     "23/12/2026", "--debut", "2027-01-07", "--json", NULL},
+                NULL);
+    assert_int_equal(r.status, 0);
+    root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "confirmation_avant")),
+                        "2026-12-30");
+    assert_true(json_is_false(json_object_get(root, "debut_possible")));
+    json_decref(root);
+    harness_run_free(&r);
+
+    harness_run(&r, (const char *[]){"echeances", "--demande", "2026-12-22", "--debut",
+                                     "08/01/2027", "--json", NULL}, NULL);
+    root = json_loads(r.out, 0, NULL);
+    assert_true(json_is_true(json_object_get(root, "debut_possible")));
+    json_decref(root);
+    harness_run_free(&r);
+
+    harness_run(&r, (const char *[]){"echeances", "--demande", "22/12/2026", NULL}, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "Réponse de l'organisme au plus tard le jeudi 24 décembre 2026"));
+    assert_non_null(strstr(r.out, "au plus tôt le vendredi 8 janvier 2027"));
+    harness_run_free(&r);
+
+    static const struct {
+        const char *args[6];
+        const char *message;
+    } bad[] = {
+        {{"echeances", "--demande", "31/02/2027", NULL}, "« 31/02/2027 » n'existe pas"},
+        {{"echeances", "--demande", "2027-13-01", NULL}, "2027-13-01"},
+        {{"echeances", "--demande", "hier", NULL}, "« hier » n'est pas une date"},
+        {{"echeances", "--demande", "2026-12-22", "--debut", "00/01/2027", NULL}, "--debut"},
+        {{"echeances", "--demande", "2026-12-22", "--validation", "2026-12-21", NULL},
+         "ne peut pas précéder la demande"},
+        {{"echeances", NULL}, "--demande JJ/MM/AAAA"},
+        {{"statut", "--demande", "2026-12-22", NULL}, "qu'avec « echeances »"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        harness_run(&r, bad[i].args, NULL);
+        if (r.status != 2 || !strstr(r.err, bad[i].message) || r.out[0])
+            fail_msg("cas %zu : code %d, « %s »", i, r.status, r.err);
+        harness_run_free(&r);
+    }
+}
+
+static void test_calendar_file_read_back(void **state)
+{
+    (void)state;
+    const char *dir = harness_tmpdir("cli-ics");
+    char db[4200], opt[4300], ics[4300];
+    snprintf(db, sizeof db, "%s/d.db", dir);
+    snprintf(opt, sizeof opt, "--db=%s", db);
+    snprintf(ics, sizeof ics, "%s/formations.ics", dir);
+    char err[1024];
+    store *st = store_open(db, err, sizeof err);
+    assert_non_null(st);
+    struct date today = dates_today();
+    struct dossier d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.title, sizeof d.title, "Finances locales");
+    d.start = dates_add_days(today, 40);
+    d.end = dates_add_days(today, 41);
+    d.price_cents = -1;
+    assert_int_equal(store_dossier_save(st, &d, today, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_dossier_set_status(st, d.id, DS_SENT, today, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_dossier_set_status(st, d.id, DS_TO_VALIDATE, today, ACTOR_OFFICIAL), 0);
+    struct dossier closed = d;
+    closed.id = 0;
+    snprintf(closed.title, sizeof closed.title, "Annulée");
+    assert_int_equal(store_dossier_save(st, &closed, today, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_dossier_set_status(st, closed.id, DS_CANCELLED, today, ACTOR_OFFICIAL), 0);
+    store_close(st);
+
+    struct run_result r;
+    harness_run(&r, (const char *[]){opt, "calendrier", ics, NULL}, NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "3 événements écrits"));
+    harness_run_free(&r);
+
+    char *text = harness_read_file(ics, NULL);
+    assert_non_null(text);
+    icalcomponent *cal = icalparser_parse_string(text);
+    free(text);
+    assert_non_null(cal);
+    assert_int_equal(icalcomponent_isa(cal), ICAL_VCALENDAR_COMPONENT);
+    assert_int_equal(icalcomponent_count_errors(cal), 0);
+    int events = 0, confirm = 0, alarms = 0;
+    struct date want = dates_add_working_days(today, 4);
+    for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ev;
+         ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+        events++;
+        const char *summary = icalcomponent_get_summary(ev);
+        assert_null(strstr(summary, "Annulée"));
+        struct icaltimetype start = icalcomponent_get_dtstart(ev);
+        assert_true(start.is_date);
+        if (strcmp(summary, "Confirmer l'inscription — Finances locales") == 0) {
+            confirm++;
+            assert_int_equal(start.year, want.year);
+            assert_int_equal(start.month, want.month);
+            assert_int_equal(start.day, want.day);
+        }
+        icalcomponent *alarm = icalcomponent_get_first_component(ev, ICAL_VALARM_COMPONENT);
+        assert_non_null(alarm);
+        icalproperty *trigger = icalcomponent_get_first_property(alarm, ICAL_TRIGGER_PROPERTY);
+        struct icaltriggertype t = icalproperty_get_trigger(trigger);
+        assert_int_equal(icaldurationtype_as_int(t.duration), -86400);
+        alarms++;
+    }
+    icalcomponent_free(cal);
+    assert_int_equal(events, 3);
+    assert_int_equal(confirm, 1);
+    assert_int_equal(alarms, 3);
+
+    harness_run(&r, (const char *[]){opt, "calendrier", "/nonexistent-dir/x.ics", NULL}, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "Impossible d'écrire « /nonexistent-dir/x.ics »"));
+    harness_run_free(&r);
+    harness_run(&r, (const char *[]){opt, "calendrier", NULL}, NULL);
+    assert_int_equal(r.status, 2);
+    harness_run_free(&r);
+}
+
+static void test_status_lists_open_dossiers(void **state)
+{
+    (void)state;
+    const char *dir = harness_tmpdir("cli-dossiers");
+    char db[4200], opt[4300];
+    snprintf(db, sizeof db, "%s/d.db", dir);
+    snprintf(opt, sizeof opt, "--db=%s", db);
+    char err[1024];
+    store *st = store_open(db, err, sizeof err);
+    assert_non_null(st);
+    struct date today = dates_today();
+    struct dossier d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.title, sizeof d.title, "Urbanisme");
+    d.price_cents = -1;
+    assert_int_equal(store_dossier_save(st, &d, dates_add_days(today, -10), ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_dossier_set_status(st, d.id, DS_SENT, dates_add_days(today, -10),
+                                              ACTOR_OFFICIAL), 0);
+    store_close(st);
+
+    json_t *root = status_json(opt, NULL);
+    json_t *list = json_object_get(root, "dossiers");
+    assert_int_equal(json_array_size(list), 1);
+    json_t *o = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(o, "statut")), "envoyee");
+    assert_string_equal(json_string_value(json_object_get(o, "statut_libelle")),
+                        "Demande d'inscription envoyée");
+    json_t *e = json_object_get(o, "echeance");
+    assert_true(json_is_true(json_object_get(e, "en_retard")));
+    assert_string_equal(json_string_value(json_object_get(e, "type")), "reponse_organisme");
+    json_t *next = json_object_get(root, "prochaine_echeance");
+    assert_true(json_is_true(json_object_get(next, "en_retard")));
+    json_decref(root);
+
+    struct run_result r;
+    harness_run(&r, (const char *[]){opt, "statut", NULL}, NULL);
+    assert_non_null(strstr(r.out, "n° 1 Urbanisme : Demande d'inscription envoyée — EN RETARD"));
+    assert_non_null(strstr(r.out, "Prochaine échéance : EN RETARD"));
+    harness_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +404,9 @@ int main(void)
         cmocka_unit_test(test_bad_database_exit_1_untouched),
         cmocka_unit_test(test_wizard_refuses_without_terminal),
         cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_deadlines_command),
+        cmocka_unit_test(test_calendar_file_read_back),
+        cmocka_unit_test(test_status_lists_open_dossiers),
     };
     return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

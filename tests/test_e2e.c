@@ -400,6 +400,77 @@ static void test_other_ways_out(void **state)
     term_free(t);
 }
 
+/* Issue 3's journey: a dossier is created at step 4, refused at step 5 while it starts too
+ * soon (the earliest date is shown), corrected, sent, validated by the body at step 6, and
+ * the confirmation deadline is on the home screen. */
+static void test_dossier_journey(void **state)
+{
+    (void)state;
+    struct date today = dates_today();
+    struct date too_soon = dates_add_working_days(today, 10);
+    struct date earliest = dates_add_working_days(today, 11);
+    struct date confirm_by = dates_add_working_days(today, 4);
+    char soon[16], ok[16], keys[256], text[256], day[64];
+    dates_format_short(too_soon, soon, sizeof soon);
+    dates_format_short(earliest, ok, sizeof ok);
+
+    struct term *t = start(24, 80, fresh_db("e2e-dossier"), NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "mn\tRouen\tMaire\t22/03/2026\t31/03/2090\r");
+    WAIT(t, "Mandat enregistré");
+    term_send(t, "4");
+    WAIT(t, "n : noter le dossier créé sur Mon Compte Formation");
+    term_send(t, "n");
+    WAIT(t, "nouveau dossier d'inscription");
+    snprintf(keys, sizeof keys, "Budget communal\tGestions Locales\t732 829 320 00074\t%s\t%s"
+                                "\t350\t14\r", soon, soon);
+    term_send(t, keys);
+    WAIT(t, "Dossier enregistré : Budget communal.");
+    WAIT(t, "En cours de création");
+
+    term_send(t, "5");
+    WAIT(t, "Mon dossier : Budget communal — En cours de création");
+    term_send(t, "e");
+    dates_format_long(earliest, day, sizeof day);
+    snprintf(text, sizeof text, "%s (11 jours ouvrés après la demande", day);
+    WAIT(t, "Envoi impossible. La session commence trop tôt. Début possible au plus tôt");
+    WAIT(t, text); /* the earliest possible start, on the line below */
+    WAIT(t, "Mon dossier : Budget communal — En cours de création"); /* not sent */
+
+    term_send(t, "o");
+    WAIT(t, "Dossier n° 1 — Budget communal");
+    WAIT(t, "NON");
+    term_send(t, "e");
+    WAIT(t, "modifier le dossier");
+    snprintf(keys, sizeof keys, "\t\t\t\025%s\t\025%s\r", ok, ok);
+    term_send(t, keys);
+    WAIT(t, "Délai respecté");
+
+    term_send(t, "5");
+    WAIT(t, "Envoyer ma demande");
+    term_send(t, "e");
+    WAIT(t, "Mon dossier : Budget communal — Demande d'inscription envoyée");
+    WAIT(t, "L'organisme doit répondre d'ici 2 jours ouvrés");
+
+    term_send(t, "6v");
+    WAIT(t, "Mon dossier : Budget communal — À valider");
+    dates_format_long(confirm_by, day, sizeof day);
+    snprintf(text, sizeof text, "Il vous reste 4 jours ouvrés pour confirmer, jusqu'au %s", day);
+    WAIT(t, "Il vous reste 4 jours ouvrés pour confirmer");
+
+    term_send(t, "h");
+    WAIT(t, "Échéances, la plus urgente d'abord");
+    snprintf(text, sizeof text, "%s — Confirmer l'inscription — Budget communal", day);
+    WAIT(t, text);
+    int row = term_find_row(t, "Confirmer l'inscription");
+    assert_true(row < term_find_row(t, "Fin prévue du mandat")); /* most urgent first */
+
+    term_send(t, "d");
+    WAIT(t, "Mes dossiers d'inscription");
+    WAIT(t, "Budget communal — À valider");
+    quit_cleanly(t);
+}
+
 int main(void)
 {
     const char *build = getenv("BUILD");
@@ -427,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_colours_only_when_allowed),
         cmocka_unit_test(test_balance_recorded),
         cmocka_unit_test(test_other_ways_out),
+        cmocka_unit_test(test_dossier_journey),
     };
     return cmocka_run_group_tests_name("e2e", tests, NULL, NULL);
 }

@@ -373,6 +373,69 @@ static void test_newer_schema(void **state)
     expect_refused(path, "version plus récente de difelus");
 }
 
+static void test_dossiers_and_history(void **state)
+{
+    (void)state;
+    char err[1024];
+    store *st = store_open(path_in(harness_tmpdir("store-dossiers"), "d.db"), err, sizeof err);
+    assert_non_null(st);
+    struct dossier d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.title, sizeof d.title, "Finances locales");
+    snprintf(d.body, sizeof d.body, "Gestions Locales");
+    d.start = (struct date){2027, 1, 12};
+    d.end = (struct date){2027, 1, 13};
+    d.price_cents = 35000;
+    d.hours_cents = 1050;
+    assert_int_equal(store_dossier_save(st, &d, (struct date){2026, 12, 1}, ACTOR_OFFICIAL), 0);
+    assert_true(d.id > 0);
+    struct dossier other = d;
+    other.id = 0;
+    snprintf(other.title, sizeof other.title, "Urbanisme");
+    other.price_cents = -1;
+    other.hours_cents = 0;
+    assert_int_equal(store_dossier_save(st, &other, (struct date){2026, 12, 2}, ACTOR_OFFICIAL), 0);
+
+    assert_int_equal(store_dossier_set_status(st, d.id, DS_SENT, (struct date){2026, 12, 3},
+                                              ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_dossier_set_status(st, d.id, DS_TO_VALIDATE,
+                                              (struct date){2026, 12, 4}, ACTOR_AGENT), 0);
+    /* refused transition: nothing recorded */
+    assert_int_equal(store_dossier_set_status(st, d.id, DS_DONE, (struct date){2026, 12, 5},
+                                              ACTOR_OFFICIAL), -1);
+    assert_non_null(strstr(store_error(st), "ne peut pas passer à « Formation terminée »"));
+    assert_int_equal(store_dossier_set_status(st, d.id, DS_VALIDATED, (struct date){2026, 12, 7},
+                                              ACTOR_OFFICIAL), 0);
+    /* editing the fields never touches the status */
+    snprintf(d.notes, sizeof d.notes, "Salle 2");
+    assert_int_equal(store_dossier_save(st, &d, (struct date){2026, 12, 8}, ACTOR_OFFICIAL), 0);
+
+    struct dossier *list;
+    size_t n;
+    assert_int_equal(store_dossier_list(st, &list, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0].title, "Urbanisme"); /* newest first */
+    assert_int_equal(list[0].price_cents, -1);
+    assert_int_equal(list[0].status, DS_CREATION);
+    const struct dossier *got = &list[1];
+    assert_int_equal(got->status, DS_VALIDATED);
+    assert_int_equal(got->hours_cents, 1050);
+    assert_string_equal(got->notes, "Salle 2");
+    assert_int_equal(dates_compare(got->status_date, (struct date){2026, 12, 7}), 0);
+    assert_int_equal(dates_compare(got->sent_on, (struct date){2026, 12, 3}), 0);
+    assert_int_equal(dates_compare(got->validated_on, (struct date){2026, 12, 7}), 0);
+    free(list);
+
+    struct dossier_event ev[8];
+    assert_int_equal(store_dossier_events(st, d.id, ev, 8, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(ev[0].status, DS_CREATION);
+    assert_int_equal(ev[2].status, DS_TO_VALIDATE);
+    assert_int_equal(ev[2].actor, ACTOR_AGENT);
+    assert_int_equal(ev[3].day.day, 7);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_permissions),
         cmocka_unit_test(test_newer_schema),
+        cmocka_unit_test(test_dossiers_and_history),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
