@@ -148,14 +148,23 @@ static void detail_draw(struct app *app)
         struct date request = dates_valid(d->sent_on) ? d->sent_on : app->today;
         size_t n = rules_check_dossier(d, app->status.mandates, app->status.mandate_count,
                                        status_balance(&app->status), request, f, &blocking);
-        tui_print(y++, 2, w, A_BOLD, "Vérifications");
+        /* Once the request is sent, only what still needs attention is listed. */
+        bool all = d->status == DS_CREATION;
+        size_t shown = 0;
+        for (size_t i = 0; i < n; i++)
+            shown += all || f[i].level != FINDING_OK;
+        if (shown)
+            tui_print(y++, 2, w, A_BOLD, "Vérifications");
         for (size_t i = 0; i < n && y < LINES - 4; i++) {
+            if (!all && f[i].level == FINDING_OK)
+                continue;
             static const char *const marks[] = {"ok", "!", "NON"};
             attr_t attr = f[i].level == FINDING_BLOCKING ? tui_attr(TC_ERROR) : 0;
             tui_print(y, 4, 4, attr | A_BOLD, marks[f[i].level]);
             y += tui_paragraph(y, 9, w - 7, 2, attr, f[i].message);
         }
-        y++;
+        if (shown)
+            y++;
     }
     struct dossier_event events[16];
     size_t count = 0;
@@ -163,7 +172,10 @@ static void detail_draw(struct app *app)
         app_flash(app, true, "%s", store_error(app->st));
     if (count && y < LINES - 3) {
         tui_print(y++, 2, w, A_BOLD, "Historique");
-        size_t first = count > (size_t)(LINES - 3 - y) ? count - (size_t)(LINES - 3 - y) : 0;
+        size_t room = (size_t)(LINES - 3 - y);
+        size_t first = count > room ? count - room + 1 : 0; /* the latest ones fit */
+        if (first)
+            tui_print(y++, 4, w - 2, 0, "…");
         for (size_t i = first; i < count && y < LINES - 2; i++) {
             dates_format_short(events[i].day, a, sizeof a);
             snprintf(line, sizeof line, "%s  %s%s", a, dossier_status_label(events[i].status),

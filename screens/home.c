@@ -39,8 +39,10 @@ static void home_draw(struct app *app)
     y++;
     char estimate[256] = "";
     if (s->estimate_cents >= 0) {
+        char day[16];
         text_format_euros(s->estimate_cents, buf, sizeof buf);
-        snprintf(estimate, sizeof estimate, " · estimation : %s", buf);
+        dates_format_short(s->today, day, sizeof day);
+        snprintf(estimate, sizeof estimate, " · estimé au %s : %s", day, buf);
     }
     if (s->credit_known) {
         char day[16];
@@ -48,8 +50,7 @@ static void home_draw(struct app *app)
         dates_format_short(s->credit.observed_on, day, sizeof day);
         snprintf(line, sizeof line, "Solde DIF élu : %s (relevé le %s)%s", buf, day, estimate);
     } else {
-        snprintf(line, sizeof line, "Solde DIF élu : inconnu (s : noter le solde lu)%s",
-                 estimate);
+        snprintf(line, sizeof line, "Solde DIF élu : inconnu (s pour le noter)%s", estimate);
     }
     tui_print(y++, 2, w, 0, line);
     y++;

@@ -462,12 +462,31 @@ static void test_dossier_journey(void **state)
     WAIT(t, "Échéances, la plus urgente d'abord");
     snprintf(text, sizeof text, "%s — Confirmer l'inscription — Budget communal", day);
     WAIT(t, text);
+    WAIT(t, "Fin prévue du mandat (Rouen)");
     int row = term_find_row(t, "Confirmer l'inscription");
     assert_true(row < term_find_row(t, "Fin prévue du mandat")); /* most urgent first */
 
     term_send(t, "d");
     WAIT(t, "Mes dossiers d'inscription");
     WAIT(t, "Budget communal — À valider");
+    term_send(t, "\r");
+    WAIT(t, "Dossier n° 1 — Budget communal");
+    term_send(t, "c");
+    WAIT(t, "changer le statut");
+    WAIT(t, "Validé"); /* the first status reachable from « À valider » */
+    char tomorrow[16], now[16];
+    dates_format_short(dates_add_days(today, 1), tomorrow, sizeof tomorrow);
+    dates_format_short(today, now, sizeof now);
+    snprintf(keys, sizeof keys, "\t\025%s\r", tomorrow);
+    term_send(t, keys);
+    WAIT(t, "Cette date est dans le futur");
+    snprintf(keys, sizeof keys, "\025%s\r", now);
+    term_send(t, keys);
+    WAIT(t, "Validé (depuis le");
+    WAIT(t, "En cours de création"); /* the history keeps every step */
+    WAIT(t, "Demande d'inscription envoyée");
+    term_send(t, "h");
+    WAIT(t, "— Début de la formation — Budget communal");
     quit_cleanly(t);
 }
 
