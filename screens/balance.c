@@ -26,8 +26,7 @@ static void balance_enter(struct app *app)
 
 static void balance_leave(struct app *app)
 {
-    if (app->next != &screen_help)
-        tui_form_close(&form);
+    tui_form_leave(&form, app);
 }
 
 static void balance_cleanup(void)

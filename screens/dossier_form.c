@@ -39,8 +39,7 @@ static void form_enter(struct app *app)
 
 static void form_leave(struct app *app)
 {
-    if (app->next != &screen_help)
-        tui_form_close(&form);
+    tui_form_leave(&form, app);
 }
 
 static void form_cleanup(void)
@@ -154,8 +153,7 @@ static void status_enter(struct app *app)
 
 static void status_leave(struct app *app)
 {
-    if (app->next != &screen_help)
-        tui_form_close(&status_form);
+    tui_form_leave(&status_form, app);
 }
 
 static void status_cleanup(void)

@@ -18,7 +18,7 @@ static void list_enter(struct app *app)
 static void list_draw(struct app *app)
 {
     const struct status *s = &app->status;
-    char line[1024], text[640];
+    char line[1024];
     int w = COLS - 4, y = 2;
     tui_title_bar("Mes dossiers d'inscription");
     int cursor_y = y;
@@ -39,16 +39,10 @@ static void list_draw(struct app *app)
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
         snprintf(line, sizeof line, "%s — %s", d->title, dossier_status_label(d->status));
         tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : A_BOLD, line);
-        struct dossier_deadline dl = dossier_deadline(d);
-        bool overdue = false;
-        if (dossier_status_closed(d->status))
-            snprintf(text, sizeof text, "dossier clos");
-        else if (dl.kind == DL_NONE)
-            snprintf(text, sizeof text, "pas d'échéance");
-        else
-            dossier_deadline_text(dl, app->today, text, sizeof text, &overdue);
-        snprintf(line, sizeof line, "%s%s", overdue ? "EN RETARD — " : "", text);
-        tui_print(y++, 5, w - 3, overdue ? tui_attr(TC_ERROR) : 0, line);
+        if (!tui_dossier_deadline(app, d, y, 5, w - 3, 1, 0))
+            tui_print(y, 5, w - 3, 0,
+                      dossier_status_closed(d->status) ? "dossier clos" : "pas d'échéance");
+        y++;
     }
     tui_key_line(app, "n nouveau  Entrée ouvrir  ↑↓ choisir  h accueil  ? aide  q quitter");
     move(cursor_y, 1);
@@ -133,14 +127,7 @@ static void detail_draw(struct app *app)
     y++;
     tui_print(y, 2, 12, A_BOLD, "Statut");
     tui_print(y++, 15, w - 13, A_BOLD, line);
-    struct dossier_deadline dl = dossier_deadline(d);
-    if (dl.kind != DL_NONE) {
-        bool overdue;
-        char text[640];
-        dossier_deadline_text(dl, app->today, text, sizeof text, &overdue);
-        snprintf(line, sizeof line, "%s%s", overdue ? "EN RETARD — " : "", text);
-        y += tui_paragraph(y, 15, w - 13, 3, overdue ? tui_attr(TC_ERROR) : A_BOLD, line);
-    }
+    y += tui_dossier_deadline(app, d, y, 15, w - 13, 3, A_BOLD);
     y++;
     if (!dossier_status_closed(d->status) && y < LINES - 4) {
         struct rules_finding f[RULES_MAX_FINDINGS];

@@ -43,8 +43,7 @@ static void form_enter(struct app *app)
 
 static void form_leave(struct app *app)
 {
-    if (app->next != &screen_help)
-        tui_form_close(&form);
+    tui_form_leave(&form, app);
 }
 
 static void form_cleanup(void)

@@ -43,14 +43,7 @@ static int draw_dossier_panel(struct app *app, int y, int w)
         snprintf(line, sizeof line, "Mon dossier : %s — %s", d->title,
                  dossier_status_label(d->status));
         tui_print(y++, 3, w, A_BOLD, line);
-        struct dossier_deadline dl = dossier_deadline(d);
-        if (dl.kind != DL_NONE) {
-            bool overdue;
-            char text[640];
-            dossier_deadline_text(dl, app->today, text, sizeof text, &overdue);
-            snprintf(line, sizeof line, "%s%s", overdue ? "EN RETARD — " : "", text);
-            y += tui_paragraph(y, 3, w, 2, overdue ? tui_attr(TC_ERROR) : 0, line);
-        }
+        y += tui_dossier_deadline(app, d, y, 3, w, 2, 0);
     } else {
         tui_print(y++, 3, w, A_BOLD, "Aucun dossier en cours dans difelus.");
     }

@@ -305,6 +305,12 @@ void tui_form_reject(struct tui_form *tf, int index, const char *message)
     tui_form_focus(tf, index);
 }
 
+void tui_form_leave(struct tui_form *tf, const struct app *app)
+{
+    if (app->next != &screen_help)
+        tui_form_close(tf);
+}
+
 bool tui_form_resume(struct tui_form *tf, const struct app *app)
 {
     if (tf->form && app->previous == &screen_help) {

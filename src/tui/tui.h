@@ -110,6 +110,10 @@ int tui_warning_box(int y, int x, int cols, int max_rows, const char *const *war
                     size_t count);
 /* Rows a warning box needs. */
 int tui_warning_box_height(int cols, const char *const *warnings, size_t count);
+/* The deadline of dossier d in words, "EN RETARD — …" and marked when past, wrapped on at
+ * most max_lines; returns rows used (0 when the dossier has no deadline). */
+int tui_dossier_deadline(const struct app *app, const struct dossier *d, int y, int x, int cols,
+                         int max_lines, attr_t attr);
 /* True (and draws the message) when the terminal is below 80×24 and not ignored. */
 bool tui_too_small(struct app *app);
 
@@ -157,6 +161,8 @@ void tui_form_value(struct tui_form *tf, int index, char *buf, size_t len);
 void tui_form_set_error(struct tui_form *tf, int index, const char *message);
 /* Shows message under field `index` (and only there) and puts the cursor on it. */
 void tui_form_reject(struct tui_form *tf, int index, const char *message);
+/* On leaving a form screen: closes the form, unless the official only opens the help. */
+void tui_form_leave(struct tui_form *tf, const struct app *app);
 /* On entering a form screen: true when coming back from help with the form still open
  * (it is kept, with what was typed); otherwise closes it, and the caller opens a new one. */
 bool tui_form_resume(struct tui_form *tf, const struct app *app);

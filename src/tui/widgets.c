@@ -153,6 +153,19 @@ int tui_warning_box(int y, int x, int cols, int max_rows, const char *const *war
     return h;
 }
 
+int tui_dossier_deadline(const struct app *app, const struct dossier *d, int y, int x, int cols,
+                         int max_lines, attr_t attr)
+{
+    struct dossier_deadline dl = dossier_deadline(d);
+    if (dl.kind == DL_NONE || dossier_status_closed(d->status))
+        return 0;
+    bool overdue;
+    char text[640], line[700];
+    dossier_deadline_text(dl, app->today, text, sizeof text, &overdue);
+    snprintf(line, sizeof line, "%s%s", overdue ? "EN RETARD — " : "", text);
+    return tui_paragraph(y, x, cols, max_lines, overdue ? tui_attr(TC_ERROR) : attr, line);
+}
+
 bool tui_too_small(struct app *app)
 {
     if (app->ignore_small || (COLS >= TUI_MIN_COLS && LINES >= TUI_MIN_LINES))
