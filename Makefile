@@ -6,16 +6,16 @@ PREFIX  ?= /usr/local
 
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev libncurses-dev libsqlite3-dev libjansson-dev \
-               libcmocka-dev libvterm-dev libical-dev valgrind
+               libcmocka-dev libvterm-dev libical-dev libcurl4-openssl-dev valgrind
 
-PKG_LIBS  = ncursesw formw menuw panelw sqlite3 jansson libical
+PKG_LIBS  = ncursesw formw menuw panelw sqlite3 jansson libical libcurl
 TEST_LIBS = cmocka vterm
 
 WARN    = -std=c17 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -Iinclude -Isrc -Iscreens \
              $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
-LDLIBS_APP  = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
+LDLIBS_APP  = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lm
 LDLIBS_TEST = $(shell pkg-config --libs $(TEST_LIBS) 2>/dev/null) -lutil
 
 CORE_SRC   = $(wildcard src/*.c)

@@ -16,6 +16,7 @@
 #include "difelus/store.h"
 #include "difelus/text.h"
 #include "difelus/version.h"
+#include "cmd_catalogue.h"
 #include "tui/app.h"
 
 enum { EXIT_USAGE = 2 };
@@ -33,6 +34,12 @@ static const char usage_text[] =
     "                           les délais d'une demande d'inscription, en jours ouvrés\n"
     "  calendrier FICHIER.ics   écrit les échéances et les dates de formation dans un\n"
     "                           calendrier (rappel la veille)\n"
+    "  catalogue importer FICHIER       importe un catalogue (CSV ou JSON de la Caisse\n"
+    "                                   des Dépôts, ou CSV de l'organisme)\n"
+    "  catalogue synchroniser [--url BASE]  télécharge et importe le catalogue\n"
+    "  catalogue chercher MOTS [--modalite presentiel|distance] [--departement CODE_OU_NOM]\n"
+    "                     [--limite N] [--json]    cherche dans le catalogue\n"
+    "  catalogue info [--json]          ce que contient le catalogue\n"
     "  reglage [CLÉ [VALEUR]]   affiche ou change un réglage : organisme.nom,\n"
     "                           organisme.email, organisme.telephone\n"
     "\n"
@@ -259,10 +266,15 @@ int main(int argc, char **argv)
         {"demande", required_argument, NULL, 'r'},
         {"validation", required_argument, NULL, 'v'},
         {"debut", required_argument, NULL, 's'},
+        {"url", required_argument, NULL, 'u'},
+        {"modalite", required_argument, NULL, 'M'},
+        {"departement", required_argument, NULL, 'D'},
+        {"limite", required_argument, NULL, 'L'},
         {"no-color", no_argument, NULL, 'n'},   {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
     };
     const char *db_option = NULL, *request = NULL, *validation = NULL, *start = NULL;
+    struct catalogue_options cat = {0};
     bool json = false, color = getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0';
     opterr = 0;
     int c;
@@ -284,6 +296,18 @@ int main(int argc, char **argv)
             break;
         case 's':
             start = optarg;
+            break;
+        case 'u':
+            cat.url = optarg;
+            break;
+        case 'M':
+            cat.modality = optarg;
+            break;
+        case 'D':
+            cat.departement = optarg;
+            break;
+        case 'L':
+            cat.limit = optarg;
             break;
         case 'n':
             color = false;
@@ -321,7 +345,16 @@ int main(int argc, char **argv)
                                rest_argv[0]);
         return cmd_deadlines(request, validation, start, json);
     }
-    if (strcmp(command, "calendrier") == 0) {
+    bool catalogue_options = cat.url || cat.modality || cat.departement || cat.limit;
+    if (catalogue_options && strcmp(command, "catalogue") != 0)
+        return usage_error("--url, --modalite, --departement et --limite s'emploient avec "
+                           "« catalogue ».%s", "");
+    if (strcmp(command, "catalogue") == 0) {
+        cat.json = json;
+        int bad = cmd_catalogue_check(rest, rest_argv, &cat);
+        if (bad)
+            return bad;
+    } else if (strcmp(command, "calendrier") == 0) {
         if (rest != 1)
             return usage_error("« calendrier » attend un nom de fichier, par exemple "
                                "« difelus calendrier formations.ics ».%s", "");
@@ -338,14 +371,15 @@ int main(int argc, char **argv)
             return usage_error("l'option --json ne s'emploie pas avec « reglage ».%s", "");
     } else {
         return usage_error("commande inconnue « %s ». Commandes : statut, echeances, "
-                           "calendrier, reglage.", command);
+                           "calendrier, catalogue, reglage.", command);
     }
 
     char path[4096];
     store *st = open_store(db_option, path, sizeof path);
     if (!st)
         return EXIT_FAILURE;
-    int rc = strcmp(command, "statut") == 0       ? cmd_status(st, path, json)
+    int rc = strcmp(command, "catalogue") == 0    ? cmd_catalogue(st, rest, rest_argv, &cat)
+             : strcmp(command, "statut") == 0     ? cmd_status(st, path, json)
              : strcmp(command, "calendrier") == 0 ? cmd_calendar(st, rest_argv[0])
                                                   : cmd_setting(st, rest, rest_argv);
     store_close(st);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "difelus/text.h"
+#include "store_internal.h"
 
 struct store {
     sqlite3 *db;
@@ -156,7 +157,7 @@ static void not_difelus_message(char *err, size_t errlen, const char *path, cons
 
 /* Checks what is at path before SQLite touches it; creates an empty file (0600) if none.
  * Returns 0, or -1 with a message. */
-static int prepare_file(const char *path, char *err, size_t errlen)
+int store_prepare_file(const char *path, char *err, size_t errlen)
 {
     struct stat sb;
     if (stat(path, &sb) == 0) {
@@ -307,7 +308,7 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
         snprintf(err, errlen, "Le chemin de la base est trop long.");
         return NULL;
     }
-    if (prepare_file(path, err, errlen) != 0)
+    if (store_prepare_file(path, err, errlen) != 0)
         return NULL;
 
     store *st = calloc(1, sizeof *st);
@@ -364,6 +365,16 @@ void store_close(store *st)
         return;
     sqlite3_close(st->db);
     free(st);
+}
+
+sqlite3 *store_db(store *st)
+{
+    return st->db;
+}
+
+const char *store_path(const store *st)
+{
+    return st->path;
 }
 
 const char *store_error(const store *st)

@@ -1,0 +1,66 @@
+/* The training catalogue: a separate SQLite file (catalogue.db, beside the personal
+ * database) attached to the store's connection, with an FTS5 index. All its SQL lives in
+ * src/catalogue.c. */
+#ifndef DIFELUS_CATALOGUE_H
+#define DIFELUS_CATALOGUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "difelus/places.h"
+#include "difelus/store.h"
+
+/* Attaches catalogue.db from the folder of the personal database (created 0600 if
+ * missing). Returns 0, or -1 with a French message. Idempotent. */
+int catalogue_attach(store *st, char *err, size_t errlen);
+
+enum catalogue_source { SOURCE_CDC, SOURCE_BODY };
+
+struct catalogue_import {
+    enum catalogue_source source;
+    size_t records;
+    bool json;
+};
+
+/* Called every few thousand records (may be NULL). */
+typedef void (*catalogue_progress_fn)(size_t records, void *user);
+
+/* Imports a CDC export (JSON array or ';' CSV, old and new field names) or a training
+ * body's CSV, detected from its content, in one transaction replacing that source's
+ * trainings. A bad file is refused with the line or record number and the reason, and the
+ * catalogue is left as it was. */
+int catalogue_import_file(store *st, const char *path, struct catalogue_import *report,
+                          catalogue_progress_fn progress, void *user, char *err, size_t errlen);
+
+struct catalogue_query {
+    const char *words;              /* any text typed by the official */
+    const char *modality;           /* NULL, "presentiel" or "distance" */
+    const struct departement *dept; /* NULL for anywhere */
+    int limit;                      /* results wanted (1..200) */
+};
+
+struct catalogue_hit {
+    long long id;
+    char numero[64];
+    char title[512];
+    char body[256];
+    char siret[16];
+    char place[128];       /* "Ardèche (07)" or "" */
+    bool distance;
+    long price_min, price_max; /* cents, -1 when unknown */
+    int hours_min, hours_max;  /* hours × 100, 0 when unknown */
+    enum catalogue_source source;
+};
+
+/* Searches the catalogue. Any text is safe (quotes, dashes, AND, a lone *): it is split
+ * into words, each quoted, accents and œ/æ folded. *count receives the hits written. */
+int catalogue_search(store *st, const struct catalogue_query *q, struct catalogue_hit *out,
+                     size_t max, size_t *count, char *err, size_t errlen);
+
+struct catalogue_info {
+    size_t total, cdc, body;
+    char cdc_imported[32], body_imported[32]; /* "2026-11-26T14:00:00Z" or "" */
+};
+int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t errlen);
+
+#endif

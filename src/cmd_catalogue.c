@@ -1,0 +1,235 @@
+#include "cmd_catalogue.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "difelus/catalogue.h"
+#include "difelus/sync.h"
+#include "difelus/text.h"
+
+static int usage(const char *fmt, const char *arg)
+{
+    char clean[256];
+    fputs("difelus : ", stderr);
+    fprintf(stderr, fmt, text_sanitize(clean, sizeof clean, arg ? arg : ""));
+    fputs("\nTapez « difelus --help » pour voir les commandes et les options.\n", stderr);
+    return 2;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void show_progress(size_t records, void *user)
+{
+    (void)user;
+    fprintf(stderr, "\r%zu formations importées…", records);
+}
+
+int cmd_catalogue_check(int argc, char **argv, const struct catalogue_options *o)
+{
+    if (argc < 1)
+        return usage("« catalogue » attend une action : importer, synchroniser, chercher ou "
+                     "info.%s", "");
+    const char *sub = argv[0];
+    bool search = strcmp(sub, "chercher") == 0;
+    if ((o->modality || o->departement || o->limit) && !search)
+        return usage("--modalite, --departement et --limite s'emploient avec « catalogue "
+                     "chercher ».%s", "");
+    if (o->url && strcmp(sub, "synchroniser") != 0)
+        return usage("--url s'emploie avec « catalogue synchroniser ».%s", "");
+    if (o->json && !search && strcmp(sub, "info") != 0)
+        return usage("--json s'emploie avec « catalogue chercher » ou « catalogue info ».%s", "");
+    if (strcmp(sub, "importer") == 0)
+        return argc == 2 ? 0 : usage("« catalogue importer » attend un fichier (CSV ou JSON).%s", "");
+    if (strcmp(sub, "synchroniser") == 0 || strcmp(sub, "info") == 0)
+        return argc == 1 ? 0 : usage("« catalogue %s » ne prend pas d'argument.", sub);
+    if (search) {
+        if (argc < 2)
+            return usage("« catalogue chercher » attend des mots, par exemple « catalogue "
+                         "chercher budget communal ».%s", "");
+        if (o->modality && strcmp(o->modality, "presentiel") != 0 &&
+            strcmp(o->modality, "présentiel") != 0 && strcmp(o->modality, "distance") != 0)
+            return usage("--modalite « %s » : choisissez presentiel ou distance.", o->modality);
+        if (o->departement && !places_find_departement(o->departement))
+            return usage("--departement « %s » : département inconnu (un numéro comme 07 ou "
+                         "un nom comme Ardeche).", o->departement);
+        if (o->limit) {
+            char *end;
+            long n = strtol(o->limit, &end, 10);
+            if (*end || n < 1 || n > 200)
+                return usage("--limite « %s » : un nombre de 1 à 200.", o->limit);
+        }
+        return 0;
+    }
+    return usage("action inconnue « %s » : importer, synchroniser, chercher ou info.", sub);
+}
+
+static void print_import(const struct catalogue_import *r, double seconds)
+{
+    printf("%zu formation%s importée%s (%s) en %.1f s.\n", r->records, r->records > 1 ? "s" : "",
+           r->records > 1 ? "s" : "",
+           r->source == SOURCE_CDC ? "catalogue de la Caisse des Dépôts"
+                                   : "formations de l'organisme",
+           seconds);
+}
+
+static void format_range(long lo, long hi, bool money, char *buf, size_t len)
+{
+    char a[32], b[32];
+    if (lo < 0 && hi < 0) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    if (money) {
+        text_format_euros(lo >= 0 ? lo : hi, a, sizeof a);
+        text_format_euros(hi >= 0 ? hi : lo, b, sizeof b);
+    } else {
+        snprintf(a, sizeof a, "%ld h", (lo > 0 ? lo : hi) / 100);
+        snprintf(b, sizeof b, "%ld h", (hi > 0 ? hi : lo) / 100);
+    }
+    if (strcmp(a, b) == 0)
+        snprintf(buf, len, "%s", a);
+    else
+        snprintf(buf, len, "%s à %s", a, b);
+}
+
+static int search(store *st, int argc, char **argv, const struct catalogue_options *o)
+{
+    char words[1024] = "";
+    size_t used = 0;
+    for (int i = 1; i < argc && used + 2 < sizeof words; i++)
+        used += (size_t)snprintf(words + used, sizeof words - used, "%s%s", i > 1 ? " " : "",
+                                 argv[i]);
+    struct catalogue_query q = {.words = words, .limit = o->limit ? atoi(o->limit) : 20};
+    if (o->modality)
+        q.modality = strcmp(o->modality, "distance") == 0 ? "distance" : "presentiel";
+    if (o->departement)
+        q.dept = places_find_departement(o->departement);
+    struct catalogue_hit *hits = calloc(200, sizeof *hits);
+    size_t n = 0;
+    char err[1024];
+    if (!hits || catalogue_search(st, &q, hits, 200, &n, err, sizeof err) != 0) {
+        fprintf(stderr, "difelus : %s\n", hits ? err : "mémoire insuffisante");
+        free(hits);
+        return 1;
+    }
+    char price[96], hours[96];
+    if (o->json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++) {
+            const struct catalogue_hit *h = &hits[i];
+            json_t *r = json_object();
+            json_object_set_new(r, "id", json_integer(h->id));
+            json_object_set_new(r, "numero", json_string(h->numero));
+            json_object_set_new(r, "intitule", json_string(h->title));
+            json_object_set_new(r, "organisme", json_string(h->body));
+            json_object_set_new(r, "siret", h->siret[0] ? json_string(h->siret) : json_null());
+            json_object_set_new(r, "lieu", h->place[0] ? json_string(h->place) : json_null());
+            json_object_set_new(r, "a_distance", json_boolean(h->distance));
+            json_object_set_new(r, "prix_min_centimes",
+                                h->price_min >= 0 ? json_integer(h->price_min) : json_null());
+            json_object_set_new(r, "prix_max_centimes",
+                                h->price_max >= 0 ? json_integer(h->price_max) : json_null());
+            json_object_set_new(r, "heures_min",
+                                h->hours_min > 0 ? json_real(h->hours_min / 100.0) : json_null());
+            json_object_set_new(r, "heures_max",
+                                h->hours_max > 0 ? json_real(h->hours_max / 100.0) : json_null());
+            json_object_set_new(r, "source", json_string(h->source == SOURCE_CDC ? "cdc"
+                                                                                 : "organisme"));
+            json_array_append_new(arr, r);
+        }
+        char *text = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(arr);
+        printf("%s\n", text ? text : "[]");
+        free(text);
+    } else if (n == 0) {
+        printf("Aucune formation trouvée.\n");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const struct catalogue_hit *h = &hits[i];
+            format_range(h->price_min, h->price_max, true, price, sizeof price);
+            format_range(h->hours_min > 0 ? h->hours_min : -1, h->hours_max > 0 ? h->hours_max : -1,
+                         false, hours, sizeof hours);
+            printf("%s\n    %s · %s · %s · %s%s\n", h->title, h->body,
+                   h->place[0] ? h->place : "lieu non indiqué", price, hours,
+                   h->distance ? " · à distance" : "");
+        }
+    }
+    free(hits);
+    return 0;
+}
+
+int cmd_catalogue(store *st, int argc, char **argv, const struct catalogue_options *o)
+{
+    char err[2048];
+    const char *sub = argv[0];
+    struct catalogue_import report;
+    if (strcmp(sub, "importer") == 0) {
+        double t0 = now_seconds();
+        bool tty = isatty(STDERR_FILENO);
+        int rc = catalogue_import_file(st, argv[1], &report, tty ? show_progress : NULL, NULL,
+                                       err, sizeof err);
+        if (tty)
+            fputc('\n', stderr);
+        if (rc != 0) {
+            fprintf(stderr, "difelus : « %s » refusé : %s Le catalogue n'a pas été modifié.\n",
+                    argv[1], err);
+            return 1;
+        }
+        print_import(&report, now_seconds() - t0);
+        return 0;
+    }
+    if (strcmp(sub, "synchroniser") == 0) {
+        const char *stall = getenv("DIFELUS_CATALOGUE_DELAI");
+        struct sync_options opt = {.base_url = o->url,
+                                   .stall_seconds = stall ? atol(stall) : 0,
+                                   .show_progress = isatty(STDERR_FILENO)};
+        double t0 = now_seconds();
+        if (sync_catalogue(st, &opt, &report, err, sizeof err) != 0) {
+            fprintf(stderr, "difelus : %s\n", err);
+            return 1;
+        }
+        print_import(&report, now_seconds() - t0);
+        return 0;
+    }
+    if (strcmp(sub, "chercher") == 0)
+        return search(st, argc, argv, o);
+    struct catalogue_info info;
+    if (catalogue_get_info(st, &info, err, sizeof err) != 0) {
+        fprintf(stderr, "difelus : %s\n", err);
+        return 1;
+    }
+    if (o->json) {
+        json_t *r = json_object();
+        json_object_set_new(r, "formations", json_integer((json_int_t)info.total));
+        json_object_set_new(r, "cdc", json_integer((json_int_t)info.cdc));
+        json_object_set_new(r, "organisme", json_integer((json_int_t)info.body));
+        json_object_set_new(r, "cdc_importe_le",
+                            info.cdc_imported[0] ? json_string(info.cdc_imported) : json_null());
+        json_object_set_new(r, "organisme_importe_le",
+                            info.body_imported[0] ? json_string(info.body_imported) : json_null());
+        char *text = json_dumps(r, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        json_decref(r);
+        printf("%s\n", text ? text : "{}");
+        free(text);
+        return 0;
+    }
+    if (info.total == 0) {
+        printf("Le catalogue est vide. Importez-le avec « difelus catalogue importer FICHIER » "
+               "ou « difelus catalogue synchroniser ».\n");
+        return 0;
+    }
+    printf("%zu formations : %zu de la Caisse des Dépôts%s%s%s, %zu de l'organisme%s%s%s.\n",
+           info.total, info.cdc, info.cdc_imported[0] ? " (importées le " : "", info.cdc_imported,
+           info.cdc_imported[0] ? ")" : "", info.body, info.body_imported[0] ? " (importées le " : "",
+           info.body_imported, info.body_imported[0] ? ")" : "");
+    return 0;
+}

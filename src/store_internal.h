@@ -1,0 +1,14 @@
+/* What the catalogue module (the other owner of SQL) needs from the store. */
+#ifndef DIFELUS_STORE_INTERNAL_H
+#define DIFELUS_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "difelus/store.h"
+
+sqlite3 *store_db(store *st);
+const char *store_path(const store *st);
+/* Checks or creates (mode 0600) a database file before SQLite opens it. */
+int store_prepare_file(const char *path, char *err, size_t errlen);
+
+#endif
