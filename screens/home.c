@@ -89,7 +89,7 @@ static void home_draw(struct app *app)
     snprintf(line, sizeof line, "Support : %s — %s — %s", org, email, phone);
     tui_print(support_y, 2, w, 0, line);
 
-    tui_key_line(app, "Entrée ouvrir  1-6 étapes  m mandats  d dossiers  s solde  ? aide  q quitter");
+    tui_key_line(app, "1-6 étapes  r rechercher  m mandats  d dossiers  s solde  ? aide  q quitter");
     move(cursor_y, 1);
 }
 

@@ -84,6 +84,11 @@ static void step_draw(struct app *app)
     y++;
     if (g->number >= 4)
         y += draw_dossier_panel(app, y, w) + 1;
+    if (g->number == 3 && y < LINES - 5) {
+        tui_print(y++, 3, w, A_BOLD, "r : chercher dans le catalogue de difelus, hors ligne, "
+                                     "et créer le dossier");
+        y++;
+    }
     tui_warning_box(y, 1, COLS - 2, LINES - 2 - y, g->warnings, g->warning_count);
     tui_key_line(app, "↑↓ choisir  Espace cocher  ←→ étapes  ? aide  h accueil  q quitter");
     move(cursor_y, 4);

@@ -81,6 +81,21 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  actor TEXT NOT NULL CHECK (actor IN ('official', 'agent')),"
     "  recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
     "CREATE INDEX dossier_event_by_dossier ON dossier_event (dossier_id, event_date);",
+
+    /* 3: the searches made in the catalogue, and what they found */
+    "CREATE TABLE search ("
+    "  id INTEGER PRIMARY KEY,"
+    "  mandate_id INTEGER REFERENCES mandate(id) ON DELETE SET NULL,"
+    "  keywords TEXT NOT NULL,"
+    "  modality TEXT CHECK (modality IN ('presentiel', 'distance')),"
+    "  location TEXT,"
+    "  searched_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    "CREATE TABLE search_result ("
+    "  search_id INTEGER NOT NULL REFERENCES search(id) ON DELETE CASCADE,"
+    "  rank INTEGER NOT NULL,"
+    "  catalogue_id INTEGER NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  PRIMARY KEY (search_id, rank));",
 };
 
 const char *const store_setting_keys[] = {"organisme.nom", "organisme.email",
@@ -668,6 +683,58 @@ int store_setting_set(store *st, const char *key, const char *value)
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, clean, -1, SQLITE_STATIC);
     return run(st, stmt, "enregistrement d'un réglage");
+}
+
+static int transaction(store *st, const char *sql);
+
+/* ---- searches ---- */
+
+int store_search_add(store *st, const struct store_search *s, const long long *catalogue_ids,
+                     const char *const *titles, size_t count)
+{
+    if (transaction(st, "BEGIN IMMEDIATE") != 0)
+        return -1;
+    sqlite3_stmt *stmt = prepare(st, "INSERT INTO search (mandate_id, keywords, modality, location)"
+                                     " VALUES (nullif(?1, 0), ?2, ?3, nullif(?4, ''))");
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, s->mandate_id);
+        sqlite3_bind_text(stmt, 2, s->keywords, -1, SQLITE_STATIC);
+        if (s->modality)
+            sqlite3_bind_text(stmt, 3, s->modality, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, s->location ? s->location : "", -1, SQLITE_STATIC);
+    }
+    if (run(st, stmt, "enregistrement de la recherche") != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    long long id = sqlite3_last_insert_rowid(st->db);
+    for (size_t i = 0; i < count; i++) {
+        stmt = prepare(st, "INSERT INTO search_result (search_id, rank, catalogue_id, title)"
+                           " VALUES (?1, ?2, ?3, ?4)");
+        if (stmt) {
+            sqlite3_bind_int64(stmt, 1, id);
+            sqlite3_bind_int64(stmt, 2, (sqlite3_int64)i + 1);
+            sqlite3_bind_int64(stmt, 3, catalogue_ids[i]);
+            sqlite3_bind_text(stmt, 4, titles[i], -1, SQLITE_STATIC);
+        }
+        if (run(st, stmt, "enregistrement de la recherche") != 0) {
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return transaction(st, "COMMIT");
+}
+
+int store_search_count(store *st, long long *count)
+{
+    *count = 0;
+    sqlite3_stmt *stmt = prepare(st, "SELECT count(*) FROM search");
+    if (!stmt)
+        return -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *count = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return 0;
 }
 
 /* ---- dossiers ---- */

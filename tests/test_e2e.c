@@ -15,6 +15,7 @@
 
 #include "difelus/dates.h"
 #include "difelus/guide.h"
+#include "difelus/store.h"
 #include "harness.h"
 
 static char e2e_opt[4200];  /* --db=<the database left for inspection> */
@@ -422,6 +423,7 @@ static void test_dossier_journey(void **state)
     WAIT(t, "n : noter le dossier créé sur Mon Compte Formation");
     term_send(t, "n");
     WAIT(t, "nouveau dossier d'inscription");
+    WAIT(t, "Notes"); /* all nine fields are there */
     snprintf(keys, sizeof keys, "Budget communal\tGestions Locales\t732 829 320 00074\t%s\t%s"
                                 "\t350\t14\r", soon, soon);
     term_send(t, keys);
@@ -490,6 +492,76 @@ static void test_dossier_journey(void **state)
     quit_cleanly(t);
 }
 
+/* Issue 4's journey: criteria typed as on MCF, results as the official types, Enter on a
+ * result gives a dossier prefilled from it; the search is kept in the history. */
+static void test_search_screen_to_dossier(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("e2e-search");
+    char path[4200];
+    snprintf(path, sizeof path, "%s", db + 5);
+
+    struct term *t = start(24, 80, db, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "r");
+    WAIT(t, "Le catalogue de difelus est vide");
+    WAIT(t, "catalogue synchroniser » télécharge");
+    term_send_key(t, TK_F10); /* q would be typed in the search field */
+    assert_int_equal(term_wait_exit(t), 0);
+    assert_true(term_restored(t));
+    term_free(t);
+
+    struct run_result r;
+    harness_run(&r, (const char *[]){db, "catalogue", "importer", "tests/data/organisme.csv", NULL},
+                NULL);
+    assert_int_equal(r.status, 0);
+    harness_run_free(&r);
+
+    t = start(24, 80, db, NULL);
+    WAIT(t, "Tapez au moins deux lettres : les 2 formations"); /* resumed where it was */
+    term_send(t, "\033");
+    WAIT(t, "Accueil");
+    term_send(t, "3");
+    WAIT(t, "r : chercher dans le catalogue de difelus");
+    term_send(t, "r");
+    WAIT(t, "Rechercher une formation dans le catalogue");
+    WAIT(t, "Tapez au moins deux lettres");
+    term_send(t, "f");
+    WAIT(t, "Tapez au moins deux lettres"); /* one letter: nothing searched yet */
+    term_send(t, "i");
+    WAIT(t, "1 résultat");
+    WAIT(t, "Les finances locales pour les élus");
+    WAIT(t, "Gestions Locales · Ardèche (07) · 560,00 € · 7 h");
+    term_send(t, "\t\t");
+    term_send(t, "Paris");
+    WAIT(t, "Aucune formation trouvée.");
+    term_send(t, "\025Ardeche");
+    WAIT(t, "Les finances locales pour les élus");
+    term_send(t, "\r");
+    WAIT(t, "Entrée : créer un dossier avec cette formation");
+    term_send(t, "\r");
+    WAIT(t, "Dossier créé avec « Les finances locales pour les élus »");
+    WAIT(t, "modifier le dossier");
+    int row = term_find_row(t, "Intitulé de la formation");
+    assert_non_null(strstr(term_row(t, row), "Les finances locales pour les élus"));
+    assert_non_null(strstr(term_row(t, term_find_row(t, "Organisme de formation")),
+                           "Gestions Locales"));
+    assert_non_null(strstr(term_row(t, term_find_row(t, "SIRET")), "73282932000074"));
+    assert_non_null(strstr(term_row(t, term_find_row(t, "Prix HT")), "560,00"));
+    assert_non_null(strstr(term_row(t, term_find_row(t, "Heures")), "7"));
+    term_send(t, "\r");
+    WAIT(t, "Dossier n° 1 — Les finances locales pour les élus");
+    quit_cleanly(t);
+
+    char err[1024];
+    store *st = store_open(path, err, sizeof err);
+    assert_non_null(st);
+    long long searches = 0;
+    assert_int_equal(store_search_count(st, &searches), 0);
+    assert_int_equal(searches, 1);
+    store_close(st);
+}
+
 int main(void)
 {
     const char *build = getenv("BUILD");
@@ -518,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_balance_recorded),
         cmocka_unit_test(test_other_ways_out),
         cmocka_unit_test(test_dossier_journey),
+        cmocka_unit_test(test_search_screen_to_dossier),
     };
     return cmocka_run_group_tests_name("e2e", tests, NULL, NULL);
 }

@@ -13,7 +13,7 @@
 #include "difelus/mandate.h"
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* PRAGMA application_id of a difelus database ("DIFE"). */
 #define STORE_APPLICATION_ID 0x44494645
 
@@ -85,6 +85,18 @@ struct dossier_event {
 /* A dossier's history, oldest first; fills up to max, *count how many. */
 int store_dossier_events(store *st, long long id, struct dossier_event *out, size_t max,
                          size_t *count);
+
+/* A search made in the catalogue (step 3), kept in the official's history. */
+struct store_search {
+    long long mandate_id;  /* 0: none */
+    const char *keywords;
+    const char *modality;  /* NULL, "presentiel" or "distance" */
+    const char *location;  /* département code, or NULL */
+};
+/* Records a search and its first results (catalogue ids and titles). */
+int store_search_add(store *st, const struct store_search *s, const long long *catalogue_ids,
+                     const char *const *titles, size_t count);
+int store_search_count(store *st, long long *count);
 
 /* Wizard position. */
 int store_ui_get(store *st, struct ui_state *out);

@@ -236,6 +236,11 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
         app->next = &screen_balance;
         app->next_focus = 0;
         return KR_GOTO;
+    case 'r':
+    case 'R':
+        app->next = &screen_search;
+        app->next_focus = 0;
+        return KR_GOTO;
     case 'd':
     case 'D':
         app->next = &screen_dossiers;

@@ -38,6 +38,8 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
                    const char *const *values, int top)
 {
     memset(tf, 0, sizeof *tf);
+    if (count > TUI_FORM_MAX)
+        return false; /* a programming error: raise TUI_FORM_MAX */
     tf->desc = desc;
     tf->count = count > TUI_FORM_MAX ? TUI_FORM_MAX : count;
     tf->top = top;
@@ -154,7 +156,7 @@ bool tui_form_draw(struct tui_form *tf)
         if (after < COLS) {
             move(row, after);
             clrtoeol();
-            if (tf->desc[i].kind == TF_CHOICE && focused)
+            if (tf->desc[i].kind == TF_CHOICE && focused && COLS - after - 1 >= 18)
                 tui_print(row, after + 1, COLS - after - 1, 0, "(Espace : changer)");
         }
         move(row + 1, 0);

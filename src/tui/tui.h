@@ -42,7 +42,7 @@ struct screen {
 extern const struct screen *const screens_all[];
 extern const struct screen screen_home, screen_mandates, screen_mandate_form,
     screen_balance, screen_help, screen_steps[GUIDE_STEPS], screen_dossiers, screen_dossier,
-    screen_dossier_form, screen_dossier_status;
+    screen_dossier_form, screen_dossier_status, screen_search;
 
 struct app {
     store *st;
@@ -119,7 +119,7 @@ bool tui_too_small(struct app *app);
 
 /* ---- forms (src/tui/form.c), on top of the ncurses form library ---- */
 
-#define TUI_FORM_MAX 8
+#define TUI_FORM_MAX 10
 #define TUI_FORM_VALUE_MAX 512
 
 enum tui_field_kind { TF_TEXT, TF_CHOICE };
