@@ -31,7 +31,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/difelus
 
-.PHONY: all deps run test asan valgrind install clean check-deps
+.PHONY: all deps run test asan valgrind bench install clean check-deps
 
 all: $(BIN) difelus
 
@@ -86,6 +86,16 @@ asan: deps
 valgrind: deps
 	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
 	@VALGRIND=1 DIFELUS_VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+
+# Performance figures (catalogue import and search); prints, never fails the build.
+BENCH_RECORDS ?= 200000
+$(BUILD)/bench/bench_catalogue: bench/bench_catalogue.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(LDLIBS_APP)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/bench/bench_catalogue
+	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -33,7 +33,8 @@ static const char schema[] =
     "  cert_type TEXT, cert_code TEXT, cert_title TEXT,"
     "  description TEXT, extracted TEXT);"
     "CREATE VIRTUAL TABLE cat.training_fts USING fts5(title, body, cert, filters,"
-    "  content = '', tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"
+    "  content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2',"
+    "  prefix = '2 3');"
     "CREATE TABLE cat.import_log ("
     "  source TEXT PRIMARY KEY, imported_at TEXT NOT NULL, file TEXT NOT NULL,"
     "  records INTEGER NOT NULL);"
@@ -603,6 +604,7 @@ int catalogue_import_file(store *st, const char *path, struct catalogue_import *
     sqlite3 *db = store_db(st);
     struct importer im = {.db = db, .progress = progress, .user = user};
     int rc = -1;
+    sqlite3_exec(db, "PRAGMA cat.cache_size = -262144", NULL, NULL, NULL); /* 256 Mo */
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         fclose(f);
         return errf(err, errlen, "Catalogue occupé : %s.", sqlite3_errmsg(db));
@@ -651,7 +653,8 @@ int catalogue_import_file(store *st, const char *path, struct catalogue_import *
                      "INSERT INTO cat.training_fts (rowid, title, body, cert, filters)"
                      " SELECT id, difelus_fold(title), difelus_fold(body),"
                      " difelus_fold(coalesce(cert_title, '')),"
-                     " 'm' || modality || ' d' || lower(coalesce(dept_code, ''))"
+                     " 'm' || modality || ' d' || lower(coalesce(dept_code, '')) ||"
+                     " ' x' || lower(coalesce(dept_code, '')) || modality"
                      " FROM cat.training;",
                      NULL, NULL, NULL) != SQLITE_OK)
         goto sql_error;
@@ -708,20 +711,31 @@ static int build_query(const struct catalogue_query *q, char *out, size_t outlen
         size_t len = (size_t)(p - start);
         if (len < 2 || len > 60)
             continue; /* one letter ("l'", "d'") says nothing and costs a lot */
-        o += (size_t)snprintf(out + o, outlen - o, "%s\"%.*s\"*", words ? " " : "", (int)len,
-                              start);
+        /* Words before the last are whole words; the last one may be still being typed. */
+        bool last = true;
+        for (const char *r = p; *r; r++)
+            if ((unsigned char)*r >= 0x80 || (*r >= '0' && *r <= '9') ||
+                ((*r | 0x20) >= 'a' && (*r | 0x20) <= 'z')) {
+                last = false;
+                break;
+            }
+        o += (size_t)snprintf(out + o, outlen - o, "%s\"%.*s\"%s", words ? " " : "", (int)len,
+                              start, last ? "*" : "");
         words++;
     }
     o += (size_t)snprintf(out + o, outlen - o, ")");
-    if (q->modality)
-        o += (size_t)snprintf(out + o, outlen - o, " AND filters : \"m%s\"", q->modality);
+    /* A département is a small set: filter it in the index (with the modality when both
+     * are given). A modality alone matches most of the catalogue: filtered in SQL. */
     if (q->dept) {
         char code[8];
         size_t i;
         for (i = 0; q->dept->code[i] && i < 7; i++)
             code[i] = (char)(q->dept->code[i] | 0x20);
         code[i] = '\0';
-        snprintf(out + o, outlen - o, " AND filters : \"d%s\"", code);
+        if (q->modality)
+            snprintf(out + o, outlen - o, " AND filters : \"x%s%s\"", code, q->modality);
+        else
+            snprintf(out + o, outlen - o, " AND filters : \"d%s\"", code);
     }
     return words;
 }
@@ -755,16 +769,20 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
               " coalesce(t.price_min, -1), coalesce(t.price_max, -1), coalesce(t.hours_min, 0),"
               " coalesce(t.hours_max, 0), t.source FROM (SELECT rowid, bm25(training_fts,"
               " 10.0, 2.0, 1.0, 0.0) AS score FROM cat.training_fts WHERE training_fts MATCH ?1"
-              " ORDER BY score LIMIT ?2) f JOIN cat.training t ON t.id = f.rowid ORDER BY f.score"
+              ") f JOIN cat.training t ON t.id = f.rowid WHERE ?3 IS NULL OR t.modality = ?3"
+              " ORDER BY f.score LIMIT ?2"
             : "SELECT t.id, t.numero, t.title, t.body, coalesce(t.siret, ''),"
               " coalesce(t.dept_name, ''), coalesce(t.dept_code, ''), t.modality,"
               " coalesce(t.price_min, -1), coalesce(t.price_max, -1), coalesce(t.hours_min, 0),"
               " coalesce(t.hours_max, 0), t.source FROM (SELECT rowid FROM cat.training_fts"
-              " WHERE training_fts MATCH ?1 LIMIT ?2) f JOIN cat.training t ON t.id = f.rowid";
+              " WHERE training_fts MATCH ?1) f JOIN cat.training t ON t.id = f.rowid"
+              " WHERE ?3 IS NULL OR t.modality = ?3 LIMIT ?2";
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
         return errf(err, errlen, "Recherche impossible : %s.", sqlite3_errmsg(db));
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    if (q->modality && !q->dept)
+        sqlite3_bind_text(s, 3, q->modality, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && *count < limit) {
         struct catalogue_hit *h = &out[(*count)++];
