@@ -44,6 +44,7 @@ static const char *const keys[] = {
     "Échap              annuler un formulaire, quitter l'aide",
     "m                  mes mandats",
     "s                  noter mon solde DIF élu",
+    "r                  rechercher une formation dans le catalogue",
     "d                  mes dossiers d'inscription",
     "étapes 4 à 6       n nouveau dossier, e envoyé, v validé par l'organisme,",
     "                   c confirmé, o ouvrir le dossier",
