@@ -119,8 +119,9 @@ int catalogue_attach(store *st, char *err, size_t errlen)
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return errf(err, errlen, "Impossible d'ouvrir le catalogue « %s » : %s.", path,
-                    sqlite3_errmsg(db));
+        return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
+                                 "puis importez ou synchronisez le catalogue à nouveau.",
+                    path, sqlite3_errmsg(db));
     int version = -1;
     if (sqlite3_prepare_v2(db, "PRAGMA cat.user_version", -1, &stmt, NULL) == SQLITE_OK) {
         if (sqlite3_step(stmt) == SQLITE_ROW)

@@ -429,6 +429,28 @@ static void test_catalogue_command_line(void **state)
     harness_run_free(&r);
 }
 
+static void test_damaged_catalogue_file(void **state)
+{
+    (void)state;
+    const char *dir = harness_tmpdir("cat-damaged");
+    char path[4200], cat[4200];
+    snprintf(path, sizeof path, "%s/difelus.db", dir);
+    snprintf(cat, sizeof cat, "%s/catalogue.db", dir);
+    char junk[8192];
+    memset(junk, 'z', sizeof junk);
+    harness_write_file(cat, junk, sizeof junk);
+    char err[1024] = "";
+    store *st = store_open(path, err, sizeof err);
+    assert_non_null(st); /* the personal database is not affected */
+    struct catalogue_hit h[2];
+    size_t n;
+    struct catalogue_query q = {.words = "budget", .limit = 2};
+    assert_int_equal(catalogue_search(st, &q, h, 2, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, "est illisible"));
+    assert_non_null(strstr(err, "importez ou synchronisez le catalogue à nouveau"));
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_bad_files_refused_catalogue_intact),
         cmocka_unit_test(test_sync),
         cmocka_unit_test(test_catalogue_command_line),
+        cmocka_unit_test(test_damaged_catalogue_file),
     };
     return cmocka_run_group_tests_name("catalogue", tests, NULL, NULL);
 }
