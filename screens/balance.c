@@ -68,20 +68,9 @@ static void balance_draw(struct app *app)
 
 static enum key_result balance_key(struct app *app, int type, wint_t ch)
 {
-    if (!form.form)
-        return KR_UNHANDLED;
-    switch (tui_form_key(&form, type, ch)) {
-    case TFR_NONE:
-        return KR_HANDLED;
-    case TFR_UNHANDLED:
-        return KR_UNHANDLED;
-    case TFR_CANCEL:
-        app_flash(app, false, "Aucun solde enregistré.");
-        app->next = &screen_home;
-        return KR_GOTO;
-    case TFR_SUBMIT:
-        break;
-    }
+    enum key_result r;
+    if (!tui_form_screen_key(app, &form, type, ch, &screen_home, "Aucun solde enregistré.", &r))
+        return r;
     char amount[TUI_FORM_VALUE_MAX], day[TUI_FORM_VALUE_MAX], err[512];
     tui_form_value(&form, BF_AMOUNT, amount, sizeof amount);
     tui_form_value(&form, BF_DATE, day, sizeof day);

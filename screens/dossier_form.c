@@ -66,20 +66,11 @@ static void form_draw(struct app *app)
 
 static enum key_result form_key(struct app *app, int type, wint_t ch)
 {
-    if (!form.form)
-        return KR_UNHANDLED;
-    switch (tui_form_key(&form, type, ch)) {
-    case TFR_NONE:
-        return KR_HANDLED;
-    case TFR_UNHANDLED:
-        return KR_UNHANDLED;
-    case TFR_CANCEL:
-        app_flash(app, false, "Rien n'a été modifié.");
-        app->next = app->dossier_id ? &screen_dossier : &screen_dossiers;
-        return KR_GOTO;
-    case TFR_SUBMIT:
-        break;
-    }
+    enum key_result r;
+    if (!tui_form_screen_key(app, &form, type, ch,
+                             app->dossier_id ? &screen_dossier : &screen_dossiers,
+                             "Rien n'a été modifié.", &r))
+        return r;
     static char values[DF_COUNT][DOSSIER_VALUE_MAX];
     const char *v[DF_COUNT];
     for (int i = 0; i < DF_COUNT; i++) {
@@ -194,18 +185,9 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
         }
         return KR_UNHANDLED;
     }
-    switch (tui_form_key(&status_form, type, ch)) {
-    case TFR_NONE:
-        return KR_HANDLED;
-    case TFR_UNHANDLED:
-        return KR_UNHANDLED;
-    case TFR_CANCEL:
-        app_flash(app, false, "Statut inchangé.");
-        app->next = &screen_dossier;
-        return KR_GOTO;
-    case TFR_SUBMIT:
-        break;
-    }
+    enum key_result r;
+    if (!tui_form_screen_key(app, &status_form, type, ch, &screen_dossier, "Statut inchangé.", &r))
+        return r;
     char label[TUI_FORM_VALUE_MAX], day_text[TUI_FORM_VALUE_MAX], err[512];
     tui_form_value(&status_form, SF_STATUS, label, sizeof label);
     tui_form_value(&status_form, SF_DATE, day_text, sizeof day_text);

@@ -68,21 +68,9 @@ static void form_draw(struct app *app)
 
 static enum key_result form_key(struct app *app, int type, wint_t ch)
 {
-    if (!form.form)
-        return KR_UNHANDLED;
-    switch (tui_form_key(&form, type, ch)) {
-    case TFR_NONE:
-        return KR_HANDLED;
-    case TFR_UNHANDLED:
-        return KR_UNHANDLED;
-    case TFR_CANCEL:
-        app_flash(app, false, "Rien n'a été modifié.");
-        app->next = &screen_mandates;
-        app->next_focus = app->ui.focus;
-        return KR_GOTO;
-    case TFR_SUBMIT:
-        break;
-    }
+    enum key_result r;
+    if (!tui_form_screen_key(app, &form, type, ch, &screen_mandates, "Rien n'a été modifié.", &r))
+        return r;
     static char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
     const char *v[MF_COUNT];
     for (int i = 0; i < MF_COUNT; i++) {

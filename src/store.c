@@ -451,6 +451,19 @@ int store_checklist_load(store *st, bool done[GUIDE_STEPS][GUIDE_MAX_ITEMS])
 
 /* ---- mandates ---- */
 
+/* The array with room for one more element (reallocated when full); NULL when out of
+ * memory, the old array then still owned by the caller. */
+static void *grow(void *array, size_t *cap, size_t count, size_t size)
+{
+    if (count < *cap)
+        return array;
+    size_t wanted = *cap ? *cap * 2 : 8;
+    void *grown = realloc(array, wanted * size);
+    if (grown)
+        *cap = wanted;
+    return grown;
+}
+
 static bool column_date(sqlite3_stmt *stmt, int col, struct date *out)
 {
     char err[160];
@@ -470,19 +483,12 @@ int store_mandate_list(store *st, struct mandate **out, size_t *count)
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*count == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct mandate *grown = realloc(*out, cap * sizeof **out);
-            if (!grown) {
-                sqlite3_finalize(stmt);
-                free(*out);
-                *out = NULL;
-                *count = 0;
-                snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
-                return -1;
-            }
-            *out = grown;
+        void *room = grow(*out, &cap, *count, sizeof **out);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
         }
+        *out = room;
         struct mandate *m = &(*out)[*count];
         memset(m, 0, sizeof *m);
         m->id = sqlite3_column_int64(stmt, 0);
@@ -505,6 +511,10 @@ int store_mandate_list(store *st, struct mandate **out, size_t *count)
         free(*out);
         *out = NULL;
         *count = 0;
+        if (rc == SQLITE_NOMEM) {
+            snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
+            return -1;
+        }
         return fail(st, "lecture des mandats");
     }
     return 0;
@@ -801,15 +811,12 @@ int store_dossier_list(store *st, struct dossier **out, size_t *count)
     size_t cap = 0;
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*count == cap) {
-            cap = cap ? cap * 2 : 8;
-            struct dossier *grown = realloc(*out, cap * sizeof **out);
-            if (!grown) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            *out = grown;
+        void *room = grow(*out, &cap, *count, sizeof **out);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
         }
+        *out = room;
         struct dossier *d = &(*out)[(*count)++];
         memset(d, 0, sizeof *d);
         d->id = sqlite3_column_int64(stmt, 0);

@@ -307,6 +307,30 @@ void tui_form_reject(struct tui_form *tf, int index, const char *message)
     tui_form_focus(tf, index);
 }
 
+bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
+                         const struct screen *cancel_to, const char *cancel_message,
+                         enum key_result *result)
+{
+    *result = KR_UNHANDLED;
+    if (!tf->form)
+        return false;
+    switch (tui_form_key(tf, type, ch)) {
+    case TFR_NONE:
+        *result = KR_HANDLED;
+        return false;
+    case TFR_UNHANDLED:
+        return false;
+    case TFR_CANCEL:
+        app_flash(app, false, "%s", cancel_message);
+        app->next = cancel_to;
+        *result = KR_GOTO;
+        return false;
+    case TFR_SUBMIT:
+        break;
+    }
+    return true;
+}
+
 void tui_form_leave(struct tui_form *tf, const struct app *app)
 {
     if (app->next != &screen_help)

@@ -161,6 +161,12 @@ void tui_form_value(struct tui_form *tf, int index, char *buf, size_t len);
 void tui_form_set_error(struct tui_form *tf, int index, const char *message);
 /* Shows message under field `index` (and only there) and puts the cursor on it. */
 void tui_form_reject(struct tui_form *tf, int index, const char *message);
+/* The key handling every form screen shares: the key goes to the form; Échap goes to
+ * `cancel_to` with `cancel_message`. Returns true only when the official submitted the
+ * form; otherwise *result is what the screen's handler returns. */
+bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
+                         const struct screen *cancel_to, const char *cancel_message,
+                         enum key_result *result);
 /* On leaving a form screen: closes the form, unless the official only opens the help. */
 void tui_form_leave(struct tui_form *tf, const struct app *app);
 /* On entering a form screen: true when coming back from help with the form still open
