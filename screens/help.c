@@ -57,7 +57,7 @@ static const char *const keys[] = {
 static void build(struct app *app)
 {
     int cols = COLS - 4;
-    char org[256], email[256], phone[256], line[1024];
+    char line[1024];
     line_count = 0;
     const struct screen *from = app->help_from;
     if (from && from->step) {
@@ -67,11 +67,8 @@ static void build(struct app *app)
         add_paragraph(g->help, 0, cols);
         add_paragraph("", 0, cols);
     }
-    store_setting_get(app->st, "organisme.nom", org, sizeof org);
-    store_setting_get(app->st, "organisme.email", email, sizeof email);
-    store_setting_get(app->st, "organisme.telephone", phone, sizeof phone);
     add_paragraph("Contacter le support", A_BOLD, cols);
-    snprintf(line, sizeof line, "%s — %s — %s", org, email, phone);
+    snprintf(line, sizeof line, "%s — %s — %s", app->org_name, app->org_email, app->org_phone);
     add_paragraph(line, 0, cols);
     add_paragraph("Le support ne vous demandera jamais votre code secret ni un code reçu par "
                   "SMS : ne les donnez à personne.", 0, cols);

@@ -82,11 +82,8 @@ static void home_draw(struct app *app)
         tui_print(y++, 4, w - 2, 0, line);
     }
 
-    char org[256], email[256], phone[256];
-    store_setting_get(app->st, "organisme.nom", org, sizeof org);
-    store_setting_get(app->st, "organisme.email", email, sizeof email);
-    store_setting_get(app->st, "organisme.telephone", phone, sizeof phone);
-    snprintf(line, sizeof line, "Support : %s — %s — %s", org, email, phone);
+    snprintf(line, sizeof line, "Support : %s — %s — %s", app->org_name, app->org_email,
+             app->org_phone);
     tui_print(support_y, 2, w, 0, line);
 
     tui_key_line(app, "1-6 étapes  r rechercher  m mandats  d dossiers  s solde  ? aide  q quitter");

@@ -76,6 +76,27 @@ static void test_first_start_shows_home(void **state)
     quit_cleanly(t);
 }
 
+/* The support organisation is a setting: the screens show what the settings say. */
+static void test_support_contact_from_settings(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("e2e-settings");
+    struct run_result r;
+    harness_run(&r, (const char *[]){db, "reglage", "organisme.nom", "Formations 76", NULL}, NULL);
+    assert_int_equal(r.status, 0);
+    harness_run_free(&r);
+    harness_run(&r, (const char *[]){db, "reglage", "organisme.telephone", "02 35 00 00 00", NULL},
+                NULL);
+    harness_run_free(&r);
+    struct term *t = start(24, 80, db, NULL);
+    WAIT(t, "Support : Formations 76 — contact@gestionslocales.fr — 02 35 00 00 00");
+    term_send(t, "?");
+    WAIT(t, "Formations 76 — contact@gestionslocales.fr — 02 35 00 00 00");
+    term_send(t, "a");
+    WAIT(t, "appelez Formations 76 au 02 35 00 00 00.");
+    quit_cleanly(t);
+}
+
 static void test_every_step_reached_and_left(void **state)
 {
     (void)state;
@@ -578,6 +599,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_start_shows_home),
+        cmocka_unit_test(test_support_contact_from_settings),
         cmocka_unit_test(test_every_step_reached_and_left),
         cmocka_unit_test(test_tick_and_screen_survive_restart),
         cmocka_unit_test(test_mandate_bad_date_refused_fields_kept),

@@ -259,14 +259,10 @@ help:
     app->next = &screen_help;
     app->next_focus = 0;
     return KR_GOTO;
-assistance: {
-    char org[256], phone[256];
-    store_setting_get(app->st, "organisme.nom", org, sizeof org);
-    store_setting_get(app->st, "organisme.telephone", phone, sizeof phone);
+assistance:
     app_flash(app, false, "Le partage d'écran avec le support arrive bientôt. En attendant, "
-                          "appelez %s au %s.", org, phone);
+                          "appelez %s au %s.", app->org_name, app->org_phone);
     return KR_HANDLED;
-}
 next_step:
     if (step == GUIDE_STEPS) {
         app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
@@ -360,6 +356,9 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     app.db_path = db_path;
     app.color = color;
     app.today = dates_today();
+    store_setting_get(st, "organisme.nom", app.org_name, sizeof app.org_name);
+    store_setting_get(st, "organisme.email", app.org_email, sizeof app.org_email);
+    store_setting_get(st, "organisme.telephone", app.org_phone, sizeof app.org_phone);
     struct ui_state saved;
     if (store_ui_get(st, &saved) != 0)
         snprintf(saved.screen, sizeof saved.screen, "accueil");

@@ -61,7 +61,8 @@ struct app {
     char flash[512];                /* one-line message above the key line */
     bool flash_is_error;
     struct date today;
-    void *data; /* the current screen's private state */
+    /* The support organisation (settings), read once at start. */
+    char org_name[256], org_email[256], org_phone[256];
 };
 
 /* Switches screen (leave, enter, save the position). */
