@@ -93,7 +93,7 @@ static void test_support_contact_from_settings(void **state)
     term_send(t, "?");
     WAIT(t, "Formations 76 — contact@gestionslocales.fr — 02 35 00 00 00");
     term_send(t, "a");
-    WAIT(t, "appelez Formations 76 au 02 35 00 00 00.");
+    WAIT(t, "Formations 76 au 02 35 00 00 00.");
     quit_cleanly(t);
 }
 
