@@ -116,8 +116,11 @@ static void search_cleanup(void)
     tui_form_close(&form);
 }
 
-static void draw_results(struct app *app, int y)
+/* Draws the results (or why there are none) from row y; returns the focused result's row,
+ * or -1. */
+static int draw_results(struct app *app, int y)
 {
+    int focus_y = -1;
     int w = COLS - 4;
     char line[1024], a[32], b[32], price[80], hours[40];
     if (catalogue_size == 0) {
@@ -127,11 +130,11 @@ static void draw_results(struct app *app, int y)
                       "Formation (Caisse des Dépôts), « difelus catalogue importer FICHIER » "
                       "importe un export CSV ou JSON, ou le CSV des formations de votre "
                       "organisme. La recherche sur moncompteformation.gouv.fr reste possible.");
-        return;
+        return -1;
     }
     if (error_text[0]) {
         tui_paragraph(y, 2, w, 2, tui_attr(TC_ERROR), error_text);
-        return;
+        return -1;
     }
     char words[256];
     tui_form_value(&form, SF_WORDS, words, sizeof words);
@@ -139,7 +142,7 @@ static void draw_results(struct app *app, int y)
         snprintf(line, sizeof line, "Tapez au moins deux lettres : les %zu formations du "
                                     "catalogue sont cherchées au fil de la frappe.", catalogue_size);
         tui_paragraph(y, 2, w, 2, 0, line);
-        return;
+        return -1;
     }
     snprintf(line, sizeof line, hit_count == 0 ? "Aucune formation trouvée."
                                 : in_results ? "%zu résultat%s — Entrée : créer un dossier "
@@ -153,6 +156,8 @@ static void draw_results(struct app *app, int y)
     for (int i = first; i < (int)hit_count && i < first + rows; i++) {
         const struct catalogue_hit *h = &hits[i];
         bool focus = in_results && i == app->ui.focus;
+        if (focus)
+            focus_y = y;
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
         tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : 0, h->title);
         if (h->price_min < 0)
@@ -171,8 +176,7 @@ static void draw_results(struct app *app, int y)
                  h->distance ? " · À DISTANCE" : "");
         tui_print(y++, 5, w - 3, 0, line);
     }
-    if (in_results)
-        move(y > 0 ? y - 1 : 0, 1);
+    return focus_y;
 }
 
 static void search_draw(struct app *app)
@@ -183,18 +187,13 @@ static void search_draw(struct app *app)
     int y = tui_form_bottom(&form);
     move(y, 0);
     clrtobot();
-    draw_results(app, y);
-    int cursor_y = in_results ? 0 : -1, cy, cx;
-    getyx(stdscr, cy, cx);
-    (void)cx;
-    if (in_results)
-        cursor_y = cy;
+    int focus_y = draw_results(app, y);
     tui_key_line(app, in_results ? "↑↓ choisir  Entrée créer le dossier  Échap critères  F10 quitter"
                                  : "Tab champ  Entrée résultats  Échap accueil  F1 aide  F10 quitter");
     if (form.form)
         tui_form_draw(&form);
-    if (in_results && cursor_y >= 0)
-        move(cursor_y, 1);
+    if (focus_y >= 0)
+        move(focus_y, 1); /* the cursor on the chosen result, for screen readers */
 }
 
 /* Records the search in the official's history. */
