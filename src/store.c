@@ -464,6 +464,16 @@ static void *grow(void *array, size_t *cap, size_t count, size_t size)
     return grown;
 }
 
+/* The message of a list query that stopped on rc. */
+static int list_failed(store *st, int rc, const char *what)
+{
+    if (rc == SQLITE_NOMEM) {
+        snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
+        return -1;
+    }
+    return fail(st, what);
+}
+
 static bool column_date(sqlite3_stmt *stmt, int col, struct date *out)
 {
     char err[160];
@@ -511,11 +521,7 @@ int store_mandate_list(store *st, struct mandate **out, size_t *count)
         free(*out);
         *out = NULL;
         *count = 0;
-        if (rc == SQLITE_NOMEM) {
-            snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
-            return -1;
-        }
-        return fail(st, "lecture des mandats");
+        return list_failed(st, rc, "lecture des mandats");
     }
     return 0;
 }
@@ -845,11 +851,7 @@ int store_dossier_list(store *st, struct dossier **out, size_t *count)
         free(*out);
         *out = NULL;
         *count = 0;
-        if (rc == SQLITE_NOMEM) {
-            snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
-            return -1;
-        }
-        return fail(st, "lecture des dossiers");
+        return list_failed(st, rc, "lecture des dossiers");
     }
     return 0;
 }
