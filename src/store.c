@@ -407,6 +407,11 @@ int store_schema_version(store *st)
 
 /* ---- checklist ---- */
 
+static const char *actor_key(enum store_actor actor)
+{
+    return actor == ACTOR_AGENT ? "agent" : "official";
+}
+
 int store_checklist_set(store *st, const char *item_id, bool done, enum store_actor actor)
 {
     int step = 0;
@@ -425,7 +430,7 @@ int store_checklist_set(store *st, const char *item_id, bool done, enum store_ac
     sqlite3_bind_text(stmt, 1, item_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 2, step);
     sqlite3_bind_int(stmt, 3, done ? 1 : 0);
-    sqlite3_bind_text(stmt, 4, actor == ACTOR_AGENT ? "agent" : "official", -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, actor_key(actor), -1, SQLITE_STATIC);
     return run(st, stmt, "coche");
 }
 
@@ -754,11 +759,6 @@ int store_search_count(store *st, long long *count)
 }
 
 /* ---- dossiers ---- */
-
-static const char *actor_key(enum store_actor actor)
-{
-    return actor == ACTOR_AGENT ? "agent" : "official";
-}
 
 static void bind_optional_date(sqlite3_stmt *stmt, int col, struct date d)
 {
