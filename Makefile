@@ -5,13 +5,16 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 
 # Debian packages the build and the tests need (checked by `make deps`).
-DEB_PACKAGES = gcc make pkg-config libc6-dev libncurses-dev libsqlite3-dev libjansson-dev \
+DEB_PACKAGES = gcc make pkg-config libc6-dev locales libncurses-dev libsqlite3-dev libjansson-dev \
                libcmocka-dev libvterm-dev libical-dev libcurl4-openssl-dev valgrind
 
-PKG_LIBS  = ncursesw formw menuw panelw sqlite3 jansson libical libcurl
+PKG_LIBS  = ncursesw formw sqlite3 jansson libical libcurl
 TEST_LIBS = cmocka vterm
 
-WARN    = -std=c17 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
+# -Werror is added by `make test`, `make asan` and CI (WERROR=-Werror), so that a plain
+# `make CFLAGS="-O0 -g"` with another compiler's warnings still builds.
+WERROR  ?=
+WARN    = -std=c17 -Wall -Wextra -Wpedantic $(WERROR) -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -Iinclude -Isrc -Iscreens \
              $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
@@ -31,7 +34,7 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/difelus
 
-.PHONY: all deps run test asan valgrind bench install clean check-deps
+.PHONY: all deps run test asan valgrind bench install clean
 
 all: $(BIN) difelus
 
@@ -40,15 +43,29 @@ deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' \
 	    || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then \
-	  echo "Installation des paquets manquants :$$missing"; \
-	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else \
-	  echo "Paquets manquants :$$missing"; \
-	  echo "Installez-les avec :  sudo apt-get install -y$$missing"; \
-	  exit 1; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installation des paquets manquants :$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+	      || exit 1; \
+	  else \
+	    echo "Paquets manquants :$$missing"; \
+	    echo "Installez-les avec :  sudo apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi; \
+	if ! locale -a 2>/dev/null | grep -qi '^fr_FR\.utf-\?8$$'; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Création de la locale fr_FR.UTF-8 (les tests tournent aussi en français)"; \
+	    sed -i 's/^# *\(fr_FR.UTF-8 UTF-8\)/\1/' /etc/locale.gen; \
+	    grep -q '^fr_FR.UTF-8 UTF-8' /etc/locale.gen || echo 'fr_FR.UTF-8 UTF-8' >> /etc/locale.gen; \
+	    locale-gen >/dev/null || exit 1; \
+	  else \
+	    echo "La locale fr_FR.UTF-8 manque (les tests tournent aussi en français)."; \
+	    echo "Créez-la avec :  sudo sh -c \"echo 'fr_FR.UTF-8 UTF-8' >> /etc/locale.gen && locale-gen\""; \
+	    exit 1; \
+	  fi; \
 	fi
 
 $(BUILD)/%.o: %.c
@@ -72,7 +89,7 @@ run: deps
 	./$(BIN) $(ARGS)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@$(MAKE) --no-print-directory all $(TEST_BIN) WERROR=-Werror
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.

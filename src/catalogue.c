@@ -1,6 +1,7 @@
 #include "difelus/catalogue.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -228,9 +229,16 @@ static bool parse_number(const char *s, double *out)
     buf[o] = '\0';
     if (!buf[0])
         return false;
+    /* strtod follows LC_NUMERIC, and an official's fr_FR.UTF-8 wants a comma: parse in
+     * the C locale whatever the process runs in. */
+    static locale_t c_numeric;
+    if (!c_numeric)
+        c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (!c_numeric)
+        return false;
     char *end;
     errno = 0;
-    double v = strtod(buf, &end);
+    double v = strtod_l(buf, &end, c_numeric);
     if (*end || errno || v < 0 || v > 1e9 || isnan(v))
         return false;
     *out = v;

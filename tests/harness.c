@@ -78,6 +78,16 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The locale the binary under test runs in: $DIFELUS_TEST_LANG (run.sh runs the command
+ * line and end-to-end tests under C.UTF-8 and fr_FR.UTF-8), default C.UTF-8. */
+static const char *test_lang(void)
+{
+    static char lang[128];
+    const char *l = getenv("DIFELUS_TEST_LANG");
+    snprintf(lang, sizeof lang, "LANG=%s", l && *l ? l : "C.UTF-8");
+    return lang;
+}
+
 /* Builds the child's environment: ours, minus what would change its behaviour, plus
  * the defaults and the extras. */
 static char **child_env(const char *const extra[], const char *const defaults[])
@@ -85,7 +95,8 @@ static char **child_env(const char *const extra[], const char *const defaults[])
     size_t n = 0, cap = 16;
     char **env = calloc(cap, sizeof *env);
     static const char *const keep[] = {"PATH=", "ASAN_OPTIONS=", "UBSAN_OPTIONS=",
-                                       "LSAN_OPTIONS=", "BUILD=", NULL};
+                                       "LSAN_OPTIONS=", "BUILD=", "TZ=",
+                                       "DIFELUS_AUJOURDHUI=", NULL};
     for (char **e = environ; *e; e++) {
         for (int k = 0; keep[k]; k++) {
             if (strncmp(*e, keep[k], strlen(keep[k])) == 0) {
@@ -182,7 +193,7 @@ void harness_run(struct run_result *r, const char *const args[], const char *con
     int out[2], err[2];
     if (pipe(out) != 0 || pipe(err) != 0)
         abort();
-    const char *base_env[] = {"LANG=C.UTF-8", home_env(), NULL};
+    const char *base_env[] = {test_lang(), home_env(), NULL};
     char **cenv = child_env(env, base_env);
     char **argv = child_argv(args);
     pid_t pid = fork();
@@ -269,7 +280,7 @@ struct term *term_start(int rows, int cols, const char *const args[], const char
     vterm_screen_enable_altscreen(t->screen, 1);
     vterm_screen_reset(t->screen, 1);
 
-    const char *pty_env[] = {"LANG=C.UTF-8", home_env(), "TERM=xterm-256color", NULL};
+    const char *pty_env[] = {test_lang(), home_env(), "TERM=xterm-256color", NULL};
     char **cenv = child_env(env, pty_env);
     char **argv = child_argv(args);
     struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};

@@ -14,16 +14,43 @@ export ASAN_OPTIONS="log_path=$PWD/$reports/asan:detect_leaks=1:abort_on_error=0
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="log_path=$PWD/$reports/ubsan:print_stacktrace=1:halt_on_error=1"
 
+# Tests never depend on the real date: "today" is fixed (the binary and the test programs
+# read it from DIFELUS_AUJOURDHUI), unless the caller chose one.
+export DIFELUS_AUJOURDHUI="${DIFELUS_AUJOURDHUI:-2026-11-27}"
+
+# Officials run French locales and live in any time zone: the tests that start the binary
+# (command line, catalogue, end-to-end) run a second time under fr_FR.UTF-8 and a time zone
+# far from UTC. The first pass uses C.UTF-8 and the caller's TZ.
+runs=""
+for t in "$@"; do
+  runs="$runs $t@C.UTF-8"
+done
+for t in "$@"; do
+  case "$(basename "$t")" in
+    test_cli*|test_e2e*|test_catalogue*) runs="$runs $t@fr_FR.UTF-8" ;;
+  esac
+done
+
+caller_tz=${TZ-}
 passed=0
 failed=0
-for t in "$@"; do
+for run in $runs; do
+  t=${run%@*}
+  lang=${run#*@}
   log="$BUILD/tmp-$(basename "$t").log"
   mkdir -p "$BUILD/tmp"
+  if [ "$lang" = C.UTF-8 ]; then
+    if [ -n "$caller_tz" ]; then export TZ="$caller_tz"; else unset TZ; fi
+  else
+    export TZ="${DIFELUS_TEST_TZ2:-Pacific/Kiritimati}"
+    echo "=== $(basename "$t") sous LANG=$lang TZ=$TZ"
+  fi
   if [ -n "$VALGRIND" ]; then
+    DIFELUS_TEST_LANG=$lang \
     valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
       --trace-children=no "$t" >"$log" 2>&1
   else
-    "$t" >"$log" 2>&1
+    DIFELUS_TEST_LANG=$lang "$t" >"$log" 2>&1
   fi
   rc=$?
   cat "$log"

@@ -330,7 +330,10 @@ static void open_without_privileges(const char *path, char *err, size_t errlen)
 static void test_permissions(void **state)
 {
     (void)state;
-    const char *dir = harness_tmpdir("store-perms");
+    /* Under /tmp, not build/: the unprivileged user must be able to reach the file even
+     * when the checkout lies in a folder it cannot enter (a 0700 home, a mktemp -d). */
+    char dir[] = "/tmp/difelus-perms-XXXXXX";
+    assert_non_null(mkdtemp(dir));
     chmod(dir, 0777);
     char *path = path_in(dir, "locked.db");
     char err[1024] = "";
@@ -359,6 +362,13 @@ static void test_permissions(void **state)
     assert_memory_equal(before, after, before_len);
     free(before);
     free(after);
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        char f[4200];
+        snprintf(f, sizeof f, "%s%s", path, suffixes[i]);
+        unlink(f);
+    }
+    rmdir(dir);
 }
 
 static void test_newer_schema(void **state)
