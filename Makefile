@@ -79,7 +79,7 @@ $(BIN): $(CORE_OBJ) $(TUI_OBJ) $(MAIN_OBJ)
 difelus: $(BIN)
 	@[ "$(BUILD)" = build ] && ln -sf $(BIN) difelus || true
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h $(CORE_OBJ)
+$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)

@@ -17,48 +17,9 @@
 #include "difelus/guide.h"
 #include "difelus/store.h"
 #include "harness.h"
+#include "e2e.h"
 
 static char e2e_opt[4200];  /* --db=<the database left for inspection> */
-static char fresh_opt[4200];
-
-static const char *fresh_db(const char *name)
-{
-    snprintf(fresh_opt, sizeof fresh_opt, "--db=%s/difelus.db", harness_tmpdir(name));
-    return fresh_opt;
-}
-
-static struct term *start(int rows, int cols, const char *db, const char *const *env)
-{
-    return term_start(rows, cols, (const char *[]){db, NULL}, env);
-}
-
-#define WAIT(t, text)                                                                      \
-    do {                                                                                   \
-        if (!term_wait_for((t), (text)))                                                   \
-            fail_msg("« %s » n'apparaît pas à l'écran", (text));                           \
-    } while (0)
-
-/* The screen arrives in several writes: every check waits for its text. */
-#define ON_SCREEN(t, text) WAIT(t, text)
-
-static void quit_cleanly(struct term *t)
-{
-    term_send(t, "q");
-    assert_int_equal(term_wait_exit(t), 0);
-    assert_true(term_restored(t));
-    term_free(t);
-}
-
-static json_t *status_of(const char *db)
-{
-    struct run_result r;
-    harness_run(&r, (const char *[]){db, "statut", "--json", NULL}, NULL);
-    assert_int_equal(r.status, 0);
-    json_t *root = json_loads(r.out, 0, NULL);
-    assert_non_null(root);
-    harness_run_free(&r);
-    return root;
-}
 
 static void test_first_start_shows_home(void **state)
 {
@@ -267,7 +228,8 @@ static void test_mandate_edit_and_delete(void **state)
 static void test_small_terminal(void **state)
 {
     (void)state;
-    struct term *t = start(15, 60, fresh_db("e2e-small"), NULL);
+    const char *db = fresh_db("e2e-small");
+    struct term *t = start(15, 60, db, NULL);
     WAIT(t, "Terminal trop petit");
     ON_SCREEN(t, "Terminal trop petit — agrandissez la fenêtre ou appuyez");
     ON_SCREEN(t, "sur i pour ignorer");
@@ -278,7 +240,7 @@ static void test_small_terminal(void **state)
     ON_SCREEN(t, "Étapes faites : 0/6");
     quit_cleanly(t);
 
-    t = start(15, 60, fresh_opt, NULL);
+    t = start(15, 60, db, NULL);
     WAIT(t, "Terminal trop petit");
     term_resize(t, 24, 80);
     WAIT(t, "Vous en êtes à l'étape 1/6");
@@ -396,7 +358,8 @@ static void test_other_ways_out(void **state)
 {
     (void)state;
     /* F10 quits even from a form, where q is just a letter. */
-    struct term *t = start(24, 80, fresh_db("e2e-exit"), NULL);
+    const char *db = fresh_db("e2e-exit");
+    struct term *t = start(24, 80, db, NULL);
     WAIT(t, "Accueil");
     term_send(t, "mn");
     WAIT(t, "nouveau mandat");
@@ -408,7 +371,7 @@ static void test_other_ways_out(void **state)
     term_free(t);
 
     /* Ctrl-C restores the terminal too. */
-    t = start(24, 80, fresh_opt, NULL);
+    t = start(24, 80, db, NULL);
     WAIT(t, "Mes mandats");
     term_send(t, "\003");
     assert_int_equal(term_wait_exit(t), 130);
@@ -416,7 +379,7 @@ static void test_other_ways_out(void **state)
     term_free(t);
 
     /* An unknown terminal type: a French message, no crash. */
-    t = start(24, 80, fresh_opt, (const char *[]){"TERM=terminal-inexistant", NULL});
+    t = start(24, 80, db, (const char *[]){"TERM=terminal-inexistant", NULL});
     WAIT(t, "« terminal-inexistant » (variable TERM) est inconnu");
     assert_int_equal(term_wait_exit(t), 1);
     term_free(t);
