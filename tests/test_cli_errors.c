@@ -257,15 +257,34 @@ static void test_disk_io_error(void **state)
     harness_run_free(&r);
 }
 
+/* The tmpfs of the full-disk test, unmounted even when the test fails. */
+static char mounted[64];
+
+static int unmount_full_disk(void **state)
+{
+    (void)state;
+    if (mounted[0]) {
+        char filler[128];
+        snprintf(filler, sizeof filler, "%s/remplissage", mounted);
+        unlink(filler);
+        umount2(mounted, MNT_DETACH);
+        rmdir(mounted);
+        mounted[0] = '\0';
+    }
+    return 0;
+}
+
 /* « database or disk is full »: on a tiny tmpfs when this user may mount one (root),
  * filled up to what the database's working files need to start a write. */
 static void test_disk_full(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/difelus-plein-XXXXXX";
+    char *dir = mounted;
+    snprintf(mounted, sizeof mounted, "/tmp/difelus-plein-XXXXXX");
     assert_non_null(mkdtemp(dir));
     if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0777") != 0) {
         rmdir(dir);
+        mounted[0] = '\0';
         skip(); /* not root: test_disk_io_error covers the failing-write path */
     }
     char src[4200], path[4200], filler[4200], opt[4300];
@@ -306,8 +325,6 @@ static void test_disk_full(void **state)
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "Association des maires ruraux de la Côte-d'Or\n");
     harness_run_free(&r);
-    umount2(dir, MNT_DETACH);
-    rmdir(dir);
 }
 
 /* strerror() spoke English (« Not a directory », « No such file or directory »). */
@@ -415,7 +432,7 @@ int main(void)
         cmocka_unit_test(test_damaged_database_french_and_untouched),
         cmocka_unit_test(test_read_only_folder),
         cmocka_unit_test(test_disk_io_error),
-        cmocka_unit_test(test_disk_full),
+        cmocka_unit_test_teardown(test_disk_full, unmount_full_disk),
         cmocka_unit_test(test_system_errors_in_french),
         cmocka_unit_test(test_outside_text_stripped),
     };

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -195,6 +197,60 @@ static void test_poll_failure_reported(void **state)
     term_free(t);
 }
 
+/* The tmpfs of the full-disk test, unmounted even when the test fails. */
+static char mounted[64];
+
+static int unmount_full_disk(void **state)
+{
+    (void)state;
+    if (mounted[0]) {
+        char filler[128];
+        snprintf(filler, sizeof filler, "%s/remplissage", mounted);
+        unlink(filler);
+        umount2(mounted, MNT_DETACH);
+        rmdir(mounted);
+        mounted[0] = '\0';
+    }
+    return 0;
+}
+
+/* The disk fills up while the wizard is open: a tick says so in French (it used to show
+ * « database or disk is full »), and the wizard goes on. Needs a tiny tmpfs (root). */
+static void test_disk_full_in_wizard(void **state)
+{
+    (void)state;
+    char *dir = mounted;
+    snprintf(mounted, sizeof mounted, "/tmp/difelus-plein-e2e-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0777") != 0) {
+        rmdir(dir);
+        mounted[0] = '\0';
+        skip(); /* not root: tests/test_cli_errors.c covers the failing writes */
+    }
+    char db[4300], filler[4300];
+    snprintf(db, sizeof db, "--db=%s/difelus.db", dir);
+    snprintf(filler, sizeof filler, "%s/remplissage", dir);
+    struct term *t = start(24, 80, db, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "1");
+    WAIT(t, "Étape 1/6");
+    struct statvfs vfs;
+    assert_int_equal(statvfs(dir, &vfs), 0);
+    unsigned long long avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+    assert_true(avail > 2048);
+    size_t fill = (size_t)(avail - 2048);
+    char *zeros = calloc(1, fill);
+    harness_write_file(filler, zeros, fill);
+    free(zeros);
+    term_send(t, " ");
+    WAIT(t, "Le disque est plein");
+    assert_null(strstr(term_text(t), "full"));
+    unlink(filler);
+    term_send(t, " ");
+    WAIT(t, "[x]");
+    quit_cleanly(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_interrupt_says_what_was_saved),
         cmocka_unit_test(test_sigquit_restores_terminal),
         cmocka_unit_test(test_poll_failure_reported),
+        cmocka_unit_test_teardown(test_disk_full_in_wizard, unmount_full_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
