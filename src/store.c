@@ -125,7 +125,7 @@ static bool folder_writable(const char *path, char *folder, size_t folderlen)
 
 /* What an SQLite result code means for the official, in French, with what to do: never
  * SQLite's own English text. `what` names the operation that failed (may be NULL). */
-static void describe_sqlite(char *err, size_t errlen, const char *path, int rc, const char *what)
+void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, const char *what)
 {
     char folder[4096];
     char op[160] = "";
@@ -200,7 +200,7 @@ static void describe_sqlite(char *err, size_t errlen, const char *path, int rc, 
 
 static int fail(store *st, const char *what)
 {
-    describe_sqlite(st->err, sizeof st->err, st->path, sqlite3_errcode(st->db), what);
+    store_describe_sqlite(st->err, sizeof st->err, st->path, sqlite3_errcode(st->db), what);
     return -1;
 }
 
@@ -338,7 +338,7 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         return -1;
     }
     if (rc != SQLITE_OK) {
-        describe_sqlite(err, errlen, path, rc, "lecture de l'en-tête");
+        store_describe_sqlite(err, errlen, path, rc, "lecture de l'en-tête");
         return -1;
     }
     rc = pragma_int(db, "PRAGMA application_id", &app_id);
@@ -349,7 +349,7 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         return -1;
     }
     if (rc != SQLITE_OK) {
-        describe_sqlite(err, errlen, path, rc, "lecture du contenu");
+        store_describe_sqlite(err, errlen, path, rc, "lecture du contenu");
         return -1;
     }
     if (app_id != STORE_APPLICATION_ID && !(app_id == 0 && *version == 0 && tables == 0)) {
@@ -382,7 +382,7 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         }
         if (rc != SQLITE_ROW || !first) {
             sqlite3_finalize(stmt);
-            describe_sqlite(err, errlen, path, rc == SQLITE_ROW ? SQLITE_CORRUPT : rc,
+            store_describe_sqlite(err, errlen, path, rc == SQLITE_ROW ? SQLITE_CORRUPT : rc,
                             "contrôle d'intégrité");
             return -1;
         }
@@ -409,7 +409,7 @@ static int migrate(store *st, int from, int to)
                              "est restée au schéma %d. ",
                              st->path, v + 1, v);
             if (n > 0 && (size_t)n < sizeof st->err)
-                describe_sqlite(st->err + n, sizeof st->err - (size_t)n, st->path,
+                store_describe_sqlite(st->err + n, sizeof st->err - (size_t)n, st->path,
                                 sqlite3_errcode(st->db), NULL);
             sqlite3_free(msg);
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -440,7 +440,7 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
     snprintf(st->path, sizeof st->path, "%s", path);
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL);
     if (rc != SQLITE_OK) {
-        describe_sqlite(err, errlen, path, st->db ? sqlite3_errcode(st->db) : rc, "ouverture");
+        store_describe_sqlite(err, errlen, path, st->db ? sqlite3_errcode(st->db) : rc, "ouverture");
         store_close(st);
         return NULL;
     }
@@ -457,7 +457,7 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
                               "PRAGMA foreign_keys = ON;",
                       NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        describe_sqlite(err, errlen, path, sqlite3_errcode(st->db), "préparation");
+        store_describe_sqlite(err, errlen, path, sqlite3_errcode(st->db), "préparation");
         store_close(st);
         return NULL;
     }

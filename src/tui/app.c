@@ -341,7 +341,10 @@ static bool handle_key(struct app *app, int type, wint_t ch)
          (type == KEY_CODE_YES && (ch == KEY_BACKSPACE || ch == KEY_DC || ch == KEY_LEFT ||
                                    ch == KEY_RIGHT))))
         typed_in_form = true; /* a character, an erasure or a choice changed */
+    bool submitted = app->screen->text_input && tui_key_is_enter(type, ch);
     enum key_result r = app->screen->key ? app->screen->key(app, type, ch) : KR_UNHANDLED;
+    if (submitted && !(app->flash[0] && app->flash_is_error))
+        typed_in_form = false; /* Entrée saved (or searched) what was typed */
     if (r == KR_UNHANDLED)
         r = global_key(app, type, ch);
     if (r == KR_GOTO && app->next) {
