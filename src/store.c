@@ -267,10 +267,18 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
     struct stat sb;
     if (stat(path, &sb) == 0) {
         if (S_ISDIR(sb.st_mode)) {
-            snprintf(err, errlen,
-                     "« %s » est un dossier, pas une base difelus. Indiquez un fichier, par "
-                     "exemple --db %s/difelus.db.",
-                     path, path);
+            const char *slash = strrchr(path, '/');
+            if (strcmp(slash ? slash + 1 : path, "catalogue.db") == 0)
+                /* The catalogue's place is fixed (beside the base): --db cannot help. */
+                snprintf(err, errlen,
+                         "« %s » est un dossier, alors que difelus y range le catalogue des "
+                         "formations. Renommez ou déplacez ce dossier, puis recommencez.",
+                         path);
+            else
+                snprintf(err, errlen,
+                         "« %s » est un dossier, pas une base difelus. Indiquez un fichier, par "
+                         "exemple --db %s/difelus.db.",
+                         path, path);
             return -1;
         }
         if (!S_ISREG(sb.st_mode)) {
@@ -297,6 +305,20 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
     if (errno != ENOENT) {
         snprintf(err, errlen, "Impossible d'accéder à « %s » (%s). Vérifiez le chemin et les "
                               "droits du dossier.", path, syserr_text(errno));
+        return -1;
+    }
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+        /* A link to a missing file (a disk or a synchronised folder not mounted): creating
+         * an empty base there would hide the official's real one. */
+        char target[1024];
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = '\0';
+        char shown[512];
+        snprintf(err, errlen,
+                 "« %s » est un lien vers « %s », qui n'existe pas (disque ou dossier "
+                 "synchronisé absent ?). Rebranchez ce qu'il vise, ou supprimez le lien pour "
+                 "que difelus crée une nouvelle base.",
+                 path, text_clip(shown, sizeof shown, target, 200));
         return -1;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

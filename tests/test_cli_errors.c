@@ -426,6 +426,42 @@ static void test_outside_text_stripped(void **state)
     harness_run_free(&r);
 }
 
+/* A dangling symbolic link was answered « File exists »; a folder named catalogue.db was
+ * answered with « --db …/catalogue.db/difelus.db », which cannot help. */
+static void test_dangling_link_and_catalogue_folder(void **state)
+{
+    (void)state;
+    const char *dir = harness_tmpdir("cli-err-links");
+    char link[4200], target[4200], opt[4300], folder[4200];
+    path_join(link, sizeof link, dir, "difelus.db");
+    path_join(target, sizeof target, dir, "cle-usb/difelus.db");
+    assert_int_equal(symlink(target, link), 0);
+    snprintf(opt, sizeof opt, "--db=%s", link);
+    struct run_result r;
+    harness_run(&r, (const char *[]){opt, "statut", NULL}, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "est un lien vers"));
+    assert_non_null(strstr(r.err, "qui n'existe pas"));
+    assert_non_null(strstr(r.err, "supprimez le lien"));
+    assert_null(strstr(r.err, "existe déjà"));
+    assert_no_raw_text(r.err);
+    harness_run_free(&r);
+    struct stat sb;
+    assert_int_not_equal(lstat(target, &sb), 0); /* nothing created behind the link */
+
+    char base[4200];
+    path_join(base, sizeof base, dir, "vraie.db");
+    path_join(folder, sizeof folder, dir, "catalogue.db");
+    assert_int_equal(mkdir(folder, 0700), 0);
+    snprintf(opt, sizeof opt, "--db=%s", base);
+    harness_run(&r, (const char *[]){opt, "catalogue", "info", NULL}, NULL);
+    assert_int_not_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "est un dossier"));
+    assert_non_null(strstr(r.err, "Renommez ou déplacez ce dossier"));
+    assert_null(strstr(r.err, "catalogue.db/difelus.db"));
+    harness_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +471,7 @@ int main(void)
         cmocka_unit_test_teardown(test_disk_full, unmount_full_disk),
         cmocka_unit_test(test_system_errors_in_french),
         cmocka_unit_test(test_outside_text_stripped),
+        cmocka_unit_test(test_dangling_link_and_catalogue_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
