@@ -212,7 +212,15 @@ static pid_t child_pid(void)
 static void test_poll_failure_reported(void **state)
 {
     (void)state;
-    struct term *t = start(24, 80, fresh_db("e2e-rob-poll"), NULL);
+    if (getenv("DIFELUS_VALGRIND") && *getenv("DIFELUS_VALGRIND"))
+        skip(); /* valgrind needs descriptors of its own */
+    /* Starved of descriptors, AddressSanitizer's leak check at exit cannot read the memory
+     * map and never ends: this run goes without it (it runs everywhere else). */
+    char asan[1024];
+    const char *was = getenv("ASAN_OPTIONS");
+    snprintf(asan, sizeof asan, "ASAN_OPTIONS=%s%sdetect_leaks=0", was ? was : "",
+             was && *was ? ":" : "");
+    struct term *t = start(24, 80, fresh_db("e2e-rob-poll"), (const char *[]){asan, NULL});
     WAIT(t, "Accueil");
     pid_t pid = child_pid();
     assert_true(pid > 0);
