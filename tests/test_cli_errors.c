@@ -166,13 +166,16 @@ static void run_unprivileged(struct run_result *r, const char *dir, const char *
     r->out = strdup("");
 }
 
+static char read_only_dir[64];
+
 /* A read-only folder was reported « Impossible de lire … : attempt to write a readonly
  * database », as if the file could not be read. */
 static void test_read_only_folder(void **state)
 {
     (void)state;
     /* Under /tmp: the unprivileged user must reach it from any checkout. */
-    char dir[] = "/tmp/difelus-lecture-seule-XXXXXX";
+    char *dir = read_only_dir;
+    snprintf(read_only_dir, sizeof read_only_dir, "/tmp/difelus-lecture-seule-XXXXXX");
     assert_non_null(mkdtemp(dir));
     assert_int_equal(chmod(dir, 0777), 0);
     char path[4200], opt[4300], fresh[4300];
@@ -211,14 +214,25 @@ static void test_read_only_folder(void **state)
     assert_memory_equal(before, after, before_len);
     free(before);
     free(after);
-    chmod(dir, 0700);
+}
+
+/* Removes the read-only folder, even when the test failed. */
+static int remove_read_only_dir(void **state)
+{
+    (void)state;
+    if (!read_only_dir[0])
+        return 0;
+    chmod(read_only_dir, 0700);
     char f[4300];
-    const char *names[] = {"difelus.db", "difelus.db-wal", "difelus.db-shm", "difelus-copie"};
+    const char *names[] = {"difelus.db", "difelus.db-wal", "difelus.db-shm", "difelus-copie",
+                           "nouvelle.db"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        path_join(f, sizeof f, dir, names[i]);
+        path_join(f, sizeof f, read_only_dir, names[i]);
         unlink(f);
     }
-    rmdir(dir);
+    rmdir(read_only_dir);
+    read_only_dir[0] = '\0';
+    return 0;
 }
 
 /* A write that the file-size limit stops half-way is what a failing disk gives SQLite:
@@ -466,7 +480,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_damaged_database_french_and_untouched),
-        cmocka_unit_test(test_read_only_folder),
+        cmocka_unit_test_teardown(test_read_only_folder, remove_read_only_dir),
         cmocka_unit_test(test_disk_io_error),
         cmocka_unit_test_teardown(test_disk_full, unmount_full_disk),
         cmocka_unit_test(test_system_errors_in_french),
