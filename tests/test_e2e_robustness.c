@@ -100,8 +100,15 @@ static void test_damaged_database_in_wizard(void **state)
     assert_int_equal(pwrite(fd, junk, sizeof junk, 3 * 4096), (ssize_t)sizeof junk);
     close(fd);
 
+    size_t before_len, after_len;
+    char *before = harness_read_file(path, &before_len);
     struct term *t = start(24, 80, db, NULL);
     assert_int_equal(term_wait_exit(t), 1);
+    char *after = harness_read_file(path, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len); /* never modified */
+    free(before);
+    free(after);
     assert_true(said(t, "endommagé"));
     assert_true(said(t, "difelus ne l'a pas modifié"));
     assert_null(strstr(term_text(t), "SQLite"));
