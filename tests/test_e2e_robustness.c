@@ -140,6 +140,21 @@ static void test_interrupt_says_what_was_saved(void **state)
     assert_int_equal(json_array_size(json_object_get(st, "mandats")), 0);
     json_decref(st);
 
+    /* Typed, then the help opened from the form (which keeps the text): still unsaved. */
+    t = start(24, 80, fresh_db("e2e-rob-interrupt-help"), NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "mn");
+    WAIT(t, "nouveau mandat");
+    term_send(t, "\tVice-présidente chargée des finances et de l’évaluation");
+    WAIT(t, "chargée des finances");
+    term_send_key(t, TK_F1);
+    WAIT(t, "Aide");
+    term_send(t, "\003");
+    assert_int_equal(term_wait_exit(t), 130);
+    assert_true(said(t, "ce que vous y aviez tapé n'a pas été enregistré"));
+    assert_true(term_restored(t));
+    term_free(t);
+
     /* Typed, then submitted with Entrée (a search is recorded in the history): nothing
      * typed was lost. */
     t = start(24, 80, fresh_db("e2e-rob-interrupt-search"), NULL);

@@ -461,7 +461,6 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
         if (!quit)
             draw(&app);
     }
-    bool form_open = app.screen && app.screen->text_input;
     if (app.screen && app.screen->leave)
         app.screen->leave(&app);
     for (int i = 0; screens_all[i]; i++)
@@ -474,7 +473,7 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     if (got_signal) {
         /* Say only what is true: a form with typed text is lost (forms are saved only on
          * Entrée); everything else was saved as it was done. */
-        if (form_open && typed_in_form)
+        if (typed_in_form) /* a form is open, or behind the help opened from it */
             snprintf(err, errlen, "interrompu. Le formulaire ouvert n'était pas validé : ce "
                                   "que vous y aviez tapé n'a pas été enregistré. Tout le reste "
                                   "est enregistré.");
