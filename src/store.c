@@ -405,7 +405,7 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         if (rc != SQLITE_ROW || !first) {
             sqlite3_finalize(stmt);
             store_describe_sqlite(err, errlen, path, rc == SQLITE_ROW ? SQLITE_CORRUPT : rc,
-                            "contrôle d'intégrité");
+                                  "contrôle d'intégrité");
             return -1;
         }
         sqlite3_finalize(stmt);
@@ -432,7 +432,7 @@ static int migrate(store *st, int from, int to)
                              st->path, v + 1, v);
             if (n > 0 && (size_t)n < sizeof st->err)
                 store_describe_sqlite(st->err + n, sizeof st->err - (size_t)n, st->path,
-                                sqlite3_errcode(st->db), NULL);
+                                      sqlite3_errcode(st->db), NULL);
             sqlite3_free(msg);
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             return -1;
@@ -462,7 +462,8 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
     snprintf(st->path, sizeof st->path, "%s", path);
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL);
     if (rc != SQLITE_OK) {
-        store_describe_sqlite(err, errlen, path, st->db ? sqlite3_errcode(st->db) : rc, "ouverture");
+        store_describe_sqlite(err, errlen, path, st->db ? sqlite3_errcode(st->db) : rc,
+                              "ouverture");
         store_close(st);
         return NULL;
     }
