@@ -161,25 +161,25 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
         }
         return;
     case SQLITE_FULL:
+        /* What to do comes before the path: the wizard's message line has two rows. */
         snprintf(err, errlen,
-                 "Le disque est plein : la base « %s » n'a pas pu être modifiée%s, et rien n'a "
-                 "été enregistré. Libérez de la place sur le disque, puis recommencez.",
-                 path, op);
+                 "Le disque est plein : rien n'a été enregistré%s. Libérez de la place sur le "
+                 "disque, puis recommencez (base « %s »).",
+                 op, path);
         return;
     case SQLITE_IOERR:
         snprintf(err, errlen,
-                 "Erreur de lecture ou d'écriture sur le disque avec la base « %s »%s ; la "
-                 "modification en cours n'a pas été enregistrée. Vérifiez que le disque est "
-                 "bien branché et qu'il reste de la place (un disque plein ou une clé retirée "
-                 "donnent cette erreur), puis recommencez.",
-                 path, op);
+                 "Erreur de lecture ou d'écriture sur le disque : rien n'a été enregistré%s. "
+                 "Vérifiez que le disque est branché et qu'il reste de la place, puis "
+                 "recommencez (base « %s »).",
+                 op, path);
         return;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         snprintf(err, errlen,
-                 "La base « %s » est occupée par un autre programme%s (un autre difelus ?). "
-                 "Rien n'a été modifié : réessayez dans un instant.",
-                 path, op);
+                 "La base est occupée par un autre programme (un autre difelus ?) : rien n'a "
+                 "été modifié%s. Réessayez dans un instant (base « %s »).",
+                 op, path);
         return;
     case SQLITE_NOMEM:
         snprintf(err, errlen, "Mémoire insuffisante%s. Fermez d'autres programmes, puis "
@@ -191,9 +191,9 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
         return;
     default:
         snprintf(err, errlen,
-                 "Erreur inattendue de la base « %s »%s (code SQLite %d). Rien n'a été "
-                 "modifié. Signalez-la au support de votre organisme.",
-                 path, op, rc);
+                 "Erreur inattendue de la base%s : rien n'a été modifié. Signalez-la au "
+                 "support de votre organisme (code SQLite %d, base « %s »).",
+                 op, rc, path);
         return;
     }
 }

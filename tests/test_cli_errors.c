@@ -260,7 +260,7 @@ static void test_disk_io_error(void **state)
     sigaction(SIGXFSZ, &prev, NULL);
     assert_int_not_equal(r.status, 0);
     assert_non_null(strstr(r.err, "Erreur de lecture ou d'écriture sur le disque"));
-    assert_non_null(strstr(r.err, "n'a pas été enregistrée"));
+    assert_non_null(strstr(r.err, "rien n'a été enregistré"));
     assert_non_null(strstr(r.err, "recommencez"));
     assert_no_raw_text(r.err);
     harness_run_free(&r);
