@@ -304,6 +304,7 @@ static void test_disk_full_in_wizard(void **state)
     free(zeros);
     term_send(t, " ");
     WAIT(t, "Le disque est plein");
+    WAIT(t, "recommencez"); /* the message line is wrapped at words: one word waits */
     assert_true(said(t, "Libérez de la place sur le disque, puis recommencez"));
     assert_null(strstr(term_text(t), "full"));
     unlink(filler);
