@@ -40,8 +40,10 @@ static void load_mandates(const struct app *app)
     mandate_ids[n++] = 0;
     for (size_t i = 0; i < app->status.mandate_count && n <= MAX_MANDATES; i++) {
         const struct mandate *m = &app->status.mandates[i];
-        snprintf(mandate_labels[n - 1], sizeof mandate_labels[n - 1], "%.40s — %.40s",
-                 m->function, m->collectivite);
+        char function[46], collectivite[46]; /* both fit in a label, never cut */
+        snprintf(mandate_labels[n - 1], sizeof mandate_labels[n - 1], "%s — %s",
+                 text_clip(function, sizeof function, m->function, 40),
+                 text_clip(collectivite, sizeof collectivite, m->collectivite, 40));
         mandate_choices[n] = mandate_labels[n - 1];
         mandate_ids[n++] = m->id;
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "difelus/syserr.h"
 #include "difelus/version.h"
 
 static struct icaltimetype ical_date(struct date d)
@@ -107,7 +108,7 @@ int calendar_write(const struct status *s, const char *path, size_t *count, char
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
         snprintf(err, errlen, "Impossible d'écrire « %s » (%s). Vérifiez que le dossier existe "
-                              "et que vous pouvez y écrire.", path, strerror(errno));
+                              "et que vous pouvez y écrire.", path, syserr_text(errno));
         if (fd >= 0)
             close(fd);
         free(text);
@@ -118,7 +119,7 @@ int calendar_write(const struct status *s, const char *path, size_t *count, char
     ok = fclose(f) == 0 && ok;
     free(text);
     if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "Impossible d'écrire « %s » (%s).", path, strerror(errno));
+        snprintf(err, errlen, "Impossible d'écrire « %s » (%s).", path, syserr_text(errno));
         unlink(tmp);
         return -1;
     }

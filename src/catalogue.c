@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "difelus/syserr.h"
 #include "difelus/text.h"
 #include "store_internal.h"
 
@@ -284,13 +285,18 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
         places_fold(v[F_MODALITY], folded, sizeof folded);
         if (strcmp(folded, "distance") == 0 || strcmp(folded, "a distance") == 0)
             modality = "distance";
-        else if (strcmp(folded, "presentiel") != 0)
-            return errf(err, errlen, "%s : modalité « %.40s » inconnue (présentiel ou "
-                                     "distance).", where, v[F_MODALITY]);
+        else if (strcmp(folded, "presentiel") != 0) {
+            char shown[160];
+            return errf(err, errlen, "%s : modalité « %s » inconnue (présentiel ou "
+                                     "distance).", where,
+                        text_clip(shown, sizeof shown, v[F_MODALITY], 40));
+        }
     } else if (v[F_DISTANCE] && *v[F_DISTANCE]) {
+        char shown[160];
         if (!parse_number(v[F_DISTANCE], &n))
-            return errf(err, errlen, "%s : nb_session_a_distance « %.40s » n'est pas un "
-                                     "nombre.", where, v[F_DISTANCE]);
+            return errf(err, errlen, "%s : nb_session_a_distance « %s » n'est pas un "
+                                     "nombre.", where,
+                        text_clip(shown, sizeof shown, v[F_DISTANCE], 40));
         if (n > 0)
             modality = "distance";
     }
@@ -308,9 +314,10 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
         const char *t = v[numbers[i].field];
         if (!t || !*t)
             continue;
+        char shown[160];
         if (!parse_number(t, &n))
-            return errf(err, errlen, "%s : %s « %.40s » n'est pas un nombre.", where,
-                        numbers[i].name, t);
+            return errf(err, errlen, "%s : %s « %s » n'est pas un nombre.", where,
+                        numbers[i].name, text_clip(shown, sizeof shown, t, 40));
         if (numbers[i].cents)
             sqlite3_bind_int64(s, numbers[i].col, llround(n * 100));
         else
@@ -600,7 +607,7 @@ int catalogue_import_file(store *st, const char *path, struct catalogue_import *
         return -1;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return errf(err, errlen, "Impossible de lire « %s » : %s.", path, strerror(errno));
+        return errf(err, errlen, "Impossible de lire « %s » : %s.", path, syserr_text(errno));
     /* JSON starts with '[' (after an optional byte order mark and blanks); CSV otherwise. */
     unsigned char head[3];
     size_t got = fread(head, 1, 3, f);

@@ -253,6 +253,11 @@ static int run_wizard(const char *db_option, bool color)
         fprintf(stderr, "difelus : %s\n", err);
         return EXIT_FAILURE;
     }
+    /* Before the database is opened or created: nothing happens on a refused terminal. */
+    if (!tui_terminal_check(err, sizeof err)) {
+        fprintf(stderr, "difelus : %s\n", err);
+        return EXIT_FAILURE;
+    }
     store *st = open_store(db_option, path, sizeof path);
     if (!st)
         return EXIT_FAILURE;

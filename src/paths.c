@@ -1,4 +1,5 @@
 #include "difelus/paths.h"
+#include "difelus/syserr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +20,7 @@ static int make_dirs(char *path, char *err, size_t errlen)
         if (rc != 0 && e != EEXIST) {
             *p = '\0';
             snprintf(err, errlen, "Impossible de créer le dossier « %s » (%s). Indiquez une "
-                                  "base ailleurs avec --db FICHIER.", path, strerror(e));
+                                  "base ailleurs avec --db FICHIER.", path, syserr_text(e));
             *p = '/';
             return -1;
         }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "difelus/syserr.h"
 #include "difelus/text.h"
 #include "store_internal.h"
 
@@ -107,10 +108,99 @@ static const char *const level_keys[MANDATE_LEVEL_COUNT] = {
     "municipal", "communautaire", "departemental", "regional", "autre",
 };
 
+static void damaged_message(char *err, size_t errlen, const char *path, const char *detail);
+
+/* Whether the folder that holds path lets us create files (SQLite's -wal and -shm). */
+static bool folder_writable(const char *path, char *folder, size_t folderlen)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(folder, folderlen, ".");
+    else if (slash == path)
+        snprintf(folder, folderlen, "/");
+    else
+        snprintf(folder, folderlen, "%.*s", (int)(slash - path), path);
+    return access(folder, W_OK) == 0;
+}
+
+/* What an SQLite result code means for the official, in French, with what to do: never
+ * SQLite's own English text. `what` names the operation that failed (may be NULL). */
+void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, const char *what)
+{
+    char folder[4096];
+    char op[160] = "";
+    if (what && *what)
+        snprintf(op, sizeof op, " (%s)", what);
+    switch (rc & 0xFF) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        damaged_message(err, errlen, path, "son contenu est incohérent");
+        return;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        if (!folder_writable(path, folder, sizeof folder)) {
+            snprintf(err, errlen,
+                     "Le dossier « %s », qui contient la base « %s », est en lecture seule : "
+                     "difelus doit pouvoir y créer ses fichiers de travail (%s-wal et -shm). "
+                     "Donnez-vous le droit d'écrire dans ce dossier (chmod u+w « %s » s'il est "
+                     "à vous), ou copiez la base dans un dossier à vous et indiquez-la avec "
+                     "--db FICHIER. La base n'a pas été modifiée.",
+                     folder, path, path, folder);
+        } else if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+            snprintf(err, errlen,
+                     "La base « %s » est en lecture seule%s. Vérifiez ses droits "
+                     "(chmod 600 « %s »). Elle n'a pas été modifiée.",
+                     path, op, path);
+        } else {
+            snprintf(err, errlen,
+                     "Impossible d'ouvrir ou de modifier la base « %s »%s : vérifiez que le "
+                     "fichier, ses fichiers de travail (-wal, -shm) et son dossier vous "
+                     "appartiennent et que vous pouvez y écrire.",
+                     path, op);
+        }
+        return;
+    case SQLITE_FULL:
+        /* What to do comes before the path: the wizard's message line has two rows. */
+        snprintf(err, errlen,
+                 "Le disque est plein : rien n'a été enregistré%s. Libérez de la place sur le "
+                 "disque, puis recommencez (base « %s »).",
+                 op, path);
+        return;
+    case SQLITE_IOERR:
+        snprintf(err, errlen,
+                 "Erreur de lecture ou d'écriture sur le disque : rien n'a été enregistré%s. "
+                 "Vérifiez que le disque est branché et qu'il reste de la place, puis "
+                 "recommencez (base « %s »).",
+                 op, path);
+        return;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        snprintf(err, errlen,
+                 "La base est occupée par un autre programme (un autre difelus ?) : rien n'a "
+                 "été modifié%s. Réessayez dans un instant (base « %s »).",
+                 op, path);
+        return;
+    case SQLITE_NOMEM:
+        snprintf(err, errlen, "Mémoire insuffisante%s. Fermez d'autres programmes, puis "
+                              "recommencez.", op);
+        return;
+    case SQLITE_NOLFS:
+    case SQLITE_TOOBIG:
+        snprintf(err, errlen, "La base « %s » ou une valeur est trop grande%s.", path, op);
+        return;
+    default:
+        snprintf(err, errlen,
+                 "Erreur inattendue de la base%s : rien n'a été modifié. Signalez-la au "
+                 "support de votre organisme (code SQLite %d, base « %s »).",
+                 op, rc, path);
+        return;
+    }
+}
+
 static int fail(store *st, const char *what)
 {
-    snprintf(st->err, sizeof st->err, "Erreur de la base « %s » (%s) : %s.", st->path, what,
-             sqlite3_errmsg(st->db));
+    store_describe_sqlite(st->err, sizeof st->err, st->path, sqlite3_errcode(st->db), what);
     return -1;
 }
 
@@ -177,10 +267,18 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
     struct stat sb;
     if (stat(path, &sb) == 0) {
         if (S_ISDIR(sb.st_mode)) {
-            snprintf(err, errlen,
-                     "« %s » est un dossier, pas une base difelus. Indiquez un fichier, par "
-                     "exemple --db %s/difelus.db.",
-                     path, path);
+            const char *slash = strrchr(path, '/');
+            if (strcmp(slash ? slash + 1 : path, "catalogue.db") == 0)
+                /* The catalogue's place is fixed (beside the base): --db cannot help. */
+                snprintf(err, errlen,
+                         "« %s » est un dossier, alors que difelus y range le catalogue des "
+                         "formations. Renommez ou déplacez ce dossier, puis recommencez.",
+                         path);
+            else
+                snprintf(err, errlen,
+                         "« %s » est un dossier, pas une base difelus. Indiquez un fichier, par "
+                         "exemple --db %s/difelus.db.",
+                         path, path);
             return -1;
         }
         if (!S_ISREG(sb.st_mode)) {
@@ -206,18 +304,41 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
     }
     if (errno != ENOENT) {
         snprintf(err, errlen, "Impossible d'accéder à « %s » (%s). Vérifiez le chemin et les "
-                              "droits du dossier.", path, strerror(errno));
+                              "droits du dossier.", path, syserr_text(errno));
+        return -1;
+    }
+    if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+        /* A link to a missing file (a disk or a synchronised folder not mounted): creating
+         * an empty base there would hide the official's real one. */
+        char target[1024];
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = '\0';
+        char shown[512];
+        snprintf(err, errlen,
+                 "« %s » est un lien vers « %s », qui n'existe pas (disque ou dossier "
+                 "synchronisé absent ?). Rebranchez ce qu'il vise, ou supprimez le lien pour "
+                 "que difelus crée une nouvelle base.",
+                 path, text_clip(shown, sizeof shown, target, 200));
         return -1;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        if (errno == ENOENT)
+        int e = errno;
+        char folder[4096];
+        if (e == ENOENT)
             snprintf(err, errlen, "Impossible de créer « %s » : le dossier qui doit le contenir "
                                   "n'existe pas. Créez-le ou choisissez un autre chemin.", path);
-        else
+        else if (e == EACCES || e == EPERM || e == EROFS) {
+            folder_writable(path, folder, sizeof folder);
+            snprintf(err, errlen, "Impossible de créer « %s » : le dossier « %s » est en lecture "
+                                  "seule%s. Donnez-vous le droit d'y écrire (chmod u+w « %s »), "
+                                  "ou choisissez un autre emplacement avec --db FICHIER.",
+                     path, folder, e == EROFS ? " (disque en lecture seule)" : " pour vous",
+                     folder);
+        } else
             snprintf(err, errlen, "Impossible de créer « %s » (%s). Vérifiez les droits du "
                                   "dossier ou choisissez un autre chemin avec --db.",
-                     path, strerror(errno));
+                     path, syserr_text(e));
         return -1;
     }
     close(fd);
@@ -239,19 +360,18 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         return -1;
     }
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "Impossible de lire « %s » : %s. Vérifiez le fichier et ses "
-                              "droits.", path, sqlite3_errmsg(db));
+        store_describe_sqlite(err, errlen, path, rc, "lecture de l'en-tête");
         return -1;
     }
     rc = pragma_int(db, "PRAGMA application_id", &app_id);
     if (rc == SQLITE_OK)
         rc = pragma_int(db, "SELECT count(*) FROM sqlite_master", &tables);
     if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
-        damaged_message(err, errlen, path, sqlite3_errstr(rc));
+        damaged_message(err, errlen, path, "son contenu est incohérent");
         return -1;
     }
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "Impossible de lire « %s » : %s.", path, sqlite3_errmsg(db));
+        store_describe_sqlite(err, errlen, path, rc, "lecture du contenu");
         return -1;
     }
     if (app_id != STORE_APPLICATION_ID && !(app_id == 0 && *version == 0 && tables == 0)) {
@@ -275,12 +395,17 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
             if (rc == SQLITE_ROW)
                 first = (const char *)sqlite3_column_text(stmt, 0);
         }
-        if (rc != SQLITE_ROW || !first || strcmp(first, "ok") != 0) {
-            char detail[200];
-            snprintf(detail, sizeof detail, "SQLite : %s",
-                     first ? first : sqlite3_errstr(rc == SQLITE_ROW ? SQLITE_CORRUPT : rc));
+        if (rc == SQLITE_ROW && first && strcmp(first, "ok") != 0) {
+            /* quick_check's own report is English and technical: it is not shown. */
             sqlite3_finalize(stmt);
-            damaged_message(err, errlen, path, detail);
+            damaged_message(err, errlen, path, "le contrôle d'intégrité a trouvé des pages "
+                                               "abîmées");
+            return -1;
+        }
+        if (rc != SQLITE_ROW || !first) {
+            sqlite3_finalize(stmt);
+            store_describe_sqlite(err, errlen, path, rc == SQLITE_ROW ? SQLITE_CORRUPT : rc,
+                                  "contrôle d'intégrité");
             return -1;
         }
         sqlite3_finalize(stmt);
@@ -301,10 +426,13 @@ static int migrate(store *st, int from, int to)
             sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
             (v == 0 && sqlite3_exec(st->db, app_id_sql, NULL, NULL, &msg) != SQLITE_OK) ||
             sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-            snprintf(st->err, sizeof st->err,
-                     "Mise à jour de la base « %s » vers le schéma %d impossible : %s. La base "
-                     "est restée au schéma %d.",
-                     st->path, v + 1, msg ? msg : "erreur inconnue", v);
+            int n = snprintf(st->err, sizeof st->err,
+                             "Mise à jour de la base « %s » vers le schéma %d impossible, elle "
+                             "est restée au schéma %d. ",
+                             st->path, v + 1, v);
+            if (n > 0 && (size_t)n < sizeof st->err)
+                store_describe_sqlite(st->err + n, sizeof st->err - (size_t)n, st->path,
+                                      sqlite3_errcode(st->db), NULL);
             sqlite3_free(msg);
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
             return -1;
@@ -334,8 +462,8 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
     snprintf(st->path, sizeof st->path, "%s", path);
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "Impossible d'ouvrir « %s » : %s.", path,
-                 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        store_describe_sqlite(err, errlen, path, st->db ? sqlite3_errcode(st->db) : rc,
+                              "ouverture");
         store_close(st);
         return NULL;
     }
@@ -348,16 +476,11 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
         return NULL;
     }
     /* Only now that the file is known to be ours (or empty) may we write to it. */
-    int mode_ok = 0;
-    char *msg = NULL;
-    if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                             "PRAGMA foreign_keys = ON;",
-                     NULL, NULL, &msg) == SQLITE_OK)
-        mode_ok = 1;
-    if (!mode_ok) {
-        snprintf(err, errlen, "Impossible de préparer la base « %s » : %s.", path,
-                 msg ? msg : "erreur inconnue");
-        sqlite3_free(msg);
+    rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                              "PRAGMA foreign_keys = ON;",
+                      NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        store_describe_sqlite(err, errlen, path, sqlite3_errcode(st->db), "préparation");
         store_close(st);
         return NULL;
     }
@@ -661,7 +784,10 @@ int store_setting_get(store *st, const char *key, char *buf, size_t len)
 {
     int idx = setting_index(key);
     if (idx < 0) {
-        snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ».", key);
+        char shown[256]; /* the key comes from the command line: never echo controls */
+        snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
+                                          "organisme.nom, organisme.email, organisme.telephone.",
+                 text_sanitize(shown, sizeof shown, key));
         return -1;
     }
     snprintf(buf, len, "%s", setting_defaults[idx]);
@@ -679,9 +805,10 @@ int store_setting_get(store *st, const char *key, char *buf, size_t len)
 int store_setting_set(store *st, const char *key, const char *value)
 {
     if (setting_index(key) < 0) {
+        char shown[256]; /* the key comes from the command line: never echo controls */
         snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
                                           "organisme.nom, organisme.email, organisme.telephone.",
-                 key);
+                 text_sanitize(shown, sizeof shown, key));
         return -1;
     }
     char clean[256];

@@ -8,6 +8,10 @@
 
 sqlite3 *store_db(store *st);
 const char *store_path(const store *st);
+/* The French message for SQLite result code rc on the database at path (damaged, read-only
+ * file or folder, disk full, disk I/O error, busy…), saying what to do: never SQLite's own
+ * English text. `what` names the failed operation, or NULL. */
+void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, const char *what);
 /* Checks or creates (mode 0600) a database file before SQLite opens it. */
 int store_prepare_file(const char *path, char *err, size_t errlen);
 

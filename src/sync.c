@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "difelus/syserr.h"
 #include "store_internal.h"
 
 struct download {
@@ -73,7 +74,7 @@ int sync_catalogue(store *st, const struct sync_options *opt, struct catalogue_i
              "catalogue-telechargement-XXXXXX");
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        snprintf(err, errlen, "Impossible de créer un fichier temporaire (%s).", strerror(errno));
+        snprintf(err, errlen, "Impossible de créer un fichier temporaire (%s).", syserr_text(errno));
         return -1;
     }
     struct download d = {.f = fdopen(fd, "w+b"),

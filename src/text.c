@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -34,9 +35,17 @@ static int utf8_decode(const unsigned char *s, uint32_t *cp)
     return len;
 }
 
+/* C0, DEL and C1 controls; and the invisible format characters that a terminal obeys
+ * or hides: bidirectional overrides, embeddings and isolates (U+202E makes « Budget
+ * \u202Eelbadne » show reversed), zero-width characters, the byte-order mark, soft
+ * hyphen, invisible operators and tag characters. Text from outside must never carry
+ * them to the screen. */
 static bool is_control(uint32_t cp)
 {
-    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0);
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0xAD ||
+           cp == 0x061C || cp == 0x180E || (cp >= 0x200B && cp <= 0x200F) ||
+           (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) ||
+           cp == 0xFEFF || (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0xE0000 && cp <= 0xE007F);
 }
 
 static int cp_width(uint32_t cp)
@@ -72,7 +81,7 @@ char *text_sanitize(char *dst, size_t dstlen, const char *src)
             s++;
             continue;
         }
-        if (cp == '\t' || cp == '\n' || cp == '\r') {
+        if (cp == '\t' || cp == '\n' || cp == '\r' || cp == 0x2028 || cp == 0x2029) {
             if (o + 1 >= dstlen)
                 break;
             dst[o++] = ' ';
@@ -85,6 +94,52 @@ char *text_sanitize(char *dst, size_t dstlen, const char *src)
         s += n;
     }
     dst[o] = '\0';
+    return dst;
+}
+
+char *text_clip(char *dst, size_t dstlen, const char *src, int cols)
+{
+    if (dstlen == 0)
+        return dst;
+    src = src ? src : "";
+    size_t srclen = strlen(src);
+    char *clean = malloc(srclen + 1);
+    if (!clean)
+        return text_sanitize(dst, dstlen, src);
+    text_sanitize(clean, srclen + 1, src);
+    if (cols < 1)
+        cols = 1;
+    size_t whole = strlen(clean);
+    if (text_width(clean) <= cols && whole < dstlen) {
+        memcpy(dst, clean, whole + 1);
+        free(clean);
+        return dst;
+    }
+    static const char ellipsis[] = "…";
+    size_t room = dstlen - 1 >= sizeof ellipsis - 1 ? dstlen - 1 - (sizeof ellipsis - 1) : 0;
+    size_t keep = text_fit(clean, cols - 1);
+    if (keep > room) {
+        keep = room;
+        while (keep > 0 && ((unsigned char)clean[keep] & 0xC0) == 0x80)
+            keep--; /* never inside a character */
+    }
+    /* Cut at a word when that keeps at least half of what fits. */
+    if (clean[keep] != ' ') {
+        size_t space = keep;
+        while (space > 0 && clean[space - 1] != ' ')
+            space--;
+        if (space > 0 && space - 1 > keep / 2)
+            keep = space - 1;
+    }
+    while (keep > 0 && clean[keep - 1] == ' ')
+        keep--;
+    memcpy(dst, clean, keep);
+    if (dstlen - 1 - keep >= sizeof ellipsis - 1) {
+        memcpy(dst + keep, ellipsis, sizeof ellipsis - 1);
+        keep += sizeof ellipsis - 1;
+    }
+    dst[keep] = '\0';
+    free(clean);
     return dst;
 }
 

@@ -7,14 +7,23 @@
 #include <stddef.h>
 
 /* Copies src into dst (dstlen bytes, always NUL-terminated), dropping control characters
- * (C0 except none, DEL, C1) and replacing invalid UTF-8 with '?'. Tabs and newlines become
- * spaces. Returns dst. Use it on any text that comes from outside before showing it. */
+ * (C0, DEL, C1) and invisible format characters (bidirectional controls such as U+202E
+ * and U+2066–U+2069, zero-width U+200B–U+200F, U+FEFF, U+061C, soft hyphen, tags), and
+ * replacing invalid UTF-8 with '?'. Tabs, newlines and U+2028/U+2029 become spaces.
+ * Returns dst. Use it on any text that comes from outside before showing it. */
 char *text_sanitize(char *dst, size_t dstlen, const char *src);
+
+/* Outside text for one line: sanitized as text_sanitize does, then, when longer than
+ * `cols` columns or dstlen bytes, cut at a word (else at a character, never inside one)
+ * and ended with "…". Use it instead of "%.40s", which cuts UTF-8 in the middle of a
+ * character. Returns dst. */
+char *text_clip(char *dst, size_t dstlen, const char *src, int cols);
 
 /* Removes leading and trailing blanks in place; returns s. */
 char *text_trim(char *s);
 
-/* True when s is valid UTF-8 without control characters. */
+/* True when s is valid UTF-8 without control characters (nor the invisible ones that
+ * text_sanitize drops). */
 bool text_is_clean(const char *s);
 
 /* Display width in terminal columns (wide characters count 2, combining marks 0). */

@@ -16,13 +16,20 @@
 
 #include "difelus/guide.h"
 #include "difelus/rules.h"
+#include "difelus/syserr.h"
+#include "difelus/text.h"
 #include "tui/tui.h"
+
+#include <term.h> /* last: its capability macros must not rename anything above */
 
 /* Signals only set a flag and write one byte to a pipe that the event loop polls with
  * stdin, so that one arriving between two waits is never missed (no curses call in a
  * handler). */
 static volatile sig_atomic_t got_signal, got_winch;
 static int wake_pipe[2] = {-1, -1};
+/* Whether keys were typed into the form now open since it was opened (help visits
+ * included): the interrupt message must not say typed text was saved when it was not. */
+static bool typed_in_form;
 
 static void on_signal(int sig)
 {
@@ -40,7 +47,9 @@ static void on_signal(int sig)
 
 static void set_handlers(void (*handler)(int))
 {
-    static const int signals[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
+    /* SIGQUIT (Ctrl-\) too: left to its default, it would kill us with the terminal
+     * still without echo. */
+    static const int signals[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = handler;
@@ -94,6 +103,42 @@ bool tui_locale_setup(char *err, size_t errlen)
              "lettres accentuées ne peuvent pas s'afficher. Installez-en une (paquet "
              "« locales », ou C.UTF-8) puis relancez, par exemple : LANG=C.UTF-8 difelus");
     return false;
+}
+
+bool tui_terminal_check(char *err, size_t errlen)
+{
+    const char *term = getenv("TERM");
+    if (!term || !*term) {
+        snprintf(err, errlen, "la variable TERM n'est pas définie : difelus ne sait pas quel "
+                              "terminal piloter. Lancez-le depuis une fenêtre de terminal, ou "
+                              "essayez : TERM=xterm-256color difelus. Sans terminal, « difelus "
+                              "statut » donne un résumé en texte.");
+        return false;
+    }
+    char shown[96];
+    text_clip(shown, sizeof shown, term, 40); /* outside text, shown in a message */
+    int status = 0;
+    if (setupterm(term, STDOUT_FILENO, &status) != OK) {
+        snprintf(err, errlen, "le terminal « %s » (variable TERM) est inconnu. Essayez : "
+                              "TERM=xterm-256color difelus", shown);
+        return false;
+    }
+    /* A terminal that cannot move the cursor (TERM=dumb: Emacs' shell, some IDE consoles)
+     * would show the full-screen wizard as a blank screen. */
+    const char *cup = tigetstr("cup");
+    bool addressable = cup && cup != (const char *)-1 && tigetflag("hc") <= 0;
+    del_curterm(cur_term);
+    if (!addressable) {
+        snprintf(err, errlen,
+                 "le terminal « %s » (variable TERM) ne sait pas déplacer le curseur, et "
+                 "l'assistant plein écran en a besoin. Lancez difelus dans une fenêtre de "
+                 "terminal ordinaire (xterm, GNOME Terminal, Konsole…), ou essayez : "
+                 "TERM=xterm-256color difelus. Sans l'assistant, les commandes en texte "
+                 "restent disponibles : « difelus statut », « difelus --help ».",
+                 shown);
+        return false;
+    }
+    return true;
 }
 
 void app_flash(struct app *app, bool error, const char *fmt, ...)
@@ -171,6 +216,8 @@ void app_goto(struct app *app, const struct screen *to, int focus)
 {
     if (app->screen && app->screen->leave)
         app->screen->leave(app);
+    if (!to->text_input && to != &screen_help)
+        typed_in_form = false; /* the form was closed (saved or abandoned) */
     app->previous = app->screen;
     app->screen = to;
     app->ui.focus = focus < 0 ? 0 : focus;
@@ -289,7 +336,15 @@ static bool handle_key(struct app *app, int type, wint_t ch)
         return (type == OK && (ch == 'q' || ch == 'Q')) ||
                (type == KEY_CODE_YES && ch == KEY_F(10));
     }
+    if (app->screen->text_input &&
+        ((type == OK && ch != '\r' && ch != '\n' && ch != '\t' && ch != 27) ||
+         (type == KEY_CODE_YES && (ch == KEY_BACKSPACE || ch == KEY_DC || ch == KEY_LEFT ||
+                                   ch == KEY_RIGHT))))
+        typed_in_form = true; /* a character, an erasure or a choice changed */
+    bool submitted = app->screen->text_input && tui_key_is_enter(type, ch);
     enum key_result r = app->screen->key ? app->screen->key(app, type, ch) : KR_UNHANDLED;
+    if (submitted && !(app->flash[0] && app->flash_is_error))
+        typed_in_form = false; /* Entrée saved (or searched) what was typed */
     if (r == KR_UNHANDLED)
         r = global_key(app, type, ch);
     if (r == KR_GOTO && app->next) {
@@ -323,23 +378,22 @@ static const struct screen *resume_screen(const struct ui_state *ui)
 
 int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen)
 {
-    const char *term = getenv("TERM");
-    if (!term || !*term) {
-        snprintf(err, errlen, "la variable TERM n'est pas définie : difelus ne sait pas quel "
-                              "terminal piloter. Essayez : TERM=xterm-256color difelus");
+    if (!tui_terminal_check(err, errlen))
         return EXIT_FAILURE;
-    }
     if (!install_signals()) {
-        snprintf(err, errlen, "impossible de préparer le terminal (%s).", strerror(errno));
+        snprintf(err, errlen, "impossible de préparer le terminal (%s).", syserr_text(errno));
         return EXIT_FAILURE;
     }
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
         remove_signals();
-        snprintf(err, errlen, "le terminal « %.60s » (variable TERM) est inconnu. Essayez : "
-                              "TERM=xterm-256color difelus", term);
+        char shown[96];
+        snprintf(err, errlen, "le terminal « %s » (variable TERM) est inconnu. Essayez : "
+                              "TERM=xterm-256color difelus",
+                 text_clip(shown, sizeof shown, getenv("TERM"), 40));
         return EXIT_FAILURE;
     }
+    typed_in_form = false;
     set_term(scr);
     cbreak();
     noecho();
@@ -364,7 +418,7 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
         snprintf(saved.screen, sizeof saved.screen, "accueil");
     app_goto(&app, resume_screen(&saved), saved.focus);
 
-    bool quit = false;
+    bool quit = false, failed = false;
     int idle = 0;
     draw(&app);
     while (!quit && !got_signal) {
@@ -374,7 +428,11 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
         if (got_signal)
             break;
         if (r < 0 && errno != EINTR) {
-            snprintf(err, errlen, "lecture du clavier impossible (%s).", strerror(errno));
+            /* Said after the terminal is restored, with a failure status. */
+            snprintf(err, errlen, "lecture du clavier impossible (%s). Ce qui était "
+                                  "enregistré l'est toujours ; relancez difelus.",
+                     syserr_text(errno));
+            failed = true;
             break;
         }
         if (r > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p[0].revents & POLLIN))
@@ -413,8 +471,15 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     delscreen(scr);
     remove_signals();
     if (got_signal) {
-        snprintf(err, errlen, "interrompu ; tout ce qui avait été saisi est enregistré.");
+        /* Say only what is true: a form with typed text is lost (forms are saved only on
+         * Entrée); everything else was saved as it was done. */
+        if (typed_in_form) /* a form is open, or behind the help opened from it */
+            snprintf(err, errlen, "interrompu. Le formulaire ouvert n'était pas validé : ce "
+                                  "que vous y aviez tapé n'a pas été enregistré. Tout le reste "
+                                  "est enregistré.");
+        else
+            snprintf(err, errlen, "interrompu ; tout ce que vous aviez validé est enregistré.");
         return 128 + got_signal;
     }
-    return EXIT_SUCCESS;
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

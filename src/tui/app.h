@@ -11,6 +11,10 @@
  * French message when no UTF-8 locale exists on the machine. */
 bool tui_locale_setup(char *err, size_t errlen);
 
+/* Checks that TERM names a terminal the wizard can drive (set, known, able to move the
+ * cursor: not TERM=dumb). Returns false with a French message saying what to do. */
+bool tui_terminal_check(char *err, size_t errlen);
+
 /* Runs the wizard until the official quits. Returns the process exit status; on failure a
  * French message is left in err, the terminal already restored. */
 int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen);
