@@ -39,10 +39,8 @@ static void home_draw(struct app *app)
     y++;
     char estimate[256] = "";
     if (s->estimate_cents >= 0) {
-        char day[16];
         text_format_euros(s->estimate_cents, buf, sizeof buf);
-        dates_format_short(s->today, day, sizeof day);
-        snprintf(estimate, sizeof estimate, " · estimé au %s : %s", day, buf);
+        snprintf(estimate, sizeof estimate, " · estimation : %s", buf);
     }
     if (s->credit_known) {
         char day[16];

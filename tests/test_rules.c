@@ -333,25 +333,25 @@ static void test_rules_table_and_estimate(void **state)
     assert_int_equal(rules_at(D(2023, 3, 29))->ceiling_cents, 80000);
     assert_int_equal(rules_at(D(2030, 1, 1))->credit_cents, 40000);
 
-    assert_int_equal(rules_estimate_balance(NULL, 0, NULL, 0, D(2026, 11, 26)), -1);
+    assert_int_equal(rules_estimate_balance(NULL, 0, NULL, 0, -1, D(0, 0, 0), NULL, D(2026, 11, 26), NULL), -1);
     struct mandate m = mandate(D(2020, 6, 28), D(2026, 3, 31));
     /* Anniversaries from 28/06/2022: 400, 800 (ceiling 700 then!), ... */
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2022, 6, 27)), 0);
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2022, 6, 28)), 40000);
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2023, 3, 28)), 40000);
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2023, 6, 28)), 80000);
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2026, 11, 26)), 80000);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2022, 6, 27), NULL), 0);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2022, 6, 28), NULL), 40000);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2023, 3, 28), NULL), 40000);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2023, 6, 28), NULL), 80000);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2026, 11, 26), NULL), 80000);
     /* A validated dossier is spent on its validation day, then credit comes back. */
     struct dossier d = dossier(D(2023, 9, 1), D(2023, 9, 2), 35000, 7);
     d.status = DS_DONE;
     d.validated_on = D(2023, 7, 10);
-    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, D(2023, 8, 1)), 45000);
-    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, D(2024, 6, 28)), 80000);
+    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, -1, D(0, 0, 0), NULL, D(2023, 8, 1), NULL), 45000);
+    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, -1, D(0, 0, 0), NULL, D(2024, 6, 28), NULL), 80000);
     d.status = DS_CANCELLED; /* a cancelled dossier costs nothing */
-    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, D(2023, 8, 1)), 80000);
+    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, -1, D(0, 0, 0), NULL, D(2023, 8, 1), NULL), 80000);
     /* One counter per official: the oldest mandate counts, not each mandate. */
     struct mandate two[2] = {m, mandate(D(2021, 7, 1), D(2027, 6, 30))};
-    assert_int_equal(rules_estimate_balance(two, 2, NULL, 0, D(2022, 7, 1)), 40000);
+    assert_int_equal(rules_estimate_balance(two, 2, NULL, 0, -1, D(0, 0, 0), NULL, D(2022, 7, 1), NULL), 40000);
 }
 
 int main(void)
