@@ -279,25 +279,39 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
                                           "vérifier le plafond de 80 € HT par heure.");
         }
     }
-    if (dated && d->kind == DK_RECONVERSION) {
+    if (d->kind == DK_RECONVERSION) {
+        /* CGCT R2123-22-1-C: the rights must be used — the dossier validated — by 6 months
+         * after the end of the last local mandate, by an official who holds none any more
+         * and has not claimed a pension. The training itself may end later. */
         const struct mandate *latest = NULL;
         for (size_t i = 0; i < mandate_count; i++)
             if (!latest || dates_compare(mandates[i].end, latest->end) > 0)
                 latest = &mandates[i];
         if (!latest) {
-            add(out, &n, FINDING_BLOCKING, "Enregistrez d'abord votre mandat (touche m) : une "
-                                           "formation de reconversion doit finir au plus tard "
-                                           "6 mois après sa fin.");
+            add(out, &n, FINDING_BLOCKING, "Enregistrez d'abord votre mandat (touche m) : les "
+                                           "droits de reconversion se comptent depuis la fin "
+                                           "de votre dernier mandat local.");
         } else {
             struct date limit = rules_add_months(latest->end, RULES_RECONVERSION_MONTHS);
+            struct date day = dates_valid(d->validated_on) ? d->validated_on : request;
             dates_format_long(limit, a, sizeof a);
-            if (dates_compare(d->end, limit) <= 0)
-                add(out, &n, FINDING_OK, "La formation de reconversion se termine au plus "
-                                         "tard le %s (6 mois après la fin de votre mandat).", a);
+            dates_format_short(latest->end, b, sizeof b);
+            if (rules_mandate_held(mandates, mandate_count, day))
+                add(out, &n, FINDING_OK, "Formation de reconversion pendant votre mandat : "
+                                         "après sa fin prévue (%s), vos droits serviront "
+                                         "encore jusqu'au %s, si vous n'avez plus de mandat "
+                                         "local et n'avez pas demandé votre retraite.", b, a);
+            else if (dates_compare(day, limit) > 0)
+                add(out, &n, FINDING_BLOCKING, "Trop tard pour une formation de reconversion : "
+                                               "le dossier devait être validé au plus tard le "
+                                               "%s, 6 mois après la fin de votre dernier "
+                                               "mandat local (%s).", a, b);
             else
-                add(out, &n, FINDING_BLOCKING, "Une formation de reconversion doit se terminer "
-                                               "au plus tard le %s, 6 mois après la fin de "
-                                               "votre mandat.", a);
+                add(out, &n, FINDING_WARNING, "Votre dernier mandat local s'est terminé le %s : "
+                                              "le dossier doit être validé (inscription "
+                                              "confirmée) au plus tard le %s. Avez-vous "
+                                              "demandé votre retraite ? Si oui, ces droits ne "
+                                              "peuvent plus servir.", b, a);
         }
     }
     if (dates_valid(d->start)) {

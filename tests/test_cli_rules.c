@@ -152,12 +152,86 @@ static void test_no_credit_after_last_mandate(void **state)
     free(out);
 }
 
+static void test_deadline_list_keeps_the_most_urgent(void **state)
+{
+    (void)state;
+    struct date today = dates_today();
+    store *st = fresh("cli-many-deadlines");
+    /* The oldest dossier is the most urgent (its answer is overdue); 39 newer ones follow,
+     * more than the list holds. */
+    for (int i = 0; i < 40; i++) {
+        struct date sent = i == 0 ? dates_add_days(today, -10) : today;
+        struct dossier d;
+        memset(&d, 0, sizeof d);
+        snprintf(d.title, sizeof d.title, "Formation n° %d : gestion des ressources humaines", i);
+        d.price_cents = -1;
+        assert_int_equal(store_dossier_save(st, &d, sent, ACTOR_OFFICIAL), 0);
+        assert_int_equal(store_dossier_set_status(st, d.id, DS_SENT, sent, ACTOR_OFFICIAL), 0);
+    }
+    store_close(st);
+    struct run_result r;
+    harness_run(&r, (const char *[]){opt, "statut", "--json", NULL}, NULL);
+    json_t *root = json_loads(r.out, 0, NULL);
+    assert_non_null(root);
+    json_t *next = json_object_get(root, "prochaine_echeance");
+    assert_true(json_is_true(json_object_get(next, "en_retard")));
+    assert_int_equal(json_integer_value(json_object_get(next, "dossier")), 1);
+    json_decref(root);
+    harness_run_free(&r);
+    char *out = statut();
+    expect(out, "Prochaine échéance : EN RETARD");
+    expect(out, "Formation n° 0 :");
+    free(out);
+}
+
+static bool has_iso_date(const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        int y, m, d, n = 0;
+        if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && p[4] == '-')
+            return true;
+    }
+    return false;
+}
+
+static void test_deadline_dates_range_and_words(void **state)
+{
+    (void)state;
+    struct run_result r;
+    /* Its answer would be due in 2101, a year the program refuses everywhere else. */
+    harness_run(&r, (const char *[]){"echeances", "--demande", "31/12/2100", NULL}, NULL);
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    expect(r.err, "tomberaient après 2100");
+    assert_null(strstr(r.err, "2101"));
+    harness_run_free(&r);
+    harness_run(&r, (const char *[]){"echeances", "--demande", "00/12/2026", NULL}, NULL);
+    assert_int_equal(r.status, 2);
+    expect(r.err, "« 00/12/2026 » : le jour doit être compris entre 01 et 31.");
+    harness_run_free(&r);
+    harness_run(&r, (const char *[]){"echeances", "--demande", "2026-12-22", "--validation",
+                                     "2026-12-21", NULL}, NULL);
+    assert_int_equal(r.status, 2);
+    expect(r.err, "la validation (lundi 21 décembre 2026) ne peut pas précéder la demande "
+                  "(mardi 22 décembre 2026)");
+    harness_run_free(&r);
+    /* Text output: dates in French, never ISO, even when typed so. */
+    harness_run(&r, (const char *[]){"echeances", "--demande", "2026-11-27", "--validation",
+                                     "2026-11-27", "--debut", "2027-01-07", NULL}, NULL);
+    assert_int_equal(r.status, 0);
+    expect(r.out, "Réponse de l'organisme au plus tard le mardi 1er décembre 2026");
+    assert_false(has_iso_date(r.out));
+    harness_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_estimate_from_reading_minus_validated),
         cmocka_unit_test(test_reading_after_validation_same_day),
         cmocka_unit_test(test_no_credit_after_last_mandate),
+        cmocka_unit_test(test_deadline_list_keeps_the_most_urgent),
+        cmocka_unit_test(test_deadline_dates_range_and_words),
     };
     return cmocka_run_group_tests_name("cli_rules", tests, NULL, NULL);
 }

@@ -162,15 +162,28 @@ static void test_hourly_cost(void **state)
 static void test_reconversion_six_months(void **state)
 {
     (void)state;
+    /* The rights can be used until 6 months after the last mandate ended: the dossier must
+     * be validated by then; the training itself may end later. */
     struct mandate m = mandate(D(2020, 6, 28), D(2026, 3, 31));
     bool blocking;
-    struct dossier d = dossier(D(2026, 9, 1), D(2026, 9, 30), 150000, 35);
+    struct dossier d = dossier(D(2026, 11, 1), D(2027, 3, 30), 150000, 35);
     d.kind = DK_RECONVERSION;
-    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 6, 1), "au plus tard le mercredi 30 "
-                             "septembre 2026", &blocking), FINDING_OK);
-    d.end = D(2026, 10, 1);
-    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 6, 1), "doit se terminer au plus tard le "
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 6, 1), "validé (inscription confirmée) au "
+                             "plus tard le mercredi 30 septembre 2026", &blocking),
+                     FINDING_WARNING);
+    assert_false(blocking);
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 9, 30), "Avez-vous demandé votre retraite",
+                             &blocking), FINDING_WARNING);
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 10, 1), "devait être validé au plus tard le "
                              "mercredi 30 septembre 2026", &blocking), FINDING_BLOCKING);
+    assert_true(blocking);
+    /* During a mandate: allowed, with the date the rights run out. */
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 3, 31), "pendant votre mandat", &blocking),
+                     FINDING_OK);
+    /* Validated in time: fine even when checked later. */
+    d.validated_on = D(2026, 9, 29);
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 11, 27), "Avez-vous demandé", &blocking),
+                     FINDING_WARNING);
     assert_int_equal(dates_compare(rules_add_months(D(2026, 8, 31), 6), D(2027, 2, 28)), 0);
 }
 
@@ -248,7 +261,7 @@ static void test_deadlines_in_words(void **state)
     assert_false(overdue);
     dossier_deadline_text(dl, D(2026, 12, 28), text, sizeof text, &overdue);
     assert_true(overdue);
-    assert_non_null(strstr(text, "a probablement expiré"));
+    assert_non_null(strstr(text, "n'est plus valable"));
     assert_non_null(strstr(text, "Mon Compte Formation"));
 
     d.status = DS_TO_VALIDATE;

@@ -14,7 +14,8 @@
 #define RULES_CONFIRM_WORKING_DAYS 4   /* holder's confirmation (secondary; seed step 6) */
 #define RULES_MIN_LEAD_WORKING_DAYS 11 /* request to session start (secondary) */
 #define RULES_MAX_HOURLY_CENTS 8000L   /* mandate training: 80 € HT per hour (CGCT R1621-7) */
-#define RULES_RECONVERSION_MONTHS 6    /* reconversion ends ≤ 6 months after (CGCT L1621-5) */
+#define RULES_RECONVERSION_MONTHS 6    /* reconversion validated ≤ 6 months after the last
+                                          * local mandate (CGCT R2123-22-1-C) */
 
 /* One row per change of the law: from that day on, the yearly credit and the ceiling. */
 struct rules_period {
