@@ -296,22 +296,21 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
             struct date day = dates_valid(d->validated_on) ? d->validated_on : request;
             dates_format_long(limit, a, sizeof a);
             dates_format_short(latest->end, b, sizeof b);
-            if (rules_mandate_held(mandates, mandate_count, day))
-                add(out, &n, FINDING_OK, "Formation de reconversion pendant votre mandat : "
-                                         "après sa fin prévue (%s), vos droits serviront "
-                                         "encore jusqu'au %s, si vous n'avez plus de mandat "
-                                         "local et n'avez pas demandé votre retraite.", b, a);
-            else if (dates_compare(day, limit) > 0)
-                add(out, &n, FINDING_BLOCKING, "Trop tard pour une formation de reconversion : "
-                                               "le dossier devait être validé au plus tard le "
-                                               "%s, 6 mois après la fin de votre dernier "
-                                               "mandat local (%s).", a, b);
-            else
-                add(out, &n, FINDING_WARNING, "Votre dernier mandat local s'est terminé le %s : "
-                                              "le dossier doit être validé (inscription "
-                                              "confirmée) au plus tard le %s. Avez-vous "
-                                              "demandé votre retraite ? Si oui, ces droits ne "
-                                              "peuvent plus servir.", b, a);
+            /* Each finding fits the two lines the dossier screen gives it. */
+            if (rules_mandate_held(mandates, mandate_count, day)) {
+                add(out, &n, FINDING_OK, "Pendant votre mandat. Après sa fin, ces droits "
+                                         "servent jusqu'au %s (6 mois), sauf retraite "
+                                         "demandée.", a);
+            } else if (dates_compare(day, limit) > 0) {
+                add(out, &n, FINDING_BLOCKING, "Trop tard : une reconversion devait être "
+                                               "validée au plus tard le %s (6 mois après la "
+                                               "fin du dernier mandat).", a);
+            } else {
+                add(out, &n, FINDING_WARNING, "Dernier mandat local terminé le %s : faites "
+                                              "valider le dossier au plus tard le %s.", b, a);
+                add(out, &n, FINDING_WARNING, "Avez-vous demandé votre retraite ? Si oui, ces "
+                                              "droits de reconversion ne peuvent plus servir.");
+            }
         }
     }
     if (dates_valid(d->start)) {

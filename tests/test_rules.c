@@ -168,17 +168,18 @@ static void test_reconversion_six_months(void **state)
     bool blocking;
     struct dossier d = dossier(D(2026, 11, 1), D(2027, 3, 30), 150000, 35);
     d.kind = DK_RECONVERSION;
-    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 6, 1), "validé (inscription confirmée) au "
-                             "plus tard le mercredi 30 septembre 2026", &blocking),
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 6, 1), "faites valider le dossier au plus "
+                             "tard le mercredi 30 septembre 2026", &blocking),
                      FINDING_WARNING);
     assert_false(blocking);
     assert_int_equal(finding(&d, &m, 1, -1, D(2026, 9, 30), "Avez-vous demandé votre retraite",
                              &blocking), FINDING_WARNING);
-    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 10, 1), "devait être validé au plus tard le "
-                             "mercredi 30 septembre 2026", &blocking), FINDING_BLOCKING);
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 10, 1), "devait être validée au plus tard "
+                             "le mercredi 30 septembre 2026", &blocking), FINDING_BLOCKING);
     assert_true(blocking);
     /* During a mandate: allowed, with the date the rights run out. */
-    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 3, 31), "pendant votre mandat", &blocking),
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 3, 31), "Pendant votre mandat. Après sa "
+                             "fin", &blocking),
                      FINDING_OK);
     /* Validated in time: fine even when checked later. */
     d.validated_on = D(2026, 9, 29);
