@@ -72,6 +72,16 @@ static void expect(const char *out, const char *what)
         fail_msg("« %s » absent de :\n%s", what, out);
 }
 
+static bool has_iso_date(const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        int y, m, d, n = 0;
+        if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && p[4] == '-')
+            return true;
+    }
+    return false;
+}
+
 static void test_estimate_from_reading_minus_validated(void **state)
 {
     (void)state;
@@ -101,6 +111,7 @@ static void test_estimate_from_reading_minus_validated(void **state)
     expect(out, line);
     assert_null(strstr(out, "indemnisé"));
     expect(out, "1 dossier en cours :");
+    assert_false(has_iso_date(out)); /* dates in French in text output */
     free(out);
 
     /* The same in JSON. */
@@ -182,16 +193,6 @@ static void test_deadline_list_keeps_the_most_urgent(void **state)
     expect(out, "Prochaine échéance : EN RETARD");
     expect(out, "Formation n° 0 :");
     free(out);
-}
-
-static bool has_iso_date(const char *text)
-{
-    for (const char *p = text; *p; p++) {
-        int y, m, d, n = 0;
-        if (sscanf(p, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && p[4] == '-')
-            return true;
-    }
-    return false;
 }
 
 static void test_deadline_dates_range_and_words(void **state)

@@ -92,6 +92,14 @@ static void test_estimate_and_reconversion_on_screen(void **state)
     WAIT(t, "Titre professionnel de comptable assistant");
     WAIT(t, "faites valider le");
     WAIT(t, "Avez-vous demandé votre retraite ? Si oui, ces droits de reconversion");
+    /* The form names the kind of training without « liée au reconversion ». */
+    term_send(t, "e");
+    WAIT(t, "Type de formation");
+    WAIT(t, "reconversion");
+    assert_null(strstr(term_text(t), "liée au"));
+    term_send(t, "\033");
+    WAIT(t, "Titre professionnel de comptable assistant");
+    WAIT(t, "Vérifications");
     quit_cleanly(t);
 }
 
