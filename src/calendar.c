@@ -67,7 +67,7 @@ static void add_event(struct export *x, const struct dossier *d, const char *wha
                                                                    : ICAL_STATUS_CANCELLED));
     icalcomponent_add_property(ev, icalproperty_new_dtstart(ical_date(day)));
     icalcomponent_add_property(ev, icalproperty_new_dtend(ical_date(dates_add_days(day, 1))));
-    snprintf(text, sizeof text, "%s%s", pending ? "" : "Annulé : ", summary);
+    snprintf(text, sizeof text, "%s%s", pending ? "" : "Plus d'actualité : ", summary);
     icalcomponent_add_property(ev, icalproperty_new_summary(text));
     if (pending)
         snprintf(text, sizeof text, "%s", description);

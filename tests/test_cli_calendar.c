@@ -69,14 +69,14 @@ static icalcomponent *export(const struct base *b)
     return cal;
 }
 
-/* The event whose summary starts with `summary` (after an optional « Annulé : »). */
+/* The event whose summary starts with `summary` (after an optional « Plus d'actualité : »). */
 static icalcomponent *event(icalcomponent *cal, const char *summary)
 {
     for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT); ev;
          ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
         const char *s = icalcomponent_get_summary(ev);
-        if (strncmp(s, "Annulé : ", strlen("Annulé : ")) == 0)
-            s += strlen("Annulé : ");
+        if (strncmp(s, "Plus d'actualité : ", strlen("Plus d'actualité : ")) == 0)
+            s += strlen("Plus d'actualité : ");
         if (strncmp(s, summary, strlen(summary)) == 0)
             return ev;
     }
