@@ -77,6 +77,7 @@ static void test_estimate_and_reconversion_on_screen(void **state)
     WAIT(t, "Accueil");
     /* 400 € read, then 560 € validated: the estimate says so, and says it is one. */
     WAIT(t, "· estimation : 0,00 €");
+    WAIT(t, "(municipal), terminé le"); /* not « jusqu'au » a day already past */
     term_send(t, "s");
     WAIT(t, "Mon solde DIF élu");
     snprintf(text, sizeof text, "Estimation au %s : 0,00 €.", day);
