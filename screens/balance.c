@@ -61,6 +61,11 @@ static void balance_draw(struct app *app)
         snprintf(line, sizeof line, "%s  le %s", amount, day);
         tui_print(y++, 4, COLS - 6, 0, line);
     }
+    /* The estimate with what it assumes: a reading is the reference, not the last word. */
+    char estimate[1024];
+    status_estimate_text(&app->status, estimate, sizeof estimate);
+    if (y + 1 < LINES - 2)
+        tui_paragraph(y + 1, 2, COLS - 4, LINES - 3 - y, 0, estimate);
     tui_key_line(app, "Tab champ  Entrée enregistrer  Échap annuler  F1 aide  F10 quitter");
     if (form.form)
         tui_form_draw(&form);

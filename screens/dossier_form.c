@@ -15,7 +15,7 @@ static const struct tui_field_desc fields[DF_COUNT] = {
     {"Fin (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
     {"Prix HT (€)", TF_TEXT, 12, 14, NULL},
     {"Heures de formation", TF_TEXT, 8, 8, NULL},
-    {"Formation liée au", TF_CHOICE, 14, 14, kinds},
+    {"Type de formation", TF_CHOICE, 14, 14, kinds},
     {"Notes", TF_TEXT, 44, DOSSIER_NOTES_MAX, NULL},
 };
 

@@ -39,10 +39,8 @@ static void home_draw(struct app *app)
     y++;
     char estimate[256] = "";
     if (s->estimate_cents >= 0) {
-        char day[16];
         text_format_euros(s->estimate_cents, buf, sizeof buf);
-        dates_format_short(s->today, day, sizeof day);
-        snprintf(estimate, sizeof estimate, " · estimé au %s : %s", day, buf);
+        snprintf(estimate, sizeof estimate, " · estimation : %s", buf);
     }
     if (s->credit_known) {
         char day[16];
@@ -77,8 +75,10 @@ static void home_draw(struct app *app)
         char end[16];
         dates_format_short(m->end, end, sizeof end);
         bool last_row = y == support_y - 1 && i + 1 < s->mandate_count;
-        snprintf(line, sizeof line, "- %s, %s (%s), jusqu'au %s%s", m->function, m->collectivite,
-                 mandate_level_label(m->level), end, last_row ? " (et d'autres : m)" : "");
+        snprintf(line, sizeof line, "- %s, %s (%s), %s %s%s", m->function, m->collectivite,
+                 mandate_level_label(m->level),
+                 dates_compare(m->end, s->today) < 0 ? "terminé le" : "jusqu'au", end,
+                 last_row ? " (et d'autres : m)" : "");
         tui_print(y++, 4, w - 2, 0, line);
     }
 

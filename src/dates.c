@@ -112,7 +112,12 @@ bool dates_parse(const char *text, struct date *out, char *err, size_t errlen)
         snprintf(err, errlen, "« %s » : le mois doit être compris entre 01 et 12.", buf);
         return false;
     }
-    if (d.day < 1 || d.day > dates_days_in_month(d.year, d.month)) {
+    if (d.day < 1) {
+        snprintf(err, errlen, "« %s » : le jour doit être compris entre 01 et %02d.", buf,
+                 dates_days_in_month(d.year, d.month));
+        return false;
+    }
+    if (d.day > dates_days_in_month(d.year, d.month)) {
         snprintf(err, errlen, "« %s » n'existe pas : %s %d compte %d jours.", buf,
                  month_names[d.month - 1], d.year, dates_days_in_month(d.year, d.month));
         return false;
@@ -173,8 +178,9 @@ void dates_format_long(struct date d, char *buf, size_t len)
         snprintf(buf, len, "date inconnue");
         return;
     }
-    snprintf(buf, len, "%s %d %s %d", weekday_names[dates_weekday(d)], d.day, month_names[d.month - 1],
-             d.year);
+    /* French writes the first of the month as an ordinal: « 1er décembre ». */
+    snprintf(buf, len, "%s %d%s %s %d", weekday_names[dates_weekday(d)], d.day,
+             d.day == 1 ? "er" : "", month_names[d.month - 1], d.year);
 }
 
 /* Howard Hinnant's civil_from_days. */
@@ -267,6 +273,26 @@ int dates_working_days_between(struct date from, struct date to)
          d = dates_add_days(d, 1))
         count += dates_is_working_day(d);
     return count;
+}
+
+struct date dates_working_day_before(struct date d)
+{
+    do
+        d = dates_add_days(d, -1);
+    while (!dates_is_working_day(d) && d.year >= DATES_YEAR_MIN);
+    return d;
+}
+
+bool dates_non_working_reason(struct date d, char *buf, size_t len)
+{
+    const char *name = NULL;
+    if (dates_is_holiday(d, &name))
+        snprintf(buf, len, "un jour férié (%s)", name);
+    else if (dates_weekday(d) >= 5)
+        snprintf(buf, len, "un %s", weekday_names[dates_weekday(d)]);
+    else
+        return false;
+    return true;
 }
 
 struct date dates_latest_before(struct date limit, int n)

@@ -341,18 +341,40 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
     case DL_SEND:
         if (past)
             snprintf(buf, len, "Trop tard pour cette session : la demande devait partir au "
-                               "plus tard le %s. Choisissez une session plus lointaine sur "
-                               "Mon Compte Formation.", day);
-        else if (is_today)
-            snprintf(buf, len, "Dernier jour pour envoyer la demande : aujourd'hui, %s.", day);
-        else
-            snprintf(buf, len, "Envoyez la demande au plus tard le %s.", day);
+                               "plus tard le %s (11 jours ouvrés avant le début). Choisissez "
+                               "une session plus lointaine sur Mon Compte Formation et "
+                               "notez ses dates dans le dossier.", day);
+        else {
+            /* MCF takes requests every day, but the official may need the body or the town
+             * hall to answer a question: advise the last working day before. */
+            char why[96], before[64], advice[512] = "";
+            if (dates_non_working_reason(dl.date, why, sizeof why)) {
+                struct date wd = dates_working_day_before(dl.date);
+                dates_format_long(wd, before, sizeof before);
+                if (dates_compare(wd, today) >= 0)
+                    snprintf(advice, sizeof advice, " C'est %s : Mon Compte Formation reste "
+                                                    "ouvert, mais mieux vaut envoyer la demande "
+                                                    "au plus tard le %s, dernier jour ouvré "
+                                                    "avant.", why, before);
+                else
+                    snprintf(advice, sizeof advice, " C'est %s : Mon Compte Formation reste "
+                                                    "ouvert, envoyez-la sans attendre.", why);
+            }
+            if (is_today)
+                snprintf(buf, len, "Dernier jour pour envoyer la demande : aujourd'hui, %s.%s",
+                         day, advice);
+            else
+                snprintf(buf, len, "Envoyez la demande au plus tard le %s.%s", day, advice);
+        }
         break;
     case DL_REPLY:
         if (past)
             snprintf(buf, len, "L'organisme devait répondre au plus tard le %s : sans réponse, "
-                               "la demande a probablement expiré. Vérifiez le dossier sur Mon "
-                               "Compte Formation et appelez l'organisme.", day);
+                               "la demande n'est plus valable. Vérifiez le dossier sur Mon "
+                               "Compte Formation ; s'il est annulé, notez-le « Annulé » et "
+                               "appelez l'organisme avant de refaire une demande.", day);
+        else if (is_today || left == 0)
+            snprintf(buf, len, "L'organisme doit répondre aujourd'hui au plus tard (%s).", day);
         else
             snprintf(buf, len, "L'organisme doit répondre d'ici %d %s, au plus tard le %s.",
                      left, unit, day);
@@ -361,24 +383,30 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
         if (past)
             snprintf(buf, len, "Le délai pour confirmer est passé (%s) : l'inscription a "
                                "probablement été annulée. Vérifiez le dossier sur Mon Compte "
-                               "Formation ; s'il est annulé, refaites une demande.", day);
-        else if (is_today)
+                               "Formation ; s'il est annulé, notez-le « Annulé » et refaites "
+                               "une demande.", day);
+        else if (is_today || left == 0)
             snprintf(buf, len, "Dernier jour pour confirmer : aujourd'hui, %s !", day);
         else
             snprintf(buf, len, "Il vous reste %d %s pour confirmer, jusqu'au %s.", left, unit,
                      day);
         break;
     case DL_START:
-        if (past)
-            snprintf(buf, len, "La formation devait commencer le %s : passez le dossier « En "
+        /* Not a deadline the official can miss: only the record is behind. */
+        if (past) {
+            snprintf(buf, len, "La formation a commencé le %s : notez le dossier « En "
                                "formation ».", day);
+            *overdue = false;
+        }
         else
             snprintf(buf, len, "La formation commence le %s.", day);
         break;
     case DL_END:
-        if (past)
-            snprintf(buf, len, "La formation s'est terminée le %s : passez le dossier "
+        if (past) {
+            snprintf(buf, len, "La formation s'est terminée le %s : notez le dossier "
                                "« Formation terminée ».", day);
+            *overdue = false;
+        }
         else
             snprintf(buf, len, "La formation se termine le %s.", day);
         break;

@@ -113,7 +113,9 @@ static const struct guide_step steps[GUIDE_STEPS] = {
      "La page de résultats affiche les formations sur ce thème près du lieu choisi, dont "
      "celles de votre organisme de formation. Une formation « liée au mandat » doit être "
      "donnée par un organisme agréé par le ministère ; une formation de « reconversion » "
-     "doit se terminer au plus tard 6 mois après la fin de votre mandat. Notez les dates "
+     "se prend pendant le mandat ou après : le dossier doit alors être validé au plus tard "
+     "6 mois après la fin de votre dernier mandat local, si vous n'avez pas demandé votre "
+     "retraite. Notez les dates "
      "de la session avant de passer à l'étape suivante."},
     {4, "Créer mon dossier d'inscription",
      "Sur la page de la formation choisie, cliquez sur « Créer mon dossier d'inscription » "

@@ -159,14 +159,30 @@ static int cmd_deadlines(const char *request_text, const char *validation_text,
         (validation_text && !date_option("validation", validation_text, &validation)) ||
         (start_text && !date_option("debut", start_text, &start)))
         return EXIT_USAGE;
-    if (validation_text && dates_compare(validation, request) < 0)
-        return usage_error("la validation (--validation %s) ne peut pas précéder la demande.",
-                           validation_text);
+    char a[64], b[64];
+    if (validation_text && dates_compare(validation, request) < 0) {
+        dates_format_long(validation, a, sizeof a);
+        dates_format_long(request, b, sizeof b);
+        char both[200];
+        snprintf(both, sizeof both, "la validation (%s) ne peut pas précéder la demande (%s).",
+                 a, b);
+        return usage_error("%s", both);
+    }
     struct date reply = dates_add_working_days(request, RULES_REPLY_WORKING_DAYS);
     struct date earliest = rules_earliest_start(request);
     struct date confirm = dates_add_working_days(validation, RULES_CONFIRM_WORKING_DAYS);
     bool possible = start_text && dates_compare(start, earliest) >= 0;
-    char a[64], b[64];
+    /* The same range for what is computed as for what is typed: a deadline after 2100 would
+     * be a date the program refuses everywhere else. */
+    if (!dates_valid(reply) || !dates_valid(earliest) ||
+        (validation_text && !dates_valid(confirm))) {
+        char range[200];
+        snprintf(range, sizeof range, "les échéances de cette demande tomberaient après %d : "
+                                      "difelus compte les dates de %d à %d. Choisissez une "
+                                      "date plus proche.", DATES_YEAR_MAX, DATES_YEAR_MIN,
+                 DATES_YEAR_MAX);
+        return usage_error("%s", range);
+    }
     if (json) {
         json_t *root = json_object();
         dates_format_iso(request, a, sizeof a);
@@ -227,15 +243,21 @@ static int cmd_calendar(store *st, const char *file)
         return EXIT_FAILURE;
     }
     char err[1024];
-    size_t count = 0;
-    int rc = calendar_write(&s, file, &count, err, sizeof err);
+    size_t count = 0, cancelled = 0;
+    int rc = calendar_write(st, &s, file, &count, &cancelled, err, sizeof err);
     status_free(&s);
     if (rc != 0) {
         fprintf(stderr, "difelus : %s\n", err);
         return EXIT_FAILURE;
     }
-    printf("%zu événement%s écrit%s dans %s.\n", count, count > 1 ? "s" : "", count > 1 ? "s" : "",
-           file);
+    printf("%zu événement%s à venir écrit%s dans %s.\n", count, count > 1 ? "s" : "",
+           count > 1 ? "s" : "", file);
+    if (cancelled == 1)
+        printf("1 échéance qui n'est plus en attente y est marquée « annulée », pour que votre "
+               "agenda la retire à l'import.\n");
+    else if (cancelled > 1)
+        printf("%zu échéances qui ne sont plus en attente y sont marquées « annulées », pour "
+               "que votre agenda les retire à l'import.\n", cancelled);
     return EXIT_SUCCESS;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "difelus/balance.h"
 #include "difelus/text.h"
 
 /* A change of the law is one more row. Before 2022 the DIF was counted in hours: the
@@ -48,51 +49,115 @@ static bool consumes_credit(enum dossier_status s)
     return s == DS_VALIDATED || s == DS_IN_TRAINING || s == DS_DONE;
 }
 
+/* A held period: mandates that overlap or follow each other without a day between. */
+struct held {
+    struct date start, end;
+};
+
+static size_t held_periods(const struct mandate *mandates, size_t n, struct held *out,
+                           size_t max)
+{
+    size_t count = 0;
+    bool used[64] = {false};
+    if (n > 64)
+        n = 64;
+    /* Take the mandates by start date (the store gives them so, but tests may not). */
+    for (size_t k = 0; k < n; k++) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++)
+            if (!used[i] && dates_valid(mandates[i].start) && dates_valid(mandates[i].end) &&
+                (best == n || dates_compare(mandates[i].start, mandates[best].start) < 0))
+                best = i;
+        if (best == n)
+            break;
+        used[best] = true;
+        const struct mandate *m = &mandates[best];
+        if (count > 0 &&
+            dates_compare(m->start, dates_add_days(out[count - 1].end, 1)) <= 0) {
+            if (dates_compare(m->end, out[count - 1].end) > 0)
+                out[count - 1].end = m->end;
+        } else if (count < max) {
+            out[count++] = (struct held){m->start, m->end};
+        }
+    }
+    return count;
+}
+
+bool rules_mandate_held(const struct mandate *mandates, size_t n, struct date day)
+{
+    for (size_t i = 0; i < n; i++)
+        if (dates_compare(mandates[i].start, day) <= 0 && dates_compare(day, mandates[i].end) <= 0)
+            return true;
+    return false;
+}
+
 long rules_estimate_balance(const struct mandate *mandates, size_t mandate_count,
                             const struct dossier *dossiers, size_t dossier_count,
-                            struct date today)
+                            long reading_cents, struct date reading_day,
+                            const bool *after_reading, struct date today,
+                            struct rules_estimate *out)
 {
-    if (mandate_count == 0)
+    struct rules_estimate e;
+    memset(&e, 0, sizeof e);
+    e.cents = -1;
+    e.from_reading = reading_cents >= 0 && dates_valid(reading_day);
+    e.reading_cents = e.from_reading ? reading_cents : -1;
+    e.reading_day = reading_day;
+    e.accruing = rules_mandate_held(mandates, mandate_count, today);
+    if (out)
+        *out = e;
+    if (mandate_count == 0 && !e.from_reading)
         return -1;
-    struct date first = mandates[0].start;
-    for (size_t i = 1; i < mandate_count; i++)
-        if (dates_compare(mandates[i].start, first) < 0)
-            first = mandates[i].start;
-    /* Credits on each anniversary and spendings on each validation, applied in date order
-     * so that the ceiling in force on each day applies. */
+    /* Credits at the end of each full year held and spendings on each validation, applied
+     * in date order so that the ceiling in force on each day applies. */
     struct event {
         struct date day;
         long amount; /* > 0 credit, < 0 spending */
     } events[256];
-    long balance = 0;
-    int years = 1;
-    struct date next_credit = rules_add_months(first, 12);
     size_t n = 0;
-    while (dates_compare(next_credit, today) <= 0 && n < 200) {
-        const struct rules_period *p = rules_at(next_credit);
-        if (p)
-            events[n++] = (struct event){next_credit, p->credit_cents};
-        next_credit = rules_add_months(first, 12 * ++years);
+    struct held held[64];
+    size_t held_count = held_periods(mandates, mandate_count, held, 64);
+    for (size_t p = 0; p < held_count; p++) {
+        for (int year = 1; n < 200; year++) {
+            struct date credit = rules_add_months(held[p].start, 12 * year);
+            if (dates_compare(credit, held[p].end) > 0 || dates_compare(credit, today) > 0)
+                break;
+            const struct rules_period *rp = rules_at(credit);
+            if (rp && (!e.from_reading || dates_compare(credit, reading_day) > 0)) {
+                events[n++] = (struct event){credit, rp->credit_cents};
+                e.credited_cents += rp->credit_cents;
+            }
+        }
     }
+    size_t count;
+    const struct date since = rules_periods(&count)[0].from;
     for (size_t i = 0; i < dossier_count && n < 256; i++) {
         const struct dossier *d = &dossiers[i];
-        if (consumes_credit(d->status) && dates_valid(d->validated_on) && d->price_cents > 0 &&
-            dates_compare(d->validated_on, first) >= 0 &&
-            dates_compare(d->validated_on, today) <= 0)
+        if (!consumes_credit(d->status) || !dates_valid(d->validated_on) ||
+            d->price_cents <= 0 || dates_compare(d->validated_on, today) > 0)
+            continue;
+        bool counts = e.from_reading
+                          ? (after_reading ? after_reading[i]
+                                           : dates_compare(d->validated_on, reading_day) > 0)
+                          : dates_compare(d->validated_on, since) >= 0;
+        if (counts) {
             events[n++] = (struct event){d->validated_on, -d->price_cents};
+            e.spent_cents += d->price_cents;
+        }
     }
     /* Insertion sort: a few dozen events at most; spendings after credits of the same day. */
     for (size_t i = 1; i < n; i++) {
-        struct event e = events[i];
+        struct event ev = events[i];
         size_t j = i;
-        while (j > 0 && (dates_compare(events[j - 1].day, e.day) > 0 ||
-                         (dates_compare(events[j - 1].day, e.day) == 0 &&
-                          events[j - 1].amount < 0 && e.amount > 0))) {
+        while (j > 0 && (dates_compare(events[j - 1].day, ev.day) > 0 ||
+                         (dates_compare(events[j - 1].day, ev.day) == 0 &&
+                          events[j - 1].amount < 0 && ev.amount > 0))) {
             events[j] = events[j - 1];
             j--;
         }
-        events[j] = e;
+        events[j] = ev;
     }
+    long balance = e.from_reading ? reading_cents : 0;
     for (size_t i = 0; i < n; i++) {
         balance += events[i].amount;
         const struct rules_period *p = rules_at(events[i].day);
@@ -101,7 +166,51 @@ long rules_estimate_balance(const struct mandate *mandates, size_t mandate_count
         if (balance < 0)
             balance = 0;
     }
+    e.cents = balance;
+    if (out)
+        *out = e;
     return balance;
+}
+
+void rules_estimate_text(const struct rules_estimate *e, struct date today, char *buf,
+                         size_t len)
+{
+    char amount[32], day[16], a[32], b[32], ceiling[32], credit[32];
+    const struct rules_period *p = rules_at(today);
+    text_format_euros(p ? p->ceiling_cents : BALANCE_CEILING_CENTS, ceiling, sizeof ceiling);
+    text_format_euros(p ? p->credit_cents : 40000, credit, sizeof credit);
+    text_format_euros(e->cents, amount, sizeof amount);
+    dates_format_short(today, day, sizeof day);
+    int n = snprintf(buf, len, "Estimation au %s : %s. ", day, amount);
+    if (n < 0 || (size_t)n >= len)
+        return;
+    char *rest = buf + n;
+    size_t restlen = len - (size_t)n;
+    if (e->from_reading) {
+        char seen[16];
+        dates_format_short(e->reading_day, seen, sizeof seen);
+        text_format_euros(e->reading_cents, a, sizeof a);
+        text_format_euros(e->spent_cents, b, sizeof b);
+        n = snprintf(rest, restlen, "Calcul : le relevé du %s (%s), moins les dossiers validés "
+                                    "depuis (%s)", seen, a, b);
+        if (e->credited_cents > 0) {
+            text_format_euros(e->credited_cents, a, sizeof a);
+            n += snprintf(rest + n, restlen > (size_t)n ? restlen - (size_t)n : 0,
+                          ", plus les années de mandat achevées depuis (%s)", a);
+        }
+    } else {
+        text_format_euros(e->spent_cents, b, sizeof b);
+        n = snprintf(rest, restlen, "Calcul sans relevé : %s par année de mandat achevée "
+                                    "depuis 2022, moins les dossiers validés (%s)", credit, b);
+    }
+    if (n < 0 || (size_t)n >= restlen)
+        return;
+    snprintf(rest + n, restlen - (size_t)n,
+             ". Hypothèses : le crédit s'ajoute à la fin de chaque année de mandat, seulement "
+             "pendant un mandat local, dans la limite de %s ; %s Le montant exact est sur "
+             "« Compte élu ».", ceiling,
+             e->accruing ? "vous avez un mandat en cours." : "vous n'avez plus de mandat en "
+                                                            "cours : le solde n'augmente plus.");
 }
 
 __attribute__((format(printf, 4, 5))) static void
@@ -170,25 +279,38 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
                                           "vérifier le plafond de 80 € HT par heure.");
         }
     }
-    if (dated && d->kind == DK_RECONVERSION) {
+    if (d->kind == DK_RECONVERSION) {
+        /* CGCT R2123-22-1-C: the rights must be used — the dossier validated — by 6 months
+         * after the end of the last local mandate, by an official who holds none any more
+         * and has not claimed a pension. The training itself may end later. */
         const struct mandate *latest = NULL;
         for (size_t i = 0; i < mandate_count; i++)
             if (!latest || dates_compare(mandates[i].end, latest->end) > 0)
                 latest = &mandates[i];
         if (!latest) {
-            add(out, &n, FINDING_BLOCKING, "Enregistrez d'abord votre mandat (touche m) : une "
-                                           "formation de reconversion doit finir au plus tard "
-                                           "6 mois après sa fin.");
+            add(out, &n, FINDING_BLOCKING, "Enregistrez d'abord votre mandat (touche m) : les "
+                                           "droits de reconversion se comptent depuis la fin "
+                                           "de votre dernier mandat local.");
         } else {
             struct date limit = rules_add_months(latest->end, RULES_RECONVERSION_MONTHS);
+            struct date day = dates_valid(d->validated_on) ? d->validated_on : request;
             dates_format_long(limit, a, sizeof a);
-            if (dates_compare(d->end, limit) <= 0)
-                add(out, &n, FINDING_OK, "La formation de reconversion se termine au plus "
-                                         "tard le %s (6 mois après la fin de votre mandat).", a);
-            else
-                add(out, &n, FINDING_BLOCKING, "Une formation de reconversion doit se terminer "
-                                               "au plus tard le %s, 6 mois après la fin de "
-                                               "votre mandat.", a);
+            dates_format_short(latest->end, b, sizeof b);
+            /* Each finding fits the two lines the dossier screen gives it. */
+            if (rules_mandate_held(mandates, mandate_count, day)) {
+                add(out, &n, FINDING_OK, "Pendant votre mandat. Après sa fin, ces droits "
+                                         "servent jusqu'au %s (6 mois), sauf retraite "
+                                         "demandée.", a);
+            } else if (dates_compare(day, limit) > 0) {
+                add(out, &n, FINDING_BLOCKING, "Trop tard : une reconversion devait être "
+                                               "validée au plus tard le %s (6 mois après la "
+                                               "fin du dernier mandat).", a);
+            } else {
+                add(out, &n, FINDING_WARNING, "Dernier mandat local terminé le %s : faites "
+                                              "valider le dossier au plus tard le %s.", b, a);
+                add(out, &n, FINDING_WARNING, "Avez-vous demandé votre retraite ? Si oui, ces "
+                                              "droits de reconversion ne peuvent plus servir.");
+            }
         }
     }
     if (dates_valid(d->start)) {

@@ -10,9 +10,14 @@
 
 static void add_deadline(struct status *s, const struct status_deadline *dl)
 {
-    if (s->deadline_count == STATUS_MAX_DEADLINES)
-        return;
-    /* Keep the list sorted by date, earliest (so overdue) first. */
+    s->deadline_total++;
+    /* Keep the list sorted by date, earliest (so overdue) first; when it is full, the latest
+     * one gives way, never the most urgent. */
+    if (s->deadline_count == STATUS_MAX_DEADLINES) {
+        if (dates_compare(s->deadlines[STATUS_MAX_DEADLINES - 1].date, dl->date) <= 0)
+            return;
+        s->deadline_count--;
+    }
     size_t i = s->deadline_count++;
     while (i > 0 && dates_compare(s->deadlines[i - 1].date, dl->date) > 0) {
         s->deadlines[i] = s->deadlines[i - 1];
@@ -79,8 +84,30 @@ int status_load(store *st, struct date today, struct status *out)
         return -1;
     }
     out->credit_known = n == 1;
-    out->estimate_cents = rules_estimate_balance(out->mandates, out->mandate_count,
-                                                 out->dossiers, out->dossier_count, today);
+    /* The reading is the reference: only what happened after it changes the estimate. */
+    bool *after = NULL;
+    if (out->credit_known) {
+        long long *ids = NULL;
+        size_t count = 0;
+        if (store_credit_validated_after(st, out->credit.id, &ids, &count) != 0) {
+            status_free(out);
+            return -1;
+        }
+        after = calloc(out->dossier_count + 1, sizeof *after);
+        for (size_t i = 0; after && i < out->dossier_count; i++)
+            for (size_t k = 0; k < count; k++)
+                after[i] |= out->dossiers[i].id == ids[k];
+        free(ids);
+        if (!after) {
+            status_free(out);
+            return -1;
+        }
+    }
+    out->estimate_cents = rules_estimate_balance(
+        out->mandates, out->mandate_count, out->dossiers, out->dossier_count,
+        out->credit_known ? out->credit.amount_cents : -1, out->credit.observed_on, after, today,
+        &out->estimate);
+    free(after);
     collect_deadlines(out);
     return 0;
 }
@@ -104,7 +131,15 @@ const struct dossier *status_current_dossier(const struct status *s)
 
 long status_balance(const struct status *s)
 {
-    return s->credit_known ? s->credit.amount_cents : s->estimate_cents;
+    return s->estimate_cents;
+}
+
+void status_estimate_text(const struct status *s, char *buf, size_t len)
+{
+    if (s->estimate_cents < 0)
+        snprintf(buf, len, "Estimation : impossible sans mandat ni relevé de « Compte élu ».");
+    else
+        rules_estimate_text(&s->estimate, s->today, buf, len);
 }
 
 void status_print_text(const struct status *s, FILE *out)
@@ -128,27 +163,29 @@ void status_print_text(const struct status *s, FILE *out)
         char start[11], end[11];
         dates_format_short(m->start, start, sizeof start);
         dates_format_short(m->end, end, sizeof end);
-        fprintf(out, "  - %s, %s (%s), du %s au %s, %s, %s\n", m->function, m->collectivite,
-                mandate_level_label(m->level), start, end,
-                m->opposition ? "opposition" : "majorité",
-                m->indemnified ? "indemnisé" : "non indemnisé");
+        bool ended = dates_compare(m->end, s->today) < 0;
+        fprintf(out, "  - %s, %s (%s), depuis le %s, %s le %s, %s, %s\n", m->function,
+                m->collectivite, mandate_level_label(m->level), start,
+                ended ? "terminé" : "fin prévue", end, m->opposition ? "opposition" : "majorité",
+                m->indemnified ? "avec indemnité" : "sans indemnité");
     }
     if (s->credit_known) {
         text_format_euros(s->credit.amount_cents, buf, sizeof buf);
         dates_format_short(s->credit.observed_on, day, sizeof day);
-        fprintf(out, "Solde DIF élu : %s (relevé le %s sur Compte élu)\n", buf, day);
+        fprintf(out, "Solde DIF élu : %s (relevé le %s sur « Compte élu »)\n", buf, day);
     } else {
-        fprintf(out, "Solde DIF élu : inconnu\n");
+        fprintf(out, "Solde DIF élu : inconnu (aucun relevé de « Compte élu »)\n");
     }
-    if (s->estimate_cents >= 0) {
-        text_format_euros(s->estimate_cents, buf, sizeof buf);
-        dates_format_short(s->today, day, sizeof day);
-        fprintf(out, "Estimation difelus : %s au %s\n", buf, day);
-    }
+    char estimate[1024];
+    status_estimate_text(s, estimate, sizeof estimate);
+    fprintf(out, "%s\n", estimate);
     size_t open = 0;
     for (size_t i = 0; i < s->dossier_count; i++)
         open += !dossier_status_closed(s->dossiers[i].status);
-    fprintf(out, open ? "Dossiers en cours :\n" : "Dossiers en cours : aucun\n");
+    if (open)
+        fprintf(out, "%zu dossier%s en cours :\n", open, open > 1 ? "s" : "");
+    else
+        fprintf(out, "Dossiers en cours : aucun\n");
     for (size_t i = 0; i < s->dossier_count; i++) {
         const struct dossier *d = &s->dossiers[i];
         if (dossier_status_closed(d->status))
@@ -283,6 +320,9 @@ char *status_to_json(const struct status *s, const char *db_path)
                         s->estimate_cents >= 0 ? json_integer(s->estimate_cents) : json_null());
     json_object_set_new(credit, "estimation_au",
                         s->estimate_cents >= 0 ? json_date(s->today) : json_null());
+    char estimate[1024];
+    status_estimate_text(s, estimate, sizeof estimate);
+    json_object_set_new(credit, "estimation_texte", json_string(estimate));
     json_object_set_new(root, "solde", credit);
 
     json_t *dossiers = json_array();

@@ -1094,3 +1094,72 @@ int store_dossier_events(store *st, long long id, struct dossier_event *out, siz
     sqlite3_finalize(stmt);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "historique du dossier");
 }
+
+/* ---- balance estimate and calendar ---- */
+
+int store_credit_validated_after(store *st, long long credit_id, long long **ids, size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    /* A validation the same day as the reading is after it when it was recorded after it
+     * (the official read the balance, then confirmed on MCF, then noted both). */
+    sqlite3_stmt *stmt = prepare(
+        st, "SELECT DISTINCT e.dossier_id FROM dossier_event e, credit_observation c"
+            " WHERE c.id = ?1 AND e.status = 'validee' AND (e.event_date > c.observed_on"
+            "  OR (e.event_date = c.observed_on AND e.recorded_at > c.recorded_at))");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, credit_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        void *room = grow(*ids, &cap, *count, sizeof **ids);
+        if (!room) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        *ids = room;
+        (*ids)[(*count)++] = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        free(*ids);
+        *ids = NULL;
+        *count = 0;
+        return list_failed(st, rc, "lecture du solde");
+    }
+    return 0;
+}
+
+int store_database_id(store *st, char *buf, size_t len)
+{
+    /* Made once, kept in the setting table under a key that `reglage` does not show. */
+    unsigned char raw[16];
+    char hex[33];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, raw, sizeof raw) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (got != (ssize_t)sizeof raw) {
+        snprintf(st->err, sizeof st->err, "Impossible de tirer un identifiant au hasard pour le "
+                                          "calendrier.");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    sqlite3_stmt *stmt = prepare(st, "INSERT OR IGNORE INTO setting (key, value)"
+                                     " VALUES ('interne.identifiant', ?1)");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, hex, -1, SQLITE_STATIC);
+    if (run(st, stmt, "identifiant de la base") != 0)
+        return -1;
+    stmt = prepare(st, "SELECT value FROM setting WHERE key = 'interne.identifiant'");
+    if (!stmt)
+        return -1;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        text_sanitize(buf, len, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW ? 0 : fail(st, "identifiant de la base");
+}

@@ -39,7 +39,7 @@ static void test_parse_refused_with_reason(void **state)
         {"31/02/2027", "février 2027 compte 28 jours"},
         {"29/02/2027", "février 2027 compte 28 jours"},
         {"31/04/2027", "avril 2027 compte 30 jours"},
-        {"00/01/2027", "n'existe pas"},
+        {"00/01/2027", "le jour doit être compris entre 01 et 31"},
         {"2027-13-01", "le mois doit être compris entre 01 et 12"},
         {"15/00/2027", "le mois"},
         {"01/01/1999", "entre 2000 et 2100"},
@@ -70,7 +70,7 @@ static void test_format(void **state)
     dates_format_long((struct date){2027, 1, 8}, buf, sizeof buf);
     assert_string_equal(buf, "vendredi 8 janvier 2027");
     dates_format_long((struct date){2000, 1, 1}, buf, sizeof buf);
-    assert_string_equal(buf, "samedi 1 janvier 2000");
+    assert_string_equal(buf, "samedi 1er janvier 2000");
     dates_format_short((struct date){2027, 3, 5}, buf, sizeof buf);
     assert_string_equal(buf, "05/03/2027");
     dates_format_iso((struct date){2027, 3, 5}, buf, sizeof buf);

@@ -189,7 +189,7 @@ static void test_mandate_bad_date_refused_fields_kept(void **state)
     term_send(t, "h");
     WAIT(t, "Accueil");
     ON_SCREEN(t, "- Maire adjoint, Saint-Étienne-du-Rouvray (municipal), jusqu'au 01/04/2032");
-    ON_SCREEN(t, "jeudi 1 avril 2032 — Fin prévue du mandat (Saint-Étienne-du-Rouvray)");
+    ON_SCREEN(t, "jeudi 1er avril 2032 — Fin prévue du mandat (Saint-Étienne-du-Rouvray)");
     term_send(t, "2");
     WAIT(t, "Étape 2/6");
     quit_cleanly(t);

@@ -162,15 +162,29 @@ static void test_hourly_cost(void **state)
 static void test_reconversion_six_months(void **state)
 {
     (void)state;
+    /* The rights can be used until 6 months after the last mandate ended: the dossier must
+     * be validated by then; the training itself may end later. */
     struct mandate m = mandate(D(2020, 6, 28), D(2026, 3, 31));
     bool blocking;
-    struct dossier d = dossier(D(2026, 9, 1), D(2026, 9, 30), 150000, 35);
+    struct dossier d = dossier(D(2026, 11, 1), D(2027, 3, 30), 150000, 35);
     d.kind = DK_RECONVERSION;
-    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 6, 1), "au plus tard le mercredi 30 "
-                             "septembre 2026", &blocking), FINDING_OK);
-    d.end = D(2026, 10, 1);
-    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 6, 1), "doit se terminer au plus tard le "
-                             "mercredi 30 septembre 2026", &blocking), FINDING_BLOCKING);
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 6, 1), "faites valider le dossier au plus "
+                             "tard le mercredi 30 septembre 2026", &blocking),
+                     FINDING_WARNING);
+    assert_false(blocking);
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 9, 30), "Avez-vous demandé votre retraite",
+                             &blocking), FINDING_WARNING);
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 10, 1), "devait être validée au plus tard "
+                             "le mercredi 30 septembre 2026", &blocking), FINDING_BLOCKING);
+    assert_true(blocking);
+    /* During a mandate: allowed, with the date the rights run out. */
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 3, 31), "Pendant votre mandat. Après sa "
+                             "fin", &blocking),
+                     FINDING_OK);
+    /* Validated in time: fine even when checked later. */
+    d.validated_on = D(2026, 9, 29);
+    assert_int_equal(finding(&d, &m, 1, -1, D(2026, 11, 27), "Avez-vous demandé", &blocking),
+                     FINDING_WARNING);
     assert_int_equal(dates_compare(rules_add_months(D(2026, 8, 31), 6), D(2027, 2, 28)), 0);
 }
 
@@ -248,7 +262,7 @@ static void test_deadlines_in_words(void **state)
     assert_false(overdue);
     dossier_deadline_text(dl, D(2026, 12, 28), text, sizeof text, &overdue);
     assert_true(overdue);
-    assert_non_null(strstr(text, "a probablement expiré"));
+    assert_non_null(strstr(text, "n'est plus valable"));
     assert_non_null(strstr(text, "Mon Compte Formation"));
 
     d.status = DS_TO_VALIDATE;
@@ -333,25 +347,25 @@ static void test_rules_table_and_estimate(void **state)
     assert_int_equal(rules_at(D(2023, 3, 29))->ceiling_cents, 80000);
     assert_int_equal(rules_at(D(2030, 1, 1))->credit_cents, 40000);
 
-    assert_int_equal(rules_estimate_balance(NULL, 0, NULL, 0, D(2026, 11, 26)), -1);
+    assert_int_equal(rules_estimate_balance(NULL, 0, NULL, 0, -1, D(0, 0, 0), NULL, D(2026, 11, 26), NULL), -1);
     struct mandate m = mandate(D(2020, 6, 28), D(2026, 3, 31));
     /* Anniversaries from 28/06/2022: 400, 800 (ceiling 700 then!), ... */
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2022, 6, 27)), 0);
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2022, 6, 28)), 40000);
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2023, 3, 28)), 40000);
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2023, 6, 28)), 80000);
-    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, D(2026, 11, 26)), 80000);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2022, 6, 27), NULL), 0);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2022, 6, 28), NULL), 40000);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2023, 3, 28), NULL), 40000);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2023, 6, 28), NULL), 80000);
+    assert_int_equal(rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2026, 11, 26), NULL), 80000);
     /* A validated dossier is spent on its validation day, then credit comes back. */
     struct dossier d = dossier(D(2023, 9, 1), D(2023, 9, 2), 35000, 7);
     d.status = DS_DONE;
     d.validated_on = D(2023, 7, 10);
-    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, D(2023, 8, 1)), 45000);
-    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, D(2024, 6, 28)), 80000);
+    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, -1, D(0, 0, 0), NULL, D(2023, 8, 1), NULL), 45000);
+    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, -1, D(0, 0, 0), NULL, D(2024, 6, 28), NULL), 80000);
     d.status = DS_CANCELLED; /* a cancelled dossier costs nothing */
-    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, D(2023, 8, 1)), 80000);
+    assert_int_equal(rules_estimate_balance(&m, 1, &d, 1, -1, D(0, 0, 0), NULL, D(2023, 8, 1), NULL), 80000);
     /* One counter per official: the oldest mandate counts, not each mandate. */
     struct mandate two[2] = {m, mandate(D(2021, 7, 1), D(2027, 6, 30))};
-    assert_int_equal(rules_estimate_balance(two, 2, NULL, 0, D(2022, 7, 1)), 40000);
+    assert_int_equal(rules_estimate_balance(two, 2, NULL, 0, -1, D(0, 0, 0), NULL, D(2022, 7, 1), NULL), 40000);
 }
 
 int main(void)

@@ -58,6 +58,11 @@ struct date dates_add_working_days(struct date d, int n);
 /* Jours ouvrés in (from, to]: how many are left from `from` until `to` included; 0 when
  * to <= from. */
 int dates_working_days_between(struct date from, struct date to);
+/* The last jour ouvré strictly before d. */
+struct date dates_working_day_before(struct date d);
+/* When d is not a jour ouvré, writes why ("un dimanche", "un jour férié (Noël)") and returns
+ * true; false for a jour ouvré. */
+bool dates_non_working_reason(struct date d, char *buf, size_t len);
 /* The last day d such that dates_add_working_days(d, n) <= limit. */
 struct date dates_latest_before(struct date limit, int n);
 

@@ -14,7 +14,8 @@
 #define RULES_CONFIRM_WORKING_DAYS 4   /* holder's confirmation (secondary; seed step 6) */
 #define RULES_MIN_LEAD_WORKING_DAYS 11 /* request to session start (secondary) */
 #define RULES_MAX_HOURLY_CENTS 8000L   /* mandate training: 80 € HT per hour (CGCT R1621-7) */
-#define RULES_RECONVERSION_MONTHS 6    /* reconversion ends ≤ 6 months after (CGCT L1621-5) */
+#define RULES_RECONVERSION_MONTHS 6    /* reconversion validated ≤ 6 months after the last
+                                          * local mandate (CGCT R2123-22-1-C) */
 
 /* One row per change of the law: from that day on, the yearly credit and the ceiling. */
 struct rules_period {
@@ -29,12 +30,38 @@ const struct rules_period *rules_periods(size_t *count);
 /* The row in force on `day`, or NULL before the first one. */
 const struct rules_period *rules_at(struct date day);
 
-/* Estimate of the balance on `today`: the credit of each full year since the oldest
- * mandate's start (capped by the ceiling in force), minus the price of the dossiers
- * validated since. -1 when there is no mandate. */
+/* How an estimate was made, to say what it assumes. */
+struct rules_estimate {
+    long cents;              /* the estimate; -1 when neither a mandate nor a reading is known */
+    bool from_reading;       /* it starts from a reading of « Compte élu » */
+    long reading_cents;      /* that reading, -1 without */
+    struct date reading_day;
+    long credited_cents;     /* credit added after the reading (or since 2022 without one) */
+    long spent_cents;        /* price of the dossiers validated after the reading (or since) */
+    bool accruing;           /* a local mandate is held today: the balance still grows */
+};
+
+/* Estimate of the balance on `today` (DESIGN §2). Credit accrues only while a local mandate
+ * is held: one yearly credit at the end of each full year of a held period (mandates that
+ * overlap or follow each other count as one period), capped by the ceiling in force. A
+ * reading of « Compte élu » (reading_cents >= 0) is the starting point: only the credit after
+ * it counts, minus the dossiers validated after it — after_reading[i] tells it for dossier i
+ * (a validation the same day as the reading may come before or after it); NULL compares
+ * the days. Without a reading the count starts in 2022 (euro-based rules). Returns the
+ * estimate or -1; *out (may be NULL) receives the details. */
 long rules_estimate_balance(const struct mandate *mandates, size_t mandate_count,
                             const struct dossier *dossiers, size_t dossier_count,
-                            struct date today);
+                            long reading_cents, struct date reading_day,
+                            const bool *after_reading, struct date today,
+                            struct rules_estimate *out);
+
+/* The estimate in words with what it assumes: « Estimation au 27/11/2026 : 0,00 €. Calcul :
+ * … Hypothèses : … ». */
+void rules_estimate_text(const struct rules_estimate *e, struct date today, char *buf,
+                         size_t len);
+
+/* Whether one of the mandates is held on `day` (start and end included). */
+bool rules_mandate_held(const struct mandate *mandates, size_t n, struct date day);
 
 enum finding_level { FINDING_OK, FINDING_WARNING, FINDING_BLOCKING };
 

@@ -10,6 +10,7 @@
 #include "difelus/dossier.h"
 #include "difelus/guide.h"
 #include "difelus/mandate.h"
+#include "difelus/rules.h"
 #include "difelus/store.h"
 
 struct status_step {
@@ -40,10 +41,12 @@ struct status {
     size_t dossier_count;
     bool credit_known;
     struct credit_observation credit;
-    long estimate_cents; /* -1 when no mandate is known */
+    long estimate_cents; /* -1 when neither a mandate nor a reading is known */
+    struct rules_estimate estimate; /* how it was made */
     /* Pending deadlines, most urgent (earliest, so overdue) first. */
     struct status_deadline deadlines[STATUS_MAX_DEADLINES];
     size_t deadline_count;
+    size_t deadline_total; /* all pending deadlines, kept or not (the list keeps the earliest) */
 };
 
 /* Reads everything from the store; returns 0 or -1 (message in store_error). */
@@ -52,9 +55,11 @@ void status_free(struct status *s);
 
 /* The dossier steps 4 to 6 work on: the newest one still open, or NULL. */
 const struct dossier *status_current_dossier(const struct status *s);
-/* The balance to compare prices with: the one read on Compte élu when known, else the
- * estimate; -1 when neither is known. */
+/* The balance to compare prices with: the estimate, which starts from the latest reading
+ * of Compte élu when there is one; -1 when neither a mandate nor a reading is known. */
 long status_balance(const struct status *s);
+/* The estimate in words with what it assumes (statut, home and balance screens). */
+void status_estimate_text(const struct status *s, char *buf, size_t len);
 
 /* Plain French text, as `difelus statut` prints it. */
 void status_print_text(const struct status *s, FILE *out);

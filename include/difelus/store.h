@@ -109,4 +109,12 @@ int store_setting_set(store *st, const char *key, const char *value);
 /* The known setting keys, NULL-terminated. */
 extern const char *const store_setting_keys[];
 
+/* Ids of the dossiers validated after the reading `credit_id` of « Compte élu »: on a later
+ * day, or the same day but recorded after the reading. *ids is malloc'ed (free it). */
+int store_credit_validated_after(store *st, long long credit_id, long long **ids,
+                                 size_t *count);
+
+/* A random id made once per database (32 hex digits), for the calendar's UIDs. */
+int store_database_id(store *st, char *buf, size_t len);
+
 #endif

@@ -193,10 +193,22 @@ bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossi
         app_flash(app, true, "%s", store_error(app->st));
         return false;
     }
-    char when[64];
+    /* A statement of what was recorded and of the deadline it sets (« À valider le
+     * vendredi… » alone read as an order); short enough for the two message rows. */
+    char when[64], next[160] = "";
+    long long id = d->id;
     dates_format_long(day, when, sizeof when);
-    app_flash(app, false, "Dossier « %s » : %s le %s.", d->title, dossier_status_label(to), when);
     app_reload_status(app);
+    for (size_t i = 0; i < app->status.dossier_count; i++) {
+        struct dossier_deadline dl = dossier_deadline(&app->status.dossiers[i]);
+        if (app->status.dossiers[i].id != id || dl.kind == DL_NONE)
+            continue;
+        char due[64];
+        dates_format_long(dl.date, due, sizeof due);
+        snprintf(next, sizeof next, " Échéance : %s (%s).", due, dossier_deadline_label(dl.kind));
+    }
+    app_flash(app, false, "Statut « %s » noté à la date du %s.%s", dossier_status_label(to), when,
+              next);
     return true;
 }
 
