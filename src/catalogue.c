@@ -711,6 +711,7 @@ done:
 
 struct query_words {
     char word[QUERY_WORDS][QUERY_WORD_MAX];
+    bool whole[QUERY_WORDS]; /* never a prefix */
     int count;
 };
 
@@ -725,10 +726,12 @@ static int collect_word(void *ctx, int tflags, const char *token, int len, int s
     int chars = 0;
     for (int i = 0; i < len; i++)
         chars += ((unsigned char)token[i] & 0xC0) != 0x80;
-    if (chars < 2)
+    bool digit = chars == 1 && token[0] >= '0' && token[0] <= '9';
+    if (chars < 2 && !digit)
         return SQLITE_OK; /* one letter ("l'", "d'") says nothing and costs a lot */
     memcpy(w->word[w->count], token, (size_t)len);
-    w->word[w->count++][len] = '\0';
+    w->word[w->count][len] = '\0';
+    w->whole[w->count++] = chars < 2; /* "module 7": 7 itself, not every number from 7 */
     return SQLITE_OK;
 }
 
@@ -781,7 +784,7 @@ static int build_query(const struct catalogue_query *q, const struct query_words
             out[o++] = *c;
         }
         out[o++] = '"';
-        if (i == w->count - 1)
+        if (i == w->count - 1 && !w->whole[i])
             out[o++] = '*';
     }
     o += (size_t)snprintf(out + o, outlen - o, ")");

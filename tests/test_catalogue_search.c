@@ -243,6 +243,31 @@ static void test_prefill_same_kind(void **state)
     assert_int_equal(catalogue_hit_prefill(&unknown, &price, &hours), PREFILL_NONE);
 }
 
+/* The Département field: a start offers the départements it may be, accents, case and
+ * article folded. */
+static void test_departement_suggestions(void **state)
+{
+    (void)state;
+    const struct departement *d[8];
+    assert_int_equal(places_match_departements("ard", d, 8), 2);
+    assert_string_equal(d[0]->name, "Ardèche");
+    assert_string_equal(d[1]->name, "Ardennes");
+    assert_int_equal(places_match_departements("ARDE", d, 8), 2);
+    assert_int_equal(places_match_departements("ardec", d, 8), 1);
+    assert_string_equal(d[0]->code, "07");
+    assert_string_equal(places_find_departement("reunion")->code, "974");
+    assert_string_equal(places_find_departement("Réunion")->code, "974");
+    assert_string_equal(places_find_departement("la reunion")->code, "974");
+    assert_int_equal(places_match_departements("réu", d, 8), 1);
+    assert_string_equal(d[0]->code, "974");
+    assert_int_equal(places_match_departements("garonne", d, 8), 3); /* any word of the name */
+    assert_int_equal(places_match_departements("savoie", d, 8), 1); /* the exact name first */
+    assert_string_equal(d[0]->code, "73");
+    assert_int_equal(places_match_departements("07", d, 8), 1);
+    assert_int_equal(places_match_departements("atlantide", d, 8), 0);
+    assert_int_equal(places_match_departements("", d, 8), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_cli_hours_and_unknown_price),
         cmocka_unit_test(test_capped_count_says_there_are_more),
         cmocka_unit_test(test_prefill_same_kind),
+        cmocka_unit_test(test_departement_suggestions),
     };
     return cmocka_run_group_tests_name("catalogue_search", tests, NULL, NULL);
 }

@@ -515,7 +515,7 @@ static void test_search_screen_to_dossier(void **state)
     term_send(t, "i");
     WAIT(t, "1 résultat");
     WAIT(t, "Les finances locales pour les élus");
-    WAIT(t, "Gestions Locales · Ardèche (07) · 560,00 € · 7 h");
+    WAIT(t, "Présentiel · 560,00 € · 7\u00a0h · Ardèche (07) · Gestions Locales");
     term_send(t, "\t\t");
     term_send(t, "Paris");
     WAIT(t, "Aucune formation trouvée.");
@@ -524,7 +524,9 @@ static void test_search_screen_to_dossier(void **state)
     term_send(t, "\r");
     WAIT(t, "Entrée : créer un dossier avec cette formation");
     term_send(t, "\r");
-    WAIT(t, "Dossier créé avec « Les finances locales pour les élus »");
+    WAIT(t, "Créer un dossier avec cette formation");
+    term_send(t, "\r");
+    WAIT(t, "Dossier n° 1 créé avec « Les finances locales pour les élus »");
     WAIT(t, "modifier le dossier");
     int row = term_find_row(t, "Intitulé de la formation");
     assert_non_null(strstr(term_row(t, row), "Les finances locales pour les élus"));
