@@ -389,9 +389,10 @@ static void draw_confirmation(struct app *app, int y)
     else
         snprintf(hours, sizeof hours, "à recopier de Mon Compte Formation");
     snprintf(line, sizeof line, "Prix TTC\u00a0: %s · Durée\u00a0: %s%s", price, hours,
-             kind == PREFILL_MEANS         ? " (moyennes des sessions du catalogue)"
-             : kind == PREFILL_ONE_SESSION ? ""
-                                           : " (les sessions diffèrent)");
+             kind == PREFILL_MEANS ? " (moyennes des sessions du catalogue)"
+             : kind == PREFILL_NONE && (h->price_min >= 0 || h->hours_min > 0)
+                 ? " (les sessions diffèrent)"
+                 : "");
     if (y < last)
         y += tui_paragraph(y, 4, w - 2, 2, 0, line);
     if (y < last)
@@ -527,7 +528,12 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
             in_results = false;
             return KR_HANDLED;
         }
-        return type == KEY_CODE_YES ? KR_UNHANDLED : KR_HANDLED;
+        if (type == KEY_CODE_YES)
+            return KR_UNHANDLED;
+        app_flash(app, false, "Ici, ↑ ↓ choisissent une formation, Entrée montre le dossier à "
+                              "créer\u00a0; Échap revient aux critères pour changer la "
+                              "recherche.");
+        return KR_HANDLED;
     }
     switch (tui_form_key(&form, type, ch)) {
     case TFR_NONE:
