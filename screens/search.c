@@ -311,9 +311,9 @@ static int draw_results(struct app *app, int y)
     char line[1024], title[600];
     if (catalogue_size == 0) {
         tui_paragraph(y, 2, w, 6, 0,
-                      "Le catalogue de difelus est vide. Pour chercher ici, importez-le : "
-                      "« difelus catalogue synchroniser » télécharge le catalogue de Mon Compte "
-                      "Formation (Caisse des Dépôts), « difelus catalogue importer FICHIER » "
+                      "Le catalogue de difelus est vide. Pour chercher ici, importez-le\u00a0: "
+                      "«\u00a0difelus catalogue synchroniser\u00a0» télécharge le catalogue de Mon Compte "
+                      "Formation (Caisse des Dépôts), «\u00a0difelus catalogue importer FICHIER\u00a0» "
                       "importe un export CSV ou JSON, ou le CSV des formations de votre "
                       "organisme. La recherche sur moncompteformation.gouv.fr reste possible.");
         return -1;
@@ -331,7 +331,7 @@ static int draw_results(struct app *app, int y)
         return -1;
     }
     if (text_width(words) < 2) {
-        snprintf(line, sizeof line, "Tapez au moins deux lettres : les %zu formations du "
+        snprintf(line, sizeof line, "Tapez au moins deux lettres\u00a0: les %zu formations du "
                                     "catalogue sont cherchées au fil de la frappe.", catalogue_size);
         tui_paragraph(y, 2, w, 2, 0, line);
         return -1;
@@ -342,9 +342,9 @@ static int draw_results(struct app *app, int y)
         snprintf(line, sizeof line, "Les %zu premiers résultats, il y en a d'autres\u00a0: "
                                     "précisez la recherche.", hit_count);
     else
-        snprintf(line, sizeof line, in_results ? "%zu résultat%s — Entrée : créer un dossier "
+        snprintf(line, sizeof line, in_results ? "%zu résultat%s — Entrée\u00a0: créer un dossier "
                                                  "avec cette formation"
-                                               : "%zu résultat%s — Entrée : choisir parmi les "
+                                               : "%zu résultat%s — Entrée\u00a0: choisir parmi les "
                                                  "résultats",
                  hit_count, hit_count > 1 ? "s" : "");
     tui_print(y++, 2, w, A_BOLD, line);
@@ -487,8 +487,9 @@ static enum key_result create_dossier(struct app *app, const struct catalogue_hi
         return KR_HANDLED;
     }
     confirming = false;
-    app_flash(app, false, "Dossier n° %lld créé avec « %s »\u00a0: indiquez les dates de la "
-                          "session.", d.id, h->title);
+    app_flash(app, false,
+              "Dossier n° %lld créé avec «\u00a0%s\u00a0»\u00a0: indiquez les dates de la session.",
+              d.id, h->title);
     app->dossier_id = d.id;
     app_reload_status(app);
     app->next = &screen_dossier_form;
@@ -557,7 +558,7 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     }
     record(app);
     if (hit_count == 0) {
-        app_flash(app, false, "Aucune formation trouvée : essayez d'autres mots ou un autre lieu.");
+        app_flash(app, false, "Aucune formation trouvée\u00a0: essayez d'autres mots ou un autre lieu.");
         return KR_HANDLED;
     }
     in_results = true;

@@ -212,7 +212,7 @@ static void test_dossier_shown_before_created(void **state)
     term_send(t, "r");
     WAIT(t, "Tapez au moins deux lettres");
     term_send(t, "prospective\r");
-    WAIT(t, "Entrée : créer un dossier avec cette formation");
+    WAIT(t, "Entrée\u00a0: créer un dossier avec cette formation");
     term_send(t, "z"); /* a letter in the results says what the keys do there */
     WAIT(t, "revient aux critères pour changer la recherche");
     term_send(t, "\r");
@@ -225,12 +225,12 @@ static void test_dossier_shown_before_created(void **state)
     WAIT(t, "Entrée pour créer ce dossier, Échap pour revenir aux résultats");
     term_send(t, "\033");
     WAIT(t, "Aucun dossier créé.");
-    WAIT(t, "Entrée : créer un dossier avec cette formation");
+    WAIT(t, "Entrée\u00a0: créer un dossier avec cette formation");
     assert_int_equal(dossier_count(db, NULL), 0);
     term_send(t, "\r");
     WAIT(t, "Créer un dossier avec cette formation");
     term_send(t, "\r");
-    WAIT(t, "Dossier n° 1 créé avec « Élaborer");
+    WAIT(t, "Dossier n° 1 créé avec «\u00a0Élaborer");
     struct dossier d;
     assert_int_equal(dossier_count(db, &d), 1);
     assert_int_equal(d.price_cents, 180000); /* TTC mean, with the mean hours */
