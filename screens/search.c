@@ -1,6 +1,6 @@
 /* Step 3 in difelus: the official's criteria as on MCF (mandate, keywords, modality,
  * location), results from the local catalogue as they type, and Enter on a result to
- * create a dossier prefilled from it. */
+ * create a dossier prefilled from it, once the official has seen what will be created. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,14 +11,16 @@
 enum { SF_MANDATE, SF_WORDS, SF_MODALITY, SF_PLACE, SF_COUNT };
 #define MAX_HITS 20
 #define MAX_MANDATES 16
+#define MANDATE_WIDTH 44 /* columns of the Mandat field: a label must fit, or it cannot cycle */
+#define MAX_SUGGESTIONS 4
 
 static const char *mandate_choices[MAX_MANDATES + 2];
-static char mandate_labels[MAX_MANDATES][96];
+static char mandate_labels[MAX_MANDATES][4 * (4 * MANDATE_TEXT_MAX + 1)];
 static long long mandate_ids[MAX_MANDATES + 1];
 static const char *const modality_choices[] = {"indifférente", "présentiel", "à distance", NULL};
 
 static const struct tui_field_desc fields[SF_COUNT] = {
-    {"Mandat", TF_CHOICE, 44, 44, mandate_choices},
+    {"Mandat", TF_CHOICE, MANDATE_WIDTH, MANDATE_WIDTH, mandate_choices},
     {"Nom ou thème de la formation", TF_TEXT, 44, 120, NULL},
     {"Modalité", TF_CHOICE, 14, 14, modality_choices},
     {"Lieu (département)", TF_TEXT, 24, 40, NULL},
@@ -27,12 +29,71 @@ static const struct tui_field_desc fields[SF_COUNT] = {
 static struct tui_form form;
 static struct catalogue_hit hits[MAX_HITS];
 static size_t hit_count;
+static bool more_hits;  /* more trainings match than are listed */
 static size_t catalogue_size;
 static bool in_results;
+static bool confirming; /* Enter pressed on a result: the dossier is shown before it is made */
+static const struct screen *search_from; /* where `r` was pressed: Échap goes back there */
 static char last_query[512];
-static char place_note[160];
+static char place_note[256];
+static bool place_note_error;
 static char error_text[512];
 
+/* Copies s into out cut to `cols` columns at a word, with "…", when it is longer; a word
+ * longer than half the room is cut at a character. */
+static void shorten(const char *s, int cols, char *out, size_t outlen)
+{
+    if (text_width(s) <= cols) {
+        snprintf(out, outlen, "%s", s);
+        return;
+    }
+    size_t n = text_fit(s, cols > 1 ? cols - 1 : 0);
+    size_t cut = n;
+    while (cut > 0 && s[cut] != ' ' && s[cut - 1] != '-')
+        cut--;
+    if (cut * 2 < n)
+        cut = n; /* one long word: cut inside it (at a character) rather than lose it all */
+    /* No dangling separator before the "…" (multibyte ones compared whole). */
+    static const char *const seps[] = {" ", ",", ";", ":", "-", "(", "—", "–", "·", "\u00a0"};
+    for (bool again = true; again && cut > 0;) {
+        again = false;
+        for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+            size_t l = strlen(seps[i]);
+            if (cut >= l && memcmp(s + cut - l, seps[i], l) == 0) {
+                cut -= l;
+                again = true;
+            }
+        }
+    }
+    snprintf(out, outlen, "%.*s…", (int)cut, s);
+}
+
+static bool mandate_current(const struct mandate *m, struct date today)
+{
+    return dates_compare(m->start, today) <= 0 && dates_compare(today, m->end) <= 0;
+}
+
+/* "Function — collectivité" in cols columns: when too long, each part is cut at a word,
+ * the function keeping about three fifths of the room, so that both still tell mandates
+ * apart. */
+static void mandate_label(const struct mandate *m, int cols, char *out, size_t outlen)
+{
+    char fn[sizeof m->function + 8], coll[sizeof m->collectivite + 8];
+    int sep = 3; /* " — " */
+    if (text_width(m->function) + sep + text_width(m->collectivite) <= cols) {
+        snprintf(out, outlen, "%s — %s", m->function, m->collectivite);
+        return;
+    }
+    int fn_cols = (cols - sep) * 3 / 5;
+    if (text_width(m->collectivite) < cols - sep - fn_cols)
+        fn_cols = cols - sep - text_width(m->collectivite);
+    shorten(m->function, fn_cols, fn, sizeof fn);
+    shorten(m->collectivite, cols - sep - text_width(fn), coll, sizeof coll);
+    snprintf(out, outlen, "%s — %s", fn, coll);
+}
+
+/* Labels that fit the field whole (a cut label would not match its choice, and Space would
+ * stop cycling), cut at a word and never inside a character, and all different. */
 static void load_mandates(const struct app *app)
 {
     size_t n = 0;
@@ -40,14 +101,74 @@ static void load_mandates(const struct app *app)
     mandate_ids[n++] = 0;
     for (size_t i = 0; i < app->status.mandate_count && n <= MAX_MANDATES; i++) {
         const struct mandate *m = &app->status.mandates[i];
-        char function[46], collectivite[46]; /* both fit in a label, never cut */
-        snprintf(mandate_labels[n - 1], sizeof mandate_labels[n - 1], "%s — %s",
-                 text_clip(function, sizeof function, m->function, 40),
-                 text_clip(collectivite, sizeof collectivite, m->collectivite, 40));
-        mandate_choices[n] = mandate_labels[n - 1];
+        char *label = mandate_labels[n - 1];
+        mandate_label(m, MANDATE_WIDTH, label, sizeof mandate_labels[0]);
+        for (size_t j = 1; j < n; j++) {
+            if (strcmp(mandate_choices[j], label) == 0) {
+                char suffix[16], cut[sizeof mandate_labels[0] - sizeof suffix];
+                snprintf(suffix, sizeof suffix, " (%zu)", n);
+                mandate_label(m, MANDATE_WIDTH - text_width(suffix), cut, sizeof cut);
+                snprintf(label, sizeof mandate_labels[0], "%s%s", cut, suffix);
+                break;
+            }
+        }
+        mandate_choices[n] = label;
         mandate_ids[n++] = m->id;
     }
     mandate_choices[n] = NULL;
+}
+
+/* The choice offered first: a current mandate, else the one that ended last. */
+static const char *default_mandate(const struct app *app)
+{
+    const struct mandate *best = NULL;
+    size_t at = 0;
+    for (size_t i = 0; i < app->status.mandate_count && i < MAX_MANDATES; i++) {
+        const struct mandate *m = &app->status.mandates[i];
+        bool cur = mandate_current(m, app->today);
+        bool best_cur = best && mandate_current(best, app->today);
+        if (!best || (cur && !best_cur) ||
+            (!cur && !best_cur && dates_compare(m->end, best->end) > 0)) {
+            best = m;
+            at = i;
+        }
+    }
+    return best ? mandate_choices[at + 1] : mandate_choices[0];
+}
+
+/* The département the place field designates, or NULL; sets the note under the field: the
+ * département understood, the candidates, or why none. */
+static const struct departement *resolve_place(const char *place)
+{
+    place_note[0] = '\0';
+    place_note_error = false;
+    if (!place[0])
+        return NULL;
+    const struct departement *found[MAX_SUGGESTIONS];
+    size_t n = places_match_departements(place, found, MAX_SUGGESTIONS);
+    char line[64];
+    if (n == 1) {
+        if (!places_find_departement(place)) {
+            snprintf(place_note, sizeof place_note, "→ %s (%s)", found[0]->name, found[0]->code);
+        }
+        return found[0];
+    }
+    if (n == 0) {
+        place_note_error = true;
+        snprintf(place_note, sizeof place_note, "Département inconnu\u00a0: tapez un numéro (07) "
+                                                "ou un nom (Ardèche).");
+    } else if (n <= MAX_SUGGESTIONS) {
+        snprintf(place_note, sizeof place_note, "Lequel\u00a0? ");
+        for (size_t i = 0; i < n; i++) {
+            snprintf(line, sizeof line, "%s%s (%s)", i ? (i + 1 == n ? " ou " : ", ") : "",
+                     found[i]->name, found[i]->code);
+            strncat(place_note, line, sizeof place_note - strlen(place_note) - 1);
+        }
+    } else {
+        snprintf(place_note, sizeof place_note, "%zu départements commencent ainsi\u00a0: "
+                                                "tapez la suite du nom ou le numéro.", n);
+    }
+    return NULL;
 }
 
 /* Runs the search for the current criteria (from two characters), if they changed. */
@@ -61,16 +182,10 @@ static void run_search(struct app *app, bool force)
     if (!force && strcmp(key, last_query) == 0)
         return;
     snprintf(last_query, sizeof last_query, "%s", key);
-    const struct departement *dept = NULL;
-    place_note[0] = '\0';
-    if (place[0]) {
-        dept = places_find_departement(place);
-        if (!dept)
-            snprintf(place_note, sizeof place_note, "Département inconnu : tapez un numéro (07) "
-                                                    "ou un nom (Ardèche).");
-    }
-    tui_form_set_error(&form, SF_PLACE, place_note);
+    const struct departement *dept = resolve_place(place);
+    tui_form_set_error(&form, SF_PLACE, "");
     hit_count = 0;
+    more_hits = false;
     error_text[0] = '\0';
     if (text_width(words) < 2 || (place[0] && !dept))
         return;
@@ -81,6 +196,7 @@ static void run_search(struct app *app, bool force)
                                                           : NULL,
         .dept = dept,
         .limit = MAX_HITS,
+        .more = &more_hits,
     };
     if (catalogue_search(app->st, &q, hits, MAX_HITS, &hit_count, error_text,
                          sizeof error_text) != 0)
@@ -91,20 +207,26 @@ static void search_enter(struct app *app)
 {
     if (tui_form_resume(&form, app))
         return;
+    /* `r` works on every screen without text input; a restart resumes here with none. */
+    search_from = app->previous && !app->previous->text_input && app->previous != &screen_search
+                      ? app->previous
+                      : NULL;
     load_mandates(app);
     in_results = false;
+    confirming = false;
     hit_count = 0;
+    more_hits = false;
     last_query[0] = '\0';
     error_text[0] = '\0';
+    place_note[0] = '\0';
     struct catalogue_info info;
     catalogue_size = 0;
     if (catalogue_get_info(app->st, &info, error_text, sizeof error_text) == 0)
         catalogue_size = info.total;
     if (!tui_form_open(&form, fields, SF_COUNT, NULL, 2))
         app_flash(app, true, "Mémoire insuffisante pour afficher la recherche.");
-    /* The mandate the official recorded first is the usual choice. */
-    if (app->status.mandate_count && form.form)
-        set_field_buffer(form.fields[SF_MANDATE], 0, mandate_choices[1]);
+    if (form.form)
+        set_field_buffer(form.fields[SF_MANDATE], 0, default_mandate(app));
     tui_form_focus(&form, SF_WORDS);
 }
 
@@ -118,18 +240,80 @@ static void search_cleanup(void)
     tui_form_close(&form);
 }
 
+/* "560,00 €", "1 200,00 € à 1 500,00 €" or "prix inconnu". */
+static void format_price(const struct catalogue_hit *h, char *buf, size_t len)
+{
+    char a[48], b[48];
+    long lo = h->price_min >= 0 ? h->price_min : h->price_max;
+    long hi = h->price_max >= 0 ? h->price_max : h->price_min;
+    if (lo < 0) {
+        snprintf(buf, len, "prix inconnu");
+        return;
+    }
+    text_format_euros(lo, a, sizeof a);
+    text_format_euros(hi, b, sizeof b);
+    snprintf(buf, len, hi > lo ? "%s à %s" : "%s", a, b);
+}
+
+/* "7 h", "14 h à 35 h" or "durée inconnue". */
+static void format_hours(const struct catalogue_hit *h, char *buf, size_t len)
+{
+    char a[48], b[48];
+    int lo = h->hours_min > 0 ? h->hours_min : h->hours_max;
+    int hi = h->hours_max > 0 ? h->hours_max : h->hours_min;
+    if (lo <= 0) {
+        snprintf(buf, len, "durée inconnue");
+        return;
+    }
+    text_format_hours(lo, a, sizeof a);
+    text_format_hours(hi, b, sizeof b);
+    snprintf(buf, len, hi > lo ? "%s à %s" : "%s", a, b);
+}
+
+/* The second line of a result: modality, price, hours and place always whole (the place
+ * by its code when the name does not fit), then the body with what room is left. */
+static void result_facts(const struct catalogue_hit *h, int cols, char *line, size_t len)
+{
+    char price[112], hours[112], place[160], body[300];
+    format_price(h, price, sizeof price);
+    format_hours(h, hours, sizeof hours);
+    snprintf(place, sizeof place, "%s", h->place[0] ? h->place : "lieu non indiqué");
+    char facts[600];
+    snprintf(facts, sizeof facts, "%s · %s · %s · %s", h->distance ? "À distance" : "Présentiel",
+             price, hours, place);
+    if (text_width(facts) > cols && h->dept_code[0]) {
+        snprintf(place, sizeof place, "dép. %s", h->dept_code);
+        snprintf(facts, sizeof facts, "%s · %s · %s · %s",
+                 h->distance ? "À distance" : "Présentiel", price, hours, place);
+    }
+    int room = cols - text_width(facts) - 3;
+    if (room >= 8 && h->body[0])
+        shorten(h->body, room, body, sizeof body);
+    else
+        body[0] = '\0';
+    /* The body only by whole words: "Associati…" would say nothing. */
+    size_t kept = strlen(body) >= strlen("…") ? strlen(body) - strlen("…") : 0;
+    bool whole = text_width(h->body) <= room ||
+                 (kept > 0 && (strchr(" ,;:-", h->body[kept]) || h->body[kept - 1] == '-'));
+    if (body[0] && whole) {
+        snprintf(line, len, "%s · %s", facts, body);
+    } else {
+        snprintf(line, len, "%s", facts);
+    }
+}
+
 /* Draws the results (or why there are none) from row y; returns the focused result's row,
  * or -1. */
 static int draw_results(struct app *app, int y)
 {
     int focus_y = -1;
     int w = COLS - 4;
-    char line[1024], a[32], b[32], price[80], hours[40];
+    char line[1024], title[600];
     if (catalogue_size == 0) {
         tui_paragraph(y, 2, w, 6, 0,
-                      "Le catalogue de difelus est vide. Pour chercher ici, importez-le : "
-                      "« difelus catalogue synchroniser » télécharge le catalogue de Mon Compte "
-                      "Formation (Caisse des Dépôts), « difelus catalogue importer FICHIER » "
+                      "Le catalogue de difelus est vide. Pour chercher ici, importez-le\u00a0: "
+                      "«\u00a0difelus catalogue synchroniser\u00a0» télécharge le catalogue de Mon Compte "
+                      "Formation (Caisse des Dépôts), «\u00a0difelus catalogue importer FICHIER\u00a0» "
                       "importe un export CSV ou JSON, ou le CSV des formations de votre "
                       "organisme. La recherche sur moncompteformation.gouv.fr reste possible.");
         return -1;
@@ -138,22 +322,35 @@ static int draw_results(struct app *app, int y)
         tui_paragraph(y, 2, w, 2, tui_attr(TC_ERROR), error_text);
         return -1;
     }
-    char words[256];
+    char words[256], place[64];
     tui_form_value(&form, SF_WORDS, words, sizeof words);
+    tui_form_value(&form, SF_PLACE, place, sizeof place);
+    if (place[0] && place_note[0] && !strstr(place_note, "→")) {
+        tui_paragraph(y, 2, w, 2, 0, "Précisez le département (voir sous le champ Lieu) ou "
+                                     "videz ce champ pour chercher partout.");
+        return -1;
+    }
     if (text_width(words) < 2) {
-        snprintf(line, sizeof line, "Tapez au moins deux lettres : les %zu formations du "
+        snprintf(line, sizeof line, "Tapez au moins deux lettres\u00a0: les %zu formations du "
                                     "catalogue sont cherchées au fil de la frappe.", catalogue_size);
         tui_paragraph(y, 2, w, 2, 0, line);
         return -1;
     }
-    snprintf(line, sizeof line, hit_count == 0 ? "Aucune formation trouvée."
-                                : in_results ? "%zu résultat%s — Entrée : créer un dossier "
-                                               "avec cette formation"
-                                             : "%zu résultat%s — Entrée : choisir parmi les "
-                                               "résultats",
-             hit_count, hit_count > 1 ? "s" : "");
+    if (hit_count == 0)
+        snprintf(line, sizeof line, "Aucune formation trouvée.");
+    else if (more_hits)
+        snprintf(line, sizeof line, "Les %zu premiers résultats, il y en a d'autres\u00a0: "
+                                    "précisez la recherche.", hit_count);
+    else
+        snprintf(line, sizeof line, in_results ? "%zu résultat%s — Entrée\u00a0: créer un dossier "
+                                                 "avec cette formation"
+                                               : "%zu résultat%s — Entrée\u00a0: choisir parmi les "
+                                                 "résultats",
+                 hit_count, hit_count > 1 ? "s" : "");
     tui_print(y++, 2, w, A_BOLD, line);
     int rows = (LINES - 3 - y) / 2;
+    if (rows < 1)
+        rows = 1;
     int first = in_results && app->ui.focus >= rows ? app->ui.focus - rows + 1 : 0;
     for (int i = first; i < (int)hit_count && i < first + rows; i++) {
         const struct catalogue_hit *h = &hits[i];
@@ -161,24 +358,47 @@ static int draw_results(struct app *app, int y)
         if (focus)
             focus_y = y;
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
-        tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : 0, h->title);
-        if (h->price_min < 0)
-            snprintf(price, sizeof price, "prix non indiqué");
-        else {
-            text_format_euros(h->price_min, a, sizeof a);
-            text_format_euros(h->price_max, b, sizeof b);
-            snprintf(price, sizeof price, h->price_max > h->price_min ? "%s à %s" : "%s", a, b);
-        }
-        if (h->hours_min > 0)
-            snprintf(hours, sizeof hours, " · %d h", h->hours_min / 100);
-        else
-            hours[0] = '\0';
-        snprintf(line, sizeof line, "%s · %s · %s%s%s", h->body,
-                 h->place[0] ? h->place : "lieu non indiqué", price, hours,
-                 h->distance ? " · À DISTANCE" : "");
+        shorten(h->title, w - 1, title, sizeof title);
+        tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : 0, title);
+        result_facts(h, w - 3, line, sizeof line);
         tui_print(y++, 5, w - 3, 0, line);
     }
     return focus_y;
+}
+
+/* What Enter on the result will create, before it is created. */
+static void draw_confirmation(struct app *app, int y)
+{
+    const struct catalogue_hit *h = &hits[app->ui.focus];
+    int w = COLS - 4, last = LINES - 3;
+    char line[1200], price[64], hours[64];
+    tui_print(y++, 2, w, A_BOLD, "Créer un dossier avec cette formation\u00a0?");
+    y += tui_paragraph(y, 4, w - 2, 2, tui_attr(TC_FOCUS), h->title);
+    snprintf(line, sizeof line, "Organisme\u00a0: %s%s%s", h->body, h->siret[0] ? " — SIRET " : "",
+             h->siret);
+    y += tui_paragraph(y, 4, w - 2, 2, 0, line);
+    long p;
+    int hh;
+    enum catalogue_prefill kind = catalogue_hit_prefill(h, &p, &hh);
+    if (p >= 0)
+        text_format_euros(p, price, sizeof price);
+    else
+        snprintf(price, sizeof price, "à recopier de Mon Compte Formation");
+    if (hh > 0)
+        text_format_hours(hh, hours, sizeof hours);
+    else
+        snprintf(hours, sizeof hours, "à recopier de Mon Compte Formation");
+    snprintf(line, sizeof line, "Prix TTC\u00a0: %s · Durée\u00a0: %s%s", price, hours,
+             kind == PREFILL_MEANS ? " (moyennes des sessions du catalogue)"
+             : kind == PREFILL_NONE && (h->price_min >= 0 || h->hours_min > 0)
+                 ? " (les sessions diffèrent)"
+                 : "");
+    if (y < last)
+        y += tui_paragraph(y, 4, w - 2, 2, 0, line);
+    if (y < last)
+        tui_paragraph(y, 4, w - 2, last - y, 0,
+                      "Vous indiquerez ensuite les dates de la session choisie sur Mon Compte "
+                      "Formation.");
 }
 
 static void search_draw(struct app *app)
@@ -189,11 +409,28 @@ static void search_draw(struct app *app)
     int y = tui_form_bottom(&form);
     move(y, 0);
     clrtobot();
-    int focus_y = draw_results(app, y);
-    tui_key_line(app, in_results ? "↑↓ choisir  Entrée créer le dossier  Échap critères  F10 quitter"
-                                 : "Tab champ  Entrée résultats  Échap accueil  F1 aide  F10 quitter");
-    if (form.form)
-        tui_form_draw(&form);
+    int focus_y = -1;
+    if (confirming && app->ui.focus < (int)hit_count)
+        draw_confirmation(app, y);
+    else
+        focus_y = draw_results(app, y);
+    tui_key_line(app, confirming   ? "Entrée créer le dossier  Échap revenir aux résultats  "
+                                     "F10 quitter"
+                      : in_results ? "↑↓ choisir  Entrée créer le dossier  Échap critères  "
+                                     "F10 quitter"
+                                   : "Tab champ  Entrée résultats  Échap retour  F1 aide  "
+                                     "F10 quitter");
+    if (form.form && tui_form_draw(&form) && place_note[0]) {
+        /* Under the place field, where the form would show an error; the cursor stays in
+         * the field being typed. */
+        int cy, cx;
+        getyx(stdscr, cy, cx);
+        int row = form.top + 2 * SF_PLACE + 1;
+        move(row, 0);
+        clrtoeol();
+        tui_print(row, 4, COLS - 5, place_note_error ? tui_attr(TC_ERROR) : 0, place_note);
+        move(cy, cx);
+    }
     if (focus_y >= 0)
         move(focus_y, 1); /* the cursor on the chosen result, for screen readers */
 }
@@ -201,7 +438,7 @@ static void search_draw(struct app *app)
 /* Records the search in the official's history. */
 static void record(struct app *app)
 {
-    char words[256], place[64], modality[32], mandate[128];
+    char words[256], place[64], modality[32], mandate[TUI_FORM_VALUE_MAX];
     tui_form_value(&form, SF_WORDS, words, sizeof words);
     tui_form_value(&form, SF_PLACE, place, sizeof place);
     tui_form_value(&form, SF_MODALITY, modality, sizeof modality);
@@ -213,8 +450,8 @@ static void record(struct app *app)
     s.modality = strcmp(modality, "présentiel") == 0  ? "presentiel"
                  : strcmp(modality, "à distance") == 0 ? "distance"
                                                        : NULL;
-    const struct departement *d = place[0] ? places_find_departement(place) : NULL;
-    s.location = d ? d->code : NULL;
+    const struct departement *found[1];
+    s.location = places_match_departements(place, found, 1) == 1 ? found[0]->code : NULL;
     long long ids[MAX_HITS];
     const char *titles[MAX_HITS];
     for (size_t i = 0; i < hit_count; i++) {
@@ -225,7 +462,8 @@ static void record(struct app *app)
         app_flash(app, true, "%s", store_error(app->st));
 }
 
-/* A dossier prefilled from the chosen training, then its form to complete the dates. */
+/* A dossier prefilled from the chosen training (the official confirmed it), then its form
+ * to complete the dates. */
 static enum key_result create_dossier(struct app *app, const struct catalogue_hit *h)
 {
     struct dossier d;
@@ -237,34 +475,66 @@ static enum key_result create_dossier(struct app *app, const struct catalogue_hi
     char n[15], err[256];
     if (h->siret[0] && dossier_siret_valid(h->siret, n, err, sizeof err))
         memcpy(d.siret, n, sizeof d.siret);
-    d.price_cents = h->price_min;
-    d.hours_cents = h->hours_min;
+    /* Catalogue prices are TTC; price and hours of the same kind (DESIGN §2). */
+    long price;
+    int hours;
+    catalogue_hit_prefill(h, &price, &hours);
+    d.price_cents = price;
+    d.hours_cents = hours;
     d.kind = DK_MANDATE;
     if (store_dossier_save(app->st, &d, app->today, ACTOR_OFFICIAL) != 0) {
         app_flash(app, true, "%s", store_error(app->st));
         return KR_HANDLED;
     }
-    app_flash(app, false, "Dossier créé avec « %s » : indiquez les dates de la session.", h->title);
+    confirming = false;
+    app_flash(app, false,
+              "Dossier n° %lld créé avec «\u00a0%s\u00a0»\u00a0: indiquez les dates de la session.",
+              d.id, h->title);
     app->dossier_id = d.id;
     app_reload_status(app);
     app->next = &screen_dossier_form;
     return KR_GOTO;
 }
 
+static enum key_result confirm_key(struct app *app, int type, wint_t ch)
+{
+    if (tui_key_is_enter(type, ch))
+        return create_dossier(app, &hits[app->ui.focus]);
+    if (type == OK && ch == 27) {
+        confirming = false;
+        app_flash(app, false, "Aucun dossier créé.");
+        return KR_HANDLED;
+    }
+    if (type == KEY_CODE_YES && (ch == KEY_F(10) || ch == KEY_F(1)))
+        return KR_UNHANDLED;
+    app_flash(app, false, "Entrée pour créer ce dossier, Échap pour revenir aux résultats sans "
+                          "rien créer.");
+    return KR_HANDLED;
+}
+
 static enum key_result search_key(struct app *app, int type, wint_t ch)
 {
     if (!form.form)
         return KR_UNHANDLED;
+    if (confirming)
+        return confirm_key(app, type, ch);
     if (in_results) {
         if (app_move_focus(app, type, ch, (int)hit_count))
             return KR_HANDLED;
-        if (tui_key_is_enter(type, ch) && app->ui.focus < (int)hit_count)
-            return create_dossier(app, &hits[app->ui.focus]);
+        if (tui_key_is_enter(type, ch) && app->ui.focus < (int)hit_count) {
+            confirming = true;
+            return KR_HANDLED;
+        }
         if ((type == OK && (ch == 27 || ch == '\t')) || (type == KEY_CODE_YES && ch == KEY_BTAB)) {
             in_results = false;
             return KR_HANDLED;
         }
-        return type == KEY_CODE_YES ? KR_UNHANDLED : KR_HANDLED;
+        if (type == KEY_CODE_YES)
+            return KR_UNHANDLED;
+        app_flash(app, false, "Ici, ↑ ↓ choisissent une formation, Entrée montre le dossier à "
+                              "créer\u00a0; Échap revient aux critères pour changer la "
+                              "recherche.");
+        return KR_HANDLED;
     }
     switch (tui_form_key(&form, type, ch)) {
     case TFR_NONE:
@@ -273,7 +543,8 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     case TFR_UNHANDLED:
         return KR_UNHANDLED;
     case TFR_CANCEL:
-        app->next = &screen_home;
+        app->next = search_from ? search_from : &screen_home;
+        app->next_focus = 0;
         return KR_GOTO;
     case TFR_SUBMIT:
         break;
@@ -287,7 +558,7 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     }
     record(app);
     if (hit_count == 0) {
-        app_flash(app, false, "Aucune formation trouvée : essayez d'autres mots ou un autre lieu.");
+        app_flash(app, false, "Aucune formation trouvée\u00a0: essayez d'autres mots ou un autre lieu.");
         return KR_HANDLED;
     }
     in_results = true;

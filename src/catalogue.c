@@ -710,38 +710,89 @@ done:
 
 /* ---- search ---- */
 
-/* Builds the FTS5 query: each word of the text quoted and used as a prefix, in the text
- * columns only, then the filters. Returns the number of words kept. */
-static int build_query(const struct catalogue_query *q, char *out, size_t outlen)
+/* The query is split by the index's own tokenizer (FTS5's interface, declared in
+ * sqlite3.h), so that what the official types is cut into words exactly as the titles
+ * were. */
+#define QUERY_WORDS 32
+#define QUERY_WORD_MAX 64
+
+struct query_words {
+    char word[QUERY_WORDS][QUERY_WORD_MAX];
+    bool whole[QUERY_WORDS]; /* never a prefix */
+    int count;
+};
+
+static int collect_word(void *ctx, int tflags, const char *token, int len, int start, int end)
 {
+    (void)start;
+    (void)end;
+    struct query_words *w = ctx;
+    if ((tflags & FTS5_TOKEN_COLOCATED) || len <= 0 || len >= QUERY_WORD_MAX - 1 ||
+        w->count >= QUERY_WORDS)
+        return SQLITE_OK;
+    int chars = 0;
+    for (int i = 0; i < len; i++)
+        chars += ((unsigned char)token[i] & 0xC0) != 0x80;
+    bool digit = chars == 1 && token[0] >= '0' && token[0] <= '9';
+    if (chars < 2 && !digit)
+        return SQLITE_OK; /* one letter ("l'", "d'") says nothing and costs a lot */
+    memcpy(w->word[w->count], token, (size_t)len);
+    w->word[w->count][len] = '\0';
+    w->whole[w->count++] = chars < 2; /* "module 7": 7 itself, not every number from 7 */
+    return SQLITE_OK;
+}
+
+/* Splits text into the index's words (letters and digits, Unicode-aware, lowercased and
+ * without accents; everything else separates). Returns 0, or -1 when the tokenizer is
+ * missing. */
+static int split_words(sqlite3 *db, const char *text, struct query_words *out)
+{
+    memset(out, 0, sizeof *out);
+    fts5_api *api = NULL;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(s);
+    sqlite3_finalize(s);
+    void *user = NULL;
+    fts5_tokenizer tokenizer;
+    if (!api || api->iVersion < 2 ||
+        api->xFindTokenizer(api, "unicode61", &user, &tokenizer) != SQLITE_OK)
+        return -1;
+    /* The same options as the index (schema above). */
+    const char *args[] = {"remove_diacritics", "2"};
+    Fts5Tokenizer *tok = NULL;
+    if (tokenizer.xCreate(user, args, 2, &tok) != SQLITE_OK)
+        return -1;
     char folded[1024];
-    fold_ligatures(q->words ? q->words : "", folded, sizeof folded);
+    fold_ligatures(text ? text : "", folded, sizeof folded);
+    int rc = tokenizer.xTokenize(tok, out, FTS5_TOKENIZE_QUERY, folded, (int)strlen(folded),
+                                 collect_word);
+    tokenizer.xDelete(tok);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Builds the FTS5 query: each word quoted (so that no text is ever FTS5 syntax), the last
+ * one used as a prefix since it may be still being typed, in the text columns only, then
+ * the filters. Returns the number of words. */
+static int build_query(const struct catalogue_query *q, const struct query_words *w, char *out,
+                       size_t outlen)
+{
     size_t o = 0;
-    int words = 0;
     o += (size_t)snprintf(out + o, outlen - o, "{title body cert} : (");
-    const char *p = folded;
-    while (*p && o + 80 < outlen) {
-        while (*p && !((unsigned char)*p >= 0x80 || (*p >= '0' && *p <= '9') ||
-                       ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
-            p++;
-        const char *start = p;
-        while (*p && ((unsigned char)*p >= 0x80 || (*p >= '0' && *p <= '9') ||
-                      ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
-            p++;
-        size_t len = (size_t)(p - start);
-        if (len < 2 || len > 60)
-            continue; /* one letter ("l'", "d'") says nothing and costs a lot */
-        /* Words before the last are whole words; the last one may be still being typed. */
-        bool last = true;
-        for (const char *r = p; *r; r++)
-            if ((unsigned char)*r >= 0x80 || (*r >= '0' && *r <= '9') ||
-                ((*r | 0x20) >= 'a' && (*r | 0x20) <= 'z')) {
-                last = false;
-                break;
-            }
-        o += (size_t)snprintf(out + o, outlen - o, "%s\"%.*s\"%s", words ? " " : "", (int)len,
-                              start, last ? "*" : "");
-        words++;
+    for (int i = 0; i < w->count && o + 2 * QUERY_WORD_MAX + 8 < outlen; i++) {
+        out[o++] = i ? ' ' : '"';
+        if (i)
+            out[o++] = '"';
+        for (const char *c = w->word[i]; *c; c++) {
+            if (*c == '"')
+                out[o++] = '"'; /* never produced by unicode61; doubled all the same */
+            out[o++] = *c;
+        }
+        out[o++] = '"';
+        if (i == w->count - 1 && !w->whole[i])
+            out[o++] = '*';
     }
     o += (size_t)snprintf(out + o, outlen - o, ")");
     /* A département is a small set: filter it in the index (with the modality when both
@@ -757,54 +808,92 @@ static int build_query(const struct catalogue_query *q, char *out, size_t outlen
         else
             snprintf(out + o, outlen - o, " AND filters : \"d%s\"", code);
     }
-    return words;
+    return w->count;
+}
+
+/* A failed search in French, by cause: SQLite's own text never reaches the official. */
+static int search_error(sqlite3 *db, char *err, size_t errlen)
+{
+    switch (sqlite3_errcode(db)) {
+    case SQLITE_NOMEM:
+        return errf(err, errlen, "Recherche impossible : mémoire insuffisante. Fermez "
+                                 "d'autres programmes puis réessayez.");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return errf(err, errlen, "Le catalogue est occupé par un autre programme : "
+                                 "réessayez dans un instant.");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_IOERR:
+        return errf(err, errlen, "Le catalogue est abîmé ou illisible : importez ou "
+                                 "synchronisez le catalogue à nouveau.");
+    default:
+        return errf(err, errlen, "La recherche dans le catalogue a échoué. Importez ou "
+                                 "synchronisez le catalogue à nouveau ; si cela se reproduit, "
+                                 "signalez-le à votre organisme.");
+    }
 }
 
 int catalogue_search(store *st, const struct catalogue_query *q, struct catalogue_hit *out,
                      size_t max, size_t *count, char *err, size_t errlen)
 {
     *count = 0;
+    if (q->more)
+        *q->more = false;
     if (catalogue_attach(st, err, errlen) != 0)
         return -1;
-    char match[2048];
-    if (build_query(q, match, sizeof match) == 0)
+    sqlite3 *db = store_db(st);
+    struct query_words words;
+    if (split_words(db, q->words, &words) != 0)
+        return search_error(db, err, errlen);
+    char match[4096];
+    if (build_query(q, &words, match, sizeof match) == 0)
         return 0;
     size_t limit = q->limit > 0 && (size_t)q->limit < max ? (size_t)q->limit : max;
-    sqlite3 *db = store_db(st);
     /* Rank only small hit sets: beyond RANK_LIMIT, bm25 over everything costs too much and
      * the official needs more words anyway. */
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(db, "SELECT count(*) FROM (SELECT rowid FROM cat.training_fts"
                                " WHERE training_fts MATCH ?1 LIMIT ?2)",
                            -1, &s, NULL) != SQLITE_OK)
-        return errf(err, errlen, "Recherche impossible : %s.", sqlite3_errmsg(db));
+        return search_error(db, err, errlen);
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, RANK_LIMIT + 1);
-    int hits = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    int rc = sqlite3_step(s);
+    int hits = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
     sqlite3_finalize(s);
+    if (rc != SQLITE_ROW)
+        return search_error(db, err, errlen);
     const char *sql =
         hits <= RANK_LIMIT
             ? "SELECT t.id, t.numero, t.title, t.body, coalesce(t.siret, ''),"
               " coalesce(t.dept_name, ''), coalesce(t.dept_code, ''), t.modality,"
               " coalesce(t.price_min, -1), coalesce(t.price_max, -1), coalesce(t.hours_min, 0),"
-              " coalesce(t.hours_max, 0), t.source FROM (SELECT rowid, bm25(training_fts,"
+              " coalesce(t.hours_max, 0), t.source, coalesce(t.price_mean, -1),"
+              " coalesce(t.hours_mean, 0) FROM (SELECT rowid, bm25(training_fts,"
               " 10.0, 2.0, 1.0, 0.0) AS score FROM cat.training_fts WHERE training_fts MATCH ?1"
               ") f JOIN cat.training t ON t.id = f.rowid WHERE ?3 IS NULL OR t.modality = ?3"
               " ORDER BY f.score LIMIT ?2"
             : "SELECT t.id, t.numero, t.title, t.body, coalesce(t.siret, ''),"
               " coalesce(t.dept_name, ''), coalesce(t.dept_code, ''), t.modality,"
               " coalesce(t.price_min, -1), coalesce(t.price_max, -1), coalesce(t.hours_min, 0),"
-              " coalesce(t.hours_max, 0), t.source FROM (SELECT rowid FROM cat.training_fts"
+              " coalesce(t.hours_max, 0), t.source, coalesce(t.price_mean, -1),"
+              " coalesce(t.hours_mean, 0) FROM (SELECT rowid FROM cat.training_fts"
               " WHERE training_fts MATCH ?1) f JOIN cat.training t ON t.id = f.rowid"
               " WHERE ?3 IS NULL OR t.modality = ?3 LIMIT ?2";
     if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return errf(err, errlen, "Recherche impossible : %s.", sqlite3_errmsg(db));
+        return search_error(db, err, errlen);
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    /* One row more than wanted tells whether the list is cut. */
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit + 1);
     if (q->modality && !q->dept)
         sqlite3_bind_text(s, 3, q->modality, -1, SQLITE_STATIC);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW && *count < limit) {
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*count == limit) {
+            if (q->more)
+                *q->more = true;
+            continue;
+        }
         struct catalogue_hit *h = &out[(*count)++];
         memset(h, 0, sizeof *h);
         h->id = sqlite3_column_int64(s, 0);
@@ -819,6 +908,8 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
             snprintf(buf, sizeof buf, "%s (%s)", dname, dcode ? dcode : "");
             text_sanitize(h->place, sizeof h->place, buf);
         }
+        if (dcode)
+            text_sanitize(h->dept_code, sizeof h->dept_code, dcode);
         const char *modality = (const char *)sqlite3_column_text(s, 7);
         h->distance = modality && strcmp(modality, "distance") == 0;
         h->price_min = (long)sqlite3_column_int64(s, 8);
@@ -827,11 +918,44 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
         h->hours_max = (int)llround(sqlite3_column_double(s, 11) * 100);
         const char *source = (const char *)sqlite3_column_text(s, 12);
         h->source = source && strcmp(source, "organisme") == 0 ? SOURCE_BODY : SOURCE_CDC;
+        h->price_mean = (long)sqlite3_column_int64(s, 13);
+        h->hours_mean = (int)llround(sqlite3_column_double(s, 14) * 100);
     }
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return errf(err, errlen, "Recherche impossible : %s.", sqlite3_errmsg(db));
+    if (rc != SQLITE_DONE)
+        return search_error(db, err, errlen);
     return 0;
+}
+
+/* One value for a whole training: the only one (every session the same), else the mean. */
+static bool one_value(long min, long max, long mean, long unknown, long *out, bool *is_mean)
+{
+    bool single = min != unknown && (max == unknown || max == min) &&
+                  (mean == unknown || mean == min);
+    if (single) {
+        *out = min;
+        return true;
+    }
+    if (mean != unknown) {
+        *out = mean;
+        *is_mean = true;
+        return true;
+    }
+    return false;
+}
+
+enum catalogue_prefill catalogue_hit_prefill(const struct catalogue_hit *h, long *price_cents,
+                                             int *hours_cents)
+{
+    bool mean = false;
+    long price, hours;
+    bool has_price = one_value(h->price_min, h->price_max, h->price_mean, -1, &price, &mean);
+    bool has_hours = one_value(h->hours_min, h->hours_max, h->hours_mean, 0, &hours, &mean);
+    *price_cents = has_price ? price : -1;
+    *hours_cents = has_hours ? (int)hours : 0;
+    if (!has_price && !has_hours)
+        return PREFILL_NONE;
+    return mean ? PREFILL_MEANS : PREFILL_ONE_SESSION;
 }
 
 int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t errlen)

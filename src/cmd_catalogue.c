@@ -83,17 +83,17 @@ static void print_import(const struct catalogue_import *r, double seconds)
 
 static void format_range(long lo, long hi, bool money, char *buf, size_t len)
 {
-    char a[32], b[32];
+    char a[48], b[48];
     if (lo < 0 && hi < 0) {
-        snprintf(buf, len, "?");
+        snprintf(buf, len, "%s", money ? "prix inconnu" : "durée inconnue");
         return;
     }
     if (money) {
         text_format_euros(lo >= 0 ? lo : hi, a, sizeof a);
         text_format_euros(hi >= 0 ? hi : lo, b, sizeof b);
     } else {
-        snprintf(a, sizeof a, "%ld h", (lo > 0 ? lo : hi) / 100);
-        snprintf(b, sizeof b, "%ld h", (hi > 0 ? hi : lo) / 100);
+        text_format_hours((int)(lo > 0 ? lo : hi), a, sizeof a);
+        text_format_hours((int)(hi > 0 ? hi : lo), b, sizeof b);
     }
     if (strcmp(a, b) == 0)
         snprintf(buf, len, "%s", a);
@@ -108,7 +108,9 @@ static int search(store *st, int argc, char **argv, const struct catalogue_optio
     for (int i = 1; i < argc && used + 2 < sizeof words; i++)
         used += (size_t)snprintf(words + used, sizeof words - used, "%s%s", i > 1 ? " " : "",
                                  argv[i]);
-    struct catalogue_query q = {.words = words, .limit = o->limit ? atoi(o->limit) : 20};
+    bool more = false;
+    struct catalogue_query q = {.words = words, .limit = o->limit ? atoi(o->limit) : 20,
+                                .more = &more};
     if (o->modality)
         q.modality = strcmp(o->modality, "distance") == 0 ? "distance" : "presentiel";
     if (o->departement)
@@ -121,7 +123,7 @@ static int search(store *st, int argc, char **argv, const struct catalogue_optio
         free(hits);
         return 1;
     }
-    char price[96], hours[96];
+    char price[128], hours[128];
     if (o->json) {
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++) {
@@ -162,6 +164,14 @@ static int search(store *st, int argc, char **argv, const struct catalogue_optio
                    h->place[0] ? h->place : "lieu non indiqué", price, hours,
                    h->distance ? " · à distance" : "");
         }
+        if (more && n == 1)
+            printf("Seule la première formation est affichée, d'autres correspondent\u00a0: "
+                   "précisez la recherche (plus de mots, --departement, --modalite) ou "
+                   "augmentez --limite (200 au plus).\n");
+        else if (more)
+            printf("Seules les %zu premières formations sont affichées, d'autres "
+                   "correspondent\u00a0: précisez la recherche (plus de mots, --departement, "
+                   "--modalite) ou augmentez --limite (200 au plus).\n", n);
     }
     free(hits);
     return 0;

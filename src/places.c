@@ -112,33 +112,83 @@ void places_fold(const char *in, char *out, size_t outlen)
     out[o] = '\0';
 }
 
+/* The folded name without a leading article: "la reunion" → "reunion". */
+static const char *without_article(const char *folded)
+{
+    static const char *const articles[] = {"la ", "le ", "les ", "l "};
+    for (size_t i = 0; i < sizeof articles / sizeof articles[0]; i++)
+        if (strncmp(folded, articles[i], strlen(articles[i])) == 0)
+            return folded + strlen(articles[i]);
+    return folded;
+}
+
+/* The département whose code is `folded` ("7", "07", "2a", "974"), or NULL. */
+static const struct departement *by_code(const char *folded)
+{
+    char code[8];
+    if (strlen(folded) > 3)
+        return NULL;
+    if (folded[1] == '\0' && isdigit((unsigned char)folded[0])) {
+        code[0] = '0';
+        code[1] = folded[0];
+        code[2] = '\0';
+    } else {
+        size_t i;
+        for (i = 0; folded[i]; i++)
+            code[i] = (char)toupper((unsigned char)folded[i]);
+        code[i] = '\0';
+    }
+    for (size_t i = 0; i < sizeof departements / sizeof departements[0]; i++)
+        if (strcmp(code, departements[i].code) == 0)
+            return &departements[i];
+    return NULL;
+}
+
 const struct departement *places_find_departement(const char *text)
 {
     char folded[128], name[128];
     places_fold(text ? text : "", folded, sizeof folded);
     if (!folded[0])
         return NULL;
-    /* A code: "7" and "07" are the same; "2a" is Corse-du-Sud. */
-    char code[8];
-    if (strlen(folded) <= 3) {
-        if (folded[1] == '\0' && isdigit((unsigned char)folded[0])) {
-            code[0] = '0';
-            code[1] = folded[0];
-            code[2] = '\0';
-        } else {
-            size_t i;
-            for (i = 0; folded[i]; i++)
-                code[i] = (char)toupper((unsigned char)folded[i]);
-            code[i] = '\0';
-        }
-        for (size_t i = 0; i < sizeof departements / sizeof departements[0]; i++)
-            if (strcmp(code, departements[i].code) == 0)
-                return &departements[i];
-    }
+    const struct departement *d = by_code(folded);
+    if (d)
+        return d;
+    /* "reunion" is La Réunion: the article is optional on both sides. */
+    const char *typed = without_article(folded);
     for (size_t i = 0; i < sizeof departements / sizeof departements[0]; i++) {
         places_fold(departements[i].name, name, sizeof name);
-        if (strcmp(folded, name) == 0)
+        if (strcmp(folded, name) == 0 || strcmp(typed, without_article(name)) == 0)
             return &departements[i];
     }
     return NULL;
+}
+
+size_t places_match_departements(const char *text, const struct departement **out, size_t max)
+{
+    const struct departement *exact = places_find_departement(text);
+    if (exact) {
+        if (max)
+            out[0] = exact;
+        return 1;
+    }
+    char folded[128], name[128];
+    places_fold(text ? text : "", folded, sizeof folded);
+    const char *typed = without_article(folded);
+    size_t len = strlen(typed), n = 0;
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof departements / sizeof departements[0]; i++) {
+        places_fold(departements[i].name, name, sizeof name);
+        /* The start of the name or of any of its words: "ard" → Ardèche, Ardennes;
+         * "garonne" → Haute-Garonne, Lot-et-Garonne, Tarn-et-Garonne. */
+        bool match = false;
+        for (const char *w = name; w && !match; w = strchr(w, ' '), w = w ? w + 1 : NULL)
+            match = strncmp(w, typed, len) == 0;
+        if (match) {
+            if (n < max)
+                out[n] = &departements[i];
+            n++;
+        }
+    }
+    return n;
 }

@@ -312,3 +312,28 @@ bool text_parse_euros(const char *s, long *cents)
     *cents = euros * 100 + frac;
     return true;
 }
+
+void text_format_hours(int hundredths, char *buf, size_t len)
+{
+    bool neg = hundredths < 0;
+    unsigned v = neg ? (unsigned)-(long)hundredths : (unsigned)hundredths;
+    unsigned whole = v / 100, rest = v % 100;
+    char digits[16], grouped[48];
+    snprintf(digits, sizeof digits, "%u", whole);
+    size_t n = strlen(digits), o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            memcpy(grouped + o, "\u00a0", 2); /* a thousands gap never wraps either */
+            o += 2;
+        }
+        grouped[o++] = digits[i];
+    }
+    grouped[o] = '\0';
+    char frac[8] = "";
+    if (rest % 10 == 0 && rest)
+        snprintf(frac, sizeof frac, ",%u", rest / 10);
+    else if (rest)
+        snprintf(frac, sizeof frac, ",%02u", rest);
+    /* U+00A0 between the number and its unit (DESIGN §7): "7 h" never wraps. */
+    snprintf(buf, len, "%s%s%s\u00a0h", neg ? "-" : "", grouped, frac);
+}

@@ -401,7 +401,7 @@ static void test_catalogue_command_line(void **state)
                 NULL);
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "Les finances locales pour les élus"));
-    assert_non_null(strstr(r.out, "Ardèche (07) · 560,00 € · 7 h"));
+    assert_non_null(strstr(r.out, "Ardèche (07) · 560,00 € · 7\u00a0h"));
     harness_run_free(&r);
     static const struct {
         const char *args[6];

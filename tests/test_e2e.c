@@ -493,7 +493,7 @@ static void test_search_screen_to_dossier(void **state)
     WAIT(t, "Accueil");
     term_send(t, "r");
     WAIT(t, "Le catalogue de difelus est vide");
-    WAIT(t, "catalogue synchroniser » télécharge");
+    WAIT(t, "catalogue synchroniser\u00a0» télécharge");
     term_send_key(t, TK_F10); /* q would be typed in the search field */
     assert_int_equal(term_wait_exit(t), 0);
     assert_true(term_restored(t));
@@ -506,7 +506,7 @@ static void test_search_screen_to_dossier(void **state)
     harness_run_free(&r);
 
     t = start(24, 80, db, NULL);
-    WAIT(t, "Tapez au moins deux lettres : les 2 formations"); /* resumed where it was */
+    WAIT(t, "Tapez au moins deux lettres\u00a0: les 2 formations"); /* resumed where it was */
     term_send(t, "\033");
     WAIT(t, "Accueil");
     term_send(t, "3");
@@ -519,16 +519,18 @@ static void test_search_screen_to_dossier(void **state)
     term_send(t, "i");
     WAIT(t, "1 résultat");
     WAIT(t, "Les finances locales pour les élus");
-    WAIT(t, "Gestions Locales · Ardèche (07) · 560,00 € · 7 h");
+    WAIT(t, "Présentiel · 560,00 € · 7\u00a0h · Ardèche (07) · Gestions Locales");
     term_send(t, "\t\t");
     term_send(t, "Paris");
     WAIT(t, "Aucune formation trouvée.");
     term_send(t, "\025Ardeche");
     WAIT(t, "Les finances locales pour les élus");
     term_send(t, "\r");
-    WAIT(t, "Entrée : créer un dossier avec cette formation");
+    WAIT(t, "Entrée\u00a0: créer un dossier avec cette formation");
     term_send(t, "\r");
-    WAIT(t, "Dossier créé avec « Les finances locales pour les élus »");
+    WAIT(t, "Créer un dossier avec cette formation");
+    term_send(t, "\r");
+    WAIT(t, "Dossier n° 1 créé avec «\u00a0Les finances locales pour les élus\u00a0»");
     WAIT(t, "modifier le dossier");
     int row = term_find_row(t, "Intitulé de la formation");
     assert_non_null(strstr(term_row(t, row), "Les finances locales pour les élus"));

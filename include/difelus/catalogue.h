@@ -37,6 +37,7 @@ struct catalogue_query {
     const char *modality;           /* NULL, "presentiel" or "distance" */
     const struct departement *dept; /* NULL for anywhere */
     int limit;                      /* results wanted (1..200) */
+    bool *more; /* if not NULL, set when more trainings match than were returned */
 };
 
 struct catalogue_hit {
@@ -46,16 +47,30 @@ struct catalogue_hit {
     char body[256];
     char siret[16];
     char place[128];       /* "Ardèche (07)" or "" */
+    char dept_code[8];     /* "07" or "" */
     bool distance;
-    long price_min, price_max; /* cents, -1 when unknown */
-    int hours_min, hours_max;  /* hours × 100, 0 when unknown */
+    long price_min, price_max, price_mean; /* TTC, cents, -1 when unknown */
+    int hours_min, hours_max, hours_mean;  /* hours × 100, 0 when unknown */
     enum catalogue_source source;
 };
 
-/* Searches the catalogue. Any text is safe (quotes, dashes, AND, a lone *): it is split
- * into words, each quoted, accents and œ/æ folded. *count receives the hits written. */
+/* Searches the catalogue. Any text is safe (French punctuation, quotes, dashes, AND, a lone
+ * *): it is split into words by the index's own tokenizer (letters and digits, any
+ * alphabet; everything else separates), each word quoted, accents and œ/æ folded. *count
+ * receives the hits written. Errors are in French, never SQLite's text. */
 int catalogue_search(store *st, const struct catalogue_query *q, struct catalogue_hit *out,
                      size_t max, size_t *count, char *err, size_t errlen);
+
+enum catalogue_prefill {
+    PREFILL_NONE,        /* the catalogue gives no price or hours that belong together */
+    PREFILL_ONE_SESSION, /* every session has the same price and hours */
+    PREFILL_MEANS,       /* the means over the sessions */
+};
+
+/* The TTC price (cents, -1 if none) and hours (× 100, 0 if none) a dossier made from h
+ * takes: values of the same kind, never the lowest price with the lowest hours. */
+enum catalogue_prefill catalogue_hit_prefill(const struct catalogue_hit *h, long *price_cents,
+                                             int *hours_cents);
 
 struct catalogue_info {
     size_t total, cdc, body;

@@ -11,8 +11,13 @@ struct departement {
 };
 
 /* The département for a code ("7", "07", "2a") or a name written with or without accents,
- * hyphens or case ("Ardeche", "cotes d'armor"); NULL when unknown. */
+ * hyphens, case or article ("Ardeche", "cotes d'armor", "reunion"); NULL when unknown. */
 const struct departement *places_find_departement(const char *text);
+
+/* The départements the official may mean by text: the one places_find_departement finds,
+ * else those whose name or one of its words starts with it ("ard" → Ardèche, Ardennes).
+ * Writes at most max into out; returns how many match (may exceed max). */
+size_t places_match_departements(const char *text, const struct departement **out, size_t max);
 
 /* Every département, *count of them. */
 const struct departement *places_departements(size_t *count);

@@ -43,6 +43,11 @@ int text_wrap_count(const char *s, int cols);
 /* "1 234,50 €" into buf. */
 void text_format_euros(long cents, char *buf, size_t len);
 
+/* Hours given in hundredths, the French way with a non-breaking space (U+00A0) before
+ * the unit: 700 → "7 h", 350 → "3,5 h", 325 → "3,25 h", 120000 → "1 200 h". Use it
+ * wherever hours are shown. */
+void text_format_hours(int hundredths, char *buf, size_t len);
+
 /* Parses an amount in euros typed by the official ("400", "400,50", "1 234.5 €") into
  * cents; returns false on anything else. */
 bool text_parse_euros(const char *s, long *cents);
