@@ -5,13 +5,19 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "difelus/dossier.h"
 #include "difelus/text.h"
 #include "store_internal.h"
 
@@ -19,27 +25,31 @@
 #define FIELD_MAX (1024 * 1024) /* one field of a record: 1 Mo */
 #define RANK_LIMIT 1000         /* hit sets larger than this are not ranked */
 
-static const char schema[] =
-    "CREATE TABLE cat.training ("
-    "  id INTEGER PRIMARY KEY,"
-    "  source TEXT NOT NULL CHECK (source IN ('cdc', 'organisme')),"
-    "  numero TEXT NOT NULL,"
-    "  title TEXT NOT NULL,"
-    "  body TEXT NOT NULL,"
-    "  siret TEXT,"
-    "  modality TEXT NOT NULL CHECK (modality IN ('presentiel', 'distance')),"
-    "  dept_code TEXT, dept_name TEXT, region TEXT,"
-    "  price_min INTEGER, price_max INTEGER, price_mean INTEGER,"
-    "  hours_min REAL, hours_max REAL, hours_mean REAL,"
-    "  cert_type TEXT, cert_code TEXT, cert_title TEXT,"
-    "  description TEXT, extracted TEXT);"
-    "CREATE VIRTUAL TABLE cat.training_fts USING fts5(title, body, cert, filters,"
-    "  content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2',"
-    "  prefix = '2 3');"
-    "CREATE TABLE cat.import_log ("
-    "  source TEXT PRIMARY KEY, imported_at TEXT NOT NULL, file TEXT NOT NULL,"
-    "  records INTEGER NOT NULL);"
-    "PRAGMA cat.user_version = 1;";
+/* The schema, in the import's own connection (P "main.") or in memory (P "cat."). */
+#define SCHEMA(P)                                                                          \
+    "CREATE TABLE " P "training ("                                                          \
+    "  id INTEGER PRIMARY KEY,"                                                            \
+    "  source TEXT NOT NULL CHECK (source IN ('cdc', 'organisme')),"                      \
+    "  numero TEXT NOT NULL,"                                                              \
+    "  title TEXT NOT NULL,"                                                               \
+    "  body TEXT NOT NULL,"                                                                \
+    "  siret TEXT,"                                                                        \
+    "  modality TEXT NOT NULL CHECK (modality IN ('presentiel', 'distance')),"            \
+    "  dept_code TEXT, dept_name TEXT, region TEXT,"                                       \
+    "  price_min INTEGER, price_max INTEGER, price_mean INTEGER,"                          \
+    "  hours_min REAL, hours_max REAL, hours_mean REAL,"                                   \
+    "  cert_type TEXT, cert_code TEXT, cert_title TEXT,"                                   \
+    "  description TEXT, extracted TEXT);"                                                 \
+    "CREATE VIRTUAL TABLE " P "training_fts USING fts5(title, body, cert, filters,"         \
+    "  content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2',"         \
+    "  prefix = '2 3');"                                                                   \
+    "CREATE TABLE " P "import_log ("                                                        \
+    "  source TEXT PRIMARY KEY, imported_at TEXT NOT NULL, file TEXT NOT NULL,"            \
+    "  records INTEGER NOT NULL);"                                                         \
+    "PRAGMA " P "user_version = 1;"
+
+static const char schema_main[] = SCHEMA("main.");
+static const char schema_memory[] = SCHEMA("cat.");
 
 /* œ and æ are letters of their own for the tokenizer: fold them on both sides. */
 static void fold_ligatures(const char *in, char *out, size_t outlen)
@@ -91,71 +101,291 @@ static int errf(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-int catalogue_attach(store *st, char *err, size_t errlen)
+const char *catalogue_errno_text(int e)
 {
-    sqlite3 *db = store_db(st);
+    switch (e) {
+    case ENOENT:
+        return "fichier ou dossier introuvable";
+    case EACCES:
+    case EPERM:
+        return "accès refusé (vérifiez les droits)";
+    case EISDIR:
+        return "c'est un dossier, pas un fichier";
+    case ENOTDIR:
+        return "un élément du chemin n'est pas un dossier";
+    case ENOSPC:
+    case EDQUOT:
+        return "disque plein";
+    case EROFS:
+        return "disque en lecture seule";
+    case ELOOP:
+        return "lien symbolique en boucle ou interdit ici";
+    case ENAMETOOLONG:
+        return "chemin trop long";
+    case EEXIST:
+        return "un fichier de ce nom existe déjà";
+    case EIO:
+        return "erreur de lecture ou d'écriture du disque";
+    case ENOMEM:
+        return "mémoire insuffisante";
+    case EMFILE:
+    case ENFILE:
+        return "trop de fichiers ouverts";
+    case EBUSY:
+        return "fichier occupé";
+    default:
+        return "erreur du système";
+    }
+}
+
+/* SQLite's result codes said in French, for messages about the catalogue. */
+static const char *sqlite_text(int rc)
+{
+    switch (rc & 0xFF) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return "fichier endommagé ou qui n'est pas une base SQLite";
+    case SQLITE_FULL:
+        return "disque plein";
+    case SQLITE_IOERR:
+        return "erreur de lecture ou d'écriture du disque";
+    case SQLITE_READONLY:
+        return "fichier ou dossier en lecture seule";
+    case SQLITE_CANTOPEN:
+        return "fichier impossible à ouvrir (vérifiez le chemin et les droits)";
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return "accès refusé (vérifiez les droits)";
+    case SQLITE_NOMEM:
+        return "mémoire insuffisante";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return "fichier occupé par un autre programme";
+    default:
+        return "erreur de la base SQLite";
+    }
+}
+
+static int damaged(char *err, size_t errlen, const char *path, int rc)
+{
+    return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
+                             "puis importez ou synchronisez le catalogue à nouveau.",
+                path, sqlite_text(rc));
+}
+
+/* The catalogue file beside the personal database. */
+static void catalogue_file(store *st, char *path, size_t len)
+{
+    snprintf(path, len, "%s", store_path(st));
+    char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(slash + 1, len - (size_t)(slash + 1 - path), "catalogue.db");
+    else
+        snprintf(path, len, "catalogue.db");
+}
+
+/* What a connection has attached as "cat": the file's identity, so that a catalogue
+ * replaced by an import (a new inode) is noticed and attached again. The record lives as
+ * long as the connection: it is the user data of a function registered on it, freed by
+ * SQLite when the connection closes. */
+struct attached {
+    sqlite3 *db;
+    bool memory; /* no catalogue file yet: an empty catalogue in memory */
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime;
+    off_t size;
+    struct attached *next;
+};
+static struct attached *attached_list;
+
+static void attached_forget(void *p)
+{
+    for (struct attached **a = &attached_list; *a; a = &(*a)->next)
+        if (*a == p) {
+            *a = (*a)->next;
+            break;
+        }
+    free(p);
+}
+
+static void sql_nothing(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_null(ctx);
+}
+
+static struct attached *attached_of(sqlite3 *db)
+{
+    for (struct attached *a = attached_list; a; a = a->next)
+        if (a->db == db)
+            return a;
+    struct attached *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->db = db;
+    a->next = attached_list;
+    attached_list = a;
+    if (sqlite3_create_function_v2(db, "difelus_catalogue_attached", 0, SQLITE_UTF8, a,
+                                   sql_nothing, NULL, NULL, attached_forget) != SQLITE_OK)
+        return NULL; /* SQLite called attached_forget already */
+    return a;
+}
+
+static bool same_file(const struct attached *a, const struct stat *sb)
+{
+    return a->dev == sb->st_dev && a->ino == sb->st_ino && a->size == sb->st_size &&
+           a->mtime.tv_sec == sb->st_mtim.tv_sec && a->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+static bool is_attached(sqlite3 *db)
+{
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_database_list WHERE name = 'cat'", -1,
                            &stmt, NULL) != SQLITE_OK)
-        return errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
+        return false;
     bool attached = sqlite3_step(stmt) == SQLITE_ROW;
     sqlite3_finalize(stmt);
-    if (attached)
-        return 0;
+    return attached;
+}
 
+/* Whether the catalogue file differs from the one attached (0 no, 1 yes). */
+static int file_changed(store *st, const struct attached *a)
+{
     char path[4200];
-    snprintf(path, sizeof path, "%s", store_path(st));
-    char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "catalogue.db");
-    else
-        snprintf(path, sizeof path, "catalogue.db");
-    if (store_prepare_file(path, err, errlen) != 0)
-        return -1;
+    catalogue_file(st, path, sizeof path);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return !a->memory;
+    return a->memory || !same_file(a, &sb);
+}
+
+/* No catalogue yet (or a link to nothing): an empty one in memory, so that searches
+ * answer « nothing » until an import creates the file. Nothing but an import writes a
+ * catalogue file, and it writes it whole, then renames it into place. */
+static int attach_memory(sqlite3 *db, struct attached *a, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, "ATTACH DATABASE ':memory:' AS cat", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, schema_memory, NULL, NULL, &msg) != SQLITE_OK) {
+        sqlite3_free(msg);
+        sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL);
+        return errf(err, errlen, "Impossible de préparer le catalogue (mémoire insuffisante ?).");
+    }
+    a->memory = true;
+    return 0;
+}
+
+static int attach_now(store *st, char *err, size_t errlen)
+{
+    sqlite3 *db = store_db(st);
+    char path[4200];
+    catalogue_file(st, path, sizeof path);
+    struct attached *a = attached_of(db);
+    if (!a)
+        return errf(err, errlen, "Mémoire insuffisante.");
     sqlite3_create_function(db, "difelus_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             sql_fold, NULL, NULL);
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno != ENOENT)
+            return errf(err, errlen, "Impossible d'accéder au catalogue « %s » (%s). Vérifiez "
+                                     "les droits du dossier.", path, catalogue_errno_text(errno));
+        return attach_memory(db, a, err, errlen);
+    }
+    if (S_ISDIR(sb.st_mode))
+        return errf(err, errlen, "« %s » est un dossier, pas un catalogue. Renommez ou "
+                                 "supprimez ce dossier, puis importez ou synchronisez le "
+                                 "catalogue.", path);
+    if (!S_ISREG(sb.st_mode))
+        return errf(err, errlen, "« %s » n'est pas un fichier ordinaire. Supprimez-le, puis "
+                                 "importez ou synchronisez le catalogue.", path);
+    if (access(path, R_OK) != 0)
+        return errf(err, errlen, "Impossible de lire le catalogue « %s » : accès refusé. "
+                                 "Vérifiez ses droits (chmod 600 « %s »).", path, path);
+    sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS cat", -1, &stmt, NULL) != SQLITE_OK)
-        return errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
+        return damaged(err, errlen, path, sqlite3_errcode(db));
     sqlite3_bind_text(stmt, 1, path, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
-                                 "puis importez ou synchronisez le catalogue à nouveau.",
-                    path, sqlite3_errmsg(db));
-    int version = -1;
+        return damaged(err, errlen, path, sqlite3_errcode(db));
+    int version = -1, tables = 0;
     if (sqlite3_prepare_v2(db, "PRAGMA cat.user_version", -1, &stmt, NULL) == SQLITE_OK) {
         if (sqlite3_step(stmt) == SQLITE_ROW)
             version = sqlite3_column_int(stmt, 0);
         sqlite3_finalize(stmt);
     }
+    if (version >= 0 &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM cat.sqlite_master WHERE type = 'table'"
+                               " AND name IN ('training', 'training_fts', 'import_log')",
+                           -1, &stmt, NULL) == SQLITE_OK) {
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            tables = sqlite3_column_int(stmt, 0);
+        else
+            version = -1;
+        sqlite3_finalize(stmt);
+    }
+    rc = sqlite3_errcode(db);
     if (version < 0) {
-        rc = sqlite3_errcode(db);
         sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL);
-        return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
-                                 "puis importez ou synchronisez le catalogue à nouveau.",
-                    path, sqlite3_errstr(rc));
+        return damaged(err, errlen, path, rc);
     }
     if (version > CATALOGUE_SCHEMA_VERSION) {
         sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL);
         return errf(err, errlen, "Le catalogue « %s » vient d'une version plus récente de "
                                  "difelus : mettez difelus à jour.", path);
     }
-    /* The catalogue is a copy that an import rebuilds: its rollback journal stays in
-     * memory, which writes each page once (WAL wrote them twice and made a 200 000-record
-     * import a third slower). A failed import still rolls back; only a power cut during
-     * the final write could damage it, and the message then says to import it again. */
-    char *msg = NULL;
-    if (sqlite3_exec(db, "PRAGMA cat.journal_mode = MEMORY; PRAGMA cat.synchronous = NORMAL;",
-                     NULL, NULL, &msg) != SQLITE_OK ||
-        (version == 0 && sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK)) {
-        errf(err, errlen, "Impossible de préparer le catalogue « %s » : %s.", path,
-             msg ? msg : "erreur inconnue");
-        sqlite3_free(msg);
+    if (version != CATALOGUE_SCHEMA_VERSION || tables != 3) {
         sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL);
-        return -1;
+        /* An empty file (older versions created one before importing): no catalogue yet. */
+        if (sb.st_size == 0 && attach_memory(db, a, err, errlen) != 0)
+            return -1;
+        if (sb.st_size == 0)
+            goto attached;
+        return errf(err, errlen, "« %s » n'est pas un catalogue de difelus (un autre programme "
+                                 "l'a créé ?). Déplacez ou supprimez ce fichier, puis importez "
+                                 "ou synchronisez le catalogue.", path);
     }
+attached:
+    a->memory = false;
+    a->dev = sb.st_dev;
+    a->ino = sb.st_ino;
+    a->mtime = sb.st_mtim;
+    a->size = sb.st_size;
     return 0;
+}
+
+int catalogue_attach(store *st, char *err, size_t errlen)
+{
+    sqlite3 *db = store_db(st);
+    if (is_attached(db)) {
+        /* Attached already: a search still sees a catalogue imported meanwhile. */
+        struct attached *a = attached_of(db);
+        if (!a || !file_changed(st, a))
+            return 0;
+        /* Inside a transaction, or with a statement running, keep reading the old one. */
+        if (!sqlite3_get_autocommit(db) ||
+            sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL) != SQLITE_OK)
+            return 0;
+    }
+    return attach_now(st, err, errlen);
+}
+
+int catalogue_refresh_if_changed(store *st, char *err, size_t errlen)
+{
+    sqlite3 *db = store_db(st);
+    if (!is_attached(db))
+        return 0; /* attached when first used */
+    struct attached *a = attached_of(db);
+    if (!a || !file_changed(st, a))
+        return 0;
+    if (!sqlite3_get_autocommit(db) ||
+        sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL) != SQLITE_OK)
+        return 0;
+    return attach_now(st, err, errlen) == 0 ? 1 : -1;
 }
 
 /* ---- records ---- */
@@ -212,6 +442,9 @@ struct importer {
     sqlite3_stmt *insert;
     enum catalogue_source source;
     size_t records;
+    sqlite3_int64 next_id; /* ids go on after the old catalogue's: a search recorded in the
+                              personal database never names another training */
+    struct catalogue_import *report;
     catalogue_progress_fn progress;
     void *user;
 };
@@ -256,8 +489,9 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     sqlite3_bind_text(s, 1, im->source == SOURCE_CDC ? "cdc" : "organisme", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 21, im->next_id);
     static const int text_cols[][2] = {
-        {F_NUMERO, 2}, {F_TITLE, 3}, {F_BODY, 4}, {F_SIRET, 5}, {F_DEPT_CODE, 7},
+        {F_NUMERO, 2}, {F_TITLE, 3}, {F_BODY, 4}, {F_DEPT_CODE, 7},
         {F_DEPT_NAME, 8}, {F_REGION, 9}, {F_CERT_TYPE, 16}, {F_CERT_TITLE, 18},
         {F_DESCRIPTION, 19}, {F_EXTRACTED, 20},
     };
@@ -275,7 +509,20 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
                 sqlite3_bind_text(s, 8, d->name, -1, SQLITE_STATIC);
             if (!v[F_REGION] || !*v[F_REGION])
                 sqlite3_bind_text(s, 9, d->region, -1, SQLITE_STATIC);
+        } else if (im->report->unknown_dept++ == 0) {
+            text_sanitize(im->report->unknown_dept_example,
+                          sizeof im->report->unknown_dept_example, v[F_DEPT_CODE]);
         }
+    }
+    /* A wrong SIRET is not a reason to hide a training, but it must not reach a dossier:
+     * the record is kept without it, and the summary counts it. */
+    char siret[15], why[160];
+    if (v[F_SIRET] && *v[F_SIRET]) {
+        if (dossier_siret_valid(v[F_SIRET], siret, why, sizeof why))
+            sqlite3_bind_text(s, 5, siret, -1, SQLITE_TRANSIENT);
+        else if (im->report->bad_siret++ == 0)
+            snprintf(im->report->bad_siret_where, sizeof im->report->bad_siret_where, "%s",
+                     where);
     }
     const char *modality = "presentiel";
     double n;
@@ -323,6 +570,7 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
         return errf(err, errlen, "%s : enregistrement impossible (%s).", where,
                     sqlite3_errmsg(im->db));
     im->records++;
+    im->next_id++;
     if (im->progress && im->records % 20000 == 0)
         im->progress(im->records, im->user);
     return 0;
@@ -393,6 +641,17 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
                                          "jamais fermé).", c->line);
             break;
         }
+        if (ch == '\0')
+            return errf(err, errlen, "ligne %ld : le fichier contient un octet nul : ce n'est "
+                                     "pas un fichier texte CSV (enregistrez-le en CSV UTF-8).",
+                        c->next_line);
+        if (ch == '\r') {
+            /* CR LF (Windows) or a lone CR (old Mac files): one line end either way. */
+            int next = getc_unlocked(c->f);
+            if (next != '\n' && next != EOF)
+                ungetc(next, c->f);
+            ch = '\n';
+        }
         if (ch == '\n')
             c->next_line++;
         if (quoted) {
@@ -416,9 +675,10 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
                 return errf(err, errlen, "ligne %ld : trop de colonnes.", c->line);
             if (c->len + 1 >= c->cap) {
                 c->cap = c->cap ? c->cap * 2 : 4096;
-                c->buf = realloc(c->buf, c->cap);
-                if (!c->buf)
+                char *grown = realloc(c->buf, c->cap);
+                if (!grown) /* c->buf stays the caller's to free */
                     return errf(err, errlen, "Mémoire insuffisante.");
+                c->buf = grown;
             }
             c->buf[c->len++] = '\0';
             c->starts[c->count++] = c->len;
@@ -427,8 +687,6 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
             continue;
         } else if (ch == '\n') {
             break;
-        } else if (ch == '\r') {
-            continue;
         }
         field_start = false;
         if (++field_len > FIELD_MAX)
@@ -534,15 +792,28 @@ static int import_json(struct importer *im, FILE *f, char *err, size_t errlen)
     char where[64];
     int ch = skip_blanks(f);
     if (ch == ']')
-        return 0;
+        return skip_blanks(f) == EOF ? 0
+                                     : errf(err, errlen, "du texte suit la fin du tableau "
+                                                         "JSON : le fichier est abîmé.");
     ungetc(ch, f);
     for (size_t n = 1;; n++) {
         json_error_t jerr;
         json_t *rec = json_loadf(f, JSON_DISABLE_EOF_CHECK, &jerr);
         snprintf(where, sizeof where, "enregistrement %zu", n);
-        if (!rec)
-            return errf(err, errlen, "%s : JSON invalide ou fichier tronqué (%s).", where,
-                        jerr.text);
+        if (!rec) {
+            /* jansson's text is English: say what it means. */
+            enum json_error_code code = json_error_code(&jerr);
+            const char *why =
+                code == json_error_premature_end_of_input ? "le fichier s'arrête au milieu "
+                                                            "(téléchargement ou copie incomplet)"
+                : code == json_error_stack_overflow        ? "trop d'accolades ou de crochets "
+                                                             "imbriqués"
+                : code == json_error_invalid_utf8          ? "texte qui n'est pas en UTF-8"
+                : code == json_error_null_character        ? "octet nul dans le texte"
+                                                    : "texte qui n'est pas du JSON valide";
+            return errf(err, errlen, "%s : JSON invalide, %s. Téléchargez ou exportez le "
+                                     "fichier à nouveau.", where, why);
+        }
         if (!json_is_object(rec)) {
             json_decref(rec);
             return errf(err, errlen, "%s : un objet JSON était attendu.", where);
@@ -584,121 +855,347 @@ static int import_json(struct importer *im, FILE *f, char *err, size_t errlen)
         if (rc != 0)
             return -1;
         ch = skip_blanks(f);
-        if (ch == ']')
+        if (ch == ']') {
+            if (skip_blanks(f) != EOF)
+                return errf(err, errlen, "du texte suit la fin du tableau JSON (après "
+                                         "l'enregistrement %zu) : le fichier est abîmé ou "
+                                         "n'est pas un export du catalogue. Téléchargez ou "
+                                         "exportez-le à nouveau.", n);
             return 0;
+        }
         if (ch != ',')
             return errf(err, errlen, "%s : « , » ou « ] » attendu après l'enregistrement "
                                      "(fichier tronqué ?).", where);
     }
 }
 
-int catalogue_import_file(store *st, const char *path, struct catalogue_import *report,
-                          catalogue_progress_fn progress, void *user, char *err, size_t errlen)
+/* Takes the import lock: the new catalogue's file itself (catalogue.db.nouveau), opened
+ * and flock'ed. Another import holding it is refused rather than waited for. After the
+ * lock, the name must still lead to the file locked: an import that just finished renamed
+ * its file to catalogue.db. Returns the descriptor, or -1 with a message. */
+static int lock_new_file(const char *tmp, char *err, size_t errlen)
 {
-    memset(report, 0, sizeof *report);
-    if (catalogue_attach(st, err, errlen) != 0)
+    for (int tries = 0; tries < 10; tries++) {
+        int fd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            return errf(err, errlen, "Impossible de créer « %s » (%s).", tmp,
+                        catalogue_errno_text(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            close(fd);
+            if (e == EWOULDBLOCK)
+                return errf(err, errlen, "Un autre import du catalogue est en cours (« %s » "
+                                         "est occupé). Attendez qu'il se termine, puis "
+                                         "recommencez.", tmp);
+            return errf(err, errlen, "Impossible de verrouiller « %s » (%s).", tmp,
+                        catalogue_errno_text(e));
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(tmp, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino) {
+            if (!S_ISREG(a.st_mode)) {
+                close(fd);
+                return errf(err, errlen, "« %s » n'est pas un fichier ordinaire : "
+                                         "supprimez-le, puis recommencez.", tmp);
+            }
+            return fd;
+        }
+        close(fd);
+    }
+    return errf(err, errlen, "Un autre import du catalogue est en cours. Attendez qu'il se "
+                             "termine, puis recommencez.");
+}
+
+/* A test-only pause (DIFELUS_TEST_ARRET_IMPORT=ecriture|renommage): the process stops
+ * itself there, so that a test can kill it at exactly that moment. */
+static void test_stop(const char *moment)
+{
+    const char *want = getenv("DIFELUS_TEST_ARRET_IMPORT");
+    if (want && strcmp(want, moment) == 0)
+        raise(SIGSTOP);
+}
+
+static int sync_folder(const char *path)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errf(err, errlen, "Impossible de lire « %s » : %s.", path, strerror(errno));
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Brings what must stay from the old catalogue (the other source's trainings and its
+ * import date) into the new one. A damaged or foreign old file is not copied: the report
+ * says so. Returns 0, or -1 on a write error of the new file. */
+static int keep_old(struct importer *im, const char *cat, char *err, size_t errlen)
+{
+    sqlite3 *db = im->db;
+    struct stat sb;
+    if (stat(cat, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+        return 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS old", -1, &s, NULL) != SQLITE_OK)
+        return errf(err, errlen, "Préparation du catalogue impossible (%s).",
+                    sqlite_text(sqlite3_errcode(db)));
+    sqlite3_bind_text(s, 1, cat, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        im->report->old_unreadable = true;
+        return 0;
+    }
+    const char *src = im->source == SOURCE_CDC ? "cdc" : "organisme";
+    static const char *const steps[] = {
+        "INSERT INTO main.training SELECT * FROM old.training WHERE source <> ?1",
+        "INSERT INTO main.import_log SELECT * FROM old.import_log WHERE source <> ?1",
+    };
+    int version = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA old.user_version", -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            version = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    rc = version == CATALOGUE_SCHEMA_VERSION ? SQLITE_DONE : SQLITE_CORRUPT;
+    for (size_t i = 0; i < 2 && rc == SQLITE_DONE; i++) {
+        rc = sqlite3_prepare_v2(db, steps[i], -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
+            rc = sqlite3_step(s);
+            sqlite3_finalize(s);
+        } else {
+            rc = SQLITE_CORRUPT; /* a table missing: another program's file */
+        }
+    }
+    int code = sqlite3_errcode(db);
+    if (rc != SQLITE_DONE) {
+        /* A full disk is an error of the new file; anything else is the old one's. */
+        if ((code & 0xFF) == SQLITE_FULL || (code & 0xFF) == SQLITE_IOERR)
+            return errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
+                        sqlite_text(code));
+        /* Without a journal a failed statement is not undone: drop what it copied. */
+        if (sqlite3_prepare_v2(db, "DELETE FROM main.training WHERE source <> ?1", -1, &s,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
+            sqlite3_step(s);
+            sqlite3_finalize(s);
+        }
+        if (sqlite3_prepare_v2(db, "DELETE FROM main.import_log WHERE source <> ?1", -1, &s,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
+            sqlite3_step(s);
+            sqlite3_finalize(s);
+        }
+        im->report->old_unreadable = true;
+    } else if (sqlite3_prepare_v2(db, "SELECT count(*) FROM main.training WHERE source <> ?1",
+                                  -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            im->report->kept = (size_t)sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    return 0;
+}
+
+/* The largest id of the old catalogue (0 when there is none or it is unreadable). */
+static sqlite3_int64 old_max_id(sqlite3 *db, const char *cat)
+{
+    sqlite3_int64 max = 0;
+    struct stat sb;
+    if (stat(cat, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+        return 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS old", -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(s, 1, cat, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return 0;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM old.training", -1, &s,
+                           NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            max = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
+    return max;
+}
+
+static int import_stream(store *st, FILE *f, const char *label, struct catalogue_import *report,
+                         catalogue_progress_fn progress, void *user, char *err, size_t errlen)
+{
+    char cat[4200], tmp[4300];
+    catalogue_file(st, cat, sizeof cat);
+    snprintf(tmp, sizeof tmp, "%s.nouveau", cat);
+    struct stat sb;
+    if (stat(cat, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return errf(err, errlen, "« %s » est un dossier, pas un catalogue. Renommez ou "
+                                 "supprimez ce dossier, puis recommencez.", cat);
+
     /* JSON starts with '[' (after an optional byte order mark and blanks); CSV otherwise. */
     unsigned char head[3];
     size_t got = fread(head, 1, 3, f);
-    if (!(got == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF))
+    bool bom = got == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF;
+    if (!bom)
         rewind(f);
     int first = skip_blanks(f);
+    if (first == EOF && ferror(f))
+        return errf(err, errlen, "Lecture de « %s » impossible (%s).", label,
+                    catalogue_errno_text(errno));
     bool json = first == '[';
     rewind(f);
-    if (json) {
-        if (got == 3 && head[0] == 0xEF)
-            fseek(f, 3, SEEK_SET);
-    }
+    if (json && bom)
+        fseek(f, 3, SEEK_SET);
 
-    sqlite3 *db = store_db(st);
-    struct importer im = {.db = db, .progress = progress, .user = user};
-    int rc = -1;
-    sqlite3_exec(db, "PRAGMA cat.cache_size = -262144", NULL, NULL, NULL); /* 256 Mo */
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        fclose(f);
-        return errf(err, errlen, "Catalogue occupé : %s.", sqlite3_errmsg(db));
+    /* The new catalogue is built whole in its own file, by its own connection: the old one
+     * stays searchable meanwhile, the personal database is never locked, and a kill at
+     * any moment leaves the old file or the new one (the rename is atomic). */
+    int lock = lock_new_file(tmp, err, errlen);
+    if (lock < 0)
+        return -1;
+    if (ftruncate(lock, 0) != 0) { /* what a killed import left */
+        int e = errno;
+        close(lock);
+        return errf(err, errlen, "Impossible de vider « %s » (%s).", tmp, catalogue_errno_text(e));
     }
-    /* The source is known after the header; rows of the other source are kept. */
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO cat.training (source, numero, title, body, siret,"
-                           " modality, dept_code, dept_name, region, price_min, price_max,"
-                           " price_mean, hours_min, hours_max, hours_mean, cert_type, cert_code,"
-                           " cert_title, description, extracted) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                           " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-                           -1, &im.insert, NULL) != SQLITE_OK) {
-        errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
+    sqlite3 *db = NULL;
+    struct importer im = {.progress = progress, .user = user, .report = report};
+    char *msg = NULL;
+    int open_rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (open_rc != SQLITE_OK) {
+        errf(err, errlen, "Impossible de créer le nouveau catalogue « %s » (%s).", tmp,
+             sqlite_text(open_rc));
         goto done;
     }
-    /* Rows are inserted first, then the old rows of the same source deleted: mark the new
-     * ones by id. */
-    sqlite3_int64 before = 0;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM cat.training", -1, &q, NULL) ==
-        SQLITE_OK) {
-        if (sqlite3_step(q) == SQLITE_ROW)
-            before = sqlite3_column_int64(q, 0);
-        sqlite3_finalize(q);
-    }
+    im.db = db;
+    sqlite3_extended_result_codes(db, 0);
+    sqlite3_create_function(db, "difelus_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            sql_fold, NULL, NULL);
+    im.next_id = old_max_id(db, cat) + 1;
+    /* No journal: a failed import throws the whole file away, and the file is synced
+     * once, before the rename. */
+    if (sqlite3_exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                         "PRAGMA cache_size = -262144; BEGIN;",
+                     NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, schema_main, NULL, NULL, &msg) != SQLITE_OK)
+        goto sql_error;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO main.training (source, numero, title, body, siret,"
+                           " modality, dept_code, dept_name, region, price_min, price_max,"
+                           " price_mean, hours_min, hours_max, hours_mean, cert_type, cert_code,"
+                           " cert_title, description, extracted, id) VALUES (?1, ?2, ?3, ?4, ?5,"
+                           " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+                           " ?20, ?21)",
+                           -1, &im.insert, NULL) != SQLITE_OK)
+        goto sql_error;
     if ((json ? import_json(&im, f, err, errlen) : import_csv(&im, f, err, errlen)) != 0)
         goto done;
     if (im.records == 0) {
-        errf(err, errlen, "Aucune formation dans « %s » : le catalogue n'a pas été modifié.",
-             path);
+        errf(err, errlen, "Aucune formation dans « %s ».", label);
         goto done;
     }
-    if (sqlite3_prepare_v2(db, "DELETE FROM cat.training WHERE source = ?1 AND id <= ?2", -1,
-                           &q, NULL) != SQLITE_OK)
-        goto sql_error;
-    sqlite3_bind_text(q, 1, im.source == SOURCE_CDC ? "cdc" : "organisme", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, before);
-    rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    rc = rc == SQLITE_DONE ? 0 : -1;
-    if (rc != 0)
-        goto sql_error;
-    rc = -1;
+    sqlite3_finalize(im.insert);
+    im.insert = NULL;
+    if (keep_old(&im, cat, err, errlen) != 0)
+        goto done;
+    sqlite3_stmt *q;
     if (sqlite3_exec(db,
-                     "INSERT INTO cat.training_fts (training_fts) VALUES ('delete-all');"
-                     "INSERT INTO cat.training_fts (rowid, title, body, cert, filters)"
+                     "INSERT INTO main.training_fts (rowid, title, body, cert, filters)"
                      " SELECT id, difelus_fold(title), difelus_fold(body),"
                      " difelus_fold(coalesce(cert_title, '')),"
                      " 'm' || modality || ' d' || lower(coalesce(dept_code, '')) ||"
                      " ' x' || lower(coalesce(dept_code, '')) || modality"
-                     " FROM cat.training;",
-                     NULL, NULL, NULL) != SQLITE_OK)
+                     " FROM main.training;",
+                     NULL, NULL, &msg) != SQLITE_OK)
         goto sql_error;
-    if (sqlite3_prepare_v2(db, "INSERT INTO cat.import_log (source, imported_at, file, records)"
-                               " VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?2, ?3)"
-                               " ON CONFLICT (source) DO UPDATE SET imported_at ="
-                               " excluded.imported_at, file = excluded.file,"
-                               " records = excluded.records",
+    if (sqlite3_prepare_v2(db, "INSERT INTO main.import_log (source, imported_at, file, records)"
+                               " VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?2, ?3)",
                            -1, &q, NULL) != SQLITE_OK)
         goto sql_error;
     sqlite3_bind_text(q, 1, im.source == SOURCE_CDC ? "cdc" : "organisme", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, label, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)im.records);
     int step = sqlite3_step(q);
     sqlite3_finalize(q);
-    if (step != SQLITE_DONE || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (step != SQLITE_DONE)
         goto sql_error;
+    sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
+    test_stop("ecriture");
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+        goto sql_error;
+    int close_rc = sqlite3_close(db);
+    db = NULL;
+    if (close_rc != SQLITE_OK) {
+        errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
+             sqlite_text(close_rc));
+        goto done;
+    }
+    if (fsync(lock) != 0) {
+        errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
+             catalogue_errno_text(errno));
+        goto done;
+    }
+    test_stop("renommage");
+    if (rename(tmp, cat) != 0) {
+        int e = errno;
+        if (e == EISDIR || e == ENOTEMPTY || e == EEXIST)
+            errf(err, errlen, "« %s » est un dossier, pas un catalogue. Renommez ou supprimez "
+                              "ce dossier, puis recommencez.", cat);
+        else
+            errf(err, errlen, "Impossible de mettre le nouveau catalogue à la place de « %s » "
+                              "(%s).", cat, catalogue_errno_text(e));
+        goto done;
+    }
+    sync_folder(cat); /* the rename itself reaches the disk */
+    close(lock);
+    lock = -1;
     report->source = im.source;
     report->records = im.records;
     report->json = json;
-    rc = 0;
-    goto done;
+    return 0;
 sql_error:
-    errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
-    rc = -1;
+    errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
+         sqlite_text(sqlite3_errcode(db)));
+    sqlite3_free(msg);
 done:
     sqlite3_finalize(im.insert);
-    if (rc != 0)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    unlink(tmp);
+    close(lock);
+    return -1;
+}
+
+int catalogue_import_file(store *st, const char *path, struct catalogue_import *report,
+                          catalogue_progress_fn progress, void *user, char *err, size_t errlen)
+{
+    memset(report, 0, sizeof *report);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return errf(err, errlen, "« %s » est un dossier : indiquez le fichier CSV ou JSON à "
+                                 "importer.", path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errf(err, errlen, "Impossible de lire « %s » (%s).", path,
+                    catalogue_errno_text(errno));
+    int rc = import_stream(st, f, path, report, progress, user, err, errlen);
     fclose(f);
     return rc;
+}
+
+int catalogue_import_stream(store *st, FILE *f, const char *label,
+                            struct catalogue_import *report, catalogue_progress_fn progress,
+                            void *user, char *err, size_t errlen)
+{
+    memset(report, 0, sizeof *report);
+    return import_stream(st, f, label, report, progress, user, err, errlen);
 }
 
 /* ---- search ---- */

@@ -30,7 +30,8 @@ static double now_seconds(void)
 static void show_progress(size_t records, void *user)
 {
     (void)user;
-    fprintf(stderr, "\r%zu formations importées…", records);
+    fprintf(stderr, "\r%zu formation%s lue%s…", records, records > 1 ? "s" : "",
+            records > 1 ? "s" : "");
 }
 
 int cmd_catalogue_check(int argc, char **argv, const struct catalogue_options *o)
@@ -72,13 +73,44 @@ int cmd_catalogue_check(int argc, char **argv, const struct catalogue_options *o
     return usage("action inconnue « %s » : importer, synchroniser, chercher ou info.", sub);
 }
 
+/* "1 formation", "2 formations": the plural only from 2 (French usage). */
+static const char *plural(size_t n)
+{
+    return n > 1 ? "s" : "";
+}
+
 static void print_import(const struct catalogue_import *r, double seconds)
 {
-    printf("%zu formation%s importée%s (%s) en %.1f s.\n", r->records, r->records > 1 ? "s" : "",
-           r->records > 1 ? "s" : "",
+    /* A decimal comma, and a precision that says something: tenths from 1 s, hundredths
+     * below (« en 0,04 s », never « en 0,0 s »). */
+    char took[32];
+    snprintf(took, sizeof took, seconds >= 1 ? "%.1f" : "%.2f", seconds);
+    if (seconds < 0.005)
+        snprintf(took, sizeof took, "moins de 0,01");
+    for (char *c = took; *c; c++)
+        if (*c == '.')
+            *c = ',';
+    printf("%zu formation%s importée%s (%s) en %s\u202Fs.\n", r->records, plural(r->records),
+           plural(r->records),
            r->source == SOURCE_CDC ? "catalogue de la Caisse des Dépôts"
                                    : "formations de l'organisme",
-           seconds);
+           took);
+    const char *other = r->source == SOURCE_CDC ? "de l'organisme" : "de la Caisse des Dépôts";
+    if (r->kept)
+        printf("%zu formation%s %s gardée%s telle%s quelle%s.\n", r->kept, plural(r->kept),
+               other, plural(r->kept), plural(r->kept), plural(r->kept));
+    if (r->old_unreadable)
+        printf("L'ancien catalogue était illisible ; il est remplacé. Importez à nouveau les "
+               "formations %s si vous en aviez.\n", other);
+    if (r->bad_siret)
+        printf("%zu formation%s avec un SIRET invalide (la première : %s) : gardée%s sans "
+               "SIRET ; vérifiez le SIRET de l'organisme avant de créer un dossier.\n",
+               r->bad_siret, plural(r->bad_siret), r->bad_siret_where, plural(r->bad_siret));
+    if (r->unknown_dept)
+        printf("%zu formation%s avec un département inconnu (par exemple « %s ») : "
+               "gardée%s, mais introuvable%s par département.\n",
+               r->unknown_dept, plural(r->unknown_dept), r->unknown_dept_example,
+               plural(r->unknown_dept), plural(r->unknown_dept));
 }
 
 static void format_range(long lo, long hi, bool money, char *buf, size_t len)
