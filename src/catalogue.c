@@ -567,8 +567,8 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
     if (code && *code)
         sqlite3_bind_text(s, 17, code, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE)
-        return errf(err, errlen, "%s : enregistrement impossible (%s).", where,
-                    sqlite3_errmsg(im->db));
+        return errf(err, errlen, "%s : écriture du nouveau catalogue impossible (%s).", where,
+                    sqlite_text(sqlite3_errcode(im->db)));
     im->records++;
     im->next_id++;
     if (im->progress && im->records % 20000 == 0)
@@ -932,12 +932,15 @@ static int sync_folder(const char *path)
     return rc;
 }
 
-/* Brings what must stay from the old catalogue (the other source's trainings and its
- * import date) into the new one. A damaged or foreign old file is not copied: the report
- * says so. Returns 0, or -1 on a write error of the new file. */
-static int keep_old(struct importer *im, const char *cat, char *err, size_t errlen)
+/* Looks at the old catalogue before the new one is written, outside any transaction (an
+ * error inside one would end it): attached as "old" when it is whole, its largest id in
+ * *max_id. A damaged one is detached and reported; another program's file refuses the
+ * import (not ours to replace). Returns 0, or -1 with a message. */
+static int check_old(struct importer *im, const char *cat, sqlite3_int64 *max_id, char *err,
+                     size_t errlen)
 {
     sqlite3 *db = im->db;
+    *max_id = 0;
     struct stat sb;
     if (stat(cat, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
         return 0;
@@ -952,81 +955,94 @@ static int keep_old(struct importer *im, const char *cat, char *err, size_t errl
         im->report->old_unreadable = true;
         return 0;
     }
-    const char *src = im->source == SOURCE_CDC ? "cdc" : "organisme";
-    static const char *const steps[] = {
-        "INSERT INTO main.training SELECT * FROM old.training WHERE source <> ?1",
-        "INSERT INTO main.import_log SELECT * FROM old.import_log WHERE source <> ?1",
-    };
-    int version = -1;
+    int version = -1, tables = -1, ours = 0;
     if (sqlite3_prepare_v2(db, "PRAGMA old.user_version", -1, &s, NULL) == SQLITE_OK) {
         if (sqlite3_step(s) == SQLITE_ROW)
             version = sqlite3_column_int(s, 0);
         sqlite3_finalize(s);
     }
-    rc = version == CATALOGUE_SCHEMA_VERSION ? SQLITE_DONE : SQLITE_CORRUPT;
-    for (size_t i = 0; i < 2 && rc == SQLITE_DONE; i++) {
-        rc = sqlite3_prepare_v2(db, steps[i], -1, &s, NULL);
+    if (version >= 0 &&
+        sqlite3_prepare_v2(db, "SELECT count(*), count(*) FILTER (WHERE name IN ('training',"
+                               " 'import_log')) FROM old.sqlite_master WHERE type = 'table'",
+                           -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            tables = sqlite3_column_int(s, 0);
+            ours = sqlite3_column_int(s, 1);
+        }
+        sqlite3_finalize(s);
+    }
+    if (tables > 0 && (ours != 2 || version != CATALOGUE_SCHEMA_VERSION)) {
+        sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
+        if (version > CATALOGUE_SCHEMA_VERSION && ours == 2)
+            return errf(err, errlen, "Le catalogue « %s » vient d'une version plus récente de "
+                                     "difelus : mettez difelus à jour.", cat);
+        return errf(err, errlen, "« %s » n'est pas un catalogue de difelus (un autre programme "
+                                 "l'a créé ?). Déplacez ou supprimez ce fichier, puis "
+                                 "recommencez.", cat);
+    }
+    rc = SQLITE_CORRUPT;
+    if (tables == 0) {
+        rc = SQLITE_EMPTY; /* an empty database: nothing to keep */
+    } else if (tables > 0 &&
+               sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0), sum(length(numero) +"
+                                      " length(title) + length(body) + length(coalesce("
+                                      "description, '')) + length(coalesce(cert_title, '')))"
+                                      " + (SELECT count(*) FROM old.import_log)"
+                                      " FROM old.training",
+                                  -1, &s, NULL) == SQLITE_OK) {
+        /* Every row read once: a damaged page shows now, not in the middle of the copy. */
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *max_id = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
+        if (rc != SQLITE_EMPTY)
+            im->report->old_unreadable = true;
+    }
+    return 0;
+}
+
+/* Brings what must stay from the old catalogue (the other source's trainings and its
+ * import date) into the new one, when check_old attached it. */
+static int keep_old(struct importer *im, char *err, size_t errlen)
+{
+    sqlite3 *db = im->db;
+    sqlite3_stmt *s;
+    bool attached = false;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_database_list WHERE name = 'old'", -1,
+                           &s, NULL) == SQLITE_OK) {
+        attached = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_finalize(s);
+    }
+    if (!attached)
+        return 0;
+    const char *src = im->source == SOURCE_CDC ? "cdc" : "organisme";
+    static const char *const steps[] = {
+        "INSERT INTO main.training SELECT * FROM old.training WHERE source <> ?1",
+        "INSERT INTO main.import_log SELECT * FROM old.import_log WHERE source <> ?1",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        int rc = sqlite3_prepare_v2(db, steps[i], -1, &s, NULL);
         if (rc == SQLITE_OK) {
             sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
             rc = sqlite3_step(s);
             sqlite3_finalize(s);
-        } else {
-            rc = SQLITE_CORRUPT; /* a table missing: another program's file */
         }
+        if (rc != SQLITE_DONE)
+            return errf(err, errlen, "Lecture de l'ancien catalogue ou écriture du nouveau "
+                                     "impossible (%s).", sqlite_text(sqlite3_errcode(db)));
     }
-    int code = sqlite3_errcode(db);
-    if (rc != SQLITE_DONE) {
-        /* A full disk is an error of the new file; anything else is the old one's. */
-        if ((code & 0xFF) == SQLITE_FULL || (code & 0xFF) == SQLITE_IOERR)
-            return errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
-                        sqlite_text(code));
-        /* Without a journal a failed statement is not undone: drop what it copied. */
-        if (sqlite3_prepare_v2(db, "DELETE FROM main.training WHERE source <> ?1", -1, &s,
-                               NULL) == SQLITE_OK) {
-            sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
-            sqlite3_step(s);
-            sqlite3_finalize(s);
-        }
-        if (sqlite3_prepare_v2(db, "DELETE FROM main.import_log WHERE source <> ?1", -1, &s,
-                               NULL) == SQLITE_OK) {
-            sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
-            sqlite3_step(s);
-            sqlite3_finalize(s);
-        }
-        im->report->old_unreadable = true;
-    } else if (sqlite3_prepare_v2(db, "SELECT count(*) FROM main.training WHERE source <> ?1",
-                                  -1, &s, NULL) == SQLITE_OK) {
+    im->report->kept = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM main.training WHERE source <> ?1", -1, &s,
+                           NULL) == SQLITE_OK) {
         sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
         if (sqlite3_step(s) == SQLITE_ROW)
             im->report->kept = (size_t)sqlite3_column_int64(s, 0);
         sqlite3_finalize(s);
     }
     return 0;
-}
-
-/* The largest id of the old catalogue (0 when there is none or it is unreadable). */
-static sqlite3_int64 old_max_id(sqlite3 *db, const char *cat)
-{
-    sqlite3_int64 max = 0;
-    struct stat sb;
-    if (stat(cat, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
-        return 0;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS old", -1, &s, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(s, 1, cat, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return 0;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM old.training", -1, &s,
-                           NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW)
-            max = sqlite3_column_int64(s, 0);
-        sqlite3_finalize(s);
-    }
-    sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
-    return max;
 }
 
 static int import_stream(store *st, FILE *f, const char *label, struct catalogue_import *report,
@@ -1079,7 +1095,10 @@ static int import_stream(store *st, FILE *f, const char *label, struct catalogue
     sqlite3_extended_result_codes(db, 0);
     sqlite3_create_function(db, "difelus_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             sql_fold, NULL, NULL);
-    im.next_id = old_max_id(db, cat) + 1;
+    sqlite3_int64 max_id;
+    if (check_old(&im, cat, &max_id, err, errlen) != 0)
+        goto done;
+    im.next_id = max_id + 1;
     /* No journal: a failed import throws the whole file away, and the file is synced
      * once, before the rename. */
     if (sqlite3_exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
@@ -1104,7 +1123,7 @@ static int import_stream(store *st, FILE *f, const char *label, struct catalogue
     }
     sqlite3_finalize(im.insert);
     im.insert = NULL;
-    if (keep_old(&im, cat, err, errlen) != 0)
+    if (keep_old(&im, err, errlen) != 0)
         goto done;
     sqlite3_stmt *q;
     if (sqlite3_exec(db,
@@ -1324,6 +1343,13 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
     return 0;
 }
 
+static int info_error(store *st, char *err, size_t errlen)
+{
+    char path[4200];
+    catalogue_file(st, path, sizeof path);
+    return damaged(err, errlen, path, sqlite3_errcode(store_db(st)));
+}
+
 int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -1333,8 +1359,9 @@ int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t 
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(db, "SELECT source, count(*) FROM cat.training GROUP BY source", -1,
                            &s, NULL) != SQLITE_OK)
-        return errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
-    while (sqlite3_step(s) == SQLITE_ROW) {
+        return info_error(st, err, errlen);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         size_t n = (size_t)sqlite3_column_int64(s, 1);
         const char *src = (const char *)sqlite3_column_text(s, 0);
         if (src && strcmp(src, "cdc") == 0)
@@ -1344,9 +1371,11 @@ int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t 
         out->total += n;
     }
     sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return info_error(st, err, errlen);
     if (sqlite3_prepare_v2(db, "SELECT source, imported_at FROM cat.import_log", -1, &s,
                            NULL) != SQLITE_OK)
-        return errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
+        return info_error(st, err, errlen);
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *src = (const char *)sqlite3_column_text(s, 0);
         const char *at = (const char *)sqlite3_column_text(s, 1);

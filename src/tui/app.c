@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "difelus/catalogue.h"
 #include "difelus/guide.h"
 #include "difelus/rules.h"
 #include "tui/tui.h"
@@ -370,9 +371,13 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     while (!quit && !got_signal) {
         struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
                               {.fd = wake_pipe[0], .events = POLLIN}};
-        int r = poll(p, 2, -1);
+        /* Wakes every second to notice a catalogue replaced by an import meanwhile. */
+        int r = poll(p, 2, 1000);
         if (got_signal)
             break;
+        char cat_err[512];
+        if (catalogue_refresh_if_changed(st, cat_err, sizeof cat_err) != 0)
+            app.catalogue_changes++;
         if (r < 0 && errno != EINTR) {
             snprintf(err, errlen, "lecture du clavier impossible (%s).", strerror(errno));
             break;
