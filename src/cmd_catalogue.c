@@ -113,6 +113,23 @@ static void print_import(const struct catalogue_import *r, double seconds)
                plural(r->unknown_dept), plural(r->unknown_dept));
 }
 
+/* " (importées le 26/11/2026 à 15 h 00)" in local time, from the log's UTC ISO date. */
+static void import_date(const char *iso, size_t count, char *out, size_t len)
+{
+    struct tm tm = {0};
+    if (!iso[0] || sscanf(iso, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                          &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    struct tm local;
+    if (!localtime_r(&t, &local))
+        return;
+    snprintf(out, len, " (importée%s le %02d/%02d/%04d à %d\u202Fh\u202F%02d)", plural(count),
+             local.tm_mday, local.tm_mon + 1, local.tm_year + 1900, local.tm_hour, local.tm_min);
+}
+
 static void format_range(long lo, long hi, bool money, char *buf, size_t len)
 {
     char a[32], b[32];
@@ -259,9 +276,10 @@ int cmd_catalogue(store *st, int argc, char **argv, const struct catalogue_optio
                "ou « difelus catalogue synchroniser ».\n");
         return 0;
     }
-    printf("%zu formations : %zu de la Caisse des Dépôts%s%s%s, %zu de l'organisme%s%s%s.\n",
-           info.total, info.cdc, info.cdc_imported[0] ? " (importées le " : "", info.cdc_imported,
-           info.cdc_imported[0] ? ")" : "", info.body, info.body_imported[0] ? " (importées le " : "",
-           info.body_imported, info.body_imported[0] ? ")" : "");
+    char cdc_when[96] = "", body_when[96] = "";
+    import_date(info.cdc_imported, info.cdc, cdc_when, sizeof cdc_when);
+    import_date(info.body_imported, info.body, body_when, sizeof body_when);
+    printf("%zu formation%s : %zu de la Caisse des Dépôts%s, %zu de l'organisme%s.\n",
+           info.total, plural(info.total), info.cdc, cdc_when, info.body, body_when);
     return 0;
 }

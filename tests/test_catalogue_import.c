@@ -426,6 +426,11 @@ static void test_import_summary(void **state)
     assert_null(strstr(r.out, "0,0 s"));
     assert_null(strstr(r.out, "0.0"));
     harness_run_free(&r);
+    harness_run(&r, (const char *[]){db, "catalogue", "info", NULL}, NULL);
+    assert_non_null(strstr(r.out, "1 formation : 0 de la Caisse des Dépôts, 1 de l'organisme "
+                                  "(importée le "));
+    assert_null(strstr(r.out, "Z)")); /* a French date, not ISO */
+    harness_run_free(&r);
 
     snprintf(file, sizeof file, "%s/controles.csv", dir);
     const char checks[] =
