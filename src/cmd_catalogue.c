@@ -130,19 +130,30 @@ static void import_date(const char *iso, size_t count, char *out, size_t len)
              local.tm_mday, local.tm_mon + 1, local.tm_year + 1900, local.tm_hour, local.tm_min);
 }
 
+/* Hours × 100 as "7 h" or "3,5 h" (3 h 30 is not cut to 3 h). */
+static void format_hours(long hundredths, char *buf, size_t len)
+{
+    if (hundredths % 100 == 0)
+        snprintf(buf, len, "%ld h", hundredths / 100);
+    else if (hundredths % 10 == 0)
+        snprintf(buf, len, "%ld,%ld h", hundredths / 100, hundredths / 10 % 10);
+    else
+        snprintf(buf, len, "%ld,%02ld h", hundredths / 100, hundredths % 100);
+}
+
 static void format_range(long lo, long hi, bool money, char *buf, size_t len)
 {
     char a[32], b[32];
     if (lo < 0 && hi < 0) {
-        snprintf(buf, len, "?");
+        snprintf(buf, len, money ? "prix inconnu" : "durée inconnue");
         return;
     }
     if (money) {
         text_format_euros(lo >= 0 ? lo : hi, a, sizeof a);
         text_format_euros(hi >= 0 ? hi : lo, b, sizeof b);
     } else {
-        snprintf(a, sizeof a, "%ld h", (lo > 0 ? lo : hi) / 100);
-        snprintf(b, sizeof b, "%ld h", (hi > 0 ? hi : lo) / 100);
+        format_hours(lo > 0 ? lo : hi, a, sizeof a);
+        format_hours(hi > 0 ? hi : lo, b, sizeof b);
     }
     if (strcmp(a, b) == 0)
         snprintf(buf, len, "%s", a);

@@ -220,6 +220,12 @@ static void test_import_locks_nothing(void **state)
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "Les finances locales pour les élus"));
     harness_run_free(&r);
+    /* one import at a time: a second one is refused, the first one goes on */
+    harness_run(&r, (const char *[]){db, "catalogue", "importer", "tests/data/cdc-ancien.json",
+                                     NULL}, NULL);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "Un autre import du catalogue est en cours"));
+    harness_run_free(&r);
 
     term_send(t, "h");
     WAIT(t, "Accueil");
@@ -406,6 +412,9 @@ static void test_outside_input_refused(void **state)
     expect(db, (const char *[]){"catalogue", "importer", file, NULL}, 1,
            "du texte suit la fin du tableau JSON");
     expect(db, (const char *[]){"catalogue", "info", NULL}, 0, "2 formations");
+    /* the CLI says hours with their decimal, and « prix inconnu » rather than « ? » */
+    expect(db, (const char *[]){"catalogue", "chercher", "reunion", NULL}, 0,
+           "Paris (75) · 280,00 € · 3,5 h · à distance");
 }
 
 /* SIRET (Luhn) and départements checked; the summary says what was found; wording. */
@@ -461,6 +470,10 @@ static void test_import_summary(void **state)
     assert_string_equal(json_string_value(json_object_get(json_array_get(hits, 0), "siret")),
                         "73282932000074");
     json_decref(hits);
+    harness_run_free(&r);
+    harness_run(&r, (const char *[]){db, "catalogue", "chercher", "urbanisme", NULL}, NULL);
+    assert_non_null(strstr(r.out, "Rhône (69) · prix inconnu · durée inconnue"));
+    assert_null(strstr(r.out, "?"));
     harness_run_free(&r);
 }
 
