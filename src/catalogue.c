@@ -108,7 +108,7 @@ const char *catalogue_errno_text(int e)
         return "fichier ou dossier introuvable";
     case EACCES:
     case EPERM:
-        return "accès refusé (vérifiez les droits)";
+        return "accès refusé";
     case EISDIR:
         return "c'est un dossier, pas un fichier";
     case ENOTDIR:
@@ -277,6 +277,23 @@ static int attach_memory(sqlite3 *db, struct attached *a, char *err, size_t errl
     return 0;
 }
 
+/* A killed import leaves catalogue.db.nouveau (up to the size of a catalogue): removed
+ * when no import holds it, so that the space comes back without waiting for the next
+ * import. Never a reason to fail. */
+static void remove_leftover(const char *cat)
+{
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.nouveau", cat);
+    int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat a, b;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 && stat(tmp, &b) == 0 &&
+        a.st_dev == b.st_dev && a.st_ino == b.st_ino && S_ISREG(a.st_mode))
+        unlink(tmp);
+    close(fd);
+}
+
 static int attach_now(store *st, char *err, size_t errlen)
 {
     sqlite3 *db = store_db(st);
@@ -285,6 +302,7 @@ static int attach_now(store *st, char *err, size_t errlen)
     struct attached *a = attached_of(db);
     if (!a)
         return errf(err, errlen, "Mémoire insuffisante.");
+    remove_leftover(path);
     sqlite3_create_function(db, "difelus_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             sql_fold, NULL, NULL);
     struct stat sb;
@@ -878,8 +896,10 @@ static int lock_new_file(const char *tmp, char *err, size_t errlen)
     for (int tries = 0; tries < 10; tries++) {
         int fd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
-            return errf(err, errlen, "Impossible de créer « %s » (%s).", tmp,
-                        catalogue_errno_text(errno));
+            return errf(err, errlen, "Impossible d'écrire le nouveau catalogue « %s » : %s. "
+                                     "Vérifiez que le dossier de la base est accessible en "
+                                     "écriture et qu'il reste de la place.",
+                        tmp, catalogue_errno_text(errno));
         if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
             int e = errno;
             close(fd);

@@ -172,6 +172,17 @@ static void test_kill_at_any_moment(void **state)
         }
     }
     assert_true(kills >= 2 * 3 * 3);
+    /* What a killed import left is removed by the next program that reads the catalogue. */
+    pid_t pid = start_import(db_opt, new_csv, "renommage");
+    wait_stopped(pid);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    assert_int_equal(access(tmp, F_OK), 0);
+    struct run_result info;
+    harness_run(&info, (const char *[]){db_opt, "catalogue", "info", NULL}, NULL);
+    assert_int_equal(info.status, 0);
+    harness_run_free(&info);
+    assert_int_equal(access(tmp, F_OK), -1);
     /* The next import ignores what was left and puts its catalogue in place. */
     struct run_result r;
     harness_run(&r, (const char *[]){db_opt, "catalogue", "importer", new_csv, NULL}, NULL);
