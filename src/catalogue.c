@@ -859,7 +859,9 @@ static int import_json(struct importer *im, FILE *f, char *err, size_t errlen)
                 }
                 v[fi] = json_string_value(value);
             } else if (json_is_integer(value)) {
-                snprintf(numbers[fi], sizeof numbers[fi], "%" JSON_INTEGER_FORMAT,
+                /* A SIRET given as a number has lost its leading zeros. */
+                snprintf(numbers[fi], sizeof numbers[fi],
+                         fi == F_SIRET ? "%014" JSON_INTEGER_FORMAT : "%" JSON_INTEGER_FORMAT,
                          json_integer_value(value));
                 v[fi] = numbers[fi];
             } else if (json_is_real(value)) {
