@@ -384,6 +384,9 @@ static void test_messages_in_french(void **state)
     expect(db, (const char *[]){"catalogue", "importer", file, NULL}, 1,
            "trop d'accolades ou de crochets imbriqués");
 
+    /* a folder given as the file to import */
+    expect(db, (const char *[]){"catalogue", "importer", "tests", NULL}, 1,
+           "« tests » est un dossier : indiquez le fichier CSV ou JSON");
     /* the system: a missing file */
     expect(db, (const char *[]){"catalogue", "importer", "tests/data/absent.csv", NULL}, 1,
            "fichier ou dossier introuvable");
@@ -485,6 +488,23 @@ static void test_import_summary(void **state)
     harness_run(&r, (const char *[]){db, "catalogue", "chercher", "urbanisme", NULL}, NULL);
     assert_non_null(strstr(r.out, "Rhône (69) · prix inconnu · durée inconnue"));
     assert_null(strstr(r.out, "?"));
+    harness_run_free(&r);
+
+    /* a SIRET given as a JSON number: its leading zero comes back, and its key is right */
+    snprintf(file, sizeof file, "%s/nombre.json", dir);
+    const char *number = "[{\"numero_formation\":\"N1\",\"intitule_formation\":\"Voirie "
+                         "communale\",\"nom_of\":\"Institut\",\"siret\":1234567800002}]";
+    harness_write_file(file, number, strlen(number));
+    harness_run(&r, (const char *[]){db, "catalogue", "importer", file, NULL}, NULL);
+    assert_int_equal(r.status, 0);
+    assert_null(strstr(r.out, "SIRET invalide"));
+    harness_run_free(&r);
+    harness_run(&r, (const char *[]){db, "catalogue", "chercher", "voirie", "--json", NULL},
+                NULL);
+    hits = json_loads(r.out, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(hits, 0), "siret")),
+                        "01234567800002");
+    json_decref(hits);
     harness_run_free(&r);
 }
 
