@@ -403,6 +403,17 @@ static void draw_confirmation(struct app *app, int y)
 
 static void search_draw(struct app *app)
 {
+    /* A catalogue imported while the screen is open: count it and search it again. */
+    static unsigned seen_changes;
+    if (seen_changes != app->catalogue_changes) {
+        seen_changes = app->catalogue_changes;
+        struct catalogue_info info;
+        catalogue_size = 0;
+        error_text[0] = '\0';
+        if (catalogue_get_info(app->st, &info, error_text, sizeof error_text) == 0)
+            catalogue_size = info.total;
+        run_search(app, true);
+    }
     tui_title_bar("Étape 3/6 — Rechercher une formation dans le catalogue");
     move(1, 0);
     clrtoeol();

@@ -5,14 +5,20 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "difelus/syserr.h"
+#include "difelus/dossier.h"
 #include "difelus/text.h"
 #include "store_internal.h"
 
@@ -20,27 +26,31 @@
 #define FIELD_MAX (1024 * 1024) /* one field of a record: 1 Mo */
 #define RANK_LIMIT 1000         /* hit sets larger than this are not ranked */
 
-static const char schema[] =
-    "CREATE TABLE cat.training ("
-    "  id INTEGER PRIMARY KEY,"
-    "  source TEXT NOT NULL CHECK (source IN ('cdc', 'organisme')),"
-    "  numero TEXT NOT NULL,"
-    "  title TEXT NOT NULL,"
-    "  body TEXT NOT NULL,"
-    "  siret TEXT,"
-    "  modality TEXT NOT NULL CHECK (modality IN ('presentiel', 'distance')),"
-    "  dept_code TEXT, dept_name TEXT, region TEXT,"
-    "  price_min INTEGER, price_max INTEGER, price_mean INTEGER,"
-    "  hours_min REAL, hours_max REAL, hours_mean REAL,"
-    "  cert_type TEXT, cert_code TEXT, cert_title TEXT,"
-    "  description TEXT, extracted TEXT);"
-    "CREATE VIRTUAL TABLE cat.training_fts USING fts5(title, body, cert, filters,"
-    "  content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2',"
-    "  prefix = '2 3');"
-    "CREATE TABLE cat.import_log ("
-    "  source TEXT PRIMARY KEY, imported_at TEXT NOT NULL, file TEXT NOT NULL,"
-    "  records INTEGER NOT NULL);"
-    "PRAGMA cat.user_version = 1;";
+/* The schema, in the import's own connection (P "main.") or in memory (P "cat."). */
+#define SCHEMA(P)                                                                          \
+    "CREATE TABLE " P "training ("                                                          \
+    "  id INTEGER PRIMARY KEY,"                                                            \
+    "  source TEXT NOT NULL CHECK (source IN ('cdc', 'organisme')),"                      \
+    "  numero TEXT NOT NULL,"                                                              \
+    "  title TEXT NOT NULL,"                                                               \
+    "  body TEXT NOT NULL,"                                                                \
+    "  siret TEXT,"                                                                        \
+    "  modality TEXT NOT NULL CHECK (modality IN ('presentiel', 'distance')),"            \
+    "  dept_code TEXT, dept_name TEXT, region TEXT,"                                       \
+    "  price_min INTEGER, price_max INTEGER, price_mean INTEGER,"                          \
+    "  hours_min REAL, hours_max REAL, hours_mean REAL,"                                   \
+    "  cert_type TEXT, cert_code TEXT, cert_title TEXT,"                                   \
+    "  description TEXT, extracted TEXT);"                                                 \
+    "CREATE VIRTUAL TABLE " P "training_fts USING fts5(title, body, cert, filters,"         \
+    "  content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2',"         \
+    "  prefix = '2 3');"                                                                   \
+    "CREATE TABLE " P "import_log ("                                                        \
+    "  source TEXT PRIMARY KEY, imported_at TEXT NOT NULL, file TEXT NOT NULL,"            \
+    "  records INTEGER NOT NULL);"                                                         \
+    "PRAGMA " P "user_version = 1;"
+
+static const char schema_main[] = SCHEMA("main.");
+static const char schema_memory[] = SCHEMA("cat.");
 
 /* œ and æ are letters of their own for the tokenizer: fold them on both sides. */
 static void fold_ligatures(const char *in, char *out, size_t outlen)
@@ -92,71 +102,272 @@ static int errf(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-int catalogue_attach(store *st, char *err, size_t errlen)
+/* SQLite's result codes said in French, for messages about the catalogue. */
+static const char *sqlite_text(int rc)
 {
-    sqlite3 *db = store_db(st);
+    switch (rc & 0xFF) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return "fichier endommagé ou qui n'est pas une base SQLite";
+    case SQLITE_FULL:
+        return "disque plein";
+    case SQLITE_IOERR:
+        return "erreur de lecture ou d'écriture du disque";
+    case SQLITE_READONLY:
+        return "fichier ou dossier en lecture seule";
+    case SQLITE_CANTOPEN:
+        return "fichier impossible à ouvrir (vérifiez le chemin et les droits)";
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return "accès refusé (vérifiez les droits)";
+    case SQLITE_NOMEM:
+        return "mémoire insuffisante";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return "fichier occupé par un autre programme";
+    default:
+        return "erreur de la base SQLite";
+    }
+}
+
+static int damaged(char *err, size_t errlen, const char *path, int rc)
+{
+    return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
+                             "puis importez ou synchronisez le catalogue à nouveau.",
+                path, sqlite_text(rc));
+}
+
+/* The catalogue file beside the personal database. */
+static void catalogue_file(store *st, char *path, size_t len)
+{
+    snprintf(path, len, "%s", store_path(st));
+    char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(slash + 1, len - (size_t)(slash + 1 - path), "catalogue.db");
+    else
+        snprintf(path, len, "catalogue.db");
+}
+
+/* What a connection has attached as "cat": the file's identity, so that a catalogue
+ * replaced by an import (a new inode) is noticed and attached again. The record lives as
+ * long as the connection: it is the user data of a function registered on it, freed by
+ * SQLite when the connection closes. */
+struct attached {
+    sqlite3 *db;
+    bool memory; /* no catalogue file yet: an empty catalogue in memory */
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime;
+    off_t size;
+    struct attached *next;
+};
+static struct attached *attached_list;
+
+static void attached_forget(void *p)
+{
+    for (struct attached **a = &attached_list; *a; a = &(*a)->next)
+        if (*a == p) {
+            *a = (*a)->next;
+            break;
+        }
+    free(p);
+}
+
+static void sql_nothing(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_null(ctx);
+}
+
+static struct attached *attached_of(sqlite3 *db)
+{
+    for (struct attached *a = attached_list; a; a = a->next)
+        if (a->db == db)
+            return a;
+    struct attached *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->db = db;
+    a->next = attached_list;
+    attached_list = a;
+    if (sqlite3_create_function_v2(db, "difelus_catalogue_attached", 0, SQLITE_UTF8, a,
+                                   sql_nothing, NULL, NULL, attached_forget) != SQLITE_OK)
+        return NULL; /* SQLite called attached_forget already */
+    return a;
+}
+
+static bool same_file(const struct attached *a, const struct stat *sb)
+{
+    return a->dev == sb->st_dev && a->ino == sb->st_ino && a->size == sb->st_size &&
+           a->mtime.tv_sec == sb->st_mtim.tv_sec && a->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+static bool is_attached(sqlite3 *db)
+{
     sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_database_list WHERE name = 'cat'", -1,
                            &stmt, NULL) != SQLITE_OK)
-        return errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
+        return false;
     bool attached = sqlite3_step(stmt) == SQLITE_ROW;
     sqlite3_finalize(stmt);
-    if (attached)
-        return 0;
+    return attached;
+}
 
+/* Whether the catalogue file differs from the one attached (0 no, 1 yes). */
+static int file_changed(store *st, const struct attached *a)
+{
     char path[4200];
-    snprintf(path, sizeof path, "%s", store_path(st));
-    char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path), "catalogue.db");
-    else
-        snprintf(path, sizeof path, "catalogue.db");
-    if (store_prepare_file(path, err, errlen) != 0)
-        return -1;
+    catalogue_file(st, path, sizeof path);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return !a->memory;
+    return a->memory || !same_file(a, &sb);
+}
+
+/* No catalogue yet (or a link to nothing): an empty one in memory, so that searches
+ * answer « nothing » until an import creates the file. Nothing but an import writes a
+ * catalogue file, and it writes it whole, then renames it into place. */
+static int attach_memory(sqlite3 *db, struct attached *a, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, "ATTACH DATABASE ':memory:' AS cat", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, schema_memory, NULL, NULL, &msg) != SQLITE_OK) {
+        sqlite3_free(msg);
+        sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL);
+        return errf(err, errlen, "Impossible de préparer le catalogue (mémoire insuffisante ?).");
+    }
+    a->memory = true;
+    return 0;
+}
+
+/* A killed import leaves catalogue.db.nouveau (up to the size of a catalogue): removed
+ * when no import holds it, so that the space comes back without waiting for the next
+ * import. Never a reason to fail. */
+static void remove_leftover(const char *cat)
+{
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.nouveau", cat);
+    int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat a, b;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 && stat(tmp, &b) == 0 &&
+        a.st_dev == b.st_dev && a.st_ino == b.st_ino && S_ISREG(a.st_mode))
+        unlink(tmp);
+    close(fd);
+}
+
+static int attach_now(store *st, char *err, size_t errlen)
+{
+    sqlite3 *db = store_db(st);
+    char path[4200];
+    catalogue_file(st, path, sizeof path);
+    struct attached *a = attached_of(db);
+    if (!a)
+        return errf(err, errlen, "Mémoire insuffisante.");
+    remove_leftover(path);
     sqlite3_create_function(db, "difelus_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             sql_fold, NULL, NULL);
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno != ENOENT)
+            return errf(err, errlen, "Impossible d'accéder au catalogue « %s » (%s). Vérifiez "
+                                     "les droits du dossier.", path, syserr_text(errno));
+        return attach_memory(db, a, err, errlen);
+    }
+    if (S_ISDIR(sb.st_mode))
+        return errf(err, errlen, "« %s » est un dossier, pas un catalogue. Renommez ou "
+                                 "supprimez ce dossier, puis importez ou synchronisez le "
+                                 "catalogue.", path);
+    if (!S_ISREG(sb.st_mode))
+        return errf(err, errlen, "« %s » n'est pas un fichier ordinaire. Supprimez-le, puis "
+                                 "importez ou synchronisez le catalogue.", path);
+    if (access(path, R_OK) != 0)
+        return errf(err, errlen, "Impossible de lire le catalogue « %s » : accès refusé. "
+                                 "Vérifiez ses droits (chmod 600 « %s »).", path, path);
+    sqlite3_stmt *stmt;
     if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS cat", -1, &stmt, NULL) != SQLITE_OK)
-        return errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
+        return damaged(err, errlen, path, sqlite3_errcode(db));
     sqlite3_bind_text(stmt, 1, path, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE)
-        return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
-                                 "puis importez ou synchronisez le catalogue à nouveau.",
-                    path, sqlite3_errmsg(db));
-    int version = -1;
+        return damaged(err, errlen, path, sqlite3_errcode(db));
+    int version = -1, tables = 0;
     if (sqlite3_prepare_v2(db, "PRAGMA cat.user_version", -1, &stmt, NULL) == SQLITE_OK) {
         if (sqlite3_step(stmt) == SQLITE_ROW)
             version = sqlite3_column_int(stmt, 0);
         sqlite3_finalize(stmt);
     }
+    if (version >= 0 &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM cat.sqlite_master WHERE type = 'table'"
+                               " AND name IN ('training', 'training_fts', 'import_log')",
+                           -1, &stmt, NULL) == SQLITE_OK) {
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            tables = sqlite3_column_int(stmt, 0);
+        else
+            version = -1;
+        sqlite3_finalize(stmt);
+    }
+    rc = sqlite3_errcode(db);
     if (version < 0) {
-        rc = sqlite3_errcode(db);
         sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL);
-        return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
-                                 "puis importez ou synchronisez le catalogue à nouveau.",
-                    path, sqlite3_errstr(rc));
+        return damaged(err, errlen, path, rc);
     }
     if (version > CATALOGUE_SCHEMA_VERSION) {
         sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL);
         return errf(err, errlen, "Le catalogue « %s » vient d'une version plus récente de "
                                  "difelus : mettez difelus à jour.", path);
     }
-    /* The catalogue is a copy that an import rebuilds: its rollback journal stays in
-     * memory, which writes each page once (WAL wrote them twice and made a 200 000-record
-     * import a third slower). A failed import still rolls back; only a power cut during
-     * the final write could damage it, and the message then says to import it again. */
-    char *msg = NULL;
-    if (sqlite3_exec(db, "PRAGMA cat.journal_mode = MEMORY; PRAGMA cat.synchronous = NORMAL;",
-                     NULL, NULL, &msg) != SQLITE_OK ||
-        (version == 0 && sqlite3_exec(db, schema, NULL, NULL, &msg) != SQLITE_OK)) {
-        errf(err, errlen, "Impossible de préparer le catalogue « %s » : %s.", path,
-             msg ? msg : "erreur inconnue");
-        sqlite3_free(msg);
+    if (version != CATALOGUE_SCHEMA_VERSION || tables != 3) {
         sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL);
-        return -1;
+        /* An empty file (older versions created one before importing): no catalogue yet. */
+        if (sb.st_size == 0 && attach_memory(db, a, err, errlen) != 0)
+            return -1;
+        if (sb.st_size == 0)
+            goto attached;
+        return errf(err, errlen, "« %s » n'est pas un catalogue de difelus (un autre programme "
+                                 "l'a créé ?). Déplacez ou supprimez ce fichier, puis importez "
+                                 "ou synchronisez le catalogue.", path);
     }
+attached:
+    a->memory = false;
+    a->dev = sb.st_dev;
+    a->ino = sb.st_ino;
+    a->mtime = sb.st_mtim;
+    a->size = sb.st_size;
     return 0;
+}
+
+int catalogue_attach(store *st, char *err, size_t errlen)
+{
+    sqlite3 *db = store_db(st);
+    if (is_attached(db)) {
+        /* Attached already: a search still sees a catalogue imported meanwhile. */
+        struct attached *a = attached_of(db);
+        if (!a || !file_changed(st, a))
+            return 0;
+        /* Inside a transaction, or with a statement running, keep reading the old one. */
+        if (!sqlite3_get_autocommit(db) ||
+            sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL) != SQLITE_OK)
+            return 0;
+    }
+    return attach_now(st, err, errlen);
+}
+
+int catalogue_refresh_if_changed(store *st, char *err, size_t errlen)
+{
+    sqlite3 *db = store_db(st);
+    if (!is_attached(db))
+        return 0; /* attached when first used */
+    struct attached *a = attached_of(db);
+    if (!a || !file_changed(st, a))
+        return 0;
+    if (!sqlite3_get_autocommit(db) ||
+        sqlite3_exec(db, "DETACH DATABASE cat", NULL, NULL, NULL) != SQLITE_OK)
+        return 0;
+    return attach_now(st, err, errlen) == 0 ? 1 : -1;
 }
 
 /* ---- records ---- */
@@ -213,6 +424,9 @@ struct importer {
     sqlite3_stmt *insert;
     enum catalogue_source source;
     size_t records;
+    sqlite3_int64 next_id; /* ids go on after the old catalogue's: a search recorded in the
+                              personal database never names another training */
+    struct catalogue_import *report;
     catalogue_progress_fn progress;
     void *user;
 };
@@ -257,8 +471,9 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     sqlite3_bind_text(s, 1, im->source == SOURCE_CDC ? "cdc" : "organisme", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 21, im->next_id);
     static const int text_cols[][2] = {
-        {F_NUMERO, 2}, {F_TITLE, 3}, {F_BODY, 4}, {F_SIRET, 5}, {F_DEPT_CODE, 7},
+        {F_NUMERO, 2}, {F_TITLE, 3}, {F_BODY, 4}, {F_DEPT_CODE, 7},
         {F_DEPT_NAME, 8}, {F_REGION, 9}, {F_CERT_TYPE, 16}, {F_CERT_TITLE, 18},
         {F_DESCRIPTION, 19}, {F_EXTRACTED, 20},
     };
@@ -276,7 +491,20 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
                 sqlite3_bind_text(s, 8, d->name, -1, SQLITE_STATIC);
             if (!v[F_REGION] || !*v[F_REGION])
                 sqlite3_bind_text(s, 9, d->region, -1, SQLITE_STATIC);
+        } else if (im->report->unknown_dept++ == 0) {
+            text_sanitize(im->report->unknown_dept_example,
+                          sizeof im->report->unknown_dept_example, v[F_DEPT_CODE]);
         }
+    }
+    /* A wrong SIRET is not a reason to hide a training, but it must not reach a dossier:
+     * the record is kept without it, and the summary counts it. */
+    char siret[15], why[160];
+    if (v[F_SIRET] && *v[F_SIRET]) {
+        if (dossier_siret_valid(v[F_SIRET], siret, why, sizeof why))
+            sqlite3_bind_text(s, 5, siret, -1, SQLITE_TRANSIENT);
+        else if (im->report->bad_siret++ == 0)
+            snprintf(im->report->bad_siret_where, sizeof im->report->bad_siret_where, "%s",
+                     where);
     }
     const char *modality = "presentiel";
     double n;
@@ -327,9 +555,10 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
     if (code && *code)
         sqlite3_bind_text(s, 17, code, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE)
-        return errf(err, errlen, "%s : enregistrement impossible (%s).", where,
-                    sqlite3_errmsg(im->db));
+        return errf(err, errlen, "%s : écriture du nouveau catalogue impossible (%s).", where,
+                    sqlite_text(sqlite3_errcode(im->db)));
     im->records++;
+    im->next_id++;
     if (im->progress && im->records % 20000 == 0)
         im->progress(im->records, im->user);
     return 0;
@@ -400,6 +629,17 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
                                          "jamais fermé).", c->line);
             break;
         }
+        if (ch == '\0')
+            return errf(err, errlen, "ligne %ld : le fichier contient un octet nul : ce n'est "
+                                     "pas un fichier texte CSV (enregistrez-le en CSV UTF-8).",
+                        c->next_line);
+        if (ch == '\r') {
+            /* CR LF (Windows) or a lone CR (old Mac files): one line end either way. */
+            int next = getc_unlocked(c->f);
+            if (next != '\n' && next != EOF)
+                ungetc(next, c->f);
+            ch = '\n';
+        }
         if (ch == '\n')
             c->next_line++;
         if (quoted) {
@@ -423,9 +663,10 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
                 return errf(err, errlen, "ligne %ld : trop de colonnes.", c->line);
             if (c->len + 1 >= c->cap) {
                 c->cap = c->cap ? c->cap * 2 : 4096;
-                c->buf = realloc(c->buf, c->cap);
-                if (!c->buf)
+                char *grown = realloc(c->buf, c->cap);
+                if (!grown) /* c->buf stays the caller's to free */
                     return errf(err, errlen, "Mémoire insuffisante.");
+                c->buf = grown;
             }
             c->buf[c->len++] = '\0';
             c->starts[c->count++] = c->len;
@@ -434,8 +675,6 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
             continue;
         } else if (ch == '\n') {
             break;
-        } else if (ch == '\r') {
-            continue;
         }
         field_start = false;
         if (++field_len > FIELD_MAX)
@@ -541,15 +780,28 @@ static int import_json(struct importer *im, FILE *f, char *err, size_t errlen)
     char where[64];
     int ch = skip_blanks(f);
     if (ch == ']')
-        return 0;
+        return skip_blanks(f) == EOF ? 0
+                                     : errf(err, errlen, "du texte suit la fin du tableau "
+                                                         "JSON : le fichier est abîmé.");
     ungetc(ch, f);
     for (size_t n = 1;; n++) {
         json_error_t jerr;
         json_t *rec = json_loadf(f, JSON_DISABLE_EOF_CHECK, &jerr);
         snprintf(where, sizeof where, "enregistrement %zu", n);
-        if (!rec)
-            return errf(err, errlen, "%s : JSON invalide ou fichier tronqué (%s).", where,
-                        jerr.text);
+        if (!rec) {
+            /* jansson's text is English: say what it means. */
+            enum json_error_code code = json_error_code(&jerr);
+            const char *why =
+                code == json_error_premature_end_of_input ? "le fichier s'arrête au milieu "
+                                                            "(téléchargement ou copie incomplet)"
+                : code == json_error_stack_overflow        ? "trop d'accolades ou de crochets "
+                                                             "imbriqués"
+                : code == json_error_invalid_utf8          ? "texte qui n'est pas en UTF-8"
+                : code == json_error_null_character        ? "octet nul dans le texte"
+                                                    : "texte qui n'est pas du JSON valide";
+            return errf(err, errlen, "%s : JSON invalide, %s. Téléchargez ou exportez le "
+                                     "fichier à nouveau.", where, why);
+        }
         if (!json_is_object(rec)) {
             json_decref(rec);
             return errf(err, errlen, "%s : un objet JSON était attendu.", where);
@@ -577,7 +829,9 @@ static int import_json(struct importer *im, FILE *f, char *err, size_t errlen)
                 }
                 v[fi] = json_string_value(value);
             } else if (json_is_integer(value)) {
-                snprintf(numbers[fi], sizeof numbers[fi], "%" JSON_INTEGER_FORMAT,
+                /* A SIRET given as a number has lost its leading zeros. */
+                snprintf(numbers[fi], sizeof numbers[fi],
+                         fi == F_SIRET ? "%014" JSON_INTEGER_FORMAT : "%" JSON_INTEGER_FORMAT,
                          json_integer_value(value));
                 v[fi] = numbers[fi];
             } else if (json_is_real(value)) {
@@ -591,121 +845,368 @@ static int import_json(struct importer *im, FILE *f, char *err, size_t errlen)
         if (rc != 0)
             return -1;
         ch = skip_blanks(f);
-        if (ch == ']')
+        if (ch == ']') {
+            if (skip_blanks(f) != EOF)
+                return errf(err, errlen, "du texte suit la fin du tableau JSON (après "
+                                         "l'enregistrement %zu) : le fichier est abîmé ou "
+                                         "n'est pas un export du catalogue. Téléchargez ou "
+                                         "exportez-le à nouveau.", n);
             return 0;
+        }
         if (ch != ',')
             return errf(err, errlen, "%s : « , » ou « ] » attendu après l'enregistrement "
                                      "(fichier tronqué ?).", where);
     }
 }
 
-int catalogue_import_file(store *st, const char *path, struct catalogue_import *report,
-                          catalogue_progress_fn progress, void *user, char *err, size_t errlen)
+/* Takes the import lock: the new catalogue's file itself (catalogue.db.nouveau), opened
+ * and flock'ed. Another import holding it is refused rather than waited for. After the
+ * lock, the name must still lead to the file locked: an import that just finished renamed
+ * its file to catalogue.db. Returns the descriptor, or -1 with a message. */
+static int lock_new_file(const char *tmp, char *err, size_t errlen)
 {
-    memset(report, 0, sizeof *report);
-    if (catalogue_attach(st, err, errlen) != 0)
+    for (int tries = 0; tries < 10; tries++) {
+        int fd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+            return errf(err, errlen, "Impossible d'écrire le nouveau catalogue « %s » : %s. "
+                                     "Vérifiez que le dossier de la base est accessible en "
+                                     "écriture et qu'il reste de la place.",
+                        tmp, syserr_text(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno;
+            close(fd);
+            if (e == EWOULDBLOCK)
+                return errf(err, errlen, "Un autre import du catalogue est en cours (« %s » "
+                                         "est occupé). Attendez qu'il se termine, puis "
+                                         "recommencez.", tmp);
+            return errf(err, errlen, "Impossible de verrouiller « %s » (%s).", tmp,
+                        syserr_text(e));
+        }
+        struct stat a, b;
+        if (fstat(fd, &a) == 0 && stat(tmp, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino) {
+            if (!S_ISREG(a.st_mode)) {
+                close(fd);
+                return errf(err, errlen, "« %s » n'est pas un fichier ordinaire : "
+                                         "supprimez-le, puis recommencez.", tmp);
+            }
+            return fd;
+        }
+        close(fd);
+    }
+    return errf(err, errlen, "Un autre import du catalogue est en cours. Attendez qu'il se "
+                             "termine, puis recommencez.");
+}
+
+/* A test-only pause (DIFELUS_TEST_ARRET_IMPORT=ecriture|renommage): the process stops
+ * itself there, so that a test can kill it at exactly that moment. */
+static void test_stop(const char *moment)
+{
+    const char *want = getenv("DIFELUS_TEST_ARRET_IMPORT");
+    if (want && strcmp(want, moment) == 0)
+        raise(SIGSTOP);
+}
+
+static int sync_folder(const char *path)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errf(err, errlen, "Impossible de lire « %s » : %s.", path, syserr_text(errno));
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Looks at the old catalogue before the new one is written, outside any transaction (an
+ * error inside one would end it): attached as "old" when it is whole, its largest id in
+ * *max_id. A damaged one is detached and reported; another program's file refuses the
+ * import (not ours to replace). Returns 0, or -1 with a message. */
+static int check_old(struct importer *im, const char *cat, sqlite3_int64 *max_id, char *err,
+                     size_t errlen)
+{
+    sqlite3 *db = im->db;
+    *max_id = 0;
+    struct stat sb;
+    if (stat(cat, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+        return 0;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS old", -1, &s, NULL) != SQLITE_OK)
+        return errf(err, errlen, "Préparation du catalogue impossible (%s).",
+                    sqlite_text(sqlite3_errcode(db)));
+    sqlite3_bind_text(s, 1, cat, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        im->report->old_unreadable = true;
+        return 0;
+    }
+    int version = -1, tables = -1, ours = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA old.user_version", -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            version = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    if (version >= 0 &&
+        sqlite3_prepare_v2(db, "SELECT count(*), count(*) FILTER (WHERE name IN ('training',"
+                               " 'import_log')) FROM old.sqlite_master WHERE type = 'table'",
+                           -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            tables = sqlite3_column_int(s, 0);
+            ours = sqlite3_column_int(s, 1);
+        }
+        sqlite3_finalize(s);
+    }
+    if (tables > 0 && (ours != 2 || version != CATALOGUE_SCHEMA_VERSION)) {
+        sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
+        if (version > CATALOGUE_SCHEMA_VERSION && ours == 2)
+            return errf(err, errlen, "Le catalogue « %s » vient d'une version plus récente de "
+                                     "difelus : mettez difelus à jour.", cat);
+        return errf(err, errlen, "« %s » n'est pas un catalogue de difelus (un autre programme "
+                                 "l'a créé ?). Déplacez ou supprimez ce fichier, puis "
+                                 "recommencez.", cat);
+    }
+    rc = SQLITE_CORRUPT;
+    if (tables == 0) {
+        rc = SQLITE_EMPTY; /* an empty database: nothing to keep */
+    } else if (tables > 0 &&
+               sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0), sum(length(numero) +"
+                                      " length(title) + length(body) + length(coalesce("
+                                      "description, '')) + length(coalesce(cert_title, '')))"
+                                      " + (SELECT count(*) FROM old.import_log)"
+                                      " FROM old.training",
+                                  -1, &s, NULL) == SQLITE_OK) {
+        /* Every row read once: a damaged page shows now, not in the middle of the copy. */
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *max_id = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
+        if (rc != SQLITE_EMPTY)
+            im->report->old_unreadable = true;
+    }
+    return 0;
+}
+
+/* Brings what must stay from the old catalogue (the other source's trainings and its
+ * import date) into the new one, when check_old attached it. */
+static int keep_old(struct importer *im, char *err, size_t errlen)
+{
+    sqlite3 *db = im->db;
+    sqlite3_stmt *s;
+    bool attached = false;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_database_list WHERE name = 'old'", -1,
+                           &s, NULL) == SQLITE_OK) {
+        attached = sqlite3_step(s) == SQLITE_ROW;
+        sqlite3_finalize(s);
+    }
+    if (!attached)
+        return 0;
+    const char *src = im->source == SOURCE_CDC ? "cdc" : "organisme";
+    static const char *const steps[] = {
+        "INSERT INTO main.training SELECT * FROM old.training WHERE source <> ?1",
+        "INSERT INTO main.import_log SELECT * FROM old.import_log WHERE source <> ?1",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        int rc = sqlite3_prepare_v2(db, steps[i], -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
+            rc = sqlite3_step(s);
+            sqlite3_finalize(s);
+        }
+        if (rc != SQLITE_DONE)
+            return errf(err, errlen, "Lecture de l'ancien catalogue ou écriture du nouveau "
+                                     "impossible (%s).", sqlite_text(sqlite3_errcode(db)));
+    }
+    im->report->kept = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM main.training WHERE source <> ?1", -1, &s,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, src, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            im->report->kept = (size_t)sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    return 0;
+}
+
+static int import_stream(store *st, FILE *f, const char *label, struct catalogue_import *report,
+                         catalogue_progress_fn progress, void *user, char *err, size_t errlen)
+{
+    char cat[4200], tmp[4300];
+    catalogue_file(st, cat, sizeof cat);
+    snprintf(tmp, sizeof tmp, "%s.nouveau", cat);
+    struct stat sb;
+    if (stat(cat, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return errf(err, errlen, "« %s » est un dossier, pas un catalogue. Renommez ou "
+                                 "supprimez ce dossier, puis recommencez.", cat);
+
     /* JSON starts with '[' (after an optional byte order mark and blanks); CSV otherwise. */
     unsigned char head[3];
     size_t got = fread(head, 1, 3, f);
-    if (!(got == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF))
+    bool bom = got == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF;
+    if (!bom)
         rewind(f);
     int first = skip_blanks(f);
+    if (first == EOF && ferror(f))
+        return errf(err, errlen, "Lecture de « %s » impossible (%s).", label,
+                    syserr_text(errno));
     bool json = first == '[';
     rewind(f);
-    if (json) {
-        if (got == 3 && head[0] == 0xEF)
-            fseek(f, 3, SEEK_SET);
-    }
+    if (json && bom)
+        fseek(f, 3, SEEK_SET);
 
-    sqlite3 *db = store_db(st);
-    struct importer im = {.db = db, .progress = progress, .user = user};
-    int rc = -1;
-    sqlite3_exec(db, "PRAGMA cat.cache_size = -262144", NULL, NULL, NULL); /* 256 Mo */
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        fclose(f);
-        return errf(err, errlen, "Catalogue occupé : %s.", sqlite3_errmsg(db));
+    /* The new catalogue is built whole in its own file, by its own connection: the old one
+     * stays searchable meanwhile, the personal database is never locked, and a kill at
+     * any moment leaves the old file or the new one (the rename is atomic). */
+    int lock = lock_new_file(tmp, err, errlen);
+    if (lock < 0)
+        return -1;
+    if (ftruncate(lock, 0) != 0) { /* what a killed import left */
+        int e = errno;
+        close(lock);
+        return errf(err, errlen, "Impossible de vider « %s » (%s).", tmp, syserr_text(e));
     }
-    /* The source is known after the header; rows of the other source are kept. */
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO cat.training (source, numero, title, body, siret,"
-                           " modality, dept_code, dept_name, region, price_min, price_max,"
-                           " price_mean, hours_min, hours_max, hours_mean, cert_type, cert_code,"
-                           " cert_title, description, extracted) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                           " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-                           -1, &im.insert, NULL) != SQLITE_OK) {
-        errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
+    sqlite3 *db = NULL;
+    struct importer im = {.progress = progress, .user = user, .report = report};
+    char *msg = NULL;
+    int open_rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (open_rc != SQLITE_OK) {
+        errf(err, errlen, "Impossible de créer le nouveau catalogue « %s » (%s).", tmp,
+             sqlite_text(open_rc));
         goto done;
     }
-    /* Rows are inserted first, then the old rows of the same source deleted: mark the new
-     * ones by id. */
-    sqlite3_int64 before = 0;
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) FROM cat.training", -1, &q, NULL) ==
-        SQLITE_OK) {
-        if (sqlite3_step(q) == SQLITE_ROW)
-            before = sqlite3_column_int64(q, 0);
-        sqlite3_finalize(q);
-    }
+    im.db = db;
+    sqlite3_extended_result_codes(db, 0);
+    sqlite3_create_function(db, "difelus_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            sql_fold, NULL, NULL);
+    sqlite3_int64 max_id;
+    if (check_old(&im, cat, &max_id, err, errlen) != 0)
+        goto done;
+    im.next_id = max_id + 1;
+    /* No journal: a failed import throws the whole file away, and the file is synced
+     * once, before the rename. */
+    if (sqlite3_exec(db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                         "PRAGMA cache_size = -262144; BEGIN;",
+                     NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db, schema_main, NULL, NULL, &msg) != SQLITE_OK)
+        goto sql_error;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO main.training (source, numero, title, body, siret,"
+                           " modality, dept_code, dept_name, region, price_min, price_max,"
+                           " price_mean, hours_min, hours_max, hours_mean, cert_type, cert_code,"
+                           " cert_title, description, extracted, id) VALUES (?1, ?2, ?3, ?4, ?5,"
+                           " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
+                           " ?20, ?21)",
+                           -1, &im.insert, NULL) != SQLITE_OK)
+        goto sql_error;
     if ((json ? import_json(&im, f, err, errlen) : import_csv(&im, f, err, errlen)) != 0)
         goto done;
     if (im.records == 0) {
-        errf(err, errlen, "Aucune formation dans « %s » : le catalogue n'a pas été modifié.",
-             path);
+        errf(err, errlen, "Aucune formation dans « %s ».", label);
         goto done;
     }
-    if (sqlite3_prepare_v2(db, "DELETE FROM cat.training WHERE source = ?1 AND id <= ?2", -1,
-                           &q, NULL) != SQLITE_OK)
-        goto sql_error;
-    sqlite3_bind_text(q, 1, im.source == SOURCE_CDC ? "cdc" : "organisme", -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, before);
-    rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    rc = rc == SQLITE_DONE ? 0 : -1;
-    if (rc != 0)
-        goto sql_error;
-    rc = -1;
+    sqlite3_finalize(im.insert);
+    im.insert = NULL;
+    if (keep_old(&im, err, errlen) != 0)
+        goto done;
+    sqlite3_stmt *q;
     if (sqlite3_exec(db,
-                     "INSERT INTO cat.training_fts (training_fts) VALUES ('delete-all');"
-                     "INSERT INTO cat.training_fts (rowid, title, body, cert, filters)"
+                     "INSERT INTO main.training_fts (rowid, title, body, cert, filters)"
                      " SELECT id, difelus_fold(title), difelus_fold(body),"
                      " difelus_fold(coalesce(cert_title, '')),"
                      " 'm' || modality || ' d' || lower(coalesce(dept_code, '')) ||"
                      " ' x' || lower(coalesce(dept_code, '')) || modality"
-                     " FROM cat.training;",
-                     NULL, NULL, NULL) != SQLITE_OK)
+                     " FROM main.training;",
+                     NULL, NULL, &msg) != SQLITE_OK)
         goto sql_error;
-    if (sqlite3_prepare_v2(db, "INSERT INTO cat.import_log (source, imported_at, file, records)"
-                               " VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?2, ?3)"
-                               " ON CONFLICT (source) DO UPDATE SET imported_at ="
-                               " excluded.imported_at, file = excluded.file,"
-                               " records = excluded.records",
+    if (sqlite3_prepare_v2(db, "INSERT INTO main.import_log (source, imported_at, file, records)"
+                               " VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?2, ?3)",
                            -1, &q, NULL) != SQLITE_OK)
         goto sql_error;
     sqlite3_bind_text(q, 1, im.source == SOURCE_CDC ? "cdc" : "organisme", -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, label, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)im.records);
     int step = sqlite3_step(q);
     sqlite3_finalize(q);
-    if (step != SQLITE_DONE || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (step != SQLITE_DONE)
         goto sql_error;
+    sqlite3_exec(db, "DETACH DATABASE old", NULL, NULL, NULL);
+    test_stop("ecriture");
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+        goto sql_error;
+    int close_rc = sqlite3_close(db);
+    db = NULL;
+    if (close_rc != SQLITE_OK) {
+        errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
+             sqlite_text(close_rc));
+        goto done;
+    }
+    if (fsync(lock) != 0) {
+        errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
+             syserr_text(errno));
+        goto done;
+    }
+    test_stop("renommage");
+    if (rename(tmp, cat) != 0) {
+        int e = errno;
+        if (e == EISDIR || e == ENOTEMPTY || e == EEXIST)
+            errf(err, errlen, "« %s » est un dossier, pas un catalogue. Renommez ou supprimez "
+                              "ce dossier, puis recommencez.", cat);
+        else
+            errf(err, errlen, "Impossible de mettre le nouveau catalogue à la place de « %s » "
+                              "(%s).", cat, syserr_text(e));
+        goto done;
+    }
+    sync_folder(cat); /* the rename itself reaches the disk */
+    close(lock);
+    lock = -1;
     report->source = im.source;
     report->records = im.records;
     report->json = json;
-    rc = 0;
-    goto done;
+    return 0;
 sql_error:
-    errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
-    rc = -1;
+    errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
+         sqlite_text(sqlite3_errcode(db)));
+    sqlite3_free(msg);
 done:
     sqlite3_finalize(im.insert);
-    if (rc != 0)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    unlink(tmp);
+    close(lock);
+    return -1;
+}
+
+int catalogue_import_file(store *st, const char *path, struct catalogue_import *report,
+                          catalogue_progress_fn progress, void *user, char *err, size_t errlen)
+{
+    memset(report, 0, sizeof *report);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return errf(err, errlen, "« %s » est un dossier : indiquez le fichier CSV ou JSON à "
+                                 "importer.", path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errf(err, errlen, "Impossible de lire « %s » (%s).", path,
+                    syserr_text(errno));
+    int rc = import_stream(st, f, path, report, progress, user, err, errlen);
     fclose(f);
     return rc;
+}
+
+int catalogue_import_stream(store *st, FILE *f, const char *label,
+                            struct catalogue_import *report, catalogue_progress_fn progress,
+                            void *user, char *err, size_t errlen)
+{
+    memset(report, 0, sizeof *report);
+    return import_stream(st, f, label, report, progress, user, err, errlen);
 }
 
 /* ---- search ---- */
@@ -958,6 +1459,13 @@ enum catalogue_prefill catalogue_hit_prefill(const struct catalogue_hit *h, long
     return mean ? PREFILL_MEANS : PREFILL_ONE_SESSION;
 }
 
+static int info_error(store *st, char *err, size_t errlen)
+{
+    char path[4200];
+    catalogue_file(st, path, sizeof path);
+    return damaged(err, errlen, path, sqlite3_errcode(store_db(st)));
+}
+
 int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -967,8 +1475,9 @@ int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t 
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(db, "SELECT source, count(*) FROM cat.training GROUP BY source", -1,
                            &s, NULL) != SQLITE_OK)
-        return errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
-    while (sqlite3_step(s) == SQLITE_ROW) {
+        return info_error(st, err, errlen);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         size_t n = (size_t)sqlite3_column_int64(s, 1);
         const char *src = (const char *)sqlite3_column_text(s, 0);
         if (src && strcmp(src, "cdc") == 0)
@@ -978,9 +1487,11 @@ int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t 
         out->total += n;
     }
     sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return info_error(st, err, errlen);
     if (sqlite3_prepare_v2(db, "SELECT source, imported_at FROM cat.import_log", -1, &s,
                            NULL) != SQLITE_OK)
-        return errf(err, errlen, "Catalogue : %s.", sqlite3_errmsg(db));
+        return info_error(st, err, errlen);
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *src = (const char *)sqlite3_column_text(s, 0);
         const char *at = (const char *)sqlite3_column_text(s, 1);

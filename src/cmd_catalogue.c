@@ -30,7 +30,8 @@ static double now_seconds(void)
 static void show_progress(size_t records, void *user)
 {
     (void)user;
-    fprintf(stderr, "\r%zu formations importées…", records);
+    fprintf(stderr, "\r%zu formation%s lue%s…", records, records > 1 ? "s" : "",
+            records > 1 ? "s" : "");
 }
 
 int cmd_catalogue_check(int argc, char **argv, const struct catalogue_options *o)
@@ -72,13 +73,61 @@ int cmd_catalogue_check(int argc, char **argv, const struct catalogue_options *o
     return usage("action inconnue « %s » : importer, synchroniser, chercher ou info.", sub);
 }
 
+/* "1 formation", "2 formations": the plural only from 2 (French usage). */
+static const char *plural(size_t n)
+{
+    return n > 1 ? "s" : "";
+}
+
 static void print_import(const struct catalogue_import *r, double seconds)
 {
-    printf("%zu formation%s importée%s (%s) en %.1f s.\n", r->records, r->records > 1 ? "s" : "",
-           r->records > 1 ? "s" : "",
+    /* A decimal comma, and a precision that says something: tenths from 1 s, hundredths
+     * below (« en 0,04 s », never « en 0,0 s »). */
+    char took[32];
+    snprintf(took, sizeof took, seconds >= 1 ? "%.1f" : "%.2f", seconds);
+    if (seconds < 0.005)
+        snprintf(took, sizeof took, "moins de 0,01");
+    for (char *c = took; *c; c++)
+        if (*c == '.')
+            *c = ',';
+    printf("%zu formation%s importée%s (%s) en %s\u202Fs.\n", r->records, plural(r->records),
+           plural(r->records),
            r->source == SOURCE_CDC ? "catalogue de la Caisse des Dépôts"
                                    : "formations de l'organisme",
-           seconds);
+           took);
+    const char *other = r->source == SOURCE_CDC ? "de l'organisme" : "de la Caisse des Dépôts";
+    if (r->kept)
+        printf("%zu formation%s %s gardée%s telle%s quelle%s.\n", r->kept, plural(r->kept),
+               other, plural(r->kept), plural(r->kept), plural(r->kept));
+    if (r->old_unreadable)
+        printf("L'ancien catalogue était illisible ; il est remplacé. Importez à nouveau les "
+               "formations %s si vous en aviez.\n", other);
+    if (r->bad_siret)
+        printf("%zu formation%s avec un SIRET invalide (la première : %s) : gardée%s sans "
+               "SIRET ; vérifiez le SIRET de l'organisme avant de créer un dossier.\n",
+               r->bad_siret, plural(r->bad_siret), r->bad_siret_where, plural(r->bad_siret));
+    if (r->unknown_dept)
+        printf("%zu formation%s avec un département inconnu (par exemple « %s ») : "
+               "gardée%s, mais introuvable%s par département.\n",
+               r->unknown_dept, plural(r->unknown_dept), r->unknown_dept_example,
+               plural(r->unknown_dept), plural(r->unknown_dept));
+}
+
+/* " (importées le 26/11/2026 à 15 h 00)" in local time, from the log's UTC ISO date. */
+static void import_date(const char *iso, size_t count, char *out, size_t len)
+{
+    struct tm tm = {0};
+    if (!iso[0] || sscanf(iso, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                          &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+        return;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    struct tm local;
+    if (!localtime_r(&t, &local))
+        return;
+    snprintf(out, len, " (importée%s le %02d/%02d/%04d à %d\u202Fh\u202F%02d)", plural(count),
+             local.tm_mday, local.tm_mon + 1, local.tm_year + 1900, local.tm_hour, local.tm_min);
 }
 
 static void format_range(long lo, long hi, bool money, char *buf, size_t len)
@@ -237,9 +286,10 @@ int cmd_catalogue(store *st, int argc, char **argv, const struct catalogue_optio
                "ou « difelus catalogue synchroniser ».\n");
         return 0;
     }
-    printf("%zu formations : %zu de la Caisse des Dépôts%s%s%s, %zu de l'organisme%s%s%s.\n",
-           info.total, info.cdc, info.cdc_imported[0] ? " (importées le " : "", info.cdc_imported,
-           info.cdc_imported[0] ? ")" : "", info.body, info.body_imported[0] ? " (importées le " : "",
-           info.body_imported, info.body_imported[0] ? ")" : "");
+    char cdc_when[96] = "", body_when[96] = "";
+    import_date(info.cdc_imported, info.cdc, cdc_when, sizeof cdc_when);
+    import_date(info.body_imported, info.body, body_when, sizeof body_when);
+    printf("%zu formation%s : %zu de la Caisse des Dépôts%s, %zu de l'organisme%s.\n",
+           info.total, plural(info.total), info.cdc, cdc_when, info.body, body_when);
     return 0;
 }

@@ -108,6 +108,26 @@ static int cmd_status(store *st, const char *path, bool json)
     return rc;
 }
 
+/* A wrong key or value is a usage error (2); the database failing (locked, full disk) is
+ * not the user's typing: 1. */
+static bool setting_known(const char *key)
+{
+    for (int i = 0; store_setting_keys[i]; i++)
+        if (strcmp(store_setting_keys[i], key) == 0)
+            return true;
+    return false;
+}
+
+static bool setting_value_ok(const char *value)
+{
+    char clean[256];
+    if (strlen(value) >= sizeof clean || !text_is_clean(value))
+        return false;
+    snprintf(clean, sizeof clean, "%s", value);
+    text_trim(clean);
+    return clean[0] != '\0' && text_width(clean) <= 200;
+}
+
 static int cmd_setting(store *st, int argc, char **argv)
 {
     char value[256];
@@ -124,14 +144,14 @@ static int cmd_setting(store *st, int argc, char **argv)
     if (argc == 1) {
         if (store_setting_get(st, argv[0], value, sizeof value) != 0) {
             fprintf(stderr, "difelus : %s\n", store_error(st));
-            return EXIT_USAGE;
+            return setting_known(argv[0]) ? EXIT_FAILURE : EXIT_USAGE;
         }
         printf("%s\n", value);
         return EXIT_SUCCESS;
     }
     if (store_setting_set(st, argv[0], argv[1]) != 0) {
         fprintf(stderr, "difelus : %s\n", store_error(st));
-        return EXIT_USAGE;
+        return setting_known(argv[0]) && setting_value_ok(argv[1]) ? EXIT_FAILURE : EXIT_USAGE;
     }
     return EXIT_SUCCESS;
 }

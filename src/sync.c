@@ -45,6 +45,45 @@ static int on_progress(void *user, curl_off_t total, curl_off_t now, curl_off_t 
     return 0;
 }
 
+/* libcurl's errors said in French (its own text is English). */
+static const char *curl_text(CURLcode c)
+{
+    switch (c) {
+    case CURLE_COULDNT_CONNECT:
+        return "le serveur refuse la connexion ou ne répond pas";
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return "nom de serveur inconnu";
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return "nom du proxy inconnu";
+    case CURLE_OPERATION_TIMEDOUT:
+        return "délai dépassé";
+    case CURLE_PARTIAL_FILE:
+        return "fichier reçu en partie seulement";
+    case CURLE_RECV_ERROR:
+        return "réception interrompue";
+    case CURLE_SEND_ERROR:
+        return "envoi interrompu";
+    case CURLE_GOT_NOTHING:
+        return "le serveur n'a rien envoyé";
+    case CURLE_SSL_CONNECT_ERROR:
+        return "la connexion chiffrée a échoué";
+    case CURLE_PEER_FAILED_VERIFICATION:
+        return "le certificat du serveur n'est pas valide";
+    case CURLE_SSL_CACERT_BADFILE:
+        return "certificats de confiance introuvables sur cette machine";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return "adresse ni http ni https";
+    case CURLE_URL_MALFORMAT:
+        return "adresse mal formée";
+    case CURLE_TOO_MANY_REDIRECTS:
+        return "trop de redirections";
+    case CURLE_OUT_OF_MEMORY:
+        return "mémoire insuffisante";
+    default:
+        return "erreur réseau";
+    }
+}
+
 static void import_progress(size_t records, void *user)
 {
     (void)user;
@@ -64,9 +103,9 @@ int sync_catalogue(store *st, const struct sync_options *opt, struct catalogue_i
     while (blen > 0 && base[blen - 1] == '/')
         blen--;
     snprintf(url, sizeof url, "%.*s%s", (int)blen, base, SYNC_EXPORT_PATH);
-    if (catalogue_attach(st, err, errlen) != 0)
-        return -1;
 
+    /* The download goes to a file without a name (unlinked at once): a killed sync
+     * leaves nothing behind, and the import reads it like any file. */
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s", store_path(st));
     char *slash = strrchr(tmp, '/');
@@ -74,16 +113,19 @@ int sync_catalogue(store *st, const struct sync_options *opt, struct catalogue_i
              "catalogue-telechargement-XXXXXX");
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        snprintf(err, errlen, "Impossible de créer un fichier temporaire (%s).", syserr_text(errno));
+        snprintf(err, errlen, "Impossible de créer le fichier du téléchargement à côté de la "
+                              "base (%s). Vérifiez la place libre et les droits du dossier.",
+                 syserr_text(errno));
         return -1;
     }
+    unlink(tmp);
     struct download d = {.f = fdopen(fd, "w+b"),
                          .max = opt->max_bytes > 0 ? opt->max_bytes : 2LL << 30,
                          .show = opt->show_progress};
     if (!d.f) {
         close(fd);
-        unlink(tmp);
-        snprintf(err, errlen, "Impossible d'écrire le fichier temporaire.");
+        snprintf(err, errlen, "Impossible d'écrire le fichier du téléchargement (%s).",
+                 syserr_text(errno));
         return -1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -134,19 +176,25 @@ int sync_catalogue(store *st, const struct sync_options *opt, struct catalogue_i
     if (d.too_big || result == CURLE_FILESIZE_EXCEEDED) {
         snprintf(err, errlen, "Le catalogue téléchargé dépasse %lld Mo : téléchargement arrêté.",
                  d.max / 1000000);
-    } else if (result == CURLE_COULDNT_CONNECT || result == CURLE_COULDNT_RESOLVE_HOST) {
+    } else if (result == CURLE_COULDNT_CONNECT || result == CURLE_COULDNT_RESOLVE_HOST ||
+               result == CURLE_COULDNT_RESOLVE_PROXY) {
         snprintf(err, errlen, "Connexion impossible à %.*s (%s). Vérifiez votre connexion à "
                               "Internet ou l'adresse donnée avec --url.",
-                 (int)blen, base, curl_easy_strerror(result));
+                 (int)blen, base, curl_text(result));
     } else if (result == CURLE_OPERATION_TIMEDOUT) {
         snprintf(err, errlen, "Le serveur %.*s ne répond plus (rien reçu pendant %ld s). "
                               "Réessayez plus tard.", (int)blen, base, stall);
     } else if (result == CURLE_PARTIAL_FILE || result == CURLE_RECV_ERROR ||
                result == CURLE_GOT_NOTHING) {
         snprintf(err, errlen, "Téléchargement interrompu (%s) : le catalogue reçu est incomplet. "
-                              "Réessayez.", curl_easy_strerror(result));
+                              "Réessayez.", curl_text(result));
+    } else if (result == CURLE_WRITE_ERROR) {
+        snprintf(err, errlen, "Impossible d'enregistrer le catalogue téléchargé (disque plein ?). "
+                              "Libérez de la place, puis réessayez.");
     } else if (result != CURLE_OK) {
-        snprintf(err, errlen, "Téléchargement impossible : %s.", curl_easy_strerror(result));
+        snprintf(err, errlen, "Téléchargement impossible depuis %.*s (%s). Réessayez plus tard, "
+                              "ou vérifiez l'adresse donnée avec --url.", (int)blen, base,
+                 curl_text(result));
     } else if (status >= 400) {
         snprintf(err, errlen, "Le serveur a répondu « erreur HTTP %ld » pour %s. Réessayez plus "
                               "tard, ou vérifiez l'adresse donnée avec --url.", status, url);
@@ -154,10 +202,11 @@ int sync_catalogue(store *st, const struct sync_options *opt, struct catalogue_i
         snprintf(err, errlen, "Impossible d'écrire le catalogue téléchargé (disque plein ?).");
     } else {
         char detail[1024];
-        if (catalogue_import_file(st, tmp, report, d.show ? import_progress : NULL, NULL, detail,
-                                  sizeof detail) != 0) {
-            snprintf(err, errlen, "Le catalogue reçu est inutilisable (%s) ; l'ancien est "
-                                  "gardé.", detail);
+        rewind(d.f);
+        if (catalogue_import_stream(st, d.f, url, report, d.show ? import_progress : NULL, NULL,
+                                    detail, sizeof detail) != 0) {
+            snprintf(err, errlen, "Le catalogue reçu est inutilisable : %s L'ancien catalogue "
+                                  "est gardé.", detail);
         } else {
             if (d.show)
                 fputc('\n', stderr);
@@ -173,6 +222,5 @@ done:
         curl_multi_cleanup(multi);
     curl_global_cleanup();
     fclose(d.f);
-    unlink(tmp);
     return rc;
 }

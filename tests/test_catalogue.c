@@ -224,8 +224,8 @@ static void test_bad_files_refused_catalogue_intact(void **state)
 
     const char *j1 = "[{\"numero_formation\":\"A\",\"intitule_formation\":\"Budget\",\"nom_of\":\"O\"},"
                      "{\"numero_formation\":\"B\",\"intitule_formation\":\"Fin";
-    expect_refused(st, dir, "tronque.json", j1, strlen(j1), "enregistrement 2 : JSON invalide ou "
-                                                            "fichier tronqué");
+    expect_refused(st, dir, "tronque.json", j1, strlen(j1), "enregistrement 2 : JSON invalide, le "
+                                                            "fichier s'arrête au milieu");
     const char *j2 = "[{\"numero_formation\":\"A\",\"intitule_formation\":\"Budget\",\"nom_of\":\"O\"}";
     expect_refused(st, dir, "sans-fin.json", j2, strlen(j2), "enregistrement 1 : « , » ou « ] »");
     const char *j3 = "[{\"numero_formation\":\"A\",\"intitule_formation\":\"B\\u0007\",\"nom_of\":\"O\"}]";

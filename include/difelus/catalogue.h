@@ -10,9 +10,18 @@
 #include "difelus/places.h"
 #include "difelus/store.h"
 
-/* Attaches catalogue.db from the folder of the personal database (created 0600 if
- * missing). Returns 0, or -1 with a French message. Idempotent. */
+#include <stdio.h>
+
+/* Attaches catalogue.db from the folder of the personal database (read only: without the
+ * file, an empty catalogue in memory). Returns 0, or -1 with a French message. Calling it
+ * again is cheap, and attaches the file anew when an import replaced it meanwhile. */
 int catalogue_attach(store *st, char *err, size_t errlen);
+
+/* For an event loop: when the catalogue attached to st was replaced on disk by an import
+ * (another inode, size or mtime), attaches the new one. Returns 1 when it did (redraw what
+ * shows the catalogue), 0 when nothing changed or nothing is attached yet, -1 with a French
+ * message when the new file cannot be attached. */
+int catalogue_refresh_if_changed(store *st, char *err, size_t errlen);
 
 enum catalogue_source { SOURCE_CDC, SOURCE_BODY };
 
@@ -20,17 +29,31 @@ struct catalogue_import {
     enum catalogue_source source;
     size_t records;
     bool json;
+    size_t kept;              /* trainings of the other source carried over */
+    bool old_unreadable;      /* the old catalogue was damaged or foreign: nothing kept */
+    size_t bad_siret;         /* records kept without their SIRET (not 14 digits, bad key) */
+    char bad_siret_where[64]; /* the first of them: "ligne 12", "enregistrement 3" */
+    size_t unknown_dept;      /* records whose département code is unknown */
+    char unknown_dept_example[32];
 };
 
 /* Called every few thousand records (may be NULL). */
 typedef void (*catalogue_progress_fn)(size_t records, void *user);
 
 /* Imports a CDC export (JSON array or ';' CSV, old and new field names) or a training
- * body's CSV, detected from its content, in one transaction replacing that source's
- * trainings. A bad file is refused with the line or record number and the reason, and the
- * catalogue is left as it was. */
+ * body's CSV, detected from its content, replacing that source's trainings. The new
+ * catalogue is written whole to catalogue.db.nouveau by its own connection, synced, then
+ * renamed over catalogue.db: the personal database is never locked, the old catalogue is
+ * searchable until the rename, and a kill leaves the old or the new one. One import at a
+ * time (another is refused). A bad file is refused with the line or record number and the
+ * reason, and the catalogue is left as it was. A record with a wrong SIRET is kept without
+ * it; wrong SIRETs and unknown départements are counted in the report. */
 int catalogue_import_file(store *st, const char *path, struct catalogue_import *report,
                           catalogue_progress_fn progress, void *user, char *err, size_t errlen);
+/* The same from an open file; label names it in messages and in the import log. */
+int catalogue_import_stream(store *st, FILE *f, const char *label,
+                            struct catalogue_import *report, catalogue_progress_fn progress,
+                            void *user, char *err, size_t errlen);
 
 struct catalogue_query {
     const char *words;              /* any text typed by the official */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "difelus/catalogue.h"
 #include "difelus/guide.h"
 #include "difelus/rules.h"
 #include "difelus/syserr.h"
@@ -436,14 +437,19 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     while (!quit && !got_signal) {
         struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
                               {.fd = wake_pipe[0], .events = POLLIN}};
-        int r = poll(p, 2, -1);
+        /* Wakes every second to notice a catalogue replaced by an import meanwhile. */
+        int r = poll(p, 2, 1000);
+        int poll_errno = errno; /* before the catalogue check can change it */
         if (got_signal)
             break;
-        if (r < 0 && errno != EINTR) {
+        char cat_err[512];
+        if (catalogue_refresh_if_changed(st, cat_err, sizeof cat_err) != 0)
+            app.catalogue_changes++;
+        if (r < 0 && poll_errno != EINTR) {
             /* Said after the terminal is restored, with a failure status. */
             snprintf(err, errlen, "lecture du clavier impossible (%s). Ce qui était "
                                   "enregistré l'est toujours ; relancez difelus.",
-                     syserr_text(errno));
+                     syserr_text(poll_errno));
             failed = true;
             break;
         }

@@ -63,6 +63,7 @@ struct app {
     struct date today;
     /* The support organisation (settings), read once at start. */
     char org_name[256], org_email[256], org_phone[256];
+    unsigned catalogue_changes; /* times an import replaced the catalogue meanwhile */
 };
 
 /* Switches screen (leave, enter, save the position). */
