@@ -428,7 +428,7 @@ static void test_outside_input_refused(void **state)
     expect(db, (const char *[]){"catalogue", "info", NULL}, 0, "2 formations");
     /* the CLI says hours with their decimal, and « prix inconnu » rather than « ? » */
     expect(db, (const char *[]){"catalogue", "chercher", "reunion", NULL}, 0,
-           "Paris (75) · 280,00 € · 3,5 h · à distance");
+           "Paris (75) · 280,00 € · 3,5\u00a0h · à distance");
 }
 
 /* SIRET (Luhn) and départements checked; the summary says what was found; wording. */

@@ -471,7 +471,7 @@ static void test_dangling_link_and_catalogue_folder(void **state)
     harness_run(&r, (const char *[]){opt, "catalogue", "info", NULL}, NULL);
     assert_int_not_equal(r.status, 0);
     assert_non_null(strstr(r.err, "est un dossier"));
-    assert_non_null(strstr(r.err, "Renommez ou déplacez ce dossier"));
+    assert_non_null(strstr(r.err, "Renommez ou supprimez ce dossier"));
     assert_null(strstr(r.err, "catalogue.db/difelus.db"));
     harness_run_free(&r);
 }
