@@ -52,7 +52,9 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
         }
         tf->fields[i] = f;
         set_field_back(f, A_UNDERLINE);
-        field_opts_off(f, O_AUTOSKIP);
+        /* O_BLANK would erase the whole text when a character is typed at its first
+         * position (Home, then a letter): fields hold text the official corrects. */
+        field_opts_off(f, O_AUTOSKIP | O_BLANK);
         if (desc[i].kind == TF_CHOICE) {
             field_opts_off(f, O_EDIT);
         } else if (desc[i].max > desc[i].width) {
