@@ -214,8 +214,9 @@ static bool record_status(struct app *app, const struct dossier *d, enum dossier
     char when[64];
     dates_format_long(day, when, sizeof when);
     if (warning[0])
-        app_flash(app, true, "Dossier « %s » : %s le %s, noté comme sur Mon Compte Formation. "
-                             "ATTENTION : %s", d->title, dossier_status_label(to), when, warning);
+        app_flash(app, true, "%s le %s : noté comme sur Mon Compte Formation, malgré les "
+                             "règles (voir Vérifications et Historique).",
+                  dossier_status_label(to), when);
     else
         app_flash(app, false, "Dossier « %s » : %s le %s.", d->title, dossier_status_label(to),
                   when);
@@ -271,8 +272,8 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
                                   "Échap.");
             return KR_HANDLED;
         }
-        app_flash(app, true, "Annuler le dossier « %s » ? C'est définitif : son statut ne "
-                             "changera plus. o : oui, annuler   n : non", d->title);
+        app_flash(app, true, "Annuler ce dossier ? C'est définitif : son statut ne changera "
+                             "plus. o : oui, annuler   n : non");
         return KR_HANDLED;
     }
     enum key_result r;
@@ -289,8 +290,8 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
             return KR_HANDLED;
         }
         confirming_cancel = true;
-        app_flash(app, true, "Annuler le dossier « %s » ? C'est définitif : son statut ne "
-                             "changera plus. o : oui, annuler   n : non", d->title);
+        app_flash(app, true, "Annuler ce dossier ? C'est définitif : son statut ne changera "
+                             "plus. o : oui, annuler   n : non");
         return KR_HANDLED;
     }
     if (!record_status(app, d, to, day))

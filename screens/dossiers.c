@@ -173,10 +173,11 @@ static void detail_draw(struct app *app)
             tui_print(y++, 4, w - 2, 0, "…");
         for (size_t i = first; i < count && y < LINES - 2; i++) {
             dates_format_short(events[i].day, a, sizeof a);
-            snprintf(line, sizeof line, "%s  %s%s", a, dossier_status_label(events[i].status),
-                     events[i].actor == ACTOR_AGENT ? " (par le support)" : "");
-            tui_print(y++, 4, w - 2, 0, line);
-            if (events[i].warning[0] && y < LINES - 2) {
+            snprintf(line, sizeof line, "%s  %s%s%s", a, dossier_status_label(events[i].status),
+                     events[i].actor == ACTOR_AGENT ? " (par le support)" : "",
+                     events[i].warning[0] ? " — notée malgré les règles" : "");
+            tui_print(y++, 4, w - 2, events[i].warning[0] ? tui_attr(TC_ERROR) : 0, line);
+            if (events[i].warning[0] && y < LINES - 2 && i + 1 == count) {
                 /* Recorded as MCF showed it although a rule said otherwise. */
                 snprintf(line, sizeof line, "ATTENTION : %s", events[i].warning);
                 y += tui_paragraph(y, 6, w - 4, LINES - 2 - y < 2 ? 1 : 2, tui_attr(TC_ERROR),
