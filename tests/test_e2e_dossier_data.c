@@ -23,9 +23,12 @@ static void short_date(struct date d, char *buf)
 }
 
 /* A wizard with a current mandate, on the new dossier form. */
+static char db_opt[4200];
+
 static struct term *new_dossier(const char *name)
 {
-    struct term *t = start(24, 80, fresh_db(name), NULL);
+    snprintf(db_opt, sizeof db_opt, "%s", fresh_db(name));
+    struct term *t = start(24, 80, db_opt, NULL);
     WAIT(t, "Accueil");
     term_send(t, "mn\tMétropole Rouen Normandie\tConseillère métropolitaine déléguée\t"
                  "22/03/2026\t31/03/2032\r");
@@ -79,6 +82,13 @@ static void test_dates_after_the_fact_and_ttc(void **state)
     ON_SCREEN(t, day);
     ON_SCREEN(t, "EN RETARD");
     quit_cleanly(t);
+
+    json_t *root = status_of(db_opt);
+    json_t *d = json_array_get(json_object_get(root, "dossiers"), 0);
+    assert_int_equal(json_integer_value(json_object_get(d, "prix_centimes")), 67200);
+    assert_true(json_is_true(json_object_get(d, "tva")));
+    assert_int_equal(json_integer_value(json_object_get(d, "prix_ht_centimes")), 56000);
+    json_decref(root);
 }
 
 static void test_recording_what_mcf_shows(void **state)
