@@ -35,18 +35,30 @@ static int error_rows(const struct tui_form *tf, int i)
  * their messages between them. Returns the rows used. */
 static int layout(const struct tui_form *tf, int rows[TUI_FORM_MAX])
 {
+    int lines[TUI_FORM_MAX];
     int spacious = 0, compact = 0;
     for (int i = 0; i < tf->count; i++) {
-        int e = error_rows(tf, i);
-        spacious += 1 + (e > 1 ? e : 1);
-        compact += 1 + e;
+        lines[i] = error_rows(tf, i);
+        spacious += 1 + (lines[i] > 1 ? lines[i] : 1);
+        compact += 1 + lines[i];
     }
     bool room = tf->top + spacious + 2 <= LINES;
+    /* Too many long messages for the screen: the longest lose lines (ending with "…")
+     * rather than the form being hidden. */
+    while (!room && tf->top + compact + 2 > LINES) {
+        int longest = -1;
+        for (int i = 0; i < tf->count; i++)
+            if (lines[i] > 1 && (longest < 0 || lines[i] > lines[longest]))
+                longest = i;
+        if (longest < 0)
+            break;
+        lines[longest]--;
+        compact--;
+    }
     int y = 0;
     for (int i = 0; i < tf->count; i++) {
         rows[i] = y;
-        int e = error_rows(tf, i);
-        y += 1 + (room && e < 1 ? 1 : e);
+        y += 1 + (room && lines[i] < 1 ? 1 : lines[i]);
     }
     return room ? spacious : compact;
 }
