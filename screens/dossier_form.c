@@ -185,7 +185,8 @@ static void status_draw(struct app *app)
     }
     if (d) {
         snprintf(line, sizeof line, "%s : aujourd'hui « %s ». Choisissez le statut affiché sur "
-                                    "Mon Compte Formation (Espace) et le jour du changement.",
+                                    "Mon Compte Formation (Espace) et le jour du changement "
+                                    "(une date passée si vous le notez après coup).",
                  d->title, dossier_status_label(d->status));
         tui_paragraph(2, 2, COLS - 4, 3, 0, line);
     }
