@@ -21,7 +21,8 @@ static int form_width(const struct tui_form *tf)
 
 static int error_cols(void)
 {
-    return COLS - LABEL_X - 3;
+    /* Never a width too small to wrap a word at (the form is not shown that small). */
+    return COLS - LABEL_X - 3 > 20 ? COLS - LABEL_X - 3 : 20;
 }
 
 /* Rows the message under field i takes (0 without message). */
