@@ -12,6 +12,7 @@ static const struct tui_field_desc fields[BF_COUNT] = {
 };
 
 static struct tui_form form;
+static long long deleting; /* the reading F8 offered to delete, 0 when none */
 
 static void balance_enter(struct app *app)
 {
@@ -26,6 +27,7 @@ static void balance_enter(struct app *app)
 
 static void balance_leave(struct app *app)
 {
+    deleting = 0;
     tui_form_leave(&form, app);
 }
 
@@ -66,25 +68,99 @@ static void balance_draw(struct app *app)
     status_estimate_text(&app->status, estimate, sizeof estimate);
     if (y + 1 < LINES - 2)
         tui_paragraph(y + 1, 2, COLS - 4, LINES - 3 - y, 0, estimate);
-    tui_key_line(app, "Tab champ  Entrée enregistrer  Échap annuler  F1 aide  F10 quitter");
+    tui_key_line(app, "Tab champ  Entrée enregistrer  F8 supprimer le dernier relevé  Échap retour");
     if (form.form)
         tui_form_draw(&form);
+}
+
+/* Checks both fields; *cents and *observed are set when both are right. Returns how many
+ * are wrong. */
+static int check_form(struct app *app, long *cents, struct date *observed,
+                      char errors[BF_COUNT][256])
+{
+    char amount[TUI_FORM_VALUE_MAX], day[TUI_FORM_VALUE_MAX];
+    tui_form_value(&form, BF_AMOUNT, amount, sizeof amount);
+    tui_form_value(&form, BF_DATE, day, sizeof day);
+    for (int i = 0; i < BF_COUNT; i++)
+        errors[i][0] = '\0';
+    int bad = 0, n = 0;
+    char first[256], other[256];
+    if (balance_from_strings(amount, day, app->today, cents, observed, &bad, first,
+                             sizeof first))
+        return 0;
+    if (bad >= 0 && bad < BF_COUNT)
+        snprintf(errors[bad], sizeof errors[bad], "%s", first);
+    n = 1;
+    /* The amount is checked first: check the date alone too, so both show at once. */
+    int bad2 = 0;
+    long c;
+    struct date o;
+    if (bad == BF_AMOUNT &&
+        !balance_from_strings("0", day, app->today, &c, &o, &bad2, other, sizeof other) &&
+        bad2 == BF_DATE) {
+        snprintf(errors[BF_DATE], sizeof errors[BF_DATE], "%s", other);
+        n++;
+    }
+    return n;
+}
+
+/* F8: the latest reading, entered by mistake, is deleted after a question. */
+static enum key_result delete_key(struct app *app, int type, wint_t ch)
+{
+    if (deleting) {
+        long long id = deleting;
+        deleting = 0;
+        if (type == OK && (ch == 'o' || ch == 'O')) {
+            if (store_credit_delete(app->st, id) != 0)
+                app_flash(app, true, "%s", store_error(app->st));
+            else
+                app_flash(app, false, "Relevé supprimé.");
+            app_reload_status(app);
+        } else {
+            app_flash(app, false, "Le relevé est gardé.");
+        }
+        return KR_HANDLED;
+    }
+    struct credit_observation latest;
+    size_t n = 0;
+    if (store_credit_list(app->st, &latest, 1, &n) != 0) {
+        app_flash(app, true, "%s", store_error(app->st));
+        return KR_HANDLED;
+    }
+    if (n == 0) {
+        app_flash(app, false, "Aucun relevé à supprimer.");
+        return KR_HANDLED;
+    }
+    char amount[32], day[16];
+    text_format_euros(latest.amount_cents, amount, sizeof amount);
+    dates_format_short(latest.observed_on, day, sizeof day);
+    deleting = latest.id;
+    app_flash(app, true, "Supprimer le relevé de %s du %s (le plus récent) ? o : oui, supprimer"
+                         "   n : non", amount, day);
+    return KR_HANDLED;
 }
 
 static enum key_result balance_key(struct app *app, int type, wint_t ch)
 {
     enum key_result r;
-    if (!tui_form_screen_key(app, &form, type, ch, &screen_home, "Aucun solde enregistré.", &r))
-        return r;
-    char amount[TUI_FORM_VALUE_MAX], day[TUI_FORM_VALUE_MAX], err[512];
-    tui_form_value(&form, BF_AMOUNT, amount, sizeof amount);
-    tui_form_value(&form, BF_DATE, day, sizeof day);
     long cents;
     struct date observed;
-    int bad = 0;
-    if (!balance_from_strings(amount, day, app->today, &cents, &observed, &bad, err, sizeof err)) {
-        tui_form_reject(&form, bad, err);
-        app_flash(app, true, "Solde non enregistré : corrigez le champ signalé.");
+    char errors[BF_COUNT][256];
+    if (deleting || (type == KEY_CODE_YES && ch == KEY_F(8) && !form.asking))
+        return delete_key(app, type, ch);
+    if (!tui_form_screen_key(app, &form, type, ch, &screen_home, "Aucun solde enregistré.",
+                             &r)) {
+        if (r == KR_HANDLED && tui_form_has_errors(&form)) {
+            check_form(app, &cents, &observed, errors);
+            tui_form_recheck(&form, (const char(*)[256])errors, BF_COUNT);
+        }
+        return r;
+    }
+    if (check_form(app, &cents, &observed, errors) != 0) {
+        int bad = tui_form_show_errors(&form, (const char(*)[256])errors, BF_COUNT);
+        app_flash(app, true, bad > 1 ? "Solde non enregistré : corrigez les %d champs signalés."
+                                     : "Solde non enregistré : corrigez le champ signalé.",
+                  bad);
         return KR_HANDLED;
     }
     if (store_credit_add(app->st, cents, observed) != 0) {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "difelus/rules.h"
 #include "tui/tui.h"
 
 static const char *const kinds[] = {"mandat", "reconversion", NULL};
@@ -13,10 +14,12 @@ static const struct tui_field_desc fields[DF_COUNT] = {
     {"SIRET de l'organisme", TF_TEXT, 20, 20, NULL},
     {"Début (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
     {"Fin (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
-    {"Prix HT (€)", TF_TEXT, 12, 14, NULL},
+    {"Prix TTC (€)", TF_TEXT, 12, 14, NULL},
     {"Heures de formation", TF_TEXT, 8, 8, NULL},
+    {"TVA facturée par l'organisme", TF_CHOICE, 14, 14, dossier_vat_choices},
     {"Type de formation", TF_CHOICE, 14, 14, kinds},
     {"Notes", TF_TEXT, 44, DOSSIER_NOTES_MAX, NULL},
+    {"Créé sur MCF le (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
 };
 
 static struct tui_form form;
@@ -32,6 +35,10 @@ static void form_enter(struct app *app)
         dossier_to_strings(d, values);
         for (int i = 0; i < DF_COUNT; i++)
             init[i] = values[i];
+    } else {
+        /* A dossier noted the day it is created on MCF; another day can be typed. */
+        dates_format_short(app->today, values[DF_CREATED], sizeof values[DF_CREATED]);
+        init[DF_CREATED] = values[DF_CREATED];
     }
     if (!tui_form_open(&form, fields, DF_COUNT, init, 3))
         app_flash(app, true, "Mémoire insuffisante pour afficher le formulaire.");
@@ -53,7 +60,7 @@ static void form_draw(struct app *app)
                                   : "Mes dossiers — nouveau dossier d'inscription");
     move(1, 0);
     clrtoeol();
-    tui_print(1, 2, COLS - 4, 0, "Recopiez ce qu'indique Mon Compte Formation ; seul "
+    tui_print(1, 2, COLS - 4, 0, "Recopiez ce qu'affiche Mon Compte Formation ; seul "
                                  "l'intitulé est requis.");
     move(2, 0);
     clrtoeol();
@@ -64,30 +71,42 @@ static void form_draw(struct app *app)
         tui_form_draw(&form);
 }
 
-static enum key_result form_key(struct app *app, int type, wint_t ch)
+/* Checks every field; d gets the dossier when all are right. Returns how many are wrong. */
+static int check_form(struct app *app, struct dossier *d, char errors[DF_COUNT][256])
 {
-    enum key_result r;
-    if (!tui_form_screen_key(app, &form, type, ch,
-                             app->dossier_id ? &screen_dossier : &screen_dossiers,
-                             "Rien n'a été modifié.", &r))
-        return r;
     static char values[DF_COUNT][DOSSIER_VALUE_MAX];
     const char *v[DF_COUNT];
     for (int i = 0; i < DF_COUNT; i++) {
         tui_form_value(&form, i, values[i], sizeof values[i]);
         v[i] = values[i];
     }
-    struct dossier d;
     const struct dossier *old = app->dossier_id ? app_dossier(app) : NULL;
     if (old)
-        d = *old;
+        *d = *old;
     else
-        memset(&d, 0, sizeof d);
-    int bad = 0;
-    char err[512];
-    if (!dossier_from_strings(v, &d, &bad, err, sizeof err)) {
-        tui_form_reject(&form, bad, err);
-        app_flash(app, true, "Dossier non enregistré : corrigez le champ signalé.");
+        memset(d, 0, sizeof *d);
+    return dossier_check_strings(v, d, app->today, errors);
+}
+
+static enum key_result form_key(struct app *app, int type, wint_t ch)
+{
+    enum key_result r;
+    struct dossier d;
+    char errors[DF_COUNT][256];
+    if (!tui_form_screen_key(app, &form, type, ch,
+                             app->dossier_id ? &screen_dossier : &screen_dossiers,
+                             "Rien n'a été modifié.", &r)) {
+        if (r == KR_HANDLED && tui_form_has_errors(&form)) {
+            check_form(app, &d, errors);
+            tui_form_recheck(&form, (const char(*)[256])errors, DF_COUNT);
+        }
+        return r;
+    }
+    if (check_form(app, &d, errors) != 0) {
+        int bad = tui_form_show_errors(&form, (const char(*)[256])errors, DF_COUNT);
+        app_flash(app, true, bad > 1 ? "Dossier non enregistré : corrigez les %d champs signalés."
+                                     : "Dossier non enregistré : corrigez le champ signalé.",
+                  bad);
         return KR_HANDLED;
     }
     if (store_dossier_save(app->st, &d, app->today, ACTOR_OFFICIAL) != 0) {
@@ -125,6 +144,7 @@ static const struct tui_field_desc status_fields[SF_COUNT] = {
 };
 
 static struct tui_form status_form;
+static bool confirming_cancel; /* « Annulé » is final: asked before it is recorded */
 
 static void status_enter(struct app *app)
 {
@@ -144,6 +164,7 @@ static void status_enter(struct app *app)
 
 static void status_leave(struct app *app)
 {
+    confirming_cancel = false;
     tui_form_leave(&status_form, app);
 }
 
@@ -164,7 +185,8 @@ static void status_draw(struct app *app)
     }
     if (d) {
         snprintf(line, sizeof line, "%s : aujourd'hui « %s ». Choisissez le statut affiché sur "
-                                    "Mon Compte Formation (Espace) et le jour du changement.",
+                                    "Mon Compte Formation (Espace) et le jour du changement "
+                                    "(une date passée si vous le notez après coup).",
                  d->title, dossier_status_label(d->status));
         tui_paragraph(2, 2, COLS - 4, 3, 0, line);
     }
@@ -173,6 +195,55 @@ static void status_draw(struct app *app)
     tui_key_line(app, "Espace choisir  Tab champ  Entrée enregistrer  Échap annuler  F10 quitter");
     if (status_form.form)
         tui_form_draw(&status_form);
+}
+
+/* Records what MCF shows; a rule it breaks is kept beside it in the history and said. */
+static bool record_status(struct app *app, const struct dossier *d, enum dossier_status to,
+                          struct date day)
+{
+    char err[1024], warning[2048];
+    if (!rules_check_record(d, to, day, app->today, app->status.mandates,
+                            app->status.mandate_count, err, sizeof err, warning,
+                            sizeof warning)) {
+        tui_form_reject(&status_form, SF_DATE, err);
+        return false;
+    }
+    if (store_dossier_set_status_noted(app->st, d->id, to, day, ACTOR_OFFICIAL, warning) != 0) {
+        app_flash(app, true, "%s", store_error(app->st));
+        return false;
+    }
+    char when[64];
+    dates_format_long(day, when, sizeof when);
+    if (warning[0])
+        app_flash(app, true, "%s le %s : noté comme sur Mon Compte Formation, malgré les "
+                             "règles (voir Vérifications et Historique).",
+                  dossier_status_label(to), when);
+    else
+        app_flash(app, false, "Dossier « %s » : %s le %s.", d->title, dossier_status_label(to),
+                  when);
+    app_reload_status(app);
+    return true;
+}
+
+/* The chosen status and day, checked; false with the message under the field. */
+static bool chosen(struct app *app, enum dossier_status *to, struct date *day)
+{
+    char label[TUI_FORM_VALUE_MAX], day_text[TUI_FORM_VALUE_MAX], err[512];
+    (void)app;
+    tui_form_value(&status_form, SF_STATUS, label, sizeof label);
+    tui_form_value(&status_form, SF_DATE, day_text, sizeof day_text);
+    if (!dates_parse(day_text, day, err, sizeof err)) {
+        tui_form_reject(&status_form, SF_DATE, err);
+        return false;
+    }
+    for (size_t i = 0; i < status_count; i++) {
+        if (strcmp(label, status_choices[i]) == 0) {
+            *to = status_values[i];
+            return true;
+        }
+    }
+    tui_form_reject(&status_form, SF_STATUS, "Choisissez un statut avec Espace.");
+    return false;
 }
 
 static enum key_result status_key(struct app *app, int type, wint_t ch)
@@ -185,29 +256,49 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
         }
         return KR_UNHANDLED;
     }
+    enum dossier_status to;
+    struct date day;
+    if (confirming_cancel) {
+        if (type == OK && (ch == 'o' || ch == 'O')) {
+            confirming_cancel = false;
+            if (chosen(app, &to, &day) && record_status(app, d, to, day)) {
+                app->next = &screen_dossier;
+                return KR_GOTO;
+            }
+            return KR_HANDLED;
+        }
+        if (type == OK && (ch == 'n' || ch == 'N' || ch == 27)) {
+            confirming_cancel = false;
+            app_flash(app, false, "Le dossier n'est pas annulé : choisissez un autre statut ou "
+                                  "Échap.");
+            return KR_HANDLED;
+        }
+        app_flash(app, true, "Annuler ce dossier ? C'est définitif : son statut ne changera "
+                             "plus. o : oui, annuler   n : non");
+        return KR_HANDLED;
+    }
     enum key_result r;
     if (!tui_form_screen_key(app, &status_form, type, ch, &screen_dossier, "Statut inchangé.", &r))
         return r;
-    char label[TUI_FORM_VALUE_MAX], day_text[TUI_FORM_VALUE_MAX], err[512];
-    tui_form_value(&status_form, SF_STATUS, label, sizeof label);
-    tui_form_value(&status_form, SF_DATE, day_text, sizeof day_text);
-    struct date day;
-    if (!dates_parse(day_text, &day, err, sizeof err)) {
-        tui_form_reject(&status_form, SF_DATE, err);
+    if (!chosen(app, &to, &day))
+        return KR_HANDLED;
+    if (to == DS_CANCELLED) {
+        char err[1024], warning[16];
+        if (!rules_check_record(d, to, day, app->today, app->status.mandates,
+                                app->status.mandate_count, err, sizeof err, warning,
+                                sizeof warning)) {
+            tui_form_reject(&status_form, SF_DATE, err);
+            return KR_HANDLED;
+        }
+        confirming_cancel = true;
+        app_flash(app, true, "Annuler ce dossier ? C'est définitif : son statut ne changera "
+                             "plus. o : oui, annuler   n : non");
         return KR_HANDLED;
     }
-    for (size_t i = 0; i < status_count; i++) {
-        if (strcmp(label, status_choices[i]) == 0) {
-            if (!app_dossier_transition(app, d, status_values[i], day)) {
-                tui_form_reject(&status_form, SF_DATE, app->flash);
-                return KR_HANDLED;
-            }
-            app->next = &screen_dossier;
-            return KR_GOTO;
-        }
-    }
-    tui_form_reject(&status_form, SF_STATUS, "Choisissez un statut avec Espace.");
-    return KR_HANDLED;
+    if (!record_status(app, d, to, day))
+        return KR_HANDLED;
+    app->next = &screen_dossier;
+    return KR_GOTO;
 }
 
 const struct screen screen_dossier_status = {

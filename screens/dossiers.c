@@ -88,7 +88,7 @@ static void detail_line(int *y, const char *label, const char *value)
 static void detail_draw(struct app *app)
 {
     const struct dossier *d = app_dossier(app);
-    char line[1024], a[64], b[64], c[64];
+    char line[1024], a[160], b[64], c[32];
     int w = COLS - 4, y = 2;
     if (!d) {
         tui_title_bar("Dossier");
@@ -109,17 +109,25 @@ static void detail_draw(struct app *app)
         snprintf(line, sizeof line, "dates à indiquer (e)");
     }
     detail_line(&y, "Session", line);
-    if (d->price_cents >= 0)
-        text_format_euros(d->price_cents, a, sizeof a);
-    else
+    /* Prices are TTC (MCF, the catalogue); HT only differs when the body charges VAT. */
+    if (d->price_cents >= 0 && d->vat) {
+        char ht[32];
+        text_format_euros(d->price_cents, c, sizeof c);
+        text_format_euros(dossier_price_ht(d), ht, sizeof ht);
+        snprintf(a, sizeof a, "%s TTC (%s HT)", c, ht);
+    } else if (d->price_cents >= 0) {
+        text_format_euros(d->price_cents, c, sizeof c);
+        snprintf(a, sizeof a, "%s TTC, exonéré de TVA", c);
+    } else {
         snprintf(a, sizeof a, "prix à indiquer");
+    }
     if (d->hours_cents > 0 && d->hours_cents % 100)
         snprintf(b, sizeof b, " · %d,%02d h", d->hours_cents / 100, d->hours_cents % 100);
     else if (d->hours_cents > 0)
         snprintf(b, sizeof b, " · %d h", d->hours_cents / 100);
     else
         b[0] = '\0';
-    snprintf(line, sizeof line, "%s HT%s · formation %s", a, b,
+    snprintf(line, sizeof line, "%s%s · formation %s", a, b,
              d->kind == DK_RECONVERSION ? "de reconversion" : "liée au mandat");
     detail_line(&y, "Prix", line);
     dates_format_short(d->status_date, c, sizeof c);
@@ -165,20 +173,52 @@ static void detail_draw(struct app *app)
             tui_print(y++, 4, w - 2, 0, "…");
         for (size_t i = first; i < count && y < LINES - 2; i++) {
             dates_format_short(events[i].day, a, sizeof a);
-            snprintf(line, sizeof line, "%s  %s%s", a, dossier_status_label(events[i].status),
-                     events[i].actor == ACTOR_AGENT ? " (par le support)" : "");
-            tui_print(y++, 4, w - 2, 0, line);
+            snprintf(line, sizeof line, "%s  %s%s%s", a, dossier_status_label(events[i].status),
+                     events[i].actor == ACTOR_AGENT ? " (par le support)" : "",
+                     events[i].warning[0] ? " — notée malgré les règles" : "");
+            tui_print(y++, 4, w - 2, events[i].warning[0] ? tui_attr(TC_ERROR) : 0, line);
+            if (events[i].warning[0] && y < LINES - 2 && i + 1 == count) {
+                /* Recorded as MCF showed it although a rule said otherwise. */
+                snprintf(line, sizeof line, "ATTENTION : %s", events[i].warning);
+                y += tui_paragraph(y, 6, w - 4, LINES - 2 - y < 2 ? 1 : 2, tui_attr(TC_ERROR),
+                                   line);
+            }
         }
     }
     tui_key_line(app, dossier_status_closed(d->status)
-                          ? "e modifier  Échap liste  h accueil  ? aide  q quitter"
-                          : "e modifier  c changer le statut  Échap liste  h accueil  q quitter");
+                          ? "e modifier  x supprimer  Échap liste  h accueil  q quitter"
+                          : "e modifier  c statut  x supprimer  Échap liste  h accueil  q quitter");
     move(2, 1);
 }
+
+static bool confirming_delete; /* x was pressed: o deletes the dossier, anything else keeps it */
 
 static enum key_result detail_key(struct app *app, int type, wint_t ch)
 {
     const struct dossier *d = app_dossier(app);
+    if (confirming_delete && d) {
+        confirming_delete = false;
+        if (type == OK && (ch == 'o' || ch == 'O')) {
+            char title[sizeof d->title];
+            snprintf(title, sizeof title, "%s", d->title);
+            if (store_dossier_delete(app->st, d->id) != 0) {
+                app_flash(app, true, "%s", store_error(app->st));
+                return KR_HANDLED;
+            }
+            app_flash(app, false, "Dossier « %s » supprimé.", title);
+            app->dossier_id = 0;
+            app->next = &screen_dossiers;
+            return KR_GOTO;
+        }
+        app_flash(app, false, "Le dossier est gardé.");
+        return KR_HANDLED;
+    }
+    if (type == OK && (ch == 'x' || ch == 'X') && d) {
+        confirming_delete = true;
+        app_flash(app, true, "Supprimer le dossier « %s » et son historique ? Seulement s'il a "
+                             "été noté par erreur. o : oui, supprimer   n : non", d->title);
+        return KR_HANDLED;
+    }
     if (type == OK && ch == 27) {
         app->next = &screen_dossiers;
         return KR_GOTO;

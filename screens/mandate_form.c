@@ -66,23 +66,38 @@ static void form_draw(struct app *app)
         tui_form_draw(&form);
 }
 
-static enum key_result form_key(struct app *app, int type, wint_t ch)
+/* Checks every field; m gets the mandate when all are right. Returns how many are wrong. */
+static int check_form(struct app *app, struct mandate *m, char errors[MF_COUNT][256])
 {
-    enum key_result r;
-    if (!tui_form_screen_key(app, &form, type, ch, &screen_mandates, "Rien n'a été modifié.", &r))
-        return r;
     static char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
     const char *v[MF_COUNT];
     for (int i = 0; i < MF_COUNT; i++) {
         tui_form_value(&form, i, values[i], sizeof values[i]);
         v[i] = values[i];
     }
-    struct mandate m = {.id = app->edit_id};
-    int bad = 0;
-    char err[512];
-    if (!mandate_from_strings(v, &m, &bad, err, sizeof err)) {
-        tui_form_reject(&form, bad, err);
-        app_flash(app, true, "Mandat non enregistré : corrigez le champ signalé.");
+    memset(m, 0, sizeof *m);
+    m->id = app->edit_id;
+    return mandate_check_strings(v, m, errors);
+}
+
+static enum key_result form_key(struct app *app, int type, wint_t ch)
+{
+    enum key_result r;
+    struct mandate m;
+    char errors[MF_COUNT][256];
+    if (!tui_form_screen_key(app, &form, type, ch, &screen_mandates, "Rien n'a été modifié.",
+                             &r)) {
+        if (r == KR_HANDLED && tui_form_has_errors(&form)) {
+            check_form(app, &m, errors);
+            tui_form_recheck(&form, (const char(*)[256])errors, MF_COUNT);
+        }
+        return r;
+    }
+    if (check_form(app, &m, errors) != 0) {
+        int bad = tui_form_show_errors(&form, (const char(*)[256])errors, MF_COUNT);
+        app_flash(app, true, bad > 1 ? "Mandat non enregistré : corrigez les %d champs signalés."
+                                     : "Mandat non enregistré : corrigez le champ signalé.",
+                  bad);
         return KR_HANDLED;
     }
     if (store_mandate_save(app->st, &m) != 0) {

@@ -126,6 +126,16 @@ bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_
     return true;
 }
 
+const char *const dossier_vat_choices[] = {"non (exonéré)", "oui (20 %)", NULL};
+
+long dossier_price_ht(const struct dossier *d)
+{
+    if (d->price_cents < 0)
+        return -1;
+    /* TTC = HT × 1,2, so HT = TTC × 10 / 12, rounded half up. */
+    return d->vat ? (d->price_cents * 10 + 6) / 12 : d->price_cents;
+}
+
 const char *dossier_kind_label(enum dossier_kind k)
 {
     return k == DK_RECONVERSION ? "reconversion" : "mandat";
@@ -162,43 +172,40 @@ static bool optional_date(const char *value, struct date *out, char *err, size_t
     return dates_parse(buf, out, err, errlen);
 }
 
-bool dossier_from_strings(const char *const values[DF_COUNT], struct dossier *out,
-                          int *bad_field, char *err, size_t errlen)
+int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *out,
+                          struct date today, char errors[DF_COUNT][256])
 {
     struct dossier d = *out;
     char buf[128];
-#define FAIL(field)                                                                        \
-    do {                                                                                   \
-        *bad_field = (field);                                                              \
-        return false;                                                                      \
-    } while (0)
+    int bad = 0;
+    for (int i = 0; i < DF_COUNT; i++)
+        errors[i][0] = '\0';
+#define BAD(field) (bad++, errors[field])
+#define ERR sizeof errors[0]
     if (!check_text(values[DF_TITLE], "L'intitulé de la formation", true, DOSSIER_TEXT_MAX,
-                    d.title, sizeof d.title, err, errlen))
-        FAIL(DF_TITLE);
+                    d.title, sizeof d.title, errors[DF_TITLE], ERR))
+        bad++;
     if (!check_text(values[DF_BODY], "L'organisme", false, DOSSIER_TEXT_MAX, d.body,
-                    sizeof d.body, err, errlen))
-        FAIL(DF_BODY);
+                    sizeof d.body, errors[DF_BODY], ERR))
+        bad++;
     snprintf(buf, sizeof buf, "%s", values[DF_SIRET] ? values[DF_SIRET] : "");
     if (text_trim(buf)[0] == '\0')
         d.siret[0] = '\0';
-    else if (!dossier_siret_valid(buf, d.siret, err, errlen))
-        FAIL(DF_SIRET);
-    if (!optional_date(values[DF_START], &d.start, err, errlen))
-        FAIL(DF_START);
-    if (!optional_date(values[DF_END], &d.end, err, errlen))
-        FAIL(DF_END);
-    if (dates_valid(d.start) && dates_valid(d.end) && dates_compare(d.end, d.start) < 0) {
-        snprintf(err, errlen, "La fin de la session doit venir après son début.");
-        FAIL(DF_END);
-    }
+    else if (!dossier_siret_valid(buf, d.siret, errors[DF_SIRET], ERR))
+        bad++;
+    bool start_ok = optional_date(values[DF_START], &d.start, errors[DF_START], ERR);
+    bool end_ok = optional_date(values[DF_END], &d.end, errors[DF_END], ERR);
+    bad += !start_ok + !end_ok;
+    if (start_ok && end_ok && dates_valid(d.start) && dates_valid(d.end) &&
+        dates_compare(d.end, d.start) < 0)
+        snprintf(BAD(DF_END), ERR, "La fin de la session doit venir après son début.");
     snprintf(buf, sizeof buf, "%s", values[DF_PRICE] ? values[DF_PRICE] : "");
     long cents;
     if (text_trim(buf)[0] == '\0') {
         d.price_cents = -1;
     } else if (!text_parse_euros(buf, &cents) || cents > 10000000L) {
-        snprintf(err, errlen, "« %s » n'est pas un prix : tapez-le en euros, par exemple 350 "
-                              "ou 420,50.", buf);
-        FAIL(DF_PRICE);
+        snprintf(BAD(DF_PRICE), ERR, "« %s » n'est pas un prix : tapez-le en euros TTC, par "
+                                     "exemple 350 ou 420,50.", buf);
     } else {
         d.price_cents = cents;
     }
@@ -206,28 +213,67 @@ bool dossier_from_strings(const char *const values[DF_COUNT], struct dossier *ou
     if (text_trim(buf)[0] == '\0') {
         d.hours_cents = 0;
     } else if (!text_parse_euros(buf, &cents) || cents == 0 || cents > 200000) {
-        snprintf(err, errlen, "« %s » : tapez le nombre d'heures de formation, par exemple 7 "
-                              "ou 10,5.", buf);
-        FAIL(DF_HOURS);
+        snprintf(BAD(DF_HOURS), ERR, "« %s » : tapez le nombre d'heures de formation, par "
+                                     "exemple 7 ou 10,5.", buf);
     } else {
         d.hours_cents = (int)cents;
     }
+    snprintf(buf, sizeof buf, "%s", values[DF_VAT] ? values[DF_VAT] : "");
+    text_trim(buf);
+    if (buf[0] == '\0' || strncasecmp(buf, "non", 3) == 0)
+        d.vat = false;
+    else if (strncasecmp(buf, "oui", 3) == 0)
+        d.vat = true;
+    else
+        snprintf(BAD(DF_VAT), ERR, "Choisissez avec Espace : l'organisme facture-t-il la TVA ?");
     snprintf(buf, sizeof buf, "%s", values[DF_KIND] ? values[DF_KIND] : "");
     text_trim(buf);
     if (strcasecmp(buf, "mandat") == 0)
         d.kind = DK_MANDATE;
     else if (strcasecmp(buf, "reconversion") == 0)
         d.kind = DK_RECONVERSION;
-    else {
-        snprintf(err, errlen, "Choisissez avec Espace : mandat ou reconversion.");
-        FAIL(DF_KIND);
-    }
+    else
+        snprintf(BAD(DF_KIND), ERR, "Choisissez avec Espace : mandat ou reconversion.");
     if (!check_text(values[DF_NOTES], "Les notes", false, DOSSIER_NOTES_MAX, d.notes,
-                    sizeof d.notes, err, errlen))
-        FAIL(DF_NOTES);
-#undef FAIL
-    *out = d;
-    return true;
+                    sizeof d.notes, errors[DF_NOTES], ERR))
+        bad++;
+    struct date created = d.created_on;
+    if (!optional_date(values[DF_CREATED], &created, errors[DF_CREATED], ERR)) {
+        bad++;
+    } else if (dates_valid(created)) {
+        char day[32];
+        if (dates_valid(today) && dates_compare(created, today) > 0) {
+            snprintf(BAD(DF_CREATED), ERR, "Cette date est dans le futur : indiquez le jour où "
+                                           "le dossier a été créé sur Mon Compte Formation.");
+        } else if (dates_valid(d.changed_on) && dates_compare(created, d.changed_on) > 0) {
+            dates_format_short(d.changed_on, day, sizeof day);
+            snprintf(BAD(DF_CREATED), ERR, "Le dossier a changé de statut le %s : il a été "
+                                           "créé ce jour-là ou avant.", day);
+        } else {
+            d.created_on = created;
+        }
+    }
+#undef BAD
+#undef ERR
+    if (bad == 0)
+        *out = d;
+    return bad;
+}
+
+bool dossier_from_strings(const char *const values[DF_COUNT], struct dossier *out,
+                          int *bad_field, char *err, size_t errlen)
+{
+    char errors[DF_COUNT][256];
+    if (dossier_check_strings(values, out, (struct date){0, 0, 0}, errors) == 0)
+        return true;
+    for (int i = 0; i < DF_COUNT; i++) {
+        if (errors[i][0]) {
+            *bad_field = i;
+            snprintf(err, errlen, "%s", errors[i]);
+            break;
+        }
+    }
+    return false;
 }
 
 void dossier_to_strings(const struct dossier *d, char values[DF_COUNT][DOSSIER_VALUE_MAX])
@@ -247,7 +293,10 @@ void dossier_to_strings(const struct dossier *d, char values[DF_COUNT][DOSSIER_V
     if (d->hours_cents > 0)
         snprintf(values[DF_HOURS], DOSSIER_VALUE_MAX, d->hours_cents % 100 ? "%d,%02d" : "%d",
                  d->hours_cents / 100, d->hours_cents % 100);
+    snprintf(values[DF_VAT], DOSSIER_VALUE_MAX, "%s", dossier_vat_choices[d->vat ? 1 : 0]);
     snprintf(values[DF_KIND], DOSSIER_VALUE_MAX, "%s", dossier_kind_label(d->kind));
+    if (dates_valid(d->created_on))
+        dates_format_short(d->created_on, values[DF_CREATED], DOSSIER_VALUE_MAX);
     snprintf(values[DF_NOTES], DOSSIER_VALUE_MAX, "%s", d->notes);
 }
 

@@ -130,7 +130,7 @@ static bool setting_value_ok(const char *value)
 
 static int cmd_setting(store *st, int argc, char **argv)
 {
-    char value[256];
+    char value[4 * STORE_SETTING_MAX + 1];
     if (argc == 0) {
         for (int i = 0; store_setting_keys[i]; i++) {
             if (store_setting_get(st, store_setting_keys[i], value, sizeof value) != 0) {

@@ -47,44 +47,37 @@ static bool check_text(const char *value, const char *what, char *dst, size_t ds
     return true;
 }
 
-bool mandate_from_strings(const char *const values[MF_COUNT], struct mandate *out,
-                          int *bad_field, char *err, size_t errlen)
+int mandate_check_strings(const char *const values[MF_COUNT], struct mandate *out,
+                          char errors[MF_COUNT][256])
 {
     struct mandate m = *out;
     char buf[64];
+    int bad = 0;
+    for (int i = 0; i < MF_COUNT; i++)
+        errors[i][0] = '\0';
+#define ERR sizeof errors[0]
 
     snprintf(buf, sizeof buf, "%s", values[MF_LEVEL] ? values[MF_LEVEL] : "");
     int level = mandate_level_parse(text_trim(buf));
     if (level < 0) {
-        *bad_field = MF_LEVEL;
-        snprintf(err, errlen, "Choisissez le niveau avec Espace : municipal, communautaire, "
-                              "départemental, régional ou autre.");
-        return false;
+        bad++;
+        snprintf(errors[MF_LEVEL], ERR, "Choisissez le niveau avec Espace : municipal, "
+                                        "communautaire, départemental, régional ou autre.");
+    } else {
+        m.level = (enum mandate_level)level;
     }
-    m.level = (enum mandate_level)level;
-
     if (!check_text(values[MF_COLLECTIVITE], "La collectivité", m.collectivite,
-                    sizeof m.collectivite, err, errlen)) {
-        *bad_field = MF_COLLECTIVITE;
-        return false;
-    }
-    if (!check_text(values[MF_FUNCTION], "La fonction", m.function, sizeof m.function, err,
-                    errlen)) {
-        *bad_field = MF_FUNCTION;
-        return false;
-    }
-    if (!dates_parse(values[MF_START], &m.start, err, errlen)) {
-        *bad_field = MF_START;
-        return false;
-    }
-    if (!dates_parse(values[MF_END], &m.end, err, errlen)) {
-        *bad_field = MF_END;
-        return false;
-    }
-    if (dates_compare(m.end, m.start) <= 0) {
-        *bad_field = MF_END;
-        snprintf(err, errlen, "La fin prévue doit venir après le début du mandat.");
-        return false;
+                    sizeof m.collectivite, errors[MF_COLLECTIVITE], ERR))
+        bad++;
+    if (!check_text(values[MF_FUNCTION], "La fonction", m.function, sizeof m.function,
+                    errors[MF_FUNCTION], ERR))
+        bad++;
+    bool start_ok = dates_parse(values[MF_START], &m.start, errors[MF_START], ERR);
+    bool end_ok = dates_parse(values[MF_END], &m.end, errors[MF_END], ERR);
+    bad += !start_ok + !end_ok;
+    if (start_ok && end_ok && dates_compare(m.end, m.start) <= 0) {
+        bad++;
+        snprintf(errors[MF_END], ERR, "La fin prévue doit venir après le début du mandat.");
     }
 
     snprintf(buf, sizeof buf, "%s", values[MF_SIDE] ? values[MF_SIDE] : "");
@@ -94,9 +87,8 @@ bool mandate_from_strings(const char *const values[MF_COUNT], struct mandate *ou
     } else if (strcasecmp(buf, "opposition") == 0) {
         m.opposition = true;
     } else {
-        *bad_field = MF_SIDE;
-        snprintf(err, errlen, "Choisissez avec Espace : majorité ou opposition.");
-        return false;
+        bad++;
+        snprintf(errors[MF_SIDE], ERR, "Choisissez avec Espace : majorité ou opposition.");
     }
 
     snprintf(buf, sizeof buf, "%s", values[MF_INDEMNIFIED] ? values[MF_INDEMNIFIED] : "");
@@ -106,13 +98,29 @@ bool mandate_from_strings(const char *const values[MF_COUNT], struct mandate *ou
     } else if (strcasecmp(buf, "non") == 0) {
         m.indemnified = false;
     } else {
-        *bad_field = MF_INDEMNIFIED;
-        snprintf(err, errlen, "Choisissez avec Espace : oui ou non.");
-        return false;
+        bad++;
+        snprintf(errors[MF_INDEMNIFIED], ERR, "Choisissez avec Espace : oui ou non.");
     }
+#undef ERR
+    if (bad == 0)
+        *out = m;
+    return bad;
+}
 
-    *out = m;
-    return true;
+bool mandate_from_strings(const char *const values[MF_COUNT], struct mandate *out,
+                          int *bad_field, char *err, size_t errlen)
+{
+    char errors[MF_COUNT][256];
+    if (mandate_check_strings(values, out, errors) == 0)
+        return true;
+    for (int i = 0; i < MF_COUNT; i++) {
+        if (errors[i][0]) {
+            *bad_field = i;
+            snprintf(err, errlen, "%s", errors[i]);
+            break;
+        }
+    }
+    return false;
 }
 
 void mandate_to_strings(const struct mandate *m, char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1])

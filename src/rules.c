@@ -226,6 +226,43 @@ add(struct rules_finding *out, size_t *n, enum finding_level level, const char *
     (*n)++;
 }
 
+int rules_compare_hourly(const struct dossier *d)
+{
+    /* HT ≤ 80 € × hours, in integers: HT = TTC (exempt) or TTC × 10 / 12, and hours are
+     * counted in hundredths, so compare TTC × 100 × (10 or 12) with 8 000 × hours × 10 —
+     * no rate rounded to the cent (560,01 € for 7 h is over). */
+    long long lhs = (long long)d->price_cents * 100 * 10;
+    long long rhs = (long long)RULES_MAX_HOURLY_CENTS * d->hours_cents * (d->vat ? 12 : 10);
+    return lhs < rhs ? -1 : lhs > rhs;
+}
+
+/* The hourly rate HT for display, rounded away from the ceiling so that a rate over it
+ * never reads "80,00 €", nor one under it. */
+static long hourly_for_display(const struct dossier *d, int side)
+{
+    long long num = (long long)d->price_cents * 100 * 10;
+    long long den = (long long)d->hours_cents * (d->vat ? 12 : 10);
+    return (long)(side > 0 ? (num + den - 1) / den : num / den);
+}
+
+static void check_hourly(const struct dossier *d, struct rules_finding *out, size_t *n)
+{
+    char a[96], b[96];
+    int side = rules_compare_hourly(d);
+    text_format_euros(hourly_for_display(d, side), a, sizeof a);
+    text_format_euros(RULES_MAX_HOURLY_CENTS, b, sizeof b);
+    const char *kind = d->vat ? "prix TTC ÷ 1,2" : "organisme exonéré de TVA : HT = TTC";
+    if (side > 0)
+        add(out, n, FINDING_BLOCKING, "Le coût horaire (%s HT de l'heure, %s) dépasse le "
+                                      "plafond de %s HT par heure d'enseignement.", a, kind, b);
+    else if (side == 0)
+        add(out, n, FINDING_OK, "Coût horaire : %s HT (%s), égal au plafond de %s HT par "
+                                "heure : accepté.", a, kind, b);
+    else
+        add(out, n, FINDING_OK, "Coût horaire : %s HT (%s), sous le plafond de %s HT par "
+                                "heure.", a, kind, b);
+}
+
 size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandates,
                            size_t mandate_count, long balance_cents, struct date request,
                            struct rules_finding out[RULES_MAX_FINDINGS], bool *blocking)
@@ -264,20 +301,11 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
         }
     }
     if (d->kind == DK_MANDATE) {
-        if (d->price_cents >= 0 && d->hours_cents > 0) {
-            long hourly = (long)((long long)d->price_cents * 100 / d->hours_cents);
-            text_format_euros(hourly, a, sizeof a);
-            text_format_euros(RULES_MAX_HOURLY_CENTS, b, sizeof b);
-            if (hourly > RULES_MAX_HOURLY_CENTS)
-                add(out, &n, FINDING_BLOCKING, "Le coût horaire (%s HT de l'heure) dépasse le "
-                                               "plafond de %s HT par heure d'enseignement.",
-                    a, b);
-            else
-                add(out, &n, FINDING_OK, "Coût horaire : %s HT, sous le plafond de %s.", a, b);
-        } else {
+        if (d->price_cents >= 0 && d->hours_cents > 0)
+            check_hourly(d, out, &n);
+        else
             add(out, &n, FINDING_WARNING, "Indiquez le prix et le nombre d'heures pour "
                                           "vérifier le plafond de 80 € HT par heure.");
-        }
     }
     if (d->kind == DK_RECONVERSION) {
         /* CGCT R2123-22-1-C: the rights must be used — the dossier validated — by 6 months
@@ -329,7 +357,7 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
         text_format_euros(d->price_cents, a, sizeof a);
         text_format_euros(balance_cents, b, sizeof b);
         text_format_euros(d->price_cents - balance_cents, c, sizeof c);
-        add(out, &n, FINDING_WARNING, "Le prix (%s) dépasse votre solde DIF élu (%s) : %s "
+        add(out, &n, FINDING_WARNING, "Le prix TTC (%s) dépasse votre solde DIF élu (%s) : %s "
                                       "resteront à votre charge.", a, b, c);
     }
     for (size_t i = 0; i < n; i++)
@@ -338,11 +366,13 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
     return n;
 }
 
-bool rules_check_transition(const struct dossier *d, enum dossier_status to, struct date day,
-                            struct date today, const struct mandate *mandates,
-                            size_t mandate_count, char *err, size_t errlen)
+bool rules_check_record(const struct dossier *d, enum dossier_status to, struct date day,
+                        struct date today, const struct mandate *mandates, size_t mandate_count,
+                        char *err, size_t errlen, char *warning, size_t warnlen)
 {
     char a[64];
+    if (warnlen)
+        warning[0] = '\0';
     if (!dossier_transition_allowed(d->status, to)) {
         snprintf(err, errlen, "Un dossier « %s » ne peut pas passer à « %s ».",
                  dossier_status_label(d->status), dossier_status_label(to));
@@ -363,6 +393,41 @@ bool rules_check_transition(const struct dossier *d, enum dossier_status to, str
                               "être plus ancien.", dossier_status_label(d->status), a);
         return false;
     }
+    if (to == DS_IN_TRAINING && dates_valid(d->start) && dates_compare(day, d->start) < 0) {
+        dates_format_long(d->start, a, sizeof a);
+        snprintf(err, errlen, "La session commence le %s : le dossier ne peut pas être « En "
+                              "formation » avant ce jour.", a);
+        return false;
+    }
+    if (to == DS_SENT || to == DS_VALIDATED) {
+        /* MCF has the last word: what it shows is recorded, with what the rules say. */
+        struct rules_finding findings[RULES_MAX_FINDINGS];
+        bool blocking;
+        struct date request = to == DS_SENT || !dates_valid(d->sent_on) ? day : d->sent_on;
+        size_t n = rules_check_dossier(d, mandates, mandate_count, -1, request, findings,
+                                       &blocking);
+        size_t used = 0;
+        for (size_t i = 0; i < n && warnlen; i++) {
+            if (findings[i].level != FINDING_BLOCKING)
+                continue;
+            int w = snprintf(warning + used, warnlen - used, "%s%s", used ? " " : "",
+                             findings[i].message);
+            if (w < 0 || (size_t)w >= warnlen - used)
+                break;
+            used += (size_t)w;
+        }
+    }
+    return true;
+}
+
+bool rules_check_transition(const struct dossier *d, enum dossier_status to, struct date day,
+                            struct date today, const struct mandate *mandates,
+                            size_t mandate_count, char *err, size_t errlen)
+{
+    char warning[2048];
+    if (!rules_check_record(d, to, day, today, mandates, mandate_count, err, errlen, warning,
+                            sizeof warning))
+        return false;
     if (to == DS_SENT) {
         struct rules_finding findings[RULES_MAX_FINDINGS];
         bool blocking;

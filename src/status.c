@@ -250,6 +250,10 @@ static json_t *dossier_json(const struct status *s, const struct dossier *d)
     json_object_set_new(o, "fin", json_date(d->end));
     json_object_set_new(o, "prix_centimes",
                         d->price_cents >= 0 ? json_integer(d->price_cents) : json_null());
+    json_object_set_new(o, "tva", json_boolean(d->vat));
+    json_object_set_new(o, "prix_ht_centimes", d->price_cents >= 0
+                                                   ? json_integer(dossier_price_ht(d))
+                                                   : json_null());
     json_object_set_new(o, "heures",
                         d->hours_cents > 0 ? json_real(d->hours_cents / 100.0) : json_null());
     json_object_set_new(o, "statut", json_string(dossier_status_key(d->status)));

@@ -97,6 +97,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  catalogue_id INTEGER NOT NULL,"
     "  title TEXT NOT NULL,"
     "  PRIMARY KEY (search_id, rank));",
+
+    /* 4: whether the body charges VAT (prices are TTC; exempt by default, HT = TTC), and
+     * the warning kept beside a status recorded as MCF shows it despite a rule */
+    "ALTER TABLE dossier ADD COLUMN vat INTEGER NOT NULL DEFAULT 0 CHECK (vat IN (0, 1));"
+    "ALTER TABLE dossier_event ADD COLUMN warning TEXT NOT NULL DEFAULT '';",
 };
 
 const char *const store_setting_keys[] = {"organisme.nom", "organisme.email",
@@ -811,17 +816,29 @@ int store_setting_set(store *st, const char *key, const char *value)
                  text_sanitize(shown, sizeof shown, key));
         return -1;
     }
-    char clean[256];
-    if (strlen(value) >= sizeof clean || !text_is_clean(value)) {
-        snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : texte de 200 caractères "
-                                          "au plus, sans caractère de contrôle.", key);
+    /* The limit counts characters, as the message says, not bytes: an accented letter
+     * takes two bytes in UTF-8, and French names are full of them. */
+    char clean[4 * STORE_SETTING_MAX + 1];
+    if (!text_is_clean(value)) {
+        snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : texte de %d caractères "
+                                          "au plus, sans caractère de contrôle.",
+                 key, STORE_SETTING_MAX);
         return -1;
     }
-    snprintf(clean, sizeof clean, "%s", value);
+    size_t chars = 0;
+    for (const char *p = value; *p; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    if (strlen(value) >= sizeof clean) /* more than 4 bytes a character: too long anyway */
+        chars = STORE_SETTING_MAX + 1;
+    if (chars <= STORE_SETTING_MAX)
+        snprintf(clean, sizeof clean, "%s", value);
+    else
+        clean[0] = '\0';
     text_trim(clean);
-    if (clean[0] == '\0' || text_width(clean) > 200) {
+    if (clean[0] == '\0' || chars > STORE_SETTING_MAX) {
         snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : elle doit faire de 1 à "
-                                          "200 caractères.", key);
+                                          "%d caractères (elle en fait %zu).",
+                 key, STORE_SETTING_MAX, chars);
         return -1;
     }
     sqlite3_stmt *stmt = prepare(st, "INSERT INTO setting (key, value) VALUES (?1, ?2)"
@@ -905,12 +922,13 @@ static void read_optional_date(sqlite3_stmt *stmt, int col, struct date *out)
 }
 
 static int add_event(store *st, long long id, enum dossier_status status, struct date day,
-                     enum store_actor actor)
+                     enum store_actor actor, const char *warning)
 {
     sqlite3_stmt *stmt = prepare(st, "INSERT INTO dossier_event (dossier_id, status, event_date,"
-                                     " actor) VALUES (?1, ?2, ?3, ?4)");
+                                     " actor, warning) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!stmt)
         return -1;
+    sqlite3_bind_text(stmt, 5, warning ? warning : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, dossier_status_key(status), -1, SQLITE_STATIC);
     bind_optional_date(stmt, 3, day);
@@ -937,7 +955,12 @@ int store_dossier_list(store *st, struct dossier **out, size_t *count)
             " (SELECT event_date FROM dossier_event e WHERE e.dossier_id = d.id"
             "   AND e.status = 'envoyee' ORDER BY e.id DESC LIMIT 1),"
             " (SELECT event_date FROM dossier_event e WHERE e.dossier_id = d.id"
-            "   AND e.status = 'validee' ORDER BY e.id DESC LIMIT 1)"
+            "   AND e.status = 'validee' ORDER BY e.id DESC LIMIT 1),"
+            " d.vat,"
+            " (SELECT event_date FROM dossier_event e WHERE e.dossier_id = d.id"
+            "   AND e.status = 'creation' ORDER BY e.id LIMIT 1),"
+            " (SELECT min(event_date) FROM dossier_event e WHERE e.dossier_id = d.id"
+            "   AND e.status <> 'creation')"
             " FROM dossier d ORDER BY d.id DESC");
     if (!stmt)
         return -1;
@@ -972,6 +995,9 @@ int store_dossier_list(store *st, struct dossier **out, size_t *count)
         read_optional_date(stmt, 12, &d->status_date);
         read_optional_date(stmt, 13, &d->sent_on);
         read_optional_date(stmt, 14, &d->validated_on);
+        d->vat = sqlite3_column_int(stmt, 15) != 0;
+        read_optional_date(stmt, 16, &d->created_on);
+        read_optional_date(stmt, 17, &d->changed_on);
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE) {
@@ -989,12 +1015,14 @@ int store_dossier_save(store *st, struct dossier *d, struct date day, enum store
     sqlite3_stmt *stmt;
     if (insert)
         stmt = prepare(st, "INSERT INTO dossier (catalogue_id, title, body, siret, session_start,"
-                           " session_end, price_cents, hours, kind, notes, status) VALUES"
-                           " (nullif(?1, ''), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'creation')");
+                           " session_end, price_cents, hours, kind, notes, vat, status) VALUES"
+                           " (nullif(?1, ''), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12,"
+                           " 'creation')");
     else
         stmt = prepare(st, "UPDATE dossier SET catalogue_id = nullif(?1, ''), title = ?2,"
                            " body = ?3, siret = ?4, session_start = ?5, session_end = ?6,"
-                           " price_cents = ?7, hours = ?8, kind = ?9, notes = ?10 WHERE id = ?11");
+                           " price_cents = ?7, hours = ?8, kind = ?9, notes = ?10, vat = ?12"
+                           " WHERE id = ?11");
     if (!stmt)
         return -1;
     sqlite3_bind_text(stmt, 1, d->catalogue_id, -1, SQLITE_STATIC);
@@ -1016,30 +1044,72 @@ int store_dossier_save(store *st, struct dossier *d, struct date day, enum store
     sqlite3_bind_text(stmt, 10, d->notes, -1, SQLITE_STATIC);
     if (!insert)
         sqlite3_bind_int64(stmt, 11, d->id);
-    if (insert && transaction(st, "BEGIN IMMEDIATE") != 0) {
+    sqlite3_bind_int(stmt, 12, d->vat ? 1 : 0);
+    if (transaction(st, "BEGIN IMMEDIATE") != 0) {
         sqlite3_finalize(stmt);
         return -1;
     }
     if (run(st, stmt, "enregistrement du dossier") != 0) {
-        if (insert)
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    if (!insert)
-        return 0;
+    if (!insert) {
+        /* The creation date, entered after the fact, is the date of the first event. */
+        if (dates_valid(d->created_on)) {
+            stmt = prepare(st, "UPDATE dossier_event SET event_date = ?1 WHERE dossier_id = ?2"
+                               " AND status = 'creation'");
+            if (stmt) {
+                bind_optional_date(stmt, 1, d->created_on);
+                sqlite3_bind_int64(stmt, 2, d->id);
+            }
+            if (run(st, stmt, "date de création du dossier") != 0) {
+                sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+                return -1;
+            }
+        }
+        return transaction(st, "COMMIT");
+    }
     long long id = sqlite3_last_insert_rowid(st->db);
-    if (add_event(st, id, DS_CREATION, day, actor) != 0 || transaction(st, "COMMIT") != 0) {
+    if (dates_valid(d->created_on))
+        day = d->created_on;
+    if (add_event(st, id, DS_CREATION, day, actor, "") != 0 || transaction(st, "COMMIT") != 0) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
     d->id = id;
     d->status = DS_CREATION;
     d->status_date = day;
+    d->created_on = day;
     return 0;
 }
 
 int store_dossier_set_status(store *st, long long id, enum dossier_status to, struct date day,
                              enum store_actor actor)
+{
+    return store_dossier_set_status_noted(st, id, to, day, actor, "");
+}
+
+int store_dossier_delete(store *st, long long id)
+{
+    /* Its history goes with it (ON DELETE CASCADE, foreign keys are on). */
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM dossier WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, id);
+    return run(st, stmt, "suppression du dossier");
+}
+
+int store_credit_delete(store *st, long long id)
+{
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM credit_observation WHERE id = ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, id);
+    return run(st, stmt, "suppression du relevé");
+}
+
+int store_dossier_set_status_noted(store *st, long long id, enum dossier_status to,
+                                   struct date day, enum store_actor actor, const char *warning)
 {
     if (transaction(st, "BEGIN IMMEDIATE") != 0)
         return -1;
@@ -1065,7 +1135,7 @@ int store_dossier_set_status(store *st, long long id, enum dossier_status to, st
         sqlite3_bind_text(stmt, 1, dossier_status_key(to), -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, id);
     }
-    if (run(st, stmt, "statut du dossier") != 0 || add_event(st, id, to, day, actor) != 0 ||
+    if (run(st, stmt, "statut du dossier") != 0 || add_event(st, id, to, day, actor, warning) != 0 ||
         transaction(st, "COMMIT") != 0) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
@@ -1077,7 +1147,7 @@ int store_dossier_events(store *st, long long id, struct dossier_event *out, siz
                          size_t *count)
 {
     *count = 0;
-    sqlite3_stmt *stmt = prepare(st, "SELECT status, event_date, actor FROM dossier_event"
+    sqlite3_stmt *stmt = prepare(st, "SELECT status, event_date, actor, warning FROM dossier_event"
                                      " WHERE dossier_id = ?1 ORDER BY event_date, id");
     if (!stmt)
         return -1;
@@ -1090,6 +1160,7 @@ int store_dossier_events(store *st, long long id, struct dossier_event *out, siz
         read_optional_date(stmt, 1, &e->day);
         const char *actor = (const char *)sqlite3_column_text(stmt, 2);
         e->actor = actor && strcmp(actor, "agent") == 0 ? ACTOR_AGENT : ACTOR_OFFICIAL;
+        text_sanitize(e->warning, sizeof e->warning, (const char *)sqlite3_column_text(stmt, 3));
     }
     sqlite3_finalize(stmt);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "historique du dossier");

@@ -297,6 +297,8 @@ static void test_resize_keeps_what_was_typed(void **state)
     term_send(t, "\033");
     WAIT(t, "Rouen"); /* back from help, nothing typed is lost */
     term_send(t, "\033");
+    WAIT(t, "Abandonner ce que vous avez tapé ?"); /* typed text is not dropped silently */
+    term_send(t, "o");
     WAIT(t, "Rien n'a été modifié.");
     quit_cleanly(t);
 }
@@ -361,7 +363,7 @@ static void test_balance_recorded(void **state)
 static void test_other_ways_out(void **state)
 {
     (void)state;
-    /* F10 quits even from a form, where q is just a letter. */
+    /* F10 quits even from a form, where q is just a letter; typed text makes it ask. */
     const char *db = fresh_db("e2e-exit");
     struct term *t = start(24, 80, db, NULL);
     WAIT(t, "Accueil");
@@ -370,6 +372,8 @@ static void test_other_ways_out(void **state)
     term_send(t, "\tquoi");
     WAIT(t, "quoi");
     term_send_key(t, TK_F10);
+    WAIT(t, "Quitter sans enregistrer ce que vous avez tapé ?");
+    term_send(t, "o");
     assert_int_equal(term_wait_exit(t), 0);
     assert_true(term_restored(t));
     term_free(t);
@@ -537,7 +541,7 @@ static void test_search_screen_to_dossier(void **state)
     assert_non_null(strstr(term_row(t, term_find_row(t, "Organisme de formation")),
                            "Gestions Locales"));
     assert_non_null(strstr(term_row(t, term_find_row(t, "SIRET")), "73282932000074"));
-    assert_non_null(strstr(term_row(t, term_find_row(t, "Prix HT")), "560,00"));
+    assert_non_null(strstr(term_row(t, term_find_row(t, "Prix TTC")), "560,00"));
     assert_non_null(strstr(term_row(t, term_find_row(t, "Heures")), "7"));
     term_send(t, "\r");
     WAIT(t, "Dossier n° 1 — Les finances locales pour les élus");

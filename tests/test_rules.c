@@ -299,7 +299,7 @@ static void test_dossier_form_values(void **state)
 {
     (void)state;
     const char *v[DF_COUNT] = {"Budget communal", "Gestions Locales", "732 829 320 00074",
-                               "12/01/2027", "13/01/2027", "350", "10,5", "reconversion", ""};
+                               "12/01/2027", "13/01/2027", "350", "10,5", "", "reconversion", ""};
     struct dossier d = {0};
     int bad = -1;
     char err[256];
@@ -333,7 +333,7 @@ static void test_dossier_form_values(void **state)
             fail_msg("champ %d : « %s »", cases[i].field, err);
     }
     /* dates, price and hours may stay empty until known */
-    const char *empty[DF_COUNT] = {"Budget", "", "", "", "", "", "", "mandat", ""};
+    const char *empty[DF_COUNT] = {"Budget", "", "", "", "", "", "", "", "mandat", ""};
     assert_true(dossier_from_strings(empty, &d, &bad, err, sizeof err));
     assert_false(dates_valid(d.start));
     assert_int_equal(d.price_cents, -1);

@@ -33,11 +33,14 @@ struct dossier {
     char body[4 * DOSSIER_TEXT_MAX + 1];
     char siret[15];
     struct date start, end; /* session; {0,0,0} when not known yet */
-    long price_cents;       /* HT; -1 when not known */
+    long price_cents;       /* TTC, as MCF and the catalogue show it; -1 when not known */
+    bool vat;               /* the body charges VAT (HT = TTC / 1,2); false: exempt, HT = TTC */
     int hours_cents;        /* hours of teaching × 100; 0 when not known */
     enum dossier_kind kind;
     char notes[4 * DOSSIER_NOTES_MAX + 1];
     enum dossier_status status;
+    struct date created_on;   /* date it was created on MCF (first event); {0} when unknown */
+    struct date changed_on;   /* date of the first change after creation; {0} when none */
     struct date status_date;  /* date of the last transition */
     struct date sent_on;      /* date of the request; {0} when not sent */
     struct date validated_on; /* date it became Validé; {0} otherwise */
@@ -62,15 +65,25 @@ bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_
 
 /* Fields of the dossier form, in order. */
 enum dossier_field {
-    DF_TITLE, DF_BODY, DF_SIRET, DF_START, DF_END, DF_PRICE, DF_HOURS, DF_KIND, DF_NOTES,
-    DF_COUNT
+    DF_TITLE, DF_BODY, DF_SIRET, DF_START, DF_END, DF_PRICE, DF_HOURS, DF_VAT, DF_KIND,
+    DF_NOTES, DF_CREATED, DF_COUNT
 };
 #define DOSSIER_VALUE_MAX (4 * DOSSIER_NOTES_MAX + 1)
 
 /* Checks the form's strings and fills the editable fields of *out (the rest untouched).
- * Only the title is required; dates, price and hours may stay empty until known. */
+ * Only the title is required; dates, price and hours may stay empty until known; an empty
+ * creation date leaves created_on as it was. */
 bool dossier_from_strings(const char *const values[DF_COUNT], struct dossier *out,
                           int *bad_field, char *err, size_t errlen);
+/* The same checks, every field at once: errors[i] gets the message of field i ("" when
+ * right). Returns how many fields are wrong; *out is filled only when none is. The creation
+ * date is also checked against `today` and the dossier's later events. */
+int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *out,
+                          struct date today, char errors[DF_COUNT][256]);
+/* The choices of the VAT field, NULL-terminated: exempt first (the default). */
+extern const char *const dossier_vat_choices[];
+/* Price without VAT, in cents (rounded to the nearest cent); -1 when the price is unknown. */
+long dossier_price_ht(const struct dossier *d);
 void dossier_to_strings(const struct dossier *d, char values[DF_COUNT][DOSSIER_VALUE_MAX]);
 /* "mandat" / "reconversion". */
 const char *dossier_kind_label(enum dossier_kind k);

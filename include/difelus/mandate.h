@@ -51,6 +51,10 @@ int mandate_level_parse(const char *label);
  * On error returns false, sets *bad_field and writes a French message into err. */
 bool mandate_from_strings(const char *const values[MF_COUNT], struct mandate *out,
                           int *bad_field, char *err, size_t errlen);
+/* The same checks, every field at once: errors[i] gets the message of field i ("" when
+ * right). Returns how many fields are wrong; *out is filled only when none is. */
+int mandate_check_strings(const char *const values[MF_COUNT], struct mandate *out,
+                          char errors[MF_COUNT][256]);
 
 /* The form's strings for an existing mandate, one buffer per field. */
 void mandate_to_strings(const struct mandate *m, char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1]);

@@ -79,12 +79,25 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
                            size_t mandate_count, long balance_cents, struct date request,
                            struct rules_finding out[RULES_MAX_FINDINGS], bool *blocking);
 
-/* Whether dossier d may go to `to` on `day`: a transition MCF allows, dated neither before
- * the current status nor after today, and for sending no blocking finding (the message
- * then gives the earliest possible start). On refusal writes the reason into err. */
+/* Whether the wizard's own keys may move dossier d to `to` on `day`: rules_check_record,
+ * and for sending no blocking finding (the message then gives the earliest possible
+ * start). On refusal writes the reason into err. */
 bool rules_check_transition(const struct dossier *d, enum dossier_status to, struct date day,
                             struct date today, const struct mandate *mandates,
                             size_t mandate_count, char *err, size_t errlen);
+
+/* The dossier's price HT per hour of teaching compared exactly with the ceiling of 80 € HT:
+ * -1 under, 0 equal, 1 over. Needs a known price and hours. */
+int rules_compare_hourly(const struct dossier *d);
+
+/* Whether a change of status seen on MCF can be recorded on `day`: a transition MCF
+ * allows, dated neither before the current status nor after today, and « En formation »
+ * not before the session's first day. MCF has the last word: a request sent or a dossier
+ * validated despite a rule is recorded, and *warning gets what the rules say ("" when
+ * nothing). On refusal writes the reason into err. */
+bool rules_check_record(const struct dossier *d, enum dossier_status to, struct date day,
+                        struct date today, const struct mandate *mandates, size_t mandate_count,
+                        char *err, size_t errlen, char *warning, size_t warnlen);
 
 /* Earliest session start for a request made on `request`. */
 struct date rules_earliest_start(struct date request);

@@ -13,7 +13,7 @@
 #include "difelus/mandate.h"
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 /* PRAGMA application_id of a difelus database ("DIFE"). */
 #define STORE_APPLICATION_ID 0x44494645
 
@@ -76,11 +76,20 @@ int store_dossier_save(store *st, struct dossier *d, struct date day, enum store
 /* Records a change of status on `day`; refuses a transition MCF does not allow. */
 int store_dossier_set_status(store *st, long long id, enum dossier_status to, struct date day,
                              enum store_actor actor);
+/* The same, with the warning kept beside the change ("" for none): a status recorded as
+ * MCF shows it although a rule says otherwise. */
+int store_dossier_set_status_noted(store *st, long long id, enum dossier_status to,
+                                   struct date day, enum store_actor actor, const char *warning);
+/* Deletes a dossier made by mistake, with its history. */
+int store_dossier_delete(store *st, long long id);
+/* Deletes a balance reading made by mistake. */
+int store_credit_delete(store *st, long long id);
 
 struct dossier_event {
     enum dossier_status status;
     struct date day;
     enum store_actor actor;
+    char warning[1024]; /* what the rules said when it was recorded anyway; "" otherwise */
 };
 /* A dossier's history, oldest first; fills up to max, *count how many. */
 int store_dossier_events(store *st, long long id, struct dossier_event *out, size_t max,
@@ -106,6 +115,8 @@ int store_ui_set(store *st, const struct ui_state *ui);
  * the default when the setting was never changed; set refuses unknown keys and bad text. */
 int store_setting_get(store *st, const char *key, char *buf, size_t len);
 int store_setting_set(store *st, const char *key, const char *value);
+/* Characters (not bytes) a setting may hold. */
+#define STORE_SETTING_MAX 200
 /* The known setting keys, NULL-terminated. */
 extern const char *const store_setting_keys[];
 

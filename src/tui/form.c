@@ -19,19 +19,86 @@ static int form_width(const struct tui_form *tf)
     return w;
 }
 
+static int error_cols(void)
+{
+    /* Never a width too small to wrap a word at (the form is not shown that small). */
+    return COLS - LABEL_X - 3 > 20 ? COLS - LABEL_X - 3 : 20;
+}
+
+/* Rows the message under field i takes (0 without message). */
+static int error_rows(const struct tui_form *tf, int i)
+{
+    return tf->errors[i][0] ? text_wrap_count(tf->errors[i], error_cols()) : 0;
+}
+
+/* Where each field goes: one blank row between fields when the screen has room (a message
+ * takes that row, and more when it wraps), otherwise fields on consecutive rows with only
+ * their messages between them. Returns the rows used. */
+static int layout(const struct tui_form *tf, int rows[TUI_FORM_MAX])
+{
+    int lines[TUI_FORM_MAX];
+    int spacious = 0, compact = 0;
+    for (int i = 0; i < tf->count; i++) {
+        lines[i] = error_rows(tf, i);
+        spacious += 1 + (lines[i] > 1 ? lines[i] : 1);
+        compact += 1 + lines[i];
+    }
+    bool room = tf->top + spacious + 2 <= LINES;
+    /* Too many long messages for the screen: the longest lose lines (ending with "…")
+     * rather than the form being hidden. */
+    while (!room && tf->top + compact + 2 > LINES) {
+        int longest = -1;
+        for (int i = 0; i < tf->count; i++)
+            if (lines[i] > 1 && (longest < 0 || lines[i] > lines[longest]))
+                longest = i;
+        if (longest < 0)
+            break;
+        lines[longest]--;
+        compact--;
+    }
+    int y = 0;
+    for (int i = 0; i < tf->count; i++) {
+        rows[i] = y;
+        y += 1 + (room && lines[i] < 1 ? 1 : lines[i]);
+    }
+    return room ? spacious : compact;
+}
+
 static int form_height(const struct tui_form *tf)
 {
-    return 2 * tf->count - 1;
+    return tf->rows[tf->count - 1] + 1;
 }
 
 int tui_form_bottom(const struct tui_form *tf)
 {
-    return tf->top + 2 * tf->count;
+    int rows[TUI_FORM_MAX];
+    if (tf->count == 0)
+        return tf->top;
+    return tf->top + layout(tf, rows);
 }
 
 static bool fits(const struct tui_form *tf)
 {
     return COLS >= tf->field_x + form_width(tf) + 1 && LINES >= tui_form_bottom(tf) + 2;
+}
+
+/* Moves the fields to where layout() puts them; the form must not be posted. The form
+ * library only moves fields that belong to no form, so the form is made again (the
+ * fields keep their text). */
+static bool relayout(struct tui_form *tf)
+{
+    int rows[TUI_FORM_MAX];
+    layout(tf, rows);
+    if (memcmp(rows, tf->rows, sizeof(int) * (size_t)tf->count) == 0)
+        return true;
+    if (tf->form)
+        free_form(tf->form);
+    tf->form = NULL;
+    for (int i = 0; i < tf->count; i++)
+        move_field(tf->fields[i], rows[i], 0);
+    memcpy(tf->rows, rows, sizeof rows);
+    tf->form = new_form(tf->fields);
+    return tf->form != NULL;
 }
 
 bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int count,
@@ -45,6 +112,7 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
     tf->top = top;
     tf->field_x = FIELD_X;
     for (int i = 0; i < tf->count; i++) {
+        tf->rows[i] = 2 * i;
         FIELD *f = new_field(1, desc[i].width, 2 * i, 0, 0, 0);
         if (!f) {
             tui_form_close(tf);
@@ -52,7 +120,9 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
         }
         tf->fields[i] = f;
         set_field_back(f, A_UNDERLINE);
-        field_opts_off(f, O_AUTOSKIP);
+        /* O_BLANK would erase the whole text when a character is typed at its first
+         * position (Home, then a letter): fields hold text the official corrects. */
+        field_opts_off(f, O_AUTOSKIP | O_BLANK);
         if (desc[i].kind == TF_CHOICE) {
             field_opts_off(f, O_EDIT);
         } else if (desc[i].max > desc[i].width) {
@@ -89,6 +159,8 @@ static void unpost(struct tui_form *tf)
 
 static bool post(struct tui_form *tf)
 {
+    if (!relayout(tf))
+        return false;
     tf->win = derwin(stdscr, form_height(tf), form_width(tf), tf->top, tf->field_x);
     if (!tf->win)
         return false;
@@ -124,8 +196,11 @@ void tui_form_close(struct tui_form *tf)
 /* Posts the form if the terminal can show it; keys may arrive before the first draw. */
 static bool ensure_posted(struct tui_form *tf)
 {
-    if (tf->posted && (tf->posted_lines != LINES || tf->posted_cols != COLS))
-        unpost(tf); /* resizeterm may have clipped the sub-window: build it again */
+    int rows[TUI_FORM_MAX];
+    layout(tf, rows);
+    if (tf->posted && (tf->posted_lines != LINES || tf->posted_cols != COLS ||
+                       memcmp(rows, tf->rows, sizeof(int) * (size_t)tf->count) != 0))
+        unpost(tf); /* resized, or a message changed the layout: build it again */
     if (!tf->posted && fits(tf))
         post(tf);
     return tf->posted;
@@ -146,7 +221,7 @@ bool tui_form_draw(struct tui_form *tf)
         return false;
     int cur = field_index(current_field(tf->form));
     for (int i = 0; i < tf->count; i++) {
-        int row = tf->top + 2 * i;
+        int row = tf->top + tf->rows[i];
         mvhline(row, 0, ' ', tf->field_x);
         bool focused = i == cur;
         tui_print(row, 0, 2, A_BOLD, focused ? ">" : " ");
@@ -159,11 +234,14 @@ bool tui_form_draw(struct tui_form *tf)
             if (tf->desc[i].kind == TF_CHOICE && focused && COLS - after - 1 >= 18)
                 tui_print(row, after + 1, COLS - after - 1, 0, "(Espace : changer)");
         }
-        move(row + 1, 0);
-        clrtoeol();
+        int next = i + 1 < tf->count ? tf->top + tf->rows[i + 1] : tui_form_bottom(tf);
+        for (int y = row + 1; y < next; y++) {
+            move(y, 0);
+            clrtoeol();
+        }
         if (tf->errors[i][0])
-            tui_print(row + 1, LABEL_X + 2, COLS - LABEL_X - 3, tui_attr(TC_ERROR),
-                      tf->errors[i]);
+            tui_paragraph(row + 1, LABEL_X + 2, error_cols(), next - row - 1,
+                          tui_attr(TC_ERROR), tf->errors[i]);
     }
     pos_form_cursor(tf->form);
     int cy, cx, by, bx;
@@ -190,6 +268,7 @@ static void cycle_choice(struct tui_form *tf, int index, int delta)
             at = i;
     at = ((at + delta) % n + n) % n;
     set_field_buffer(tf->fields[index], 0, choices[at]);
+    tf->dirty = true;
 }
 
 static void request(struct tui_form *tf, int req)
@@ -227,10 +306,12 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
                 request(tf, REQ_RIGHT_CHAR);
             return TFR_NONE;
         case KEY_BACKSPACE:
+            tf->dirty = true;
             request(tf, REQ_DEL_PREV);
             request(tf, REQ_VALIDATION);
             return TFR_NONE;
         case KEY_DC:
+            tf->dirty = true;
             request(tf, REQ_DEL_CHAR);
             request(tf, REQ_VALIDATION);
             return TFR_NONE;
@@ -260,10 +341,12 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
         return TFR_CANCEL;
     case 127:
     case 8:
+        tf->dirty = true;
         request(tf, REQ_DEL_PREV);
         request(tf, REQ_VALIDATION);
         return TFR_NONE;
     case 21: /* Ctrl-U */
+        tf->dirty = true;
         request(tf, REQ_CLR_FIELD);
         request(tf, REQ_VALIDATION);
         return TFR_NONE;
@@ -278,6 +361,7 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     }
     if (ch < 0x20 || choice)
         return TFR_NONE;
+    tf->dirty = true;
     form_driver_w(tf->form, OK, ch);
     /* The form library keeps typing in the window until validation: copy it into the
      * field now, so that a resize (which rebuilds the window) loses nothing. */
@@ -300,11 +384,53 @@ void tui_form_set_error(struct tui_form *tf, int index, const char *message)
         snprintf(tf->errors[index], sizeof tf->errors[index], "%s", message);
 }
 
+int tui_form_show_errors(struct tui_form *tf, const char (*errors)[256], int count)
+{
+    int bad = 0, first = -1;
+    tui_form_clear_errors(tf);
+    for (int i = 0; i < count && i < tf->count; i++) {
+        if (!errors[i][0])
+            continue;
+        tui_form_set_error(tf, i, errors[i]);
+        if (first < 0)
+            first = i;
+        bad++;
+    }
+    if (first >= 0)
+        tui_form_focus(tf, first);
+    return bad;
+}
+
+void tui_form_recheck(struct tui_form *tf, const char (*errors)[256], int count)
+{
+    for (int i = 0; i < count && i < tf->count; i++)
+        if (tf->errors[i][0])
+            tui_form_set_error(tf, i, errors[i]);
+}
+
+bool tui_form_has_errors(const struct tui_form *tf)
+{
+    for (int i = 0; i < tf->count; i++)
+        if (tf->errors[i][0])
+            return true;
+    return false;
+}
+
 void tui_form_reject(struct tui_form *tf, int index, const char *message)
 {
     tui_form_clear_errors(tf);
     tui_form_set_error(tf, index, message);
     tui_form_focus(tf, index);
+}
+
+static void ask(struct app *app, int question)
+{
+    if (question == TFQ_QUIT)
+        app_flash(app, true, "Quitter sans enregistrer ce que vous avez tapé ? o : oui, "
+                             "quitter   n : non, continuer la saisie");
+    else
+        app_flash(app, true, "Abandonner ce que vous avez tapé ? o : oui, abandonner   "
+                             "n : non, continuer la saisie");
 }
 
 bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
@@ -314,6 +440,33 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
     *result = KR_UNHANDLED;
     if (!tf->form)
         return false;
+    if (tf->asking) {
+        int question = tf->asking;
+        *result = KR_HANDLED;
+        if (type == OK && (ch == 'o' || ch == 'O')) {
+            tf->asking = TFQ_NONE;
+            if (question == TFQ_QUIT) {
+                *result = KR_QUIT;
+                return false;
+            }
+            app_flash(app, false, "%s", cancel_message);
+            app->next = cancel_to;
+            *result = KR_GOTO;
+        } else if ((type == OK && (ch == 'n' || ch == 'N' || ch == 27)) ||
+                   (type == KEY_CODE_YES && ch == KEY_F(10) && question == TFQ_QUIT)) {
+            tf->asking = TFQ_NONE;
+            app_flash(app, false, "Rien n'est perdu : continuez la saisie.");
+        } else {
+            ask(app, question); /* only o or n answer */
+        }
+        return false;
+    }
+    if (type == KEY_CODE_YES && ch == KEY_F(10) && tf->dirty) {
+        tf->asking = TFQ_QUIT;
+        ask(app, TFQ_QUIT);
+        *result = KR_HANDLED;
+        return false;
+    }
     switch (tui_form_key(tf, type, ch)) {
     case TFR_NONE:
         *result = KR_HANDLED;
@@ -321,6 +474,12 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
     case TFR_UNHANDLED:
         return false;
     case TFR_CANCEL:
+        if (tf->dirty) {
+            tf->asking = TFQ_CANCEL;
+            ask(app, TFQ_CANCEL);
+            *result = KR_HANDLED;
+            return false;
+        }
         app_flash(app, false, "%s", cancel_message);
         app->next = cancel_to;
         *result = KR_GOTO;

@@ -121,7 +121,7 @@ bool tui_too_small(struct app *app);
 
 /* ---- forms (src/tui/form.c), on top of the ncurses form library ---- */
 
-#define TUI_FORM_MAX 10
+#define TUI_FORM_MAX 12
 #define TUI_FORM_VALUE_MAX 512
 
 enum tui_field_kind { TF_TEXT, TF_CHOICE };
@@ -146,7 +146,12 @@ struct tui_form {
     int posted_lines, posted_cols; /* terminal size when posted */
     int current; /* field index kept across unpost/post */
     char errors[TUI_FORM_MAX][256];
+    int rows[TUI_FORM_MAX]; /* row of each field below `top`: errors wrap between fields */
+    bool dirty;             /* the official changed a value since the form was opened */
+    int asking;             /* a question before typed text is thrown away (TFQ_*) */
 };
+
+enum { TFQ_NONE, TFQ_CANCEL, TFQ_QUIT };
 
 enum tui_form_result { TFR_NONE, TFR_SUBMIT, TFR_CANCEL, TFR_UNHANDLED };
 
@@ -161,11 +166,19 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch);
 /* Trimmed value of a field. */
 void tui_form_value(struct tui_form *tf, int index, char *buf, size_t len);
 void tui_form_set_error(struct tui_form *tf, int index, const char *message);
+/* Shows every message of errors[0..count-1] ("" for a right field) under its field at
+ * once, and puts the cursor on the first wrong field. Returns how many are wrong. */
+int tui_form_show_errors(struct tui_form *tf, const char (*errors)[256], int count);
+/* After an edit: the message of a field shown as wrong is replaced by errors[i], so that
+ * it goes away once the field is corrected; no new message appears before Entrée. */
+void tui_form_recheck(struct tui_form *tf, const char (*errors)[256], int count);
+bool tui_form_has_errors(const struct tui_form *tf);
 /* Shows message under field `index` (and only there) and puts the cursor on it. */
 void tui_form_reject(struct tui_form *tf, int index, const char *message);
 /* The key handling every form screen shares: the key goes to the form; Échap goes to
- * `cancel_to` with `cancel_message`. Returns true only when the official submitted the
- * form; otherwise *result is what the screen's handler returns. */
+ * `cancel_to` with `cancel_message`, and F10 quits — each after a question when the
+ * official has typed something. Returns true only when the official submitted the form;
+ * otherwise *result is what the screen's handler returns. */
 bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
                          const struct screen *cancel_to, const char *cancel_message,
                          enum key_result *result);
