@@ -1,7 +1,7 @@
 /* `difelus calendrier`: UIDs unique between databases, deadlines no longer pending sent
  * again as cancelled with the same UID, a valid calendar when nothing is pending, and long
  * French text folded and escaped as RFC 5545 says. Each file is read back with libical, as a
- * calendar program would. */
+ * calendar program would; difelus itself writes it without libical. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -287,6 +287,24 @@ static void test_long_french_text_folded_and_escaped(void **state)
     free(text);
 }
 
+/* The wizard does not load libical: it pulls ICU, some thirty shared libraries, for one
+ * command. */
+static void test_binary_does_not_link_libical(void **state)
+{
+    (void)state;
+    char cmd[4200], out[16384];
+    snprintf(cmd, sizeof cmd, "ldd '%s' 2>&1", harness_binary());
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    assert_int_equal(pclose(p), 0);
+    assert_non_null(strstr(out, "libc.so"));
+    const char *lib = strstr(out, "libical") ? strstr(out, "libical") : strstr(out, "libicu");
+    if (lib)
+        fail_msg("difelus charge %.*s", (int)strcspn(lib, " \n"), lib);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_deadline_no_longer_pending_is_cancelled),
         cmocka_unit_test(test_nothing_pending_is_a_valid_calendar),
         cmocka_unit_test(test_long_french_text_folded_and_escaped),
+        cmocka_unit_test(test_binary_does_not_link_libical),
     };
     return cmocka_run_group_tests_name("cli_calendar", tests, NULL, NULL);
 }
