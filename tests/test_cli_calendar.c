@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "difelus/calendar.h"
+#include "difelus/status.h"
 #include "difelus/store.h"
 #include "harness.h"
 
@@ -287,6 +289,36 @@ static void test_long_french_text_folded_and_escaped(void **state)
     free(text);
 }
 
+/* A newline that reaches the writer (the store turns those typed into spaces) is escaped as
+ * \n, and other control characters, which TEXT forbids, are dropped. */
+static void test_newline_in_text_escaped(void **state)
+{
+    (void)state;
+    struct base b;
+    store *st = fresh(&b, "ics-newline");
+    add_to_validate(st);
+    struct status s;
+    assert_int_equal(status_load(st, dates_today(), &s), 0);
+    assert_int_equal(s.dossier_count, 1);
+    snprintf(s.dossiers[0].title, sizeof s.dossiers[0].title,
+             "Budget :\nl’essentiel\r\x1b");
+    size_t pending = 0, cancelled = 0;
+    char err[1024];
+    char *text = calendar_to_ics(st, &s, &pending, &cancelled, err, sizeof err);
+    if (!text)
+        fail_msg("%s", err);
+    assert_non_null(strstr(text, "SUMMARY:Confirmer l'inscription — Budget :\\nl’essentiel\r\n"));
+    icalcomponent *cal = icalparser_parse_string(text);
+    free(text);
+    assert_non_null(cal);
+    assert_true(icalrestriction_check(cal));
+    assert_string_equal(icalcomponent_get_summary(event(cal, "Confirmer l'inscription")),
+                        "Confirmer l'inscription — Budget :\nl’essentiel");
+    icalcomponent_free(cal);
+    status_free(&s);
+    store_close(st);
+}
+
 /* The wizard does not load libical: it pulls ICU, some thirty shared libraries, for one
  * command. */
 static void test_binary_does_not_link_libical(void **state)
@@ -312,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_deadline_no_longer_pending_is_cancelled),
         cmocka_unit_test(test_nothing_pending_is_a_valid_calendar),
         cmocka_unit_test(test_long_french_text_folded_and_escaped),
+        cmocka_unit_test(test_newline_in_text_escaped),
         cmocka_unit_test(test_binary_does_not_link_libical),
     };
     return cmocka_run_group_tests_name("cli_calendar", tests, NULL, NULL);
