@@ -8,8 +8,8 @@ PREFIX  ?= /usr/local
 DEB_PACKAGES = gcc make pkg-config libc6-dev locales libncurses-dev libsqlite3-dev libjansson-dev \
                libcmocka-dev libvterm-dev libical-dev libcurl4-openssl-dev valgrind
 
-PKG_LIBS  = ncursesw formw sqlite3 jansson libical libcurl
-TEST_LIBS = cmocka vterm
+PKG_LIBS  = ncursesw formw sqlite3 jansson libcurl
+TEST_LIBS = cmocka vterm libical
 
 # -Werror is added by `make test`, `make asan` and CI (WERROR=-Werror), so that a plain
 # `make CFLAGS="-O0 -g"` with another compiler's warnings still builds.

@@ -1,24 +1,100 @@
 #include "difelus/calendar.h"
 
 #include <errno.h>
-#include <libical/ical.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "difelus/rules.h"
 #include "difelus/syserr.h"
 #include "difelus/version.h"
 
-static struct icaltimetype ical_date(struct date d)
+/* A small RFC 5545 writer of our own rather than libical, which pulls ICU: the wizard then
+ * loads a few shared libraries instead of 45. The tests read every file back with libical. */
+
+/* The calendar being written. On a failed allocation it stays failed and the export says so. */
+struct ics {
+    char *text;
+    size_t len, cap;
+    size_t col; /* octets on the current physical line */
+    bool failed;
+};
+
+static void raw(struct ics *o, const char *s, size_t n)
 {
-    struct icaltimetype t = icaltime_null_date();
-    t.year = d.year;
-    t.month = d.month;
-    t.day = d.day;
-    t.is_date = 1;
-    return t;
+    if (o->failed)
+        return;
+    if (o->len + n + 1 > o->cap) {
+        size_t cap = o->cap ? o->cap * 2 : 16384;
+        while (cap < o->len + n + 1)
+            cap *= 2;
+        char *text = realloc(o->text, cap);
+        if (!text) {
+            o->failed = true;
+            return;
+        }
+        o->text = text;
+        o->cap = cap;
+    }
+    memcpy(o->text + o->len, s, n);
+    o->len += n;
+    o->text[o->len] = '\0';
+}
+
+/* Appends s to the current content line, folded (§3.1): a line never passes 75 octets before
+ * its CRLF, a fold never cuts a UTF-8 sequence or an escape, and the continuation line starts
+ * with one space. With `escape`, s is a TEXT value (§3.3.11): backslash, ; , and newline are
+ * escaped, and other control characters, which TEXT forbids, are dropped. */
+static void fold(struct ics *o, const char *s, bool escape)
+{
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        char esc[2] = {'\\', c == '\n' ? 'n' : (char)c};
+        const char *unit = s;
+        size_t n = 1;
+        if (escape && (c == '\\' || c == ';' || c == ',' || c == '\n')) {
+            unit = esc;
+            n = 2;
+            s++;
+        } else if (escape && ((c < 0x20 && c != '\t') || c == 0x7f)) {
+            s++;
+            continue;
+        } else {
+            while (n < 4 && ((unsigned char)s[n] & 0xc0) == 0x80)
+                n++;
+            s += n;
+        }
+        if (o->col + n > 75) {
+            raw(o, "\r\n ", 3);
+            o->col = 1;
+        }
+        raw(o, unit, n);
+        o->col += n;
+    }
+}
+
+/* One content line "NAME:value"; name may carry parameters ("DTSTART;VALUE=DATE"). */
+static void line(struct ics *o, const char *name, const char *value, bool escape)
+{
+    fold(o, name, false);
+    fold(o, ":", false);
+    fold(o, value, escape);
+    raw(o, "\r\n", 2);
+    o->col = 0;
+}
+
+static void text_line(struct ics *o, const char *name, const char *value)
+{
+    line(o, name, value, true);
+}
+
+static void date_line(struct ics *o, const char *name, struct date d)
+{
+    char v[40];
+    snprintf(v, sizeof v, "%04d%02d%02d", d.year, d.month, d.day);
+    line(o, name, v, false);
 }
 
 /* RFC 5545 wants at least one component in a calendar: the time zone of France is always
@@ -43,8 +119,9 @@ static const char paris_tz[] =
     "END:VTIMEZONE\r\n";
 
 struct export {
-    icalcomponent *cal;
+    struct ics out;
     const char *db_id;
+    char stamp[32]; /* DTSTAMP: when the file was made, in UTC */
     size_t pending, cancelled;
 };
 
@@ -55,40 +132,36 @@ static void add_event(struct export *x, const struct dossier *d, const char *wha
                       bool pending, struct date day, const char *summary,
                       const char *description)
 {
-    char uid[256], text[1400];
+    char uid[256], value[1400];
+    struct ics *o = &x->out;
     if (!dates_valid(day))
         return;
+    line(o, "BEGIN", "VEVENT", false);
     snprintf(uid, sizeof uid, "dossier-%lld-%s-%s@difelus", d->id, what, x->db_id);
-    icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
-    icalcomponent_add_property(ev, icalproperty_new_uid(uid));
-    icalcomponent_add_property(
-        ev, icalproperty_new_dtstamp(icaltime_current_time_with_zone(icaltimezone_get_utc_timezone())));
-    icalcomponent_add_property(ev, icalproperty_new_sequence(sequence));
-    icalcomponent_add_property(ev, icalproperty_new_status(pending ? ICAL_STATUS_CONFIRMED
-                                                                   : ICAL_STATUS_CANCELLED));
-    icalcomponent_add_property(ev, icalproperty_new_dtstart(ical_date(day)));
-    icalcomponent_add_property(ev, icalproperty_new_dtend(ical_date(dates_add_days(day, 1))));
-    snprintf(text, sizeof text, "%s%s", pending ? "" : "Plus d'actualité : ", summary);
-    icalcomponent_add_property(ev, icalproperty_new_summary(text));
+    text_line(o, "UID", uid);
+    line(o, "DTSTAMP", x->stamp, false);
+    snprintf(value, sizeof value, "%d", sequence);
+    line(o, "SEQUENCE", value, false);
+    line(o, "STATUS", pending ? "CONFIRMED" : "CANCELLED", false);
+    date_line(o, "DTSTART;VALUE=DATE", day);
+    date_line(o, "DTEND;VALUE=DATE", dates_add_days(day, 1));
+    snprintf(value, sizeof value, "%s%s", pending ? "" : "Plus d'actualité : ", summary);
+    text_line(o, "SUMMARY", value);
     if (pending)
-        snprintf(text, sizeof text, "%s", description);
+        snprintf(value, sizeof value, "%s", description);
     else
-        snprintf(text, sizeof text, "Cette échéance n'est plus en attente : le dossier est "
-                                    "« %s ».", dossier_status_label(d->status));
-    icalcomponent_add_property(ev, icalproperty_new_description(text));
-    icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+        snprintf(value, sizeof value, "Cette échéance n'est plus en attente : le dossier est "
+                                      "« %s ».", dossier_status_label(d->status));
+    text_line(o, "DESCRIPTION", value);
+    line(o, "TRANSP", "TRANSPARENT", false);
     if (pending) {
-        icalcomponent *alarm = icalcomponent_new(ICAL_VALARM_COMPONENT);
-        icalcomponent_add_property(alarm, icalproperty_new_action(ICAL_ACTION_DISPLAY));
-        struct icaltriggertype trigger;
-        memset(&trigger, 0, sizeof trigger);
-        trigger.time = icaltime_null_time();
-        trigger.duration = icaldurationtype_from_int(-24 * 60 * 60); /* the day before */
-        icalcomponent_add_property(alarm, icalproperty_new_trigger(trigger));
-        icalcomponent_add_property(alarm, icalproperty_new_description(summary));
-        icalcomponent_add_component(ev, alarm);
+        line(o, "BEGIN", "VALARM", false);
+        line(o, "ACTION", "DISPLAY", false);
+        line(o, "TRIGGER", "-P1D", false); /* the day before */
+        text_line(o, "DESCRIPTION", summary);
+        line(o, "END", "VALARM", false);
     }
-    icalcomponent_add_component(x->cal, ev);
+    line(o, "END", "VEVENT", false);
     if (pending)
         x->pending++;
     else
@@ -160,38 +233,35 @@ char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t
         snprintf(err, errlen, "%s", store_error(st));
         return NULL;
     }
-    struct export x = {icalcomponent_new(ICAL_VCALENDAR_COMPONENT), db_id, 0, 0};
-    icalcomponent *tz = icalparser_parse_string(paris_tz);
-    if (!x.cal || !tz) {
-        if (x.cal)
-            icalcomponent_free(x.cal);
-        if (tz)
-            icalcomponent_free(tz);
-        snprintf(err, errlen, "Mémoire insuffisante pour produire le calendrier.");
-        return NULL;
-    }
-    icalcomponent_add_property(x.cal, icalproperty_new_version("2.0"));
-    icalcomponent_add_property(x.cal, icalproperty_new_prodid("-//difelus//difelus "
-                                                              DIFELUS_VERSION "//FR"));
-    icalcomponent_add_property(x.cal, icalproperty_new_calscale("GREGORIAN"));
-    icalcomponent_add_component(x.cal, tz);
+    struct export x = {{NULL, 0, 0, 0, false}, db_id, "", 0, 0};
+    time_t now = time(NULL);
+    struct tm utc;
+    if (!gmtime_r(&now, &utc) || !strftime(x.stamp, sizeof x.stamp, "%Y%m%dT%H%M%SZ", &utc))
+        snprintf(x.stamp, sizeof x.stamp, "19700101T000000Z");
+    line(&x.out, "BEGIN", "VCALENDAR", false);
+    line(&x.out, "VERSION", "2.0", false);
+    line(&x.out, "PRODID", "-//difelus//difelus " DIFELUS_VERSION "//FR", false);
+    line(&x.out, "CALSCALE", "GREGORIAN", false);
+    raw(&x.out, paris_tz, strlen(paris_tz));
     for (size_t i = 0; i < s->dossier_count; i++) {
         struct dossier_event ev[64];
         size_t n = 0;
         if (store_dossier_events(st, s->dossiers[i].id, ev, 64, &n) != 0) {
             snprintf(err, errlen, "%s", store_error(st));
-            icalcomponent_free(x.cal);
+            free(x.out.text);
             return NULL;
         }
         add_dossier(&x, &s->dossiers[i], ev, n, s->today);
     }
-    char *text = icalcomponent_as_ical_string_r(x.cal);
-    icalcomponent_free(x.cal);
-    if (!text)
+    line(&x.out, "END", "VCALENDAR", false);
+    if (x.out.failed) {
+        free(x.out.text);
         snprintf(err, errlen, "Mémoire insuffisante pour produire le calendrier.");
+        return NULL;
+    }
     *pending = x.pending;
     *cancelled = x.cancelled;
-    return text;
+    return x.out.text;
 }
 
 int calendar_write(store *st, const struct status *s, const char *path, size_t *pending,

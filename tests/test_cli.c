@@ -315,6 +315,7 @@ static void test_calendar_file_read_back(void **state)
     free(text);
     assert_non_null(cal);
     assert_int_equal(icalcomponent_isa(cal), ICAL_VCALENDAR_COMPONENT);
+    assert_true(icalrestriction_check(cal));
     assert_int_equal(icalcomponent_count_errors(cal), 0);
     int events = 0, confirm = 0, alarms = 0;
     struct date want = dates_add_working_days(today, 4);

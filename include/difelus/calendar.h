@@ -11,8 +11,9 @@
  * start and end of the open dossiers, each with a reminder the day before; and, with the
  * same UID and STATUS:CANCELLED, each deadline that the dossier's history set before and
  * that is no longer pending, so that calendar programs drop it. UIDs carry a random id made
- * once per database (store_database_id). *pending and *cancelled receive the counts. NULL
- * with a French message on failure. */
+ * once per database (store_database_id). Lines end in CRLF and are folded at 75 octets, never
+ * inside a UTF-8 character. *pending and *cancelled receive the counts. NULL with a French
+ * message on failure. */
 char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t *cancelled,
                       char *err, size_t errlen);
 
