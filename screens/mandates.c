@@ -20,7 +20,7 @@ static void mandates_draw(struct app *app)
     int w = COLS - 4, y = 2;
     tui_title_bar("Mes mandats");
     y += tui_paragraph(y, 2, w, 2, 0,
-                       "Vos mandats d'élu(e) : difelus s'en sert pour vérifier les dates des "
+                       "Vos mandats d'élu(e) : difelus s'en sert pour vérifier les dates des "
                        "formations et calculer votre DIF élu.");
     y++;
     int cursor_y = y;
@@ -82,7 +82,7 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
     bool enter = tui_key_is_enter(type, ch);
     bool del = (type == OK && (ch == 'd' || ch == 'D')) || (type == KEY_CODE_YES && ch == KEY_DC);
     if ((enter || del) && n == 0) {
-        app_flash(app, false, "Aucun mandat : appuyez sur n pour en ajouter un.");
+        app_flash(app, false, "Aucun mandat : appuyez sur n pour en ajouter un.");
         return KR_HANDLED;
     }
     if (enter) {
@@ -92,7 +92,7 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
     }
     if (del) {
         confirm_delete = true;
-        app_flash(app, false, "Supprimer le mandat « %s — %s » ? o : oui, n : non",
+        app_flash(app, false, "Supprimer le mandat « %s — %s » ? o : oui, n : non",
                   s->mandates[app->ui.focus].function, s->mandates[app->ui.focus].collectivite);
         return KR_HANDLED;
     }
