@@ -40,9 +40,21 @@ static void list_draw(struct app *app)
         char tail[256];
         snprintf(tail, sizeof tail, " — %s", dossier_status_label(d->status));
         tui_print_pair(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : A_BOLD, d->title, tail);
-        if (!tui_dossier_deadline(app, d, y, 5, w - 3, 1, 0))
+        /* One row per dossier for its deadline: what and when, never cut (the advice in
+         * words is on the dossier's screen). */
+        struct dossier_deadline dl = dossier_deadline(d);
+        if (dl.kind != DL_NONE && !dossier_status_closed(d->status)) {
+            char when[64], advice[640], line[1024];
+            bool overdue;
+            dossier_deadline_text(dl, app->today, advice, sizeof advice, &overdue);
+            dates_format_long(dl.date, when, sizeof when);
+            snprintf(line, sizeof line, "%s%s\u00a0: %s", overdue ? "EN RETARD — " : "",
+                     dossier_deadline_label(dl.kind), when);
+            tui_print(y, 5, w - 3, overdue ? tui_attr(TC_ERROR) : 0, line);
+        } else {
             tui_print(y, 5, w - 3, 0,
                       dossier_status_closed(d->status) ? "dossier clos" : "pas d'échéance");
+        }
         y++;
     }
     tui_key_line(app, "n nouveau  Entrée ouvrir  ↑↓ choisir  h accueil  ? aide  q quitter");

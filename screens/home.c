@@ -90,7 +90,7 @@ static void home_draw(struct app *app)
 
     /* Below: deadlines, then mandates, down to the support line. The current mandates
      * always get their rows; the deadlines take what is left, the most urgent first. */
-    int support_y = LINES - 4;
+    int support_y = LINES - 3; /* a message of several rows covers it for a moment */
     size_t order[s->mandate_count + 1];
     size_t current = order_mandates(s, order);
     int avail = support_y - y;

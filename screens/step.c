@@ -137,10 +137,13 @@ static void step_draw(struct app *app)
     }
     y++;
     if (g->number >= 4) {
-        /* The panel gets what the warnings leave, at least its status and key lines. */
+        /* The panel gets what the warnings leave, at least its status and key lines; the
+         * blank row before the box only when both fit whole. */
         int box = tui_warning_box_height(COLS - 2, g->warnings, g->warning_count);
-        int room = LINES - 2 - y - box - 1;
-        y += draw_dossier_panel(app, y, w, room > 3 ? room : 3) + 1;
+        int room = LINES - 2 - y - box;
+        y += draw_dossier_panel(app, y, w, room > 3 ? room : 3);
+        if (LINES - 2 - y > box)
+            y++;
     }
     if (g->number == 3 && y < LINES - 5) {
         tui_print(y++, 3, w, A_BOLD, "r : chercher dans le catalogue de difelus, hors ligne, "
