@@ -184,7 +184,7 @@ static void test_mandate_bad_date_refused_fields_kept(void **state)
 
     t = start(24, 80, e2e_opt, NULL);
     WAIT(t, "Mes mandats");
-    ON_SCREEN(t, "Maire adjoint — Saint-Étienne-du-Rouvray");
+    ON_SCREEN(t, "> Saint-Étienne-du-Rouvray\n     Maire adjoint\n");
     term_send(t, "h");
     WAIT(t, "Accueil");
     ON_SCREEN(t, "- Maire adjoint, Saint-Étienne-du-Rouvray (municipal), jusqu'au 01/04/2032");

@@ -168,6 +168,11 @@ static void test_home_nothing_cut_current_mandate_first(void **state)
     assert_non_null(strstr(estimate, ",00 €")); /* the amount whole */
     ON_SCREEN(t, "Échéances, la plus urgente d'abord");
     ON_SCREEN(t, "Mes mandats");
+    term_send(t, "m"); /* the mandates screen names each collectivité whole */
+    WAIT(t, "Vos mandats d'élu(e)");
+    ON_SCREEN(t, LONG_BODY);
+    ON_SCREEN(t, "Vice-présidente chargée de la transition écologique et des mobilités");
+    ON_SCREEN(t, "communautaire · du 15/07/2020 au 15/03/2032");
     quit_cleanly(t);
 }
 
