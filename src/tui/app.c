@@ -151,7 +151,7 @@ bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossi
     }
     char when[64];
     dates_format_long(day, when, sizeof when);
-    app_flash(app, false, "Dossier « %s » : %s le %s.", d->title, dossier_status_label(to), when);
+    app_flash(app, false, "Dossier « %s » : %s le %s.", d->title, dossier_status_label(to), when);
     app_reload_status(app);
     return true;
 }
@@ -259,13 +259,13 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
         }
         /* A key that does nothing here says so, rather than seeming broken. */
         if (ch == ' ')
-            app_flash(app, false, "Espace ne coche rien ici : les cases à cocher sont dans "
-                                  "les étapes (1 à 6). ? : l'aide et les touches.");
+            app_flash(app, false, "Espace ne coche rien ici : les cases à cocher sont dans "
+                                  "les étapes (1 à 6). ? : l'aide et les touches.");
         else if (ch == 27)
-            app_flash(app, false, "Échap ne fait rien ici : h pour l'accueil. ? : l'aide et "
+            app_flash(app, false, "Échap ne fait rien ici : h pour l'accueil. ? : l'aide et "
                                   "les touches.");
         else if (iswprint(ch))
-            app_flash(app, false, "La touche « %lc » ne fait rien ici. ? : l'aide et les "
+            app_flash(app, false, "La touche « %lc » ne fait rien ici. ? : l'aide et les "
                                   "touches.", (wint_t)ch);
         return KR_HANDLED;
     }
@@ -280,7 +280,7 @@ assistance:
     return KR_HANDLED;
 next_step:
     if (step == GUIDE_STEPS) {
-        app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
+        app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
         return KR_HANDLED;
     }
     app->next = step_screen(step ? step + 1
