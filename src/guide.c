@@ -5,7 +5,10 @@
 /* Content written from the organisation's 2023 guide (shared/seed), brought up to date
  * with the law as of November 2026 (shared/DESIGN.md §2): FranceConnect+ through La Poste
  * or France Identité, 400 € a year up to 800 €, 4 jours ouvrés to confirm, at least
- * 11 jours ouvrés between request and start (advise four weeks). */
+ * 11 jours ouvrés between request and start (advise four weeks).
+ * The texts hold non-breaking spaces (U+00A0, invisible here) before : ; ! ? » and €,
+ * after «, between a number and its unit and inside dates, so that no line on screen
+ * starts with a lone sign: tests/test_guide_typography.c says where one is missing. */
 
 #define NEVER_GIVE_CODES                                                                  \
     "Ne donnez jamais votre code secret ni un code reçu par SMS, à personne : ni au "     \

@@ -261,6 +261,9 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
         if (ch == ' ')
             app_flash(app, false, "Espace ne coche rien ici : les cases à cocher sont dans "
                                   "les étapes (1 à 6). ? : l'aide et les touches.");
+        else if (ch == 27 && app->screen == &screen_home)
+            app_flash(app, false, "Échap ne fait rien sur l'accueil : q pour quitter, ? : l'aide "
+                                  "et les touches.");
         else if (ch == 27)
             app_flash(app, false, "Échap ne fait rien ici : h pour l'accueil. ? : l'aide et "
                                   "les touches.");
