@@ -299,6 +299,8 @@ static void test_keys_that_do_nothing_say_why(void **state)
     WAIT(t, "Accueil");
     term_send(t, " ");
     WAIT(t, "Les cases se cochent dans l'étape : Entrée ouvre l'étape 1.");
+    term_send(t, "\033");
+    WAIT(t, "Échap ne fait rien sur l'accueil : q pour quitter");
     term_send(t, "4");
     WAIT(t, "Mon dossier « Budget communal »");
     term_send(t, "n");
