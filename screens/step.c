@@ -94,9 +94,17 @@ static int draw_dossier_panel(struct app *app, int y, int w, int room)
         int left = room - 2 - (others > 0);
         y += tui_dossier_deadline(app, d, y, 3, w, left > 1 ? left : 1, 0);
         if (others) {
-            snprintf(line, sizeof line, "Et %zu autre%s dossier%s en cours : d pour les voir.",
-                     others, others > 1 ? "s" : "", others > 1 ? "s" : "");
-            tui_print(y++, 3, w, 0, line);
+            /* An overdue dossier is never hidden without a word. */
+            size_t late = 0;
+            for (size_t i = 0; i < app->status.deadline_count; i++)
+                late += app->status.deadlines[i].overdue && app->status.deadlines[i].dossier_id &&
+                        app->status.deadlines[i].dossier_id != d->id;
+            char dont[64] = "";
+            if (late)
+                snprintf(dont, sizeof dont, ", dont %zu en retard", late);
+            snprintf(line, sizeof line, "Et %zu autre%s dossier%s en cours%s : d pour les voir.",
+                     others, others > 1 ? "s" : "", others > 1 ? "s" : "", dont);
+            tui_print(y++, 3, w, late ? tui_attr(TC_ERROR) : 0, line);
         }
     } else {
         tui_print(y++, 3, w, A_BOLD, "Aucun dossier en cours dans difelus.");

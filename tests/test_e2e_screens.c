@@ -280,7 +280,7 @@ static void test_steps_show_most_urgent_dossier(void **state)
     ON_SCREEN(t, "Et 2 autres dossiers en cours : d pour les voir.");
     term_send(t, "5"); /* step 5 is about the dossier not sent yet */
     WAIT(t, "Mon dossier « Prise de parole en public » — En cours de création");
-    ON_SCREEN(t, "Et 2 autres dossiers en cours");
+    ON_SCREEN(t, "Et 2 autres dossiers en cours, dont 1 en retard : d pour les voir.");
     quit_cleanly(t);
 }
 
