@@ -92,10 +92,11 @@ const struct screen screen_dossiers = {
 
 /* ---- one dossier ---- */
 
+/* A labelled value on up to two rows: a long title or body is wrapped, not cut. */
 static void detail_line(int *y, const char *label, const char *value)
 {
     tui_print(*y, 2, 12, 0, label);
-    tui_print((*y)++, 15, COLS - 17, 0, value);
+    *y += tui_paragraph(*y, 15, COLS - 17, 2, 0, value);
 }
 
 static void detail_draw(struct app *app)
@@ -113,6 +114,7 @@ static void detail_draw(struct app *app)
     tui_title_bar(line);
     snprintf(line, sizeof line, "%s%s%s", d->body[0] ? d->body : "(organisme non indiqué)",
              d->siret[0] ? " · SIRET " : "", d->siret);
+    detail_line(&y, "Formation", d->title); /* the title bar may have cut it */
     detail_line(&y, "Organisme", line);
     if (dates_valid(d->start) && dates_valid(d->end)) {
         dates_format_short(d->start, a, sizeof a);
@@ -179,7 +181,7 @@ static void detail_draw(struct app *app)
         app_flash(app, true, "%s", store_error(app->st));
     if (count && y < LINES - 3) {
         tui_print(y++, 2, w, A_BOLD, "Historique");
-        size_t room = (size_t)(LINES - 3 - y);
+        size_t room = (size_t)(LINES - 2 - y); /* rows y to LINES - 3 */
         size_t first = count > room ? count - room + 1 : 0; /* the latest ones fit */
         if (first)
             tui_print(y++, 4, w - 2, 0, "…");

@@ -206,6 +206,7 @@ static void test_dossier_screens_nothing_cut(void **state)
     term_send(t, "\r");
     WAIT(t, "Dossier n° 1");
     WAIT(t, "EN RETARD");
+    ON_SCREEN(t, "d’urbanisme intercommunal"); /* the whole title, wrapped */
     ON_SCREEN(t, last_word(advice));
     ON_SCREEN(t, "Salle du conseil, covoiturage avec Mme Lefèvre");
     ON_SCREEN(t, "Demande d'inscription envoyée, par le support");
