@@ -120,9 +120,10 @@ static void home_draw(struct app *app)
             const struct status_deadline *dl = &s->deadlines[i];
             dates_format_long(dl->date, buf, sizeof buf);
             /* The date first: the label is what may be cut. */
-            snprintf(line, sizeof line, "%s%s — %s", dl->overdue ? "EN RETARD — " : "", buf,
+            char row[sizeof dl->label + 256];
+            snprintf(row, sizeof row, "%s%s — %s", dl->overdue ? "EN RETARD — " : "", buf,
                      dl->label);
-            tui_print(y++, 4, w - 2, dl->overdue ? tui_attr(TC_ERROR) : 0, line);
+            tui_print(y++, 4, w - 2, dl->overdue ? tui_attr(TC_ERROR) : 0, row);
         }
     }
     y += gap;
