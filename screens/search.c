@@ -190,6 +190,7 @@ static void search_draw(struct app *app)
     int focus_y = draw_results(app, y);
     tui_key_line(app, in_results ? "↑↓ choisir  Entrée créer le dossier  Échap critères  F10 quitter"
                                  : "Tab champ  Entrée résultats  Échap accueil  F1 aide  F10 quitter");
+    form.hide_focus = in_results; /* the results list has the « > » */
     if (form.form)
         tui_form_draw(&form);
     if (focus_y >= 0)

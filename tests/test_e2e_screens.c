@@ -421,6 +421,48 @@ static void test_navigation(void **state)
     quit_cleanly(t);
 }
 
+/* Rows of the screen with the focus marker « > » in their first two columns. */
+static int focus_markers(struct term *t)
+{
+    int markers = 0;
+    for (int y = 0; y < 24; y++) {
+        const char *row = term_row(t, y);
+        markers += row[0] == '>' || (row[0] == ' ' && row[1] == '>');
+    }
+    return markers;
+}
+
+/* One « > » marker at a time: on the search screen, the results list has it, not also the
+ * criterion field the official left. */
+static void test_one_focus_marker_on_search(void **state)
+{
+    (void)state;
+    const char *db = fresh_db("e2e-screens-marker");
+    struct run_result r;
+    harness_run(&r, (const char *[]){db, "catalogue", "importer", "tests/data/organisme.csv", NULL},
+                NULL);
+    assert_int_equal(r.status, 0);
+    harness_run_free(&r);
+    struct term *t = start(24, 80, db, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "r");
+    WAIT(t, "Tapez au moins deux lettres");
+    term_send(t, "fi");
+    WAIT(t, "1 résultat");
+    assert_int_equal(focus_markers(t), 1); /* the field being typed in */
+    term_send(t, "\r");
+    WAIT(t, "Entrée : créer un dossier avec cette formation");
+    WAIT(t, " > Les finances locales pour les élus");
+    assert_int_equal(focus_markers(t), 1);
+    term_send(t, "\033");
+    WAIT(t, "Entrée : choisir parmi les résultats");
+    assert_true(term_wait_gone(t, " > Les finances locales pour les élus"));
+    assert_int_equal(focus_markers(t), 1);
+    term_send_key(t, TK_F10);
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_typography_on_screen),
         cmocka_unit_test(test_wide_name_in_three_columns),
         cmocka_unit_test(test_navigation),
+        cmocka_unit_test(test_one_focus_marker_on_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,7 @@ struct tui_form {
     bool posted;
     int posted_lines, posted_cols; /* terminal size when posted */
     int current; /* field index kept across unpost/post */
+    bool hide_focus; /* no « > » on the current field: the screen's focus is elsewhere */
     char errors[TUI_FORM_MAX][256];
 };
 
