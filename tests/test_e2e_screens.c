@@ -158,6 +158,8 @@ static void test_home_nothing_cut_current_mandate_first(void **state)
     struct term *t = start(24, 80, db_opt, NULL);
     WAIT(t, "Accueil");
     WAIT(t, "jusqu'au 15/03/2032");
+    WAIT(t, "Support :");
+    WAIT(t, "q quitter");
     int row = term_find_row(t, "jusqu'au 15/03/2032");
     assert_non_null(strstr(term_row(t, row), "Vice-présidente"));
     assert_true(row < term_find_row(t, "Support :"));
@@ -200,6 +202,7 @@ static void test_dossier_screens_nothing_cut(void **state)
     term_send(t, "d");
     WAIT(t, "Mes dossiers d'inscription");
     WAIT(t, "— Demande d'inscription envoyée");
+    WAIT(t, "q quitter");
     int row = term_find_row(t, "— Demande d'inscription envoyée");
     assert_non_null(strstr(term_row(t, row), "Urbanisme durable"));
     assert_non_null(strstr(term_row(t, row), "…")); /* the title gave way, at a word */
@@ -271,6 +274,7 @@ static void test_steps_show_most_urgent_dossier(void **state)
     term_send(t, "6");
     WAIT(t, "Étape 6/6");
     WAIT(t, "Mon dossier");
+    WAIT(t, " — Demande d'inscription envoyée"); /* the whole row is there */
     int row = term_find_row(t, "Mon dossier");
     if (!strstr(term_row(t, row), "Urbanisme et droit des sols"))
         fail_msg("l'étape 6 montre « %s », pas le dossier en retard", term_row(t, row));
@@ -449,14 +453,17 @@ static void test_one_focus_marker_on_search(void **state)
     WAIT(t, "Tapez au moins deux lettres");
     term_send(t, "fi");
     WAIT(t, "1 résultat");
+    WAIT(t, "> Nom ou thème de la formation");
     assert_int_equal(focus_markers(t), 1); /* the field being typed in */
     term_send(t, "\r");
     WAIT(t, "Entrée : créer un dossier avec cette formation");
     WAIT(t, " > Les finances locales pour les élus");
+    assert_true(term_wait_gone(t, "> Nom ou thème de la formation"));
     assert_int_equal(focus_markers(t), 1);
     term_send(t, "\033");
     WAIT(t, "Entrée : choisir parmi les résultats");
     assert_true(term_wait_gone(t, " > Les finances locales pour les élus"));
+    WAIT(t, "> Nom ou thème de la formation");
     assert_int_equal(focus_markers(t), 1);
     term_send_key(t, TK_F10);
     assert_int_equal(term_wait_exit(t), 0);
