@@ -18,14 +18,13 @@ static void list_enter(struct app *app)
 static void list_draw(struct app *app)
 {
     const struct status *s = &app->status;
-    char line[1024];
     int w = COLS - 4, y = 2;
     tui_title_bar("Mes dossiers d'inscription");
     int cursor_y = y;
     if (s->dossier_count == 0)
         y += tui_paragraph(y, 2, w, 3, 0,
                            "Aucun dossier. Quand vous créez votre dossier d'inscription sur Mon "
-                           "Compte Formation (étape 4), appuyez sur n pour le suivre ici : "
+                           "Compte Formation (étape 4), appuyez sur n pour le suivre ici : "
                            "difelus calculera ses échéances.");
     int rows = (LINES - 3 - y) / 2;
     if (rows < 1)
@@ -37,11 +36,25 @@ static void list_draw(struct app *app)
         if (focus)
             cursor_y = y;
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
-        snprintf(line, sizeof line, "%s — %s", d->title, dossier_status_label(d->status));
-        tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : A_BOLD, line);
-        if (!tui_dossier_deadline(app, d, y, 5, w - 3, 1, 0))
+        /* The status is never cut: a long title gives way. */
+        char tail[256];
+        snprintf(tail, sizeof tail, " — %s", dossier_status_label(d->status));
+        tui_print_pair(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : A_BOLD, d->title, tail);
+        /* One row per dossier for its deadline: what and when, never cut (the advice in
+         * words is on the dossier's screen). */
+        struct dossier_deadline dl = dossier_deadline(d);
+        if (dl.kind != DL_NONE && !dossier_status_closed(d->status)) {
+            char when[64], advice[640], line[1024];
+            bool overdue;
+            dossier_deadline_text(dl, app->today, advice, sizeof advice, &overdue);
+            dates_format_long(dl.date, when, sizeof when);
+            snprintf(line, sizeof line, "%s%s\u00a0: %s", overdue ? "EN RETARD — " : "",
+                     dossier_deadline_label(dl.kind), when);
+            tui_print(y, 5, w - 3, overdue ? tui_attr(TC_ERROR) : 0, line);
+        } else {
             tui_print(y, 5, w - 3, 0,
                       dossier_status_closed(d->status) ? "dossier clos" : "pas d'échéance");
+        }
         y++;
     }
     tui_key_line(app, "n nouveau  Entrée ouvrir  ↑↓ choisir  h accueil  ? aide  q quitter");
@@ -60,7 +73,7 @@ static enum key_result list_key(struct app *app, int type, wint_t ch)
     }
     if (tui_key_is_enter(type, ch)) {
         if (n == 0) {
-            app_flash(app, false, "Aucun dossier : appuyez sur n pour en ajouter un.");
+            app_flash(app, false, "Aucun dossier : appuyez sur n pour en ajouter un.");
             return KR_HANDLED;
         }
         app->dossier_id = app->status.dossiers[app->ui.focus].id;
@@ -79,10 +92,11 @@ const struct screen screen_dossiers = {
 
 /* ---- one dossier ---- */
 
+/* A labelled value on up to two rows: a long title or body is wrapped, not cut. */
 static void detail_line(int *y, const char *label, const char *value)
 {
     tui_print(*y, 2, 12, 0, label);
-    tui_print((*y)++, 15, COLS - 17, 0, value);
+    *y += tui_paragraph(*y, 15, COLS - 17, 2, 0, value);
 }
 
 static void detail_draw(struct app *app)
@@ -92,7 +106,7 @@ static void detail_draw(struct app *app)
     int w = COLS - 4, y = 2;
     if (!d) {
         tui_title_bar("Dossier");
-        tui_print(y, 2, w, 0, "Ce dossier n'existe plus. Échap : retour à la liste.");
+        tui_print(y, 2, w, 0, "Ce dossier n'existe plus. Échap : retour à la liste.");
         tui_key_line(app, "Échap retour  h accueil  q quitter");
         return;
     }
@@ -100,6 +114,7 @@ static void detail_draw(struct app *app)
     tui_title_bar(line);
     snprintf(line, sizeof line, "%s%s%s", d->body[0] ? d->body : "(organisme non indiqué)",
              d->siret[0] ? " · SIRET " : "", d->siret);
+    detail_line(&y, "Formation", d->title); /* the title bar may have cut it */
     detail_line(&y, "Organisme", line);
     if (dates_valid(d->start) && dates_valid(d->end)) {
         dates_format_short(d->start, a, sizeof a);
@@ -135,7 +150,14 @@ static void detail_draw(struct app *app)
     y++;
     tui_print(y, 2, 12, A_BOLD, "Statut");
     tui_print(y++, 15, w - 13, A_BOLD, line);
-    y += tui_dossier_deadline(app, d, y, 15, w - 13, 3, A_BOLD);
+    /* The deadline and its advice are shown whole (what to do when it is late matters
+     * most); the checks and the history take the rows left. */
+    y += tui_dossier_deadline(app, d, y, 15, w - 13, LINES - 4 - y > 1 ? LINES - 4 - y : 1,
+                              A_BOLD);
+    if (d->notes[0] && y < LINES - 4) {
+        tui_print(y, 2, 12, 0, "Notes");
+        y += tui_paragraph(y, 15, w - 13, 2, 0, d->notes);
+    }
     y++;
     if (!dossier_status_closed(d->status) && y < LINES - 4) {
         struct rules_finding f[RULES_MAX_FINDINGS];
@@ -167,19 +189,19 @@ static void detail_draw(struct app *app)
         app_flash(app, true, "%s", store_error(app->st));
     if (count && y < LINES - 3) {
         tui_print(y++, 2, w, A_BOLD, "Historique");
-        size_t room = (size_t)(LINES - 3 - y);
+        size_t room = (size_t)(LINES - 2 - y); /* rows y to LINES - 3 */
         size_t first = count > room ? count - room + 1 : 0; /* the latest ones fit */
         if (first)
             tui_print(y++, 4, w - 2, 0, "…");
         for (size_t i = first; i < count && y < LINES - 2; i++) {
             dates_format_short(events[i].day, a, sizeof a);
-            snprintf(line, sizeof line, "%s  %s%s%s", a, dossier_status_label(events[i].status),
-                     events[i].actor == ACTOR_AGENT ? " (par le support)" : "",
+            snprintf(line, sizeof line, "%s  %s, %s%s", a, dossier_status_label(events[i].status),
+                     events[i].actor == ACTOR_AGENT ? "par le support" : "par vous",
                      events[i].warning[0] ? " — notée malgré les règles" : "");
             tui_print(y++, 4, w - 2, events[i].warning[0] ? tui_attr(TC_ERROR) : 0, line);
             if (events[i].warning[0] && y < LINES - 2 && i + 1 == count) {
                 /* Recorded as MCF showed it although a rule said otherwise. */
-                snprintf(line, sizeof line, "ATTENTION : %s", events[i].warning);
+                snprintf(line, sizeof line, "ATTENTION\u00a0: %s", events[i].warning);
                 y += tui_paragraph(y, 6, w - 4, LINES - 2 - y < 2 ? 1 : 2, tui_attr(TC_ERROR),
                                    line);
             }
@@ -220,7 +242,12 @@ static enum key_result detail_key(struct app *app, int type, wint_t ch)
         return KR_HANDLED;
     }
     if (type == OK && ch == 27) {
+        /* Back to the list on the dossier just seen, not on the first one. */
         app->next = &screen_dossiers;
+        app->next_focus = 0;
+        for (size_t i = 0; i < app->status.dossier_count; i++)
+            if (app->status.dossiers[i].id == app->dossier_id)
+                app->next_focus = (int)i;
         return KR_GOTO;
     }
     if (!d)
@@ -231,7 +258,7 @@ static enum key_result detail_key(struct app *app, int type, wint_t ch)
     }
     if (type == OK && (ch == 'c' || ch == 'C')) {
         if (dossier_status_closed(d->status)) {
-            app_flash(app, false, "Ce dossier est clos (%s) : son statut ne change plus.",
+            app_flash(app, false, "Ce dossier est clos (%s) : son statut ne change plus.",
                       dossier_status_label(d->status));
             return KR_HANDLED;
         }

@@ -37,11 +37,12 @@ static const char *const keys[] = {
     "1 à 6              aller à l'étape 1 à 6",
     "→ ou Page suiv.    étape suivante",
     "← ou Page préc.    étape précédente",
-    "↑ ↓                se déplacer dans une liste",
-    "Espace             cocher ou décocher ; changer un choix",
+    "↑ ↓                se déplacer dans une liste, faire défiler l'aide",
+    "Page suiv., préc.  dans l'aide : page suivante, précédente",
+    "Espace             cocher ou décocher ; changer un choix",
     "Entrée             ouvrir, valider",
     "Tab, Maj+Tab       champ suivant, précédent d'un formulaire",
-    "Échap              annuler un formulaire, quitter l'aide",
+    "Échap              annuler un formulaire, quitter l'aide, revenir à la liste",
     "m                  mes mandats",
     "s                  noter mon solde DIF élu",
     "r                  rechercher une formation dans le catalogue",
@@ -71,7 +72,7 @@ static void build(struct app *app)
     snprintf(line, sizeof line, "%s — %s — %s", app->org_name, app->org_email, app->org_phone);
     add_paragraph(line, 0, cols);
     add_paragraph("Le support ne vous demandera jamais votre code secret ni un code reçu par "
-                  "SMS : ne les donnez à personne.", 0, cols);
+                  "SMS : ne les donnez à personne.", 0, cols);
     add_paragraph("", 0, cols);
     add_paragraph("Les touches", A_BOLD, cols);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
@@ -103,15 +104,30 @@ static void help_draw(struct app *app)
         const struct help_line *l = &lines[app->ui.scroll + i];
         tui_print(2 + i, 2, COLS - 4, l->attr, l->text);
     }
-    tui_key_line(app, max_scroll ? "↑↓ faire défiler  Échap ou Entrée retour  h accueil  q quitter"
+    tui_key_line(app, max_scroll ? "↑↓ Page suiv./préc. faire défiler  Échap retour  h accueil  "
+                                   "q quitter"
                                  : "Échap ou Entrée retour  h accueil  q quitter");
     move(2, 1);
 }
 
 static enum key_result help_key(struct app *app, int type, wint_t ch)
 {
-    if (type == KEY_CODE_YES && (ch == KEY_UP || ch == KEY_DOWN)) {
-        app->ui.scroll += ch == KEY_UP ? -1 : 1;
+    if (type == KEY_CODE_YES && (ch == KEY_UP || ch == KEY_DOWN || ch == KEY_NPAGE ||
+                                 ch == KEY_PPAGE || ch == KEY_HOME || ch == KEY_END)) {
+        /* Page keys scroll the help (elsewhere they change step); a page keeps one line
+         * of the previous one for context. */
+        int page = visible_rows() > 2 ? visible_rows() - 1 : 1;
+        int max_scroll = line_count > visible_rows() ? line_count - visible_rows() : 0;
+        switch (ch) {
+        case KEY_UP: app->ui.scroll--; break;
+        case KEY_DOWN: app->ui.scroll++; break;
+        case KEY_PPAGE: app->ui.scroll -= page; break;
+        case KEY_NPAGE: app->ui.scroll += page; break;
+        case KEY_HOME: app->ui.scroll = 0; break;
+        default: app->ui.scroll = max_scroll; break;
+        }
+        if (app->ui.scroll > max_scroll)
+            app->ui.scroll = max_scroll;
         if (app->ui.scroll < 0)
             app->ui.scroll = 0;
         return KR_HANDLED;

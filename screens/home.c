@@ -1,5 +1,6 @@
 /* Home: where the official stands, steps done, balance, next deadline, mandates. */
 #include <stdio.h>
+#include <string.h>
 
 #include "difelus/text.h"
 #include "tui/tui.h"
@@ -10,6 +11,50 @@ static void home_enter(struct app *app)
     app->ui.focus = app->status.current_step ? app->status.current_step - 1 : 0;
 }
 
+/* Mandates still running (or to come) first, ended ones after: the current mandate is the
+ * one the official needs to see. Order within each group: as the store gives them. */
+static size_t order_mandates(const struct status *s, size_t *order)
+{
+    size_t n = 0, current = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < s->mandate_count; i++) {
+            bool ended = dates_valid(s->mandates[i].end) &&
+                         dates_compare(s->mandates[i].end, s->today) < 0;
+            if (ended == (pass == 1))
+                order[n++] = i;
+            if (pass == 0 && !ended)
+                current++;
+        }
+    return current;
+}
+
+static void draw_balance(const struct status *s, int *y, int w)
+{
+    char line[1024], amount[64], day[64], estimate[256] = "";
+    if (s->estimate_cents >= 0) {
+        text_format_euros(s->estimate_cents, amount, sizeof amount);
+        snprintf(estimate, sizeof estimate, "estimation : %s", amount);
+    }
+    if (s->credit_known) {
+        text_format_euros(s->credit.amount_cents, amount, sizeof amount);
+        dates_format_short(s->credit.observed_on, day, sizeof day);
+        snprintf(line, sizeof line, "Solde DIF élu : %s (relevé le %s)", amount, day);
+    } else {
+        snprintf(line, sizeof line, "Solde DIF élu : inconnu (s pour le noter)");
+    }
+    /* The amounts are never cut: the estimate goes on its own line when both do not fit. */
+    if (estimate[0] && text_width(line) + 3 + text_width(estimate) <= w) {
+        size_t n = strlen(line);
+        snprintf(line + n, sizeof line - n, " · %s", estimate);
+        estimate[0] = '\0';
+    }
+    tui_print((*y)++, 2, w, 0, line);
+    if (estimate[0]) {
+        snprintf(line, sizeof line, "Solde DIF élu, %s", estimate);
+        tui_print((*y)++, 2, w, 0, line);
+    }
+}
+
 static void home_draw(struct app *app)
 {
     const struct status *s = &app->status;
@@ -18,12 +63,14 @@ static void home_draw(struct app *app)
     tui_title_bar("Accueil — Inscription à une formation d'élu (DIF élu)");
 
     if (s->current_step)
-        snprintf(line, sizeof line, "Vous en êtes à l'étape %d/%d : %s.", s->current_step,
+        snprintf(line, sizeof line, "Vous en êtes à l'étape %d/%d : %s.", s->current_step,
                  GUIDE_STEPS, guide_step(s->current_step)->title);
+    else if (s->steps_done == GUIDE_STEPS)
+        snprintf(line, sizeof line, "Toutes les étapes sont faites. Bravo !");
     else
-        snprintf(line, sizeof line, "Toutes les étapes sont faites. Bravo !");
+        snprintf(line, sizeof line, "Dernière étape faite : votre inscription est confirmée.");
     tui_print(y++, 2, w, A_BOLD, line);
-    snprintf(line, sizeof line, "Étapes faites : %d/%d", s->steps_done, GUIDE_STEPS);
+    snprintf(line, sizeof line, "Étapes faites : %d/%d", s->steps_done, GUIDE_STEPS);
     tui_print(y++, 2, w, 0, line);
     int cursor_y = y;
     for (int i = 0; i < GUIDE_STEPS; i++) {
@@ -37,52 +84,76 @@ static void home_draw(struct app *app)
         tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : 0, line);
     }
     y++;
-    char estimate[256] = "";
-    if (s->estimate_cents >= 0) {
-        text_format_euros(s->estimate_cents, buf, sizeof buf);
-        snprintf(estimate, sizeof estimate, " · estimation : %s", buf);
-    }
-    if (s->credit_known) {
-        char day[16];
-        text_format_euros(s->credit.amount_cents, buf, sizeof buf);
-        dates_format_short(s->credit.observed_on, day, sizeof day);
-        snprintf(line, sizeof line, "Solde DIF élu : %s (relevé le %s)%s", buf, day, estimate);
-    } else {
-        snprintf(line, sizeof line, "Solde DIF élu : inconnu (s pour le noter)%s", estimate);
-    }
-    tui_print(y++, 2, w, 0, line);
+    draw_balance(s, &y, w);
     y++;
 
-    int support_y = LINES - 4;
+    /* Below: deadlines, then mandates, down to the support line. The current mandates
+     * always get their rows; the deadlines take what is left, the most urgent first. */
+    int support_y = LINES - 3; /* a message of several rows covers it for a moment */
+    size_t order[s->mandate_count + 1];
+    size_t current = order_mandates(s, order);
+    int avail = support_y - y;
+    int mandate_min = 1 + (s->mandate_count == 0 ? 1 : (int)(current ? current : 1));
+    int gap = 1;
+    int deadline_rows = s->deadline_count == 0 ? 1 : 1 + (int)s->deadline_count;
+    if (deadline_rows > avail - mandate_min - gap)
+        gap = 0;
+    if (deadline_rows > avail - mandate_min - gap)
+        deadline_rows = avail - mandate_min - gap;
+    if (deadline_rows < (s->deadline_count ? 2 : 1))
+        deadline_rows = s->deadline_count ? 2 : 1;
+
     if (s->deadline_count == 0) {
-        tui_print(y++, 2, w, 0, "Prochaine échéance : aucune");
+        tui_print(y++, 2, w, 0, "Prochaine échéance : aucune");
     } else {
-        tui_print(y++, 2, w, A_BOLD, "Échéances, la plus urgente d'abord (d : mes dossiers)");
-        for (size_t i = 0; i < s->deadline_count && i < 3 && y < support_y - 3; i++) {
+        size_t shown = (size_t)(deadline_rows - 1);
+        if (shown > s->deadline_count)
+            shown = s->deadline_count;
+        if (shown < s->deadline_count)
+            snprintf(line, sizeof line, "Échéances, la plus urgente d'abord (et %zu autre%s : d)",
+                     s->deadline_count - shown, s->deadline_count - shown > 1 ? "s" : "");
+        else
+            snprintf(line, sizeof line, "Échéances, la plus urgente d'abord (d : mes dossiers)");
+        tui_print(y++, 2, w, A_BOLD, line);
+        for (size_t i = 0; i < shown; i++) {
             const struct status_deadline *dl = &s->deadlines[i];
             dates_format_long(dl->date, buf, sizeof buf);
-            snprintf(line, sizeof line, "%s%s — %s", dl->overdue ? "EN RETARD — " : "", buf,
+            /* The date first: the label is what may be cut. */
+            char row[sizeof dl->label + 256];
+            snprintf(row, sizeof row, "%s%s — %s", dl->overdue ? "EN RETARD — " : "", buf,
                      dl->label);
-            tui_print(y++, 4, w - 2, dl->overdue ? tui_attr(TC_ERROR) : 0, line);
+            tui_print(y++, 4, w - 2, dl->overdue ? tui_attr(TC_ERROR) : 0, row);
         }
     }
-    y++;
-    tui_print(y++, 2, w, A_BOLD, "Mes mandats (m : les gérer)");
-    if (s->mandate_count == 0)
-        tui_print(y++, 4, w - 2, 0, "Aucun mandat enregistré : appuyez sur m pour en ajouter un.");
-    for (size_t i = 0; i < s->mandate_count && y < support_y; i++) {
-        const struct mandate *m = &s->mandates[i];
-        char end[16];
-        dates_format_short(m->end, end, sizeof end);
-        bool last_row = y == support_y - 1 && i + 1 < s->mandate_count;
-        snprintf(line, sizeof line, "- %s, %s (%s), %s %s%s", m->function, m->collectivite,
-                 mandate_level_label(m->level),
-                 dates_compare(m->end, s->today) < 0 ? "terminé le" : "jusqu'au", end,
-                 last_row ? " (et d'autres : m)" : "");
-        tui_print(y++, 4, w - 2, 0, line);
+    y += gap;
+    int mandate_rows = support_y - y - 1;
+    if (s->mandate_count == 0) {
+        tui_print(y++, 2, w, A_BOLD, "Mes mandats (m : les gérer)");
+        tui_print(y++, 4, w - 2, 0, "Aucun mandat enregistré : appuyez sur m pour en ajouter un.");
+    } else {
+        size_t shown = (size_t)(mandate_rows > 0 ? mandate_rows : 0);
+        if (shown > s->mandate_count)
+            shown = s->mandate_count;
+        if (shown < s->mandate_count)
+            snprintf(line, sizeof line, "Mes mandats (et %zu autre%s : m)",
+                     s->mandate_count - shown, s->mandate_count - shown > 1 ? "s" : "");
+        else
+            snprintf(line, sizeof line, "Mes mandats (m : les gérer)");
+        tui_print(y++, 2, w, A_BOLD, line);
+        for (size_t k = 0; k < shown; k++) {
+            const struct mandate *m = &s->mandates[order[k]];
+            char end[16], head[1024], tail[64];
+            dates_format_short(m->end, end, sizeof end);
+            bool ended = k >= current;
+            snprintf(head, sizeof head, "- %s, %s (%s)", m->function, m->collectivite,
+                     mandate_level_label(m->level));
+            /* The end date is never cut: the names give way. */
+            snprintf(tail, sizeof tail, ended ? ", terminé le %s" : ", jusqu'au %s", end);
+            tui_print_pair(y++, 4, w - 2, 0, head, tail);
+        }
     }
 
-    snprintf(line, sizeof line, "Support : %s — %s — %s", app->org_name, app->org_email,
+    snprintf(line, sizeof line, "Support : %s — %s — %s", app->org_name, app->org_email,
              app->org_phone);
     tui_print(support_y, 2, w, 0, line);
 
@@ -98,6 +169,11 @@ static enum key_result home_key(struct app *app, int type, wint_t ch)
         app->next = &screen_steps[app->ui.focus];
         app->next_focus = 0;
         return KR_GOTO;
+    }
+    if (type == OK && ch == ' ') {
+        app_flash(app, false, "Les cases se cochent dans l'étape : Entrée ouvre l'étape %d.",
+                  app->ui.focus + 1);
+        return KR_HANDLED;
     }
     return KR_UNHANDLED;
 }

@@ -20,13 +20,15 @@ static void mandates_draw(struct app *app)
     int w = COLS - 4, y = 2;
     tui_title_bar("Mes mandats");
     y += tui_paragraph(y, 2, w, 2, 0,
-                       "Vos mandats d'élu(e) : difelus s'en sert pour vérifier les dates des "
+                       "Vos mandats d'élu(e) : difelus s'en sert pour vérifier les dates des "
                        "formations et calculer votre DIF élu.");
     y++;
     int cursor_y = y;
     if (s->mandate_count == 0)
         tui_print(y, 4, w - 2, 0, "Aucun mandat enregistré. Appuyez sur n pour en ajouter un.");
-    int rows = (LINES - 3 - y) / 2;
+    /* Three rows a mandate: the collectivité whole (it names the mandate), the function,
+     * then level, dates and side; long names are cut at a word, never the dates. */
+    int rows = (LINES - 3 - y) / 3;
     if (rows < 1)
         rows = 1;
     int first = app->ui.focus >= rows ? app->ui.focus - rows + 1 : 0;
@@ -38,8 +40,8 @@ static void mandates_draw(struct app *app)
         dates_format_short(m->start, start, sizeof start);
         dates_format_short(m->end, end, sizeof end);
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
-        snprintf(line, sizeof line, "%s — %s", m->function, m->collectivite);
-        tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : A_BOLD, line);
+        tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : A_BOLD, m->collectivite);
+        tui_print(y++, 5, w - 3, 0, m->function);
         snprintf(line, sizeof line, "%s · du %s au %s · %s · %s", mandate_level_label(m->level),
                  start, end, m->opposition ? "opposition" : "majorité",
                  m->indemnified ? "indemnisé(e)" : "non indemnisé(e)");
@@ -82,7 +84,7 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
     bool enter = tui_key_is_enter(type, ch);
     bool del = (type == OK && (ch == 'd' || ch == 'D')) || (type == KEY_CODE_YES && ch == KEY_DC);
     if ((enter || del) && n == 0) {
-        app_flash(app, false, "Aucun mandat : appuyez sur n pour en ajouter un.");
+        app_flash(app, false, "Aucun mandat : appuyez sur n pour en ajouter un.");
         return KR_HANDLED;
     }
     if (enter) {
@@ -92,7 +94,7 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
     }
     if (del) {
         confirm_delete = true;
-        app_flash(app, false, "Supprimer le mandat « %s — %s » ? o : oui, n : non",
+        app_flash(app, false, "Supprimer le mandat « %s — %s » ? o : oui, n : non",
                   s->mandates[app->ui.focus].function, s->mandates[app->ui.focus].collectivite);
         return KR_HANDLED;
     }

@@ -431,6 +431,7 @@ static void search_draw(struct app *app)
                                      "F10 quitter"
                                    : "Tab champ  Entrée résultats  Échap retour  F1 aide  "
                                      "F10 quitter");
+    form.hide_focus = in_results || confirming; /* the results list has the « > » */
     if (form.form && tui_form_draw(&form) && place_note[0]) {
         /* Under the place field, where the form would show an error; the cursor stays in
          * the field being typed. */

@@ -17,33 +17,95 @@ static void step_enter(struct app *app)
         app->ui.focus = n - 1;
 }
 
-/* What the official can do on the current dossier at this step, as a key. */
+/* Whether dossier d is the subject of this step: at step 4 and 5 a dossier not sent yet,
+ * at step 6 one that waits for the body's answer or for the confirmation. */
+static bool dossier_fits_step(int step, const struct dossier *d)
+{
+    if (step <= 5)
+        return d->status == DS_CREATION;
+    return d->status == DS_SENT || d->status == DS_TO_VALIDATE || d->status == DS_PROPOSAL;
+}
+
+/* The open dossier that needs action here: one this step is about first, then the most
+ * urgent deadline (so an overdue one before all others), then the newest. *others gets how
+ * many other dossiers are open. NULL when none is open. */
+static const struct dossier *step_dossier(const struct app *app, size_t *others)
+{
+    const struct status *s = &app->status;
+    int step = app->screen->step;
+    const struct dossier *best = NULL;
+    size_t open = 0;
+    for (size_t i = 0; i < s->dossier_count; i++) { /* newest first */
+        const struct dossier *d = &s->dossiers[i];
+        if (dossier_status_closed(d->status))
+            continue;
+        open++;
+        if (!best) {
+            best = d;
+            continue;
+        }
+        bool fits = dossier_fits_step(step, d), best_fits = dossier_fits_step(step, best);
+        if (fits != best_fits) {
+            if (fits)
+                best = d;
+            continue;
+        }
+        struct dossier_deadline dl = dossier_deadline(d), best_dl = dossier_deadline(best);
+        if (dl.kind == DL_NONE)
+            continue;
+        if (best_dl.kind == DL_NONE || dates_compare(dl.date, best_dl.date) < 0)
+            best = d;
+    }
+    if (others)
+        *others = open ? open - 1 : 0;
+    return best;
+}
+
+/* What the official can do on the dossier at this step, as a key. */
 static const char *dossier_action(int step, const struct dossier *d)
 {
     if (!d)
-        return step == 4 ? "n : noter le dossier créé sur Mon Compte Formation" : NULL;
+        return step == 4 ? "n : noter le dossier créé sur Mon Compte Formation" : NULL;
     if (step == 5 && d->status == DS_CREATION)
-        return "e : j'ai envoyé ma demande aujourd'hui    o : ouvrir le dossier";
+        return "e : j'ai envoyé ma demande aujourd'hui    o : ouvrir le dossier";
     if (step == 6 && d->status == DS_SENT)
-        return "v : l'organisme a validé ma demande (« À valider »)    o : ouvrir";
+        return "v : l'organisme a validé ma demande (« À valider »)    o : ouvrir";
     if (step == 6 && (d->status == DS_TO_VALIDATE || d->status == DS_PROPOSAL))
-        return "c : j'ai confirmé mon inscription    o : ouvrir le dossier";
-    return "o : ouvrir le dossier    d : tous mes dossiers";
+        return "c : j'ai confirmé mon inscription    o : ouvrir le dossier";
+    return "o : ouvrir le dossier    d : tous mes dossiers";
 }
 
-/* Steps 4 to 6 work on the current dossier: its status, its deadline in words, the key
- * that moves it on. Returns the rows used. */
-static int draw_dossier_panel(struct app *app, int y, int w)
+/* Steps 4 to 6 work on one dossier: its status, its deadline in words, the key that moves
+ * it on. Nothing is cut: the deadline takes the rows it needs, up to `room`. Returns the
+ * rows used. */
+static int draw_dossier_panel(struct app *app, int y, int w, int room)
 {
     int step = app->screen->step;
-    const struct dossier *d = status_current_dossier(&app->status);
+    size_t others = 0;
+    const struct dossier *d = step_dossier(app, &others);
     char line[1024];
     int start = y;
     if (d) {
-        snprintf(line, sizeof line, "Mon dossier : %s — %s", d->title,
-                 dossier_status_label(d->status));
-        tui_print(y++, 3, w, A_BOLD, line);
-        y += tui_dossier_deadline(app, d, y, 3, w, 2, 0);
+        char tail[256];
+        /* The title in guillemets: one that has a colon of its own stays readable. */
+        snprintf(tail, sizeof tail, " » — %s", dossier_status_label(d->status));
+        snprintf(line, sizeof line, "Mon dossier « %s", d->title);
+        tui_print_pair(y++, 3, w, A_BOLD, line, tail);
+        int left = room - 2 - (others > 0);
+        y += tui_dossier_deadline(app, d, y, 3, w, left > 1 ? left : 1, 0);
+        if (others) {
+            /* An overdue dossier is never hidden without a word. */
+            size_t late = 0;
+            for (size_t i = 0; i < app->status.deadline_count; i++)
+                late += app->status.deadlines[i].overdue && app->status.deadlines[i].dossier_id &&
+                        app->status.deadlines[i].dossier_id != d->id;
+            char dont[64] = "";
+            if (late)
+                snprintf(dont, sizeof dont, ", dont %zu en retard", late);
+            snprintf(line, sizeof line, "Et %zu autre%s dossier%s en cours%s : d pour les voir.",
+                     others, others > 1 ? "s" : "", others > 1 ? "s" : "", dont);
+            tui_print(y++, 3, w, late ? tui_attr(TC_ERROR) : 0, line);
+        }
     } else {
         tui_print(y++, 3, w, A_BOLD, "Aucun dossier en cours dans difelus.");
     }
@@ -77,15 +139,22 @@ static void step_draw(struct app *app)
     }
     if (app->status.steps[idx].done && y < LINES - 3) {
         tui_print(y + 1, 3, w, tui_attr(TC_DONE) | A_BOLD,
-                  g->number < GUIDE_STEPS ? "Étape faite. → : étape suivante."
-                                          : "Dernière étape faite. h : retour à l'accueil.");
+                  g->number < GUIDE_STEPS ? "Étape faite. → : étape suivante."
+                                          : "Dernière étape faite. h : retour à l'accueil.");
         y += 2;
     }
     y++;
-    if (g->number >= 4)
-        y += draw_dossier_panel(app, y, w) + 1;
+    if (g->number >= 4) {
+        /* The panel gets what the warnings leave, at least its status and key lines; the
+         * blank row before the box only when both fit whole. */
+        int box = tui_warning_box_height(COLS - 2, g->warnings, g->warning_count);
+        int room = LINES - 2 - y - box;
+        y += draw_dossier_panel(app, y, w, room > 3 ? room : 3);
+        if (LINES - 2 - y > box)
+            y++;
+    }
     if (g->number == 3 && y < LINES - 5) {
-        tui_print(y++, 3, w, A_BOLD, "r : chercher dans le catalogue de difelus, hors ligne, "
+        tui_print(y++, 3, w, A_BOLD, "r : chercher dans le catalogue de difelus, hors ligne, "
                                      "et créer le dossier");
         y++;
     }
@@ -94,29 +163,64 @@ static void step_draw(struct app *app)
     move(cursor_y, 4);
 }
 
+/* Why a dossier key does nothing for dossier d at this step (NULL when it acts). */
+static const char *dossier_key_refusal(int step, wint_t ch, const struct dossier *d,
+                                       char *buf, size_t len)
+{
+    if (!d) {
+        snprintf(buf, len, "Aucun dossier en cours : à l'étape 4, n note le dossier créé sur "
+                           "Mon Compte Formation.");
+        return buf;
+    }
+    const char *status = dossier_status_label(d->status);
+    if (ch == 'e' && step != 5)
+        snprintf(buf, len, "e (demande envoyée) se fait à l'étape 5.");
+    else if (ch == 'e' && d->status != DS_CREATION)
+        snprintf(buf, len, "La demande du dossier « %s » est déjà envoyée : il est « %s ».",
+                 d->title, status);
+    else if ((ch == 'v' || ch == 'c') && step != 6)
+        snprintf(buf, len, "%c se fait à l'étape 6.", (int)ch);
+    else if (ch == 'v' && d->status != DS_SENT)
+        snprintf(buf, len, "v sert quand la demande est envoyée et attend l'organisme ; le "
+                           "dossier « %s » est « %s ».", d->title, status);
+    else if (ch == 'c' && d->status != DS_TO_VALIDATE && d->status != DS_PROPOSAL)
+        snprintf(buf, len, "c sert quand le dossier est « À valider » ; le dossier « %s » est "
+                           "« %s ».", d->title, status);
+    else
+        return NULL;
+    return buf;
+}
+
 static enum key_result dossier_key(struct app *app, int step, wint_t ch)
 {
-    const struct dossier *d = status_current_dossier(&app->status);
-    if (ch == 'n' && step == 4 && !d) {
+    const struct dossier *d = step_dossier(app, NULL);
+    char why[1024];
+    if (ch == 'n' && step == 4) {
+        if (d) {
+            app_flash(app, false, "Le dossier « %s » est déjà en cours : o pour l'ouvrir ; "
+                                  "pour un autre dossier, d puis n.", d->title);
+            return KR_HANDLED;
+        }
         app->dossier_id = 0;
         app->next = &screen_dossier_form;
         return KR_GOTO;
     }
-    if (ch == 'o' && d) {
+    if (ch == 'o') {
+        if (!d) {
+            app_flash(app, false, "%s", dossier_key_refusal(step, ch, d, why, sizeof why));
+            return KR_HANDLED;
+        }
         app->dossier_id = d->id;
         app->next = &screen_dossier;
         return KR_GOTO;
     }
-    enum dossier_status to = DS_COUNT;
-    if (ch == 'e' && step == 5 && d && d->status == DS_CREATION)
-        to = DS_SENT;
-    else if (ch == 'v' && step == 6 && d && d->status == DS_SENT)
-        to = DS_TO_VALIDATE;
-    else if (ch == 'c' && step == 6 && d &&
-             (d->status == DS_TO_VALIDATE || d->status == DS_PROPOSAL))
-        to = DS_VALIDATED;
-    if (to == DS_COUNT)
+    if (ch != 'e' && ch != 'v' && ch != 'c')
         return KR_UNHANDLED;
+    if (dossier_key_refusal(step, ch, d, why, sizeof why)) {
+        app_flash(app, false, "%s", why);
+        return KR_HANDLED;
+    }
+    enum dossier_status to = ch == 'e' ? DS_SENT : ch == 'v' ? DS_TO_VALIDATE : DS_VALIDATED;
     app_dossier_transition(app, d, to, app->today);
     return KR_HANDLED;
 }
@@ -127,6 +231,11 @@ static enum key_result step_key(struct app *app, int type, wint_t ch)
     int n = (int)g->item_count;
     if (app_move_focus(app, type, ch, n))
         return KR_HANDLED;
+    if (type == OK && ch == 27) {
+        app_flash(app, false, "Échap ne fait rien sur une étape : h pour l'accueil, ← pour "
+                              "l'étape précédente.");
+        return KR_HANDLED;
+    }
     if (g->number >= 4 && type == OK) {
         enum key_result r = dossier_key(app, g->number, ch);
         if (r != KR_UNHANDLED)
@@ -137,12 +246,12 @@ static enum key_result step_key(struct app *app, int type, wint_t ch)
     int idx = g->number - 1;
     bool now = !app->status.ticked[idx][app->ui.focus];
     if (store_checklist_set(app->st, g->items[app->ui.focus].id, now, ACTOR_OFFICIAL) != 0) {
-        app_flash(app, true, "Coche non enregistrée : %s", store_error(app->st));
+        app_flash(app, true, "Coche non enregistrée : %s", store_error(app->st));
         return KR_HANDLED;
     }
     app_reload_status(app);
     if (now && app->status.steps[idx].done)
-        app_flash(app, false, "Étape %d faite !", g->number);
+        app_flash(app, false, "Étape %d faite !", g->number);
     else if (now && app->ui.focus < n - 1)
         app->ui.focus++; /* on to the next item, as on a paper checklist */
     app_save_ui(app);

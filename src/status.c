@@ -73,9 +73,17 @@ int status_load(store *st, struct date today, struct status *out)
         ss->done = ss->ticked == ss->total;
         if (ss->done)
             out->steps_done++;
-        else if (out->current_step == 0)
-            out->current_step = s + 1;
     }
+    /* The official is at the first step not done after the furthest one done: a dossier
+     * sent on MCF (steps 4 to 6 ticked from its status) moves the progress on even if an
+     * earlier checklist was never ticked in difelus. 0 when step 6 is done. */
+    int last_done = 0;
+    for (int s = 0; s < GUIDE_STEPS; s++)
+        if (out->steps[s].done)
+            last_done = s + 1;
+    for (int s = last_done; s < GUIDE_STEPS && out->current_step == 0; s++)
+        if (!out->steps[s].done)
+            out->current_step = s + 1;
     size_t n = 0;
     if (store_mandate_list(st, &out->mandates, &out->mandate_count) != 0 ||
         store_dossier_list(st, &out->dossiers, &out->dossier_count) != 0 ||
@@ -154,8 +162,10 @@ void status_print_text(const struct status *s, FILE *out)
     if (s->current_step)
         fprintf(out, "Étape en cours : %d — %s\n", s->current_step,
                 guide_step(s->current_step)->title);
-    else
+    else if (s->steps_done == GUIDE_STEPS)
         fprintf(out, "Toutes les étapes sont faites.\n");
+    else
+        fprintf(out, "Dernière étape faite : l'inscription est confirmée.\n");
 
     fprintf(out, s->mandate_count ? "Mandats :\n" : "Mandats : aucun\n");
     for (size_t i = 0; i < s->mandate_count; i++) {
@@ -190,7 +200,8 @@ void status_print_text(const struct status *s, FILE *out)
         const struct dossier *d = &s->dossiers[i];
         if (dossier_status_closed(d->status))
             continue;
-        fprintf(out, "  - n° %lld %s : %s", d->id, d->title, dossier_status_label(d->status));
+        /* The title in guillemets: one with a colon of its own reads without a double one. */
+        fprintf(out, "  - n° %lld « %s » : %s", d->id, d->title, dossier_status_label(d->status));
         struct dossier_deadline dd = dossier_deadline(d);
         if (dd.kind != DL_NONE) {
             char text[640];

@@ -562,6 +562,31 @@ int store_checklist_set(store *st, const char *item_id, bool done, enum store_ac
     return run(st, stmt, "coche");
 }
 
+/* Ticks the items a dossier's new status proves done, keeping the date and author of an
+ * item the official (or the agent) had already ticked. Runs inside the caller's
+ * transaction, so that the status and its ticks are recorded together. */
+static int tick_items_of_status(store *st, enum dossier_status status, enum store_actor actor)
+{
+    for (const char *const *id = guide_items_done_by_status(status); *id; id++) {
+        int step = 0;
+        if (!guide_item_find(*id, &step))
+            continue;
+        sqlite3_stmt *stmt = prepare(
+            st, "INSERT INTO checklist (item, step, done, done_at, done_by) VALUES (?1, ?2, 1,"
+                " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3)"
+                " ON CONFLICT (item) DO UPDATE SET done = 1, done_at = excluded.done_at,"
+                " done_by = excluded.done_by WHERE checklist.done = 0");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_text(stmt, 1, *id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 2, step);
+        sqlite3_bind_text(stmt, 3, actor_key(actor), -1, SQLITE_STATIC);
+        if (run(st, stmt, "coche") != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int store_checklist_load(store *st, bool done[GUIDE_STEPS][GUIDE_MAX_ITEMS])
 {
     memset(done, 0, sizeof(bool) * GUIDE_STEPS * GUIDE_MAX_ITEMS);
@@ -933,7 +958,10 @@ static int add_event(store *st, long long id, enum dossier_status status, struct
     sqlite3_bind_text(stmt, 2, dossier_status_key(status), -1, SQLITE_STATIC);
     bind_optional_date(stmt, 3, day);
     sqlite3_bind_text(stmt, 4, actor_key(actor), -1, SQLITE_STATIC);
-    return run(st, stmt, "historique du dossier");
+    if (run(st, stmt, "historique du dossier") != 0)
+        return -1;
+    /* Progress follows the dossier: what its status proves done is ticked. */
+    return tick_items_of_status(st, status, actor);
 }
 
 static int transaction(store *st, const char *sql)

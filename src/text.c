@@ -207,18 +207,48 @@ size_t text_fit(const char *s, int cols)
     return (size_t)(p - s);
 }
 
+/* French typography keeps these glued to the word before them (DESIGN §7): a line never
+ * starts with one, even when the text has an ordinary space where a non-breaking one was
+ * due ("800 €", "le maire : …"). */
+static bool glued_to_previous(const char *p)
+{
+    static const char *const marks[] = {":", ";", "!", "?", "»", "€", "%"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+        size_t n = strlen(marks[i]);
+        /* Only the mark alone ("? " or at the end), not a word starting with it. */
+        if (strncmp(p, marks[i], n) == 0 && (p[n] == '\0' || p[n] == ' ' || p[n] == '.' ||
+                                             p[n] == ',' || p[n] == ')'))
+            return true;
+    }
+    return false;
+}
+
+/* Whether the line may break at the space p points to (s is the line's start). */
+static bool may_break_at(const char *s, const char *p)
+{
+    if (p == s)
+        return false;
+    /* « is glued to the word after it. */
+    if (p - s >= 2 && strncmp(p - 2, "«", 2) == 0)
+        return false;
+    const char *after = p;
+    while (*after == ' ')
+        after++;
+    return !glued_to_previous(after);
+}
+
 size_t text_wrap_line(const char *s, int cols, const char **next)
 {
     if (cols < 1)
         cols = 1;
     const char *p = s;
-    const char *last_space = NULL;
+    const char *last_break = NULL;
     int used = 0;
     while (*p) {
         int w;
         int n = next_char(p, &w);
-        if (*p == ' ')
-            last_space = p;
+        if (*p == ' ' && may_break_at(s, p))
+            last_break = p;
         if (used + w > cols)
             break;
         used += w;
@@ -228,12 +258,18 @@ size_t text_wrap_line(const char *s, int cols, const char **next)
     if (*p == '\0') {
         len = (size_t)(p - s);
         *next = p;
-    } else if (*p == ' ') {
+    } else if (*p == ' ' && may_break_at(s, p)) {
         len = (size_t)(p - s);
         *next = p;
-    } else if (last_space && last_space > s) {
-        len = (size_t)(last_space - s);
-        *next = last_space;
+    } else if (last_break) {
+        len = (size_t)(last_break - s);
+        *next = last_break;
+    } else if (p == s) {
+        /* Not even one character fits (a wide one in one column): take it anyway, so that
+         * every line moves on and wrapping always ends. */
+        int w;
+        len = (size_t)next_char(p, &w);
+        *next = p + len;
     } else {
         len = (size_t)(p - s);
         *next = p;
@@ -254,6 +290,21 @@ int text_wrap_count(const char *s, int cols)
         p = next;
     } while (*p);
     return lines;
+}
+
+size_t text_cut_at_word(const char *s, int cols)
+{
+    if (text_width(s) <= cols)
+        return strlen(s);
+    const char *next;
+    size_t len = text_wrap_line(s, cols, &next);
+    /* A hard cut when the first word alone is wider than the room. */
+    size_t fit = text_fit(s, cols);
+    if (len > fit)
+        len = fit;
+    while (len > 0 && s[len - 1] == ' ')
+        len--;
+    return len;
 }
 
 void text_format_euros(long cents, char *buf, size_t len)

@@ -382,10 +382,38 @@ const char *term_row(struct term *t, int y)
     return row;
 }
 
+/* Non-breaking spaces (U+00A0, U+202F) as plain ones, so that a test reads what the eye
+ * sees whichever space French typography put there. */
+static const char *plain_spaces(const char *s, char *buf, size_t cap)
+{
+    size_t o = 0;
+    while (*s && o + 1 < cap) {
+        if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0) {
+            buf[o++] = ' ';
+            s += 2;
+        } else if ((unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
+                   (unsigned char)s[2] == 0xAF) {
+            buf[o++] = ' ';
+            s += 3;
+        } else {
+            buf[o++] = *s++;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* strstr, blind to the kind of space. */
+static bool shows(const char *screen, const char *text)
+{
+    static char a[65536], b[4096];
+    return strstr(plain_spaces(screen, a, sizeof a), plain_spaces(text, b, sizeof b)) != NULL;
+}
+
 int term_find_row(struct term *t, const char *text)
 {
     for (int y = 0; y < t->rows; y++)
-        if (strstr(term_row(t, y), text))
+        if (shows(term_row(t, y), text))
             return y;
     return -1;
 }
@@ -394,7 +422,7 @@ static bool wait_until(struct term *t, const char *text, bool present)
 {
     long long deadline = now_ms() + WAIT_MS;
     for (;;) {
-        bool on = strstr(term_text(t), text) != NULL;
+        bool on = shows(term_text(t), text);
         if (on == present)
             return true;
         long long left = deadline - now_ms();

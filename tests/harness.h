@@ -35,7 +35,9 @@ struct term;
 /* Starts the binary in a pseudo-terminal of rows × cols, TERM=xterm-256color, with extra
  * environment entries (overriding the defaults). */
 struct term *term_start(int rows, int cols, const char *const args[], const char *const env[]);
-/* Waits until `text` is on screen; false after WAIT_MS. */
+/* Waits until `text` is on screen; false after WAIT_MS. Here and in term_find_row and
+ * term_wait_gone, a non-breaking space (U+00A0, U+202F) matches a plain one, both ways:
+ * term_text and term_row give the screen as it is, for checks of the typography. */
 bool term_wait_for(struct term *t, const char *text);
 /* Waits until `text` is no longer on screen. */
 bool term_wait_gone(struct term *t, const char *text);

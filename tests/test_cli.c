@@ -392,7 +392,7 @@ static void test_status_lists_open_dossiers(void **state)
 
     struct run_result r;
     harness_run(&r, (const char *[]){opt, "statut", NULL}, NULL);
-    assert_non_null(strstr(r.out, "n° 1 Urbanisme : Demande d'inscription envoyée — EN RETARD"));
+    assert_non_null(strstr(r.out, "n° 1 « Urbanisme » : Demande d'inscription envoyée — EN RETARD"));
     assert_non_null(strstr(r.out, "Prochaine échéance : EN RETARD"));
     harness_run_free(&r);
 }

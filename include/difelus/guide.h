@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "difelus/dossier.h"
+
 #define GUIDE_STEPS 6
 #define GUIDE_MAX_ITEMS 8
 
@@ -36,6 +38,11 @@ const struct guide_step *guide_step(int number);
 
 /* The item with this id, or NULL; *step_out receives its step number when not NULL. */
 const struct guide_item *guide_item_find(const char *id, int *step_out);
+
+/* The checklist items that a dossier reaching status `s` proves done (steps 4 to 6: a
+ * dossier noted, a request sent, the body's acceptance, the confirmation), NULL-terminated.
+ * The store ticks them when it records the status, so that progress follows the dossier. */
+const char *const *guide_items_done_by_status(enum dossier_status s);
 
 /* General help shown under every step's help: keys and what difelus keeps. */
 extern const char *const guide_general_help;

@@ -33,12 +33,18 @@ int text_width(const char *s);
 size_t text_fit(const char *s, int cols);
 
 /* Length in bytes of the next line of s when wrapped at `cols` columns, breaking at a
- * space when possible; *next receives the start of the following line (spaces skipped).
- * Returns 0 with *next == s at the end of the text. */
+ * space when possible (never before : ; ! ? » € nor after «, which French typography
+ * glues to their word; a non-breaking space is never a break); *next receives the start
+ * of the following line (spaces skipped). A character wider than `cols` makes a line of
+ * its own. Returns 0 with *next == s at the end of the text. */
 size_t text_wrap_line(const char *s, int cols, const char **next);
 
 /* Number of lines s takes when wrapped at cols columns (at least 1). */
 int text_wrap_count(const char *s, int cols);
+
+/* Bytes of s to keep when s must be cut to `cols` columns: all of it when it fits, else up
+ * to the last word that fits (never inside a character); the caller adds "…". */
+size_t text_cut_at_word(const char *s, int cols);
 
 /* "1 234,50 €" into buf. */
 void text_format_euros(long cents, char *buf, size_t len);

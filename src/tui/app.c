@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wctype.h>
 
 #include "difelus/catalogue.h"
 #include "difelus/guide.h"
@@ -303,8 +304,12 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
         return KR_GOTO;
     case 'd':
     case 'D':
+        /* The list opens on the dossier last seen, where the official left it. */
         app->next = &screen_dossiers;
         app->next_focus = 0;
+        for (size_t i = 0; i < app->status.dossier_count; i++)
+            if (app->status.dossiers[i].id == app->dossier_id)
+                app->next_focus = (int)i;
         return KR_GOTO;
     default:
         if (ch >= '1' && ch <= '0' + GUIDE_STEPS) {
@@ -312,6 +317,19 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
             app->next_focus = 0;
             return KR_GOTO;
         }
+        /* A key that does nothing here says so, rather than seeming broken. */
+        if (ch == ' ')
+            app_flash(app, false, "Espace ne coche rien ici : les cases à cocher sont dans "
+                                  "les étapes (1 à 6). ? : l'aide et les touches.");
+        else if (ch == 27 && app->screen == &screen_home)
+            app_flash(app, false, "Échap ne fait rien sur l'accueil : q pour quitter, ? : l'aide "
+                                  "et les touches.");
+        else if (ch == 27)
+            app_flash(app, false, "Échap ne fait rien ici : h pour l'accueil. ? : l'aide et "
+                                  "les touches.");
+        else if (iswprint(ch))
+            app_flash(app, false, "La touche « %lc » ne fait rien ici. ? : l'aide et les "
+                                  "touches.", (wint_t)ch);
         return KR_HANDLED;
     }
 help:
@@ -325,7 +343,7 @@ assistance:
     return KR_HANDLED;
 next_step:
     if (step == GUIDE_STEPS) {
-        app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
+        app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
         return KR_HANDLED;
     }
     app->next = step_screen(step ? step + 1
@@ -363,6 +381,7 @@ static bool handle_key(struct app *app, int type, wint_t ch)
     if (r == KR_GOTO && app->next) {
         app_goto(app, app->next, app->next_focus);
         app->next = NULL;
+        app->next_focus = 0; /* a handler that names no focus gets the first row */
     }
     return r == KR_QUIT;
 }

@@ -223,7 +223,7 @@ bool tui_form_draw(struct tui_form *tf)
     for (int i = 0; i < tf->count; i++) {
         int row = tf->top + tf->rows[i];
         mvhline(row, 0, ' ', tf->field_x);
-        bool focused = i == cur;
+        bool focused = i == cur && !tf->hide_focus; /* one « > » on the screen at a time */
         tui_print(row, 0, 2, A_BOLD, focused ? ">" : " ");
         tui_print(row, LABEL_X, tf->field_x - LABEL_X - 1, focused ? A_BOLD : 0,
                   tf->desc[i].label);

@@ -99,8 +99,12 @@ void tui_colors_init(bool wanted);
 /* Attribute for a role: colour when available, always with a non-colour mark. */
 attr_t tui_attr(enum tui_color role);
 
-/* Text clipped to `cols` columns, control characters removed. Returns columns used. */
+/* Text on one row of `cols` columns, control characters removed; when too long, cut at a
+ * word and ended with "…". Returns columns used. */
 int tui_print(int y, int x, int cols, attr_t attr, const char *text);
+/* head then tail on one row; when too long, head is cut at a word with "…" so that tail
+ * (a date, an amount, a status) is always shown whole. Returns columns used. */
+int tui_print_pair(int y, int x, int cols, attr_t attr, const char *head, const char *tail);
 /* Wrapped paragraph from row y, at most max_lines; returns rows used. */
 int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char *text);
 /* Title bar on the first row. */
@@ -145,6 +149,7 @@ struct tui_form {
     bool posted;
     int posted_lines, posted_cols; /* terminal size when posted */
     int current; /* field index kept across unpost/post */
+    bool hide_focus; /* no « > » on the current field: the screen's focus is elsewhere */
     char errors[TUI_FORM_MAX][256];
     int rows[TUI_FORM_MAX]; /* row of each field below `top`: errors wrap between fields */
     bool dirty;             /* the official changed a value since the form was opened */

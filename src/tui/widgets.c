@@ -53,11 +53,36 @@ int tui_print(int y, int x, int cols, attr_t attr, const char *text)
     char clean[2048];
     text_sanitize(clean, sizeof clean, text);
     size_t n = text_fit(clean, cols);
+    bool cut = clean[n] != '\0' && cols >= 2;
+    if (cut) {
+        /* Too long: cut at a word and say so, never in the middle of a word or a number. */
+        n = text_cut_at_word(clean, cols - 1);
+        snprintf(clean + n, sizeof clean - n, "…");
+        n = strlen(clean);
+    }
     attron(attr);
     mvaddnstr(y, x, clean, (int)n);
     attroff(attr);
     clean[n] = '\0';
     return text_width(clean);
+}
+
+int tui_print_pair(int y, int x, int cols, attr_t attr, const char *head, const char *tail)
+{
+    char clean_tail[1024], line[4096];
+    text_sanitize(clean_tail, sizeof clean_tail, tail);
+    int tail_w = text_width(clean_tail);
+    if (tail_w >= cols - 4)
+        return tui_print(y, x, cols, attr, clean_tail);
+    text_sanitize(line, sizeof line - sizeof clean_tail - 4, head);
+    int room = cols - tail_w;
+    if (text_width(line) > room) {
+        size_t n = text_cut_at_word(line, room - 1);
+        snprintf(line + n, sizeof line - n, "…");
+    }
+    size_t n = strlen(line);
+    snprintf(line + n, sizeof line - n, "%s", clean_tail);
+    return tui_print(y, x, cols, attr, line);
 }
 
 int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char *text)
@@ -76,7 +101,7 @@ int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char
         line[len] = '\0';
         if (rows == max_lines - 1 && *next) {
             /* Last row available and more text: end with an ellipsis. */
-            size_t fit = text_fit(line, cols - 1);
+            size_t fit = text_cut_at_word(line, cols - 1);
             snprintf(line + fit, sizeof line - fit, "…");
         }
         tui_print(y + rows, x, cols, attr, line);
@@ -100,8 +125,12 @@ void tui_title_bar(const char *title)
 void tui_key_line(struct app *app, const char *keys)
 {
     if (app->flash[0]) {
-        /* A message longer than a line takes the row above too, rather than being cut. */
-        int rows = text_wrap_count(app->flash, COLS - 2) > 1 && LINES > 4 ? 2 : 1;
+        /* A message longer than a line takes the rows above it (up to four), rather than
+         * being cut: a refusal says why and what to do, all of it matters. */
+        int rows = text_wrap_count(app->flash, COLS - 2);
+        int most = LINES > 8 ? 4 : LINES > 4 ? 2 : 1;
+        if (rows > most)
+            rows = most;
         for (int r = 0; r < rows; r++) {
             move(LINES - 2 - r, 0);
             clrtoeol();
@@ -172,7 +201,7 @@ bool tui_too_small(struct app *app)
         return false;
     erase();
     char size[128];
-    snprintf(size, sizeof size, "Il faut au moins %d colonnes sur %d lignes ; la fenêtre "
+    snprintf(size, sizeof size, "Il faut au moins %d colonnes sur %d lignes ; la fenêtre "
                                 "fait %d × %d.", TUI_MIN_COLS, TUI_MIN_LINES, COLS, LINES);
     int w = COLS - 2 > 10 ? COLS - 2 : COLS;
     int y = LINES / 2 - 2 > 0 ? LINES / 2 - 2 : 0;
@@ -180,7 +209,7 @@ bool tui_too_small(struct app *app)
                        "Terminal trop petit — agrandissez la fenêtre ou appuyez sur i pour "
                        "ignorer");
     tui_paragraph(y + 1, 1, w, 2, 0, size);
-    tui_paragraph(y + 3, 1, w, 1, 0, "q : quitter");
+    tui_paragraph(y + 3, 1, w, 1, 0, "q : quitter");
     move(y, 1);
     return true;
 }
