@@ -197,7 +197,7 @@ static void detail_draw(struct app *app)
             dates_format_short(events[i].day, a, sizeof a);
             snprintf(line, sizeof line, "%s  %s, %s%s", a, dossier_status_label(events[i].status),
                      events[i].actor == ACTOR_AGENT ? "par le support" : "par vous",
-                     events[i].warning[0] ? " — notée malgré les règles" : "");
+                     events[i].warning[0] ? " — malgré les règles" : "");
             tui_print(y++, 4, w - 2, events[i].warning[0] ? tui_attr(TC_ERROR) : 0, line);
             if (events[i].warning[0] && y < LINES - 2 && i + 1 == count) {
                 /* Recorded as MCF showed it although a rule said otherwise. */

@@ -391,8 +391,7 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
         if (past)
             snprintf(buf, len, "Trop tard pour cette session : la demande devait partir au "
                                "plus tard le %s (11 jours ouvrés avant le début). Choisissez "
-                               "une session plus lointaine sur Mon Compte Formation et "
-                               "notez ses dates dans le dossier.", day);
+                               "une session plus lointaine et notez ses dates.", day);
         else {
             /* MCF takes requests every day, but the official may need the body or the town
              * hall to answer a question: advise the last working day before. */
@@ -419,9 +418,8 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
     case DL_REPLY:
         if (past)
             snprintf(buf, len, "L'organisme devait répondre au plus tard le %s : sans réponse, "
-                               "la demande n'est plus valable. Vérifiez le dossier sur Mon "
-                               "Compte Formation ; s'il est annulé, notez-le « Annulé » et "
-                               "appelez l'organisme avant de refaire une demande.", day);
+                               "la demande n'est plus valable. Si MCF la montre annulée, notez "
+                               "« Annulé » et appelez l'organisme avant de redemander.", day);
         else if (is_today || left == 0)
             snprintf(buf, len, "L'organisme doit répondre aujourd'hui au plus tard (%s).", day);
         else
@@ -431,9 +429,8 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
     case DL_CONFIRM:
         if (past)
             snprintf(buf, len, "Le délai pour confirmer est passé (%s) : l'inscription a "
-                               "probablement été annulée. Vérifiez le dossier sur Mon Compte "
-                               "Formation ; s'il est annulé, notez-le « Annulé » et refaites "
-                               "une demande.", day);
+                               "probablement été annulée. Si MCF la montre annulée, notez "
+                               "« Annulé » et refaites une demande.", day);
         else if (is_today || left == 0)
             snprintf(buf, len, "Dernier jour pour confirmer : aujourd'hui, %s !", day);
         else
