@@ -83,7 +83,7 @@ static size_t owners(const char *option, bool quoted, char *buf, size_t len)
         char name[128];
         full_name(cli_commands[c], name, sizeof name);
         seen++;
-        const char *sep = seen == 1 ? "" : seen == total && quoted ? " ou " : ", ";
+        const char *sep = seen == 1 ? "" : seen == total ? " ou " : ", ";
         used += (size_t)snprintf(buf + used, len - used, quoted ? "%s« %s »" : "%s%s", sep,
                                  name);
     }
