@@ -109,6 +109,13 @@ static void test_help_lists_every_option_with_its_commands(void **state)
     for (size_t c = 0; cli_commands[c]; c++) {
         const struct cli_command *cmd = cli_commands[c];
         for (const struct cli_option *o = cmd->options; o && o->name; o++) {
+            /* An option shared by several commands takes a value in all or in none: one
+             * getopt_long entry serves them all. */
+            for (size_t d = 0; cli_commands[d]; d++)
+                for (const struct cli_option *p = cli_commands[d]->options; p && p->name; p++)
+                    if (strcmp(p->name, o->name) == 0 && !p->value != !o->value)
+                        fail_msg("--%s prend une valeur dans une commande, pas dans une autre",
+                                 o->name);
             char flag[128], owner[128];
             snprintf(flag, sizeof flag, "--%s%s%s ", o->name, o->value ? " " : "",
                      o->value ? o->value : "");
