@@ -23,11 +23,13 @@ LDLIBS_TEST = $(shell pkg-config --libs $(TEST_LIBS) 2>/dev/null) -lutil
 
 CORE_SRC   = $(wildcard src/*.c)
 CORE_SRC  := $(filter-out src/main.c,$(CORE_SRC))
+CLI_SRC    = $(wildcard src/cli/*.c)
 TUI_SRC    = $(wildcard src/tui/*.c) $(wildcard screens/*.c)
 TEST_SRC   = $(wildcard tests/test_*.c)
 HARNESS    = tests/harness.c
 
 CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ    = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ    = $(TUI_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ   = $(BUILD)/src/main.o
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -72,7 +74,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BIN): $(CORE_OBJ) $(TUI_OBJ) $(MAIN_OBJ)
+$(BIN): $(CORE_OBJ) $(CLI_OBJ) $(TUI_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APP)
 
 # A link at the root so that `./difelus` works from a clone.
@@ -83,6 +85,13 @@ $(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
+
+# The command table's test reads the table itself: it links the command line too.
+$(BUILD)/tests/test_cli_table: tests/test_cli_table.c $(HARNESS) tests/harness.h $(CORE_OBJ) \
+                               $(CLI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
+	  $(CORE_OBJ) $(CLI_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -414,7 +414,8 @@ static void test_catalogue_command_line(void **state)
         {{"catalogue", "chercher", "x", "--departement", "Atlantide", NULL}, "département inconnu"},
         {{"catalogue", "chercher", "x", "--limite", "0", NULL}, "de 1 à 200"},
         {{"catalogue", "importer", NULL}, "attend un fichier"},
-        {{"catalogue", "info", "--url", "http://x", NULL}, "--url s'emploie avec"},
+        {{"catalogue", "info", "--url", "http://x", NULL},
+         "--url ne s'emploie qu'avec « catalogue synchroniser »"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         harness_run(&r, bad[i].args, NULL);

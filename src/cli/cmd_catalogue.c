@@ -1,5 +1,5 @@
-#include "cmd_catalogue.h"
-
+/* `difelus catalogue importer|synchroniser|chercher|info`: import, sync, search and
+ * describe the training catalogue. One table entry per action. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,18 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "difelus/catalogue.h"
 #include "difelus/sync.h"
 #include "difelus/text.h"
-
-static int usage(const char *fmt, const char *arg)
-{
-    char clean[256];
-    fputs("difelus : ", stderr);
-    fprintf(stderr, fmt, text_sanitize(clean, sizeof clean, arg ? arg : ""));
-    fputs("\nTapez « difelus --help » pour voir les commandes et les options.\n", stderr);
-    return 2;
-}
 
 static double now_seconds(void)
 {
@@ -34,43 +26,24 @@ static void show_progress(size_t records, void *user)
             records > 1 ? "s" : "");
 }
 
-int cmd_catalogue_check(int argc, char **argv, const struct catalogue_options *o)
+static int check_search(const struct cli_call *call)
 {
-    if (argc < 1)
-        return usage("« catalogue » attend une action : importer, synchroniser, chercher ou "
-                     "info.%s", "");
-    const char *sub = argv[0];
-    bool search = strcmp(sub, "chercher") == 0;
-    if ((o->modality || o->departement || o->limit) && !search)
-        return usage("--modalite, --departement et --limite s'emploient avec « catalogue "
-                     "chercher ».%s", "");
-    if (o->url && strcmp(sub, "synchroniser") != 0)
-        return usage("--url s'emploie avec « catalogue synchroniser ».%s", "");
-    if (o->json && !search && strcmp(sub, "info") != 0)
-        return usage("--json s'emploie avec « catalogue chercher » ou « catalogue info ».%s", "");
-    if (strcmp(sub, "importer") == 0)
-        return argc == 2 ? 0 : usage("« catalogue importer » attend un fichier (CSV ou JSON).%s", "");
-    if (strcmp(sub, "synchroniser") == 0 || strcmp(sub, "info") == 0)
-        return argc == 1 ? 0 : usage("« catalogue %s » ne prend pas d'argument.", sub);
-    if (search) {
-        if (argc < 2)
-            return usage("« catalogue chercher » attend des mots, par exemple « catalogue "
-                         "chercher budget communal ».%s", "");
-        if (o->modality && strcmp(o->modality, "presentiel") != 0 &&
-            strcmp(o->modality, "présentiel") != 0 && strcmp(o->modality, "distance") != 0)
-            return usage("--modalite « %s » : choisissez presentiel ou distance.", o->modality);
-        if (o->departement && !places_find_departement(o->departement))
-            return usage("--departement « %s » : département inconnu (un numéro comme 07 ou "
-                         "un nom comme Ardeche).", o->departement);
-        if (o->limit) {
-            char *end;
-            long n = strtol(o->limit, &end, 10);
-            if (*end || n < 1 || n > 200)
-                return usage("--limite « %s » : un nombre de 1 à 200.", o->limit);
-        }
-        return 0;
+    const char *modality = cli_value(call, "modalite");
+    const char *departement = cli_value(call, "departement");
+    const char *limit = cli_value(call, "limite");
+    if (modality && strcmp(modality, "presentiel") != 0 && strcmp(modality, "présentiel") != 0 &&
+        strcmp(modality, "distance") != 0)
+        return cli_usage("--modalite « %s » : choisissez presentiel ou distance.", modality);
+    if (departement && !places_find_departement(departement))
+        return cli_usage("--departement « %s » : département inconnu (un numéro comme 07 ou "
+                         "un nom comme Ardeche).", departement);
+    if (limit) {
+        char *end;
+        long n = strtol(limit, &end, 10);
+        if (*end || n < 1 || n > 200)
+            return cli_usage("--limite « %s » : un nombre de 1 à 200.", limit);
     }
-    return usage("action inconnue « %s » : importer, synchroniser, chercher ou info.", sub);
+    return 0;
 }
 
 /* "1 formation", "2 formations": the plural only from 2 (French usage). */
@@ -150,12 +123,20 @@ static void format_range(long lo, long hi, bool money, char *buf, size_t len)
         snprintf(buf, len, "%s à %s", a, b);
 }
 
+/* The options of `catalogue chercher` and `catalogue info`. */
+struct catalogue_options {
+    const char *modality;
+    const char *departement;
+    const char *limit;
+    bool json;
+};
+
 static int search(store *st, int argc, char **argv, const struct catalogue_options *o)
 {
     char words[1024] = "";
     size_t used = 0;
-    for (int i = 1; i < argc && used + 2 < sizeof words; i++)
-        used += (size_t)snprintf(words + used, sizeof words - used, "%s%s", i > 1 ? " " : "",
+    for (int i = 0; i < argc && used + 2 < sizeof words; i++)
+        used += (size_t)snprintf(words + used, sizeof words - used, "%s%s", i > 0 ? " " : "",
                                  argv[i]);
     bool more = false;
     struct catalogue_query q = {.words = words, .limit = o->limit ? atoi(o->limit) : 20,
@@ -226,47 +207,64 @@ static int search(store *st, int argc, char **argv, const struct catalogue_optio
     return 0;
 }
 
-int cmd_catalogue(store *st, int argc, char **argv, const struct catalogue_options *o)
+static int run_search(const struct cli_call *call)
+{
+    const struct catalogue_options o = {.modality = cli_value(call, "modalite"),
+                                        .departement = cli_value(call, "departement"),
+                                        .limit = cli_value(call, "limite"),
+                                        .json = cli_value(call, "json") != NULL};
+    return search(call->st, call->argc, call->argv, &o);
+}
+
+static int run_import(const struct cli_call *call)
 {
     char err[2048];
-    const char *sub = argv[0];
+    store *st = call->st;
+    const char *file = call->argv[0];
     struct catalogue_import report;
-    if (strcmp(sub, "importer") == 0) {
-        double t0 = now_seconds();
-        bool tty = isatty(STDERR_FILENO);
-        int rc = catalogue_import_file(st, argv[1], &report, tty ? show_progress : NULL, NULL,
-                                       err, sizeof err);
-        if (tty)
-            fputc('\n', stderr);
-        if (rc != 0) {
-            fprintf(stderr, "difelus : « %s » refusé : %s Le catalogue n'a pas été modifié.\n",
-                    argv[1], err);
-            return 1;
-        }
-        print_import(&report, now_seconds() - t0);
-        return 0;
+    double t0 = now_seconds();
+    bool tty = isatty(STDERR_FILENO);
+    int rc = catalogue_import_file(st, file, &report, tty ? show_progress : NULL, NULL,
+                                   err, sizeof err);
+    if (tty)
+        fputc('\n', stderr);
+    if (rc != 0) {
+        fprintf(stderr, "difelus : « %s » refusé : %s Le catalogue n'a pas été modifié.\n",
+                file, err);
+        return 1;
     }
-    if (strcmp(sub, "synchroniser") == 0) {
-        const char *stall = getenv("DIFELUS_CATALOGUE_DELAI");
-        struct sync_options opt = {.base_url = o->url,
-                                   .stall_seconds = stall ? atol(stall) : 0,
-                                   .show_progress = isatty(STDERR_FILENO)};
-        double t0 = now_seconds();
-        if (sync_catalogue(st, &opt, &report, err, sizeof err) != 0) {
-            fprintf(stderr, "difelus : %s\n", err);
-            return 1;
-        }
-        print_import(&report, now_seconds() - t0);
-        return 0;
+    print_import(&report, now_seconds() - t0);
+    return 0;
+}
+
+static int run_sync(const struct cli_call *call)
+{
+    char err[2048];
+    store *st = call->st;
+    struct catalogue_import report;
+    const char *stall = getenv("DIFELUS_CATALOGUE_DELAI");
+    struct sync_options opt = {.base_url = cli_value(call, "url"),
+                               .stall_seconds = stall ? atol(stall) : 0,
+                               .show_progress = isatty(STDERR_FILENO)};
+    double t0 = now_seconds();
+    if (sync_catalogue(st, &opt, &report, err, sizeof err) != 0) {
+        fprintf(stderr, "difelus : %s\n", err);
+        return 1;
     }
-    if (strcmp(sub, "chercher") == 0)
-        return search(st, argc, argv, o);
+    print_import(&report, now_seconds() - t0);
+    return 0;
+}
+
+static int run_info(const struct cli_call *call)
+{
+    char err[2048];
+    store *st = call->st;
     struct catalogue_info info;
     if (catalogue_get_info(st, &info, err, sizeof err) != 0) {
         fprintf(stderr, "difelus : %s\n", err);
         return 1;
     }
-    if (o->json) {
+    if (cli_value(call, "json")) {
         json_t *r = json_object();
         json_object_set_new(r, "formations", json_integer((json_int_t)info.total));
         json_object_set_new(r, "cdc", json_integer((json_int_t)info.cdc));
@@ -293,3 +291,62 @@ int cmd_catalogue(store *st, int argc, char **argv, const struct catalogue_optio
            info.total, plural(info.total), info.cdc, cdc_when, info.body, body_when);
     return 0;
 }
+
+static const struct cli_option json_only[] = {CLI_OPTION_JSON, {NULL, NULL, NULL}};
+
+const struct cli_command cli_cmd_catalogue_import = {
+    .name = "catalogue",
+    .action = "importer",
+    .args = "FICHIER",
+    .help = "importe un catalogue de formations (CSV ou JSON de la Caisse des Dépôts, ou CSV "
+            "de l'organisme)",
+    .min_args = 1,
+    .max_args = 1,
+    .args_hint = "attend un fichier (CSV ou JSON)",
+    .run = run_import,
+};
+
+static const struct cli_option sync_options[] = {
+    {"url", "BASE", "miroir du portail open data"},
+    {NULL, NULL, NULL},
+};
+
+const struct cli_command cli_cmd_catalogue_sync = {
+    .name = "catalogue",
+    .action = "synchroniser",
+    .args = "[--url BASE]",
+    .help = "télécharge et importe le catalogue",
+    .options = sync_options,
+    .run = run_sync,
+};
+
+static const struct cli_option search_options[] = {
+    {"modalite", "M", "presentiel ou distance"},
+    {"departement", "D", "code (07) ou nom (Ardeche)"},
+    {"limite", "N", "nombre de résultats, 1 à 200"},
+    CLI_OPTION_JSON,
+    {NULL, NULL, NULL},
+};
+
+const struct cli_command cli_cmd_catalogue_search = {
+    .name = "catalogue",
+    .action = "chercher",
+    .args = "MOTS [--modalite presentiel|distance] [--departement CODE_OU_NOM] [--limite N] "
+            "[--json]",
+    .help = "cherche dans le catalogue",
+    .options = search_options,
+    .min_args = 1,
+    .max_args = -1,
+    .args_hint = "attend des mots, par exemple « catalogue chercher budget communal »",
+    .check = check_search,
+    .run = run_search,
+};
+
+const struct cli_command cli_cmd_catalogue_info = {
+    .name = "catalogue",
+    .action = "info",
+    .args = "[--json]",
+    .help = "ce que contient le catalogue",
+    .options = json_only,
+    .run = run_info,
+};
