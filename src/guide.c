@@ -21,7 +21,7 @@ static const struct guide_item items1[] = {
     {"1.code", "J'ai choisi mon code secret et je le garde pour moi"},
 };
 static const char *const warnings1[] = {
-    "Mon Compte Formation n'accepte que FranceConnect+ (depuis octobre 2022) : un simple "
+    "Mon Compte Formation (MCF) n'accepte que FranceConnect+ (depuis octobre 2022) : un simple "
     "compte FranceConnect (impots.gouv, ameli…) ne suffit pas.",
     NEVER_GIVE_CODES,
 };

@@ -101,7 +101,7 @@ static void test_advice_once_past(void **state)
     struct dossier_deadline dl = deadline(DS_SENT, D(2026, 12, 22), D(2027, 2, 1));
     dossier_deadline_text(dl, D(2026, 12, 28), text, sizeof text, &overdue);
     assert_true(overdue);
-    expect(text, "notez-le « Annulé »");
+    expect(text, "notez « Annulé »");
     /* A session that began is not a missed deadline: the record is only behind. */
     dl = deadline(DS_VALIDATED, D(2026, 12, 22), D(2027, 2, 1));
     dossier_deadline_text(dl, D(2027, 2, 2), text, sizeof text, &overdue);

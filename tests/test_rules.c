@@ -263,7 +263,7 @@ static void test_deadlines_in_words(void **state)
     dossier_deadline_text(dl, D(2026, 12, 28), text, sizeof text, &overdue);
     assert_true(overdue);
     assert_non_null(strstr(text, "n'est plus valable"));
-    assert_non_null(strstr(text, "Mon Compte Formation"));
+    assert_non_null(strstr(text, "Si MCF la montre annulée"));
 
     d.status = DS_TO_VALIDATE;
     d.status_date = D(2026, 12, 18);
