@@ -307,6 +307,9 @@ static enum sync_state helper_ended(struct sync_job *job)
     return job->state;
 }
 
+static enum sync_state import_line(struct sync_job *job);
+static enum sync_state import_ended(struct sync_job *job);
+
 static enum sync_state handle_line(struct sync_job *job)
 {
     struct sync_msg m;
@@ -332,8 +335,10 @@ static enum sync_state handle_line(struct sync_job *job)
 
 enum sync_state sync_job_read(struct sync_job *job)
 {
-    if (job->state != SYNC_RUNNING)
+    if (job->state != SYNC_RUNNING && job->state != SYNC_IMPORTING)
         return job->state;
+    enum sync_state phase = job->state;
+    size_t max = phase == SYNC_IMPORTING ? SYNC_IMPORT_LINE_MAX : SYNC_LINE_MAX;
     char chunk[4096];
     for (;;) {
         ssize_t n = read(job->msg_fd, chunk, sizeof chunk);
@@ -342,18 +347,24 @@ enum sync_state sync_job_read(struct sync_job *job)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return job->state;
         if (n <= 0) {
+            if (job->line_len > 0 && phase == SYNC_IMPORTING)
+                return fail(job, "L'import s'est arrêté au milieu d'un message. L'ancien "
+                                 "catalogue est gardé.");
             if (job->line_len > 0)
                 return fail(job, "Le programme de téléchargement %s a envoyé un message "
                                  "incomplet\u00a0: téléchargement arrêté. Réessayez.",
                             SYNC_HELPER);
-            return helper_ended(job);
+            return phase == SYNC_IMPORTING ? import_ended(job) : helper_ended(job);
         }
         for (ssize_t i = 0; i < n; i++) {
             if (chunk[i] == '\n') {
-                if (handle_line(job) != SYNC_RUNNING)
+                if ((phase == SYNC_IMPORTING ? import_line(job) : handle_line(job)) != phase)
                     return job->state;
                 job->line_len = 0;
-            } else if (job->line_len >= SYNC_LINE_MAX - 1) {
+            } else if (job->line_len >= max - 1 && phase == SYNC_IMPORTING) {
+                return fail(job, "L'import a envoyé un message trop long. L'ancien catalogue "
+                                 "est gardé.");
+            } else if (job->line_len >= max - 1) {
                 return fail(job, "Le programme de téléchargement %s a envoyé un message trop "
                                  "long\u00a0: téléchargement arrêté. Réessayez.", SYNC_HELPER);
             } else {
@@ -361,6 +372,169 @@ enum sync_state sync_job_read(struct sync_job *job)
             }
         }
     }
+}
+
+/* ---- the import in a child process ---- */
+
+/* The child's messages: "formations N", "fini N", "erreur TEXTE" (French, from the
+ * import). Parsed as strictly as the helper's, though it is our own fork. */
+static enum sync_state import_line(struct sync_job *job)
+{
+    job->line[job->line_len] = '\0';
+    long long n;
+    const char *l = job->line;
+    if (job->ended || strlen(l) != job->line_len || !text_is_clean(l))
+        goto bad;
+    if (strncmp(l, "formations ", 11) == 0 && parse_number(l + 11, &n)) {
+        job->records = (size_t)n;
+        return job->state;
+    }
+    if (strncmp(l, "fini ", 5) == 0 && parse_number(l + 5, &n)) {
+        job->records = (size_t)n;
+        job->ended = true;
+        return job->state;
+    }
+    if (strncmp(l, "erreur ", 7) == 0 && l[7]) {
+        job->ended = true;
+        return fail(job, "%s", l + 7);
+    }
+bad:
+    return fail(job, "L'import a envoyé un message incompréhensible. L'ancien catalogue est "
+                     "gardé.");
+}
+
+static enum sync_state import_ended(struct sync_job *job)
+{
+    int ws = 0;
+    pid_t pid = job->pid;
+    job->pid = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    close(job->msg_fd);
+    job->msg_fd = -1;
+    if (job->body)
+        fclose(job->body);
+    job->body = NULL;
+    if (WIFSIGNALED(ws))
+        return fail(job, "L'import s'est arrêté brutalement (signal %d). L'ancien catalogue "
+                         "est gardé.", WTERMSIG(ws));
+    if (!job->ended || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
+        return fail(job, "L'import s'est arrêté sans finir (code %d). L'ancien catalogue est "
+                         "gardé.", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+    job->state = SYNC_DONE;
+    return job->state;
+}
+
+static void child_say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void child_say(int fd, const char *fmt, ...)
+{
+    char line[SYNC_IMPORT_LINE_MAX + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof line - 2 ? (size_t)n : sizeof line - 2;
+    line[len++] = '\n';
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, line + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            _exit(2);
+        off += (size_t)w;
+    }
+}
+
+static void child_progress(size_t records, void *user)
+{
+    child_say(*(int *)user, "formations %zu", records);
+}
+
+/* The child: its own connection, the atomic import, one line of result, and _exit (never
+ * the parent's atexit handlers, curses or connections). */
+static void import_child(const char *db_path, struct sync_job *job, const char *path, int fd)
+{
+    static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH, SIGPIPE};
+    for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
+        signal(signals[i], SIG_DFL);
+    char err[2200], detail[1024];
+    store *st = store_open(db_path, err, sizeof err);
+    if (!st) {
+        child_say(fd, "erreur %s", err);
+        _exit(1);
+    }
+    struct catalogue_import report;
+    int rc;
+    if (path) {
+        rc = catalogue_import_file(st, path, &report, child_progress, &fd, detail,
+                                   sizeof detail);
+        if (rc != 0) {
+            char shown[256];
+            text_clip(shown, sizeof shown, path, 50);
+            snprintf(err, sizeof err, "«\u00a0%s\u00a0» refusé\u00a0: %s Le catalogue n'a pas "
+                                      "été modifié.", shown, detail);
+        }
+    } else {
+        rewind(job->body);
+        rc = catalogue_import_stream(st, job->body, job->url, &report, child_progress, &fd,
+                                     detail, sizeof detail);
+        if (rc != 0)
+            snprintf(err, sizeof err, "Le catalogue reçu est inutilisable\u00a0: %s L'ancien "
+                                      "catalogue est gardé.", detail);
+    }
+    store_close(st);
+    /* One line: the message's own line breaks would end it early. */
+    for (char *c = err; *c; c++)
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
+    char line[SYNC_IMPORT_LINE_MAX - 16];
+    text_clip(line, sizeof line, err, 1000); /* never cut inside a character */
+    if (rc != 0)
+        child_say(fd, "erreur %s", line);
+    else
+        child_say(fd, "fini %zu", report.records);
+    _exit(rc != 0);
+}
+
+int sync_job_import_start(const char *db_path, struct sync_job *job, const char *path,
+                          char *err, size_t errlen)
+{
+    if (path) {
+        memset(job, 0, sizeof *job);
+        job->msg_fd = -1;
+    } else if (job->state != SYNC_RECEIVED) {
+        snprintf(err, errlen, "%s", job->state == SYNC_FAILED ? job->err
+                                                              : "Aucun téléchargement fini.");
+        return -1;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "Impossible de lancer l'import (%s).", syserr_text(errno));
+        sync_job_cancel(job);
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "Impossible de lancer l'import (%s).", syserr_text(errno));
+        close(p[0]);
+        close(p[1]);
+        sync_job_cancel(job);
+        return -1;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        import_child(db_path, job, path, p[1]);
+    }
+    close(p[1]);
+    job->pid = pid;
+    job->msg_fd = p[0];
+    fcntl(job->msg_fd, F_SETFL, fcntl(job->msg_fd, F_GETFL) | O_NONBLOCK);
+    job->state = SYNC_IMPORTING;
+    job->ended = false;
+    job->line_len = 0;
+    job->records = 0;
+    return 0;
 }
 
 void sync_job_cancel(struct sync_job *job)

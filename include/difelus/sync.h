@@ -37,9 +37,13 @@ int sync_catalogue(store *st, const struct sync_options *opt, struct catalogue_i
 enum sync_state {
     SYNC_IDLE,     /* no download */
     SYNC_RUNNING,  /* the helper is receiving */
-    SYNC_RECEIVED, /* the whole body is in the file: call sync_job_import */
-    SYNC_FAILED,   /* job->err says why; the helper is gone */
+    SYNC_RECEIVED, /* the whole body is in the file: call sync_job_import(_start) */
+    SYNC_IMPORTING, /* a child process imports it (sync_job_import_start) */
+    SYNC_DONE,      /* imported: job->records trainings */
+    SYNC_FAILED,    /* job->err says why; the helper is gone */
 };
+
+#define SYNC_IMPORT_LINE_MAX 1200 /* octets of one message of the import's child */
 
 struct sync_job {
     enum sync_state state;
@@ -48,7 +52,8 @@ struct sync_job {
     FILE *body;  /* the unlinked file it writes */
     long long bytes, total; /* received so far; total 0 while unknown */
     bool ended;             /* `fini` or `erreur` was read */
-    char line[SYNC_LINE_MAX + 1];
+    size_t records;         /* imported so far (SYNC_IMPORTING, SYNC_DONE) */
+    char line[SYNC_IMPORT_LINE_MAX + 1];
     size_t line_len;
     char base[512], url[1024];
     long stall;
@@ -66,6 +71,14 @@ enum sync_state sync_job_read(struct sync_job *job);
  * message in err on failure). */
 int sync_job_import(store *st, struct sync_job *job, struct catalogue_import *report,
                     catalogue_progress_fn progress, void *user, char *err, size_t errlen);
+/* Imports in a child process with its own connection to db_path, so that an event loop
+ * keeps running and can stop it (sync_job_cancel): the downloaded body after
+ * SYNC_RECEIVED (path NULL), or the file at `path` on an idle job. The import replaces the
+ * catalogue at once at its very end, so a stopped import leaves the old one whole. Then
+ * sync_job_read reports SYNC_IMPORTING, and SYNC_DONE or SYNC_FAILED. Returns 0, or -1
+ * with a French message. */
+int sync_job_import_start(const char *db_path, struct sync_job *job, const char *path,
+                          char *err, size_t errlen);
 /* Stops the helper if it runs and frees the job (state SYNC_IDLE). Safe on an idle job. */
 void sync_job_cancel(struct sync_job *job);
 /* The helper's program: $DIFELUS_LIBEXEC_DIR, then beside the running binary (a build
