@@ -468,12 +468,9 @@ static void import_child(const char *db_path, struct sync_job *job, const char *
     if (path) {
         rc = catalogue_import_file(st, path, &report, child_progress, &fd, detail,
                                    sizeof detail);
-        if (rc != 0) {
-            char shown[256];
-            text_clip(shown, sizeof shown, path, 50);
-            snprintf(err, sizeof err, "«\u00a0%s\u00a0» refusé\u00a0: %s Le catalogue n'a pas "
-                                      "été modifié.", shown, detail);
-        }
+        if (rc != 0) /* the import's message names the file */
+            snprintf(err, sizeof err, "Fichier refusé\u00a0: %s Le catalogue n'a pas été "
+                                      "modifié.", detail);
     } else {
         rewind(job->body);
         rc = catalogue_import_stream(st, job->body, job->url, &report, child_progress, &fd,
