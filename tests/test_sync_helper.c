@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include "difelus/sync.h"
@@ -205,6 +206,53 @@ static void test_real_helper_french(void **state)
     store_close(st);
 }
 
+/* The import in a child process, as the wizard runs it: a good file replaces the CDC
+ * trainings, a bad one is refused in French and the catalogue stays as it was. */
+static enum sync_state wait_job(struct sync_job *job)
+{
+    while (sync_job_read(job) == SYNC_IMPORTING) {
+        struct pollfd p = {.fd = job->msg_fd, .events = POLLIN};
+        poll(&p, 1, 5000);
+    }
+    return job->state;
+}
+
+static void test_import_in_child(void **state)
+{
+    (void)state;
+    store *st = catalogue_with_two("import-enfant");
+    struct sync_job job;
+    char err[1024];
+    struct catalogue_info info;
+
+    assert_int_equal(sync_job_import_start(db_path, &job, "tests/data/organisme.csv", err,
+                                           sizeof err), 0);
+    if (wait_job(&job) != SYNC_DONE)
+        fail_msg("import refusé : %s", job.err);
+    assert_int_equal(job.records, 2);
+    sync_job_cancel(&job);
+
+    char bad[4300];
+    snprintf(bad, sizeof bad, "%s/pas-un-catalogue.csv", harness_tmpdir("import-mauvais"));
+    harness_write_file(bad, "bonjour\n", 8);
+    assert_int_equal(sync_job_import_start(db_path, &job, bad, err, sizeof err), 0);
+    assert_int_equal(wait_job(&job), SYNC_FAILED);
+    if (!strstr(job.err, "Fichier refusé") || !strstr(job.err, "n'a pas été modifié"))
+        fail_msg("message « %s »", job.err);
+    sync_job_cancel(&job);
+
+    /* stopped at once: whatever the moment, the catalogue is whole */
+    assert_int_equal(sync_job_import_start(db_path, &job, "tests/data/cdc-nouveau.csv", err,
+                                           sizeof err), 0);
+    sync_job_cancel(&job);
+    assert_int_equal(job.state, SYNC_IDLE);
+    assert_int_equal(catalogue_refresh_if_changed(st, err, sizeof err) >= 0, 1);
+    assert_int_equal(catalogue_get_info(st, &info, err, sizeof err), 0);
+    if (info.total != 2 + 2 && info.total != 3 + 2)
+        fail_msg("%zu formations après un import arrêté", (size_t)info.total);
+    store_close(st);
+}
+
 /* difelus starts as fast as dialog only if it loads few libraries: no libcurl, ≤ 12. */
 static void test_binary_is_lean(void **state)
 {
@@ -238,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_helper_misbehaving),
         cmocka_unit_test(test_helper_missing),
         cmocka_unit_test(test_real_helper_french),
+        cmocka_unit_test(test_import_in_child),
         cmocka_unit_test(test_binary_is_lean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
