@@ -271,9 +271,12 @@ static enum sync_state helper_error(struct sync_job *job, const struct sync_msg 
     if (strcmp(m->code, "ecriture") == 0)
         return fail(job, "Impossible d'enregistrer le catalogue téléchargé (disque plein\u00a0?). "
                          "Libérez de la place, puis réessayez.");
+    if (strcmp(m->code, "http") == 0 && !job->wizard)
+        return fail(job, "Le serveur a répondu «\u00a0erreur HTTP %ld\u00a0» pour %s. Réessayez "
+                         "plus tard%s.", m->status, job->url, url_hint);
     if (strcmp(m->code, "http") == 0)
         return fail(job, "Le serveur %s a répondu «\u00a0erreur HTTP %ld\u00a0». Réessayez plus "
-                         "tard%s.", base, m->status, url_hint);
+                         "tard.", base, m->status);
     return fail(job, "Téléchargement impossible depuis %s (%s). Réessayez plus tard%s.", base,
                 m->text, url_hint);
 }
