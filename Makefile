@@ -8,7 +8,9 @@ PREFIX  ?= /usr/local
 DEB_PACKAGES = gcc make pkg-config libc6-dev locales libncurses-dev libsqlite3-dev libjansson-dev \
                libcmocka-dev libvterm-dev libical-dev libcurl4-openssl-dev valgrind
 
-PKG_LIBS  = ncursesw formw sqlite3 jansson libcurl
+# difelus itself links only these (DESIGN §3): the network lives in helper programs.
+PKG_LIBS  = ncursesw formw sqlite3 jansson
+NET_LIBS  = libcurl
 TEST_LIBS = cmocka vterm libical
 
 # -Werror is added by `make test`, `make asan` and CI (WERROR=-Werror), so that a plain
@@ -35,10 +37,13 @@ MAIN_OBJ   = $(BUILD)/src/main.o
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/difelus
+# Helpers, found beside the binary in a build tree, installed in $(PREFIX)/libexec/difelus.
+LIBEXECDIR = $(PREFIX)/libexec/difelus
+HELPERS    = $(BUILD)/libexec/difelus/difelus-telecharger
 
 .PHONY: all deps run test asan valgrind bench install clean
 
-all: $(BIN) difelus
+all: $(BIN) $(HELPERS) difelus
 
 # Installs the missing Debian packages (as root), or prints the command to do it.
 deps:
@@ -77,11 +82,18 @@ $(BUILD)/%.o: %.c
 $(BIN): $(CORE_OBJ) $(CLI_OBJ) $(TUI_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APP)
 
+$(BUILD)/src/sync.o: ALL_CFLAGS += -DDIFELUS_LIBEXECDIR='"$(LIBEXECDIR)"'
+
+$(BUILD)/libexec/difelus/difelus-telecharger: src/net/telecharger.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) 2>/dev/null) $(LDFLAGS) -o $@ $< \
+	  $(shell pkg-config --libs $(NET_LIBS) 2>/dev/null)
+
 # A link at the root so that `./difelus` works from a clone.
 difelus: $(BIN)
 	@[ "$(BUILD)" = build ] && ln -sf $(BIN) difelus || true
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h $(CORE_OBJ)
+$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h $(CORE_OBJ) | $(HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
@@ -110,7 +122,7 @@ asan: deps
 # The whole suite under valgrind: the test programs, and difelus itself wherever a test
 # starts it (command line and wizard).
 valgrind: deps
-	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(HELPERS) $(TEST_BIN)
 	@VALGRIND=1 DIFELUS_VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
 # Performance figures (catalogue import and search); prints, never fails the build.
@@ -123,9 +135,11 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bench/bench_catalogue
 	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
 
-install: $(BIN)
+install: $(BIN) $(HELPERS)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/difelus
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(HELPERS) $(DESTDIR)$(LIBEXECDIR)/
 
 clean:
 	rm -rf build difelus

@@ -1,10 +1,15 @@
 /* Step 3 in difelus: the official's criteria as on MCF (mandate, keywords, modality,
  * location), results from the local catalogue as they type, and Enter on a result to
  * create a dossier prefilled from it, once the official has seen what will be created. */
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "difelus/catalogue.h"
+#include "difelus/sync.h"
 #include "difelus/text.h"
 #include "tui/tui.h"
 
@@ -38,6 +43,18 @@ static char last_query[512];
 static char place_note[256];
 static bool place_note_error;
 static char error_text[512];
+/* The catalogue download or import running in a child process (F5, F6): a resource of
+ * the process, like an open file, that goes on while the official types or visits other
+ * screens; a restart has none. */
+static struct sync_job job;
+static bool job_is_file;      /* the running job imports a file the official named */
+static bool asking_path;      /* the official types the path of a file to import (F6) */
+static char path_text[1024];
+static int path_cursor_y = -1, path_cursor_x;
+/* How the last job ended, under the criteria until the next key (the flash line is too
+ * short for an import's reasons). */
+static char job_message[1200];
+static bool job_message_error;
 
 /* Copies s into out cut to `cols` columns at a word, with "…", when it is longer; a word
  * longer than half the room is cut at a character. */
@@ -203,6 +220,257 @@ static void run_search(struct app *app, bool force)
         hit_count = 0;
 }
 
+/* ---- F5: download the catalogue, F6: import a file, both in child processes ---- */
+
+static void job_watch(struct app *app);
+
+static void watch_job(struct app *app, bool on)
+{
+    app->watch_fd = on ? job.msg_fd : -1;
+    app->on_watch = on ? job_watch : NULL;
+}
+
+/* On the search screen, under the criteria; elsewhere in the message line. */
+static void job_said(struct app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void job_said(struct app *app, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(job_message, sizeof job_message, fmt, ap);
+    va_end(ap);
+    job_message_error = error;
+    if (app->screen != &screen_search)
+        app_flash(app, error, "%s", job_message);
+}
+
+/* The event loop calls this when the helper or the import's child spoke or ended. */
+static void job_watch(struct app *app)
+{
+    char err[1024];
+    switch (sync_job_read(&job)) {
+    case SYNC_RUNNING:
+    case SYNC_IMPORTING:
+        return;
+    case SYNC_RECEIVED:
+        /* The whole body is there: its import runs in a child too, Échap still works. */
+        if (sync_job_import_start(app->db_path, &job, NULL, err, sizeof err) != 0) {
+            app_flash(app, true, "%s", err);
+            watch_job(app, false);
+            return;
+        }
+        watch_job(app, true);
+        return;
+    case SYNC_DONE:
+        if (job_is_file)
+            path_text[0] = '\0';
+        if (job_is_file)
+            job_said(app, false, "Fichier importé\u00a0: %zu formation%s dans le catalogue.",
+                     job.records, job.records > 1 ? "s" : "");
+        else
+            job_said(app, false, "Catalogue téléchargé\u00a0: %zu formation%s importée%s.",
+                     job.records, job.records > 1 ? "s" : "", job.records > 1 ? "s" : "");
+        sync_job_cancel(&job);
+        watch_job(app, false);
+        /* The results come from the fresh catalogue at once, not at the next second. */
+        catalogue_refresh_if_changed(app->st, err, sizeof err);
+        app->catalogue_changes++;
+        return;
+    case SYNC_FAILED:
+    case SYNC_IDLE:
+        job_said(app, true, "%s", job.err[0] ? job.err : "Le téléchargement s'est arrêté.");
+        sync_job_cancel(&job);
+        watch_job(app, false);
+        return;
+    }
+}
+
+static void start_download(struct app *app)
+{
+    if (job.state != SYNC_IDLE) {
+        app_flash(app, false, "Un téléchargement ou un import est déjà en cours\u00a0: Échap "
+                              "l'arrête.");
+        return;
+    }
+    char err[1024];
+    const char *stall = getenv("DIFELUS_CATALOGUE_DELAI");
+    struct sync_options opt = {.stall_seconds = stall ? atol(stall) : 0, .wizard = true};
+    if (sync_job_start(app->st, &opt, &job, err, sizeof err) != 0) {
+        job_said(app, true, "%s", err);
+        return;
+    }
+    job_is_file = false;
+    watch_job(app, true);
+}
+
+static void stop_job(struct app *app)
+{
+    bool importing = job.state == SYNC_IMPORTING;
+    sync_job_cancel(&job);
+    watch_job(app, false);
+    app_flash(app, false, "%s arrêté\u00a0: l'ancien catalogue est gardé tel quel.",
+              importing ? "Import" : "Téléchargement");
+}
+
+/* "850 octets", "12,3 ko", "45,6 Mo" (decimal comma, non-breaking space). */
+static void format_size(long long n, char *buf, size_t len)
+{
+    if (n < 1000)
+        snprintf(buf, len, "%lld\u00a0octet%s", n, n > 1 ? "s" : "");
+    else if (n < 1000000)
+        snprintf(buf, len, "%lld,%lld\u00a0ko", n / 1000, n / 100 % 10);
+    else
+        snprintf(buf, len, "%lld,%lld\u00a0Mo", n / 1000000, n / 100000 % 10);
+}
+
+/* The running job from row y: what is received and a bar; returns the rows used. */
+static int draw_job(int y)
+{
+    int w = COLS - 4;
+    if (job.state != SYNC_RUNNING && job.state != SYNC_RECEIVED && job.state != SYNC_IMPORTING) {
+        if (!job_message[0])
+            return 0;
+        return tui_paragraph(y, 2, w, 5, job_message_error ? tui_attr(TC_ERROR) : A_BOLD,
+                             job_message) + 1;
+    }
+    char line[512], got[64], total[64];
+    if (job.state == SYNC_RUNNING) {
+        format_size(job.bytes, got, sizeof got);
+        format_size(job.total, total, sizeof total);
+        if (job.total > 0)
+            snprintf(line, sizeof line, "Téléchargement du catalogue\u00a0: %s reçus sur %s "
+                                        "(%lld\u202f%%)", got, total, job.bytes * 100 / job.total);
+        else
+            snprintf(line, sizeof line, "Téléchargement du catalogue\u00a0: %s reçus", got);
+    } else {
+        snprintf(line, sizeof line, "%s\u00a0: %zu formations lues…",
+                 job_is_file ? "Import du fichier" : "Import du catalogue téléchargé",
+                 job.records);
+    }
+    tui_print(y, 2, w, A_BOLD, line);
+    const char *stop = "  Échap\u00a0: arrêter (l'ancien catalogue reste)";
+    int bar = w - text_width(stop) - 2;
+    char cells[256];
+    size_t at = 0;
+    cells[at++] = '[';
+    int filled = job.state == SYNC_RUNNING && job.total > 0
+                     ? (int)(job.bytes * bar / job.total)
+                     : job.state == SYNC_RUNNING ? 0 : bar;
+    for (int i = 0; i < bar && at < sizeof cells - 2; i++)
+        cells[at++] = i < filled ? '#' : '.';
+    cells[at++] = ']';
+    cells[at] = '\0';
+    snprintf(line, sizeof line, "%s%s", cells, stop);
+    tui_print(y + 1, 2, w, 0, line);
+    return 3;
+}
+
+static void draw_path_prompt(int y)
+{
+    int w = COLS - 4;
+    y += tui_paragraph(y, 2, w, 2, A_BOLD,
+                       "Fichier à importer dans le catalogue\u00a0: export CSV ou JSON de la "
+                       "Caisse des Dépôts, ou CSV des formations d’un organisme.");
+    y++;
+    /* The end of a long path, where the official types. */
+    const char *shown = path_text;
+    while (text_width(shown) > w - 3) {
+        shown++;
+        while ((*shown & 0xC0) == 0x80)
+            shown++;
+    }
+    attr_t a = A_UNDERLINE;
+    attron(a);
+    mvhline(y, 2, ' ', w - 1);
+    attroff(a);
+    int used = tui_print(y, 2, w - 1, a, shown);
+    path_cursor_y = y;
+    path_cursor_x = 2 + used;
+    tui_paragraph(y + 2, 2, w, 3, 0,
+                  "Tapez le chemin complet du fichier (~/ pour votre dossier personnel), par "
+                  "exemple ~/Téléchargements/formations.csv, puis Entrée. Le catalogue "
+                  "actuel ne change que si tout le fichier est bon.");
+}
+
+static void start_file_import(struct app *app)
+{
+    char path[2048], err[1024];
+    const char *home = getenv("HOME");
+    if (path_text[0] == '~' && (path_text[1] == '/' || !path_text[1]) && home && *home)
+        snprintf(path, sizeof path, "%s%s", home, path_text + 1);
+    else
+        snprintf(path, sizeof path, "%s", path_text);
+    if (sync_job_import_start(app->db_path, &job, path, err, sizeof err) != 0) {
+        job_said(app, true, "%s", err);
+        return;
+    }
+    job_is_file = true;
+    asking_path = false;
+    watch_job(app, true);
+    /* Kept until the import is through: a refused path comes back to be corrected. */
+}
+
+static enum key_result path_key(struct app *app, int type, wint_t ch)
+{
+    size_t len = strlen(path_text);
+    if (tui_key_is_enter(type, ch)) {
+        if (!path_text[0])
+            app_flash(app, false, "Tapez le chemin du fichier à importer, ou Échap pour "
+                                  "annuler.");
+        else
+            start_file_import(app);
+        return KR_HANDLED;
+    }
+    if (type == OK && ch == 27) {
+        asking_path = false;
+        path_text[0] = '\0';
+        app_flash(app, false, "Aucun fichier importé.");
+        return KR_HANDLED;
+    }
+    if ((type == KEY_CODE_YES && ch == KEY_BACKSPACE) || (type == OK && (ch == 127 || ch == 8))) {
+        while (len > 0 && (path_text[len - 1] & 0xC0) == 0x80)
+            len--;
+        if (len > 0)
+            len--;
+        path_text[len] = '\0';
+        return KR_HANDLED;
+    }
+    if (type == OK && ch == 21) { /* Ctrl-U, as in a shell: erase the line */
+        path_text[0] = '\0';
+        return KR_HANDLED;
+    }
+    if (type == OK && ch >= 0x20 && ch != 0x7f && !(ch >= 0x80 && ch < 0xA0)) {
+        char mb[MB_LEN_MAX];
+        mbstate_t ps;
+        memset(&ps, 0, sizeof ps);
+        size_t n = wcrtomb(mb, (wchar_t)ch, &ps);
+        if (n == (size_t)-1)
+            return KR_HANDLED;
+        if (len + n >= sizeof path_text) {
+            app_flash(app, true, "Chemin trop long.");
+            return KR_HANDLED;
+        }
+        memcpy(path_text + len, mb, n);
+        path_text[len + n] = '\0';
+        return KR_HANDLED;
+    }
+    if (type == KEY_CODE_YES && (ch == KEY_F(10) || ch == KEY_F(1) || ch == KEY_RESIZE))
+        return KR_UNHANDLED;
+    app_flash(app, false, "Tapez le chemin du fichier, puis Entrée\u00a0; Échap pour annuler.");
+    return KR_HANDLED;
+}
+
+static void ask_path(struct app *app)
+{
+    if (job.state != SYNC_IDLE) {
+        app_flash(app, false, "Attendez la fin du téléchargement ou de l'import en cours, ou "
+                              "arrêtez-le avec Échap.");
+        return;
+    }
+    asking_path = true;
+    confirming = false;
+}
+
 static void search_enter(struct app *app)
 {
     if (tui_form_resume(&form, app))
@@ -214,6 +482,8 @@ static void search_enter(struct app *app)
     load_mandates(app);
     in_results = false;
     confirming = false;
+    asking_path = false;
+    job_message[0] = '\0';
     hit_count = 0;
     more_hits = false;
     last_query[0] = '\0';
@@ -237,6 +507,7 @@ static void search_leave(struct app *app)
 
 static void search_cleanup(void)
 {
+    sync_job_cancel(&job); /* at exit: no helper outlives the wizard */
     tui_form_close(&form);
 }
 
@@ -311,11 +582,10 @@ static int draw_results(struct app *app, int y)
     char line[1024], title[600];
     if (catalogue_size == 0) {
         tui_paragraph(y, 2, w, 6, 0,
-                      "Le catalogue de difelus est vide. Pour chercher ici, importez-le\u00a0: "
-                      "«\u00a0difelus catalogue synchroniser\u00a0» télécharge le catalogue de Mon Compte "
-                      "Formation (Caisse des Dépôts), «\u00a0difelus catalogue importer FICHIER\u00a0» "
-                      "importe un export CSV ou JSON, ou le CSV des formations de votre "
-                      "organisme. La recherche sur moncompteformation.gouv.fr reste possible.");
+                      "Le catalogue de difelus est vide. Pour chercher ici\u00a0: F5 télécharge "
+                      "le catalogue de Mon Compte Formation (Caisse des Dépôts), F6 importe un "
+                      "fichier (export CSV ou JSON, ou le CSV des formations de votre "
+                      "organisme). La recherche sur moncompteformation.gouv.fr reste possible.");
         return -1;
     }
     if (error_text[0]) {
@@ -421,16 +691,25 @@ static void search_draw(struct app *app)
     move(y, 0);
     clrtobot();
     int focus_y = -1;
-    if (confirming && app->ui.focus < (int)hit_count)
+    path_cursor_y = -1;
+    y += draw_job(y);
+    bool busy = job.state != SYNC_IDLE;
+    if (asking_path)
+        draw_path_prompt(y);
+    else if (confirming && app->ui.focus < (int)hit_count)
         draw_confirmation(app, y);
     else
         focus_y = draw_results(app, y);
-    tui_key_line(app, confirming   ? "Entrée créer le dossier  Échap revenir aux résultats  "
+    tui_key_line(app, asking_path  ? "Entrée importer  Échap annuler  ⌫ effacer  F1 aide  "
                                      "F10 quitter"
-                      : in_results ? "↑↓ choisir  Entrée créer le dossier  Échap critères  "
+                      : confirming ? "Entrée créer le dossier  Échap revenir aux résultats  "
                                      "F10 quitter"
-                                   : "Tab champ  Entrée résultats  Échap retour  F1 aide  "
-                                     "F10 quitter");
+                      : busy       ? "Échap arrêter  Tab champ  Entrée résultats  F1 aide  "
+                                     "F10 quitter"
+                      : in_results ? "↑↓ choisir  Entrée créer  Échap critères  F5 télécharger  "
+                                     "F6 importer  F10 quitter"
+                                   : "Tab champ  Entrée résultats  F5 télécharger  F6 importer  "
+                                     "F1 aide  F10 quitter");
     form.hide_focus = in_results || confirming; /* the results list has the « > » */
     if (form.form && tui_form_draw(&form) && place_note[0]) {
         /* Under the place field, where the form would show an error; the cursor stays in
@@ -445,6 +724,8 @@ static void search_draw(struct app *app)
     }
     if (focus_y >= 0)
         move(focus_y, 1); /* the cursor on the chosen result, for screen readers */
+    if (path_cursor_y >= 0)
+        move(path_cursor_y, path_cursor_x); /* where the path is typed */
 }
 
 /* Records the search in the official's history. */
@@ -528,6 +809,23 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
 {
     if (!form.form)
         return KR_UNHANDLED;
+    if (!(type == KEY_CODE_YES && ch == KEY_RESIZE))
+        job_message[0] = '\0'; /* read: the results take the room back */
+    if (asking_path)
+        return path_key(app, type, ch);
+    if (job.state != SYNC_IDLE && type == OK && ch == 27) {
+        stop_job(app);
+        return KR_HANDLED;
+    }
+    bool letter = in_results && !confirming && type == OK;
+    if ((type == KEY_CODE_YES && ch == KEY_F(5)) || (letter && (ch == 't' || ch == 'T'))) {
+        start_download(app);
+        return KR_HANDLED;
+    }
+    if ((type == KEY_CODE_YES && ch == KEY_F(6)) || (letter && (ch == 'i' || ch == 'I'))) {
+        ask_path(app);
+        return KR_HANDLED;
+    }
     if (confirming)
         return confirm_key(app, type, ch);
     if (in_results) {

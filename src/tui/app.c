@@ -442,6 +442,7 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     app.db_path = db_path;
     app.color = color;
     app.today = dates_today();
+    app.watch_fd = -1;
     store_setting_get(st, "organisme.nom", app.org_name, sizeof app.org_name);
     store_setting_get(st, "organisme.email", app.org_email, sizeof app.org_email);
     store_setting_get(st, "organisme.telephone", app.org_phone, sizeof app.org_phone);
@@ -454,10 +455,11 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     int idle = 0;
     draw(&app);
     while (!quit && !got_signal) {
-        struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
-                              {.fd = wake_pipe[0], .events = POLLIN}};
+        struct pollfd p[3] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                              {.fd = wake_pipe[0], .events = POLLIN},
+                              {.fd = app.watch_fd, .events = POLLIN}};
         /* Wakes every second to notice a catalogue replaced by an import meanwhile. */
-        int r = poll(p, 2, 1000);
+        int r = poll(p, app.watch_fd >= 0 ? 3 : 2, 1000);
         int poll_errno = errno; /* before the catalogue check can change it */
         if (got_signal)
             break;
@@ -480,6 +482,9 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
                 ;
             r--;
         }
+        if (r > 0 && app.watch_fd >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
+            app.on_watch)
+            app.on_watch(&app); /* a helper spoke (or ended): the screen shows it below */
         if (got_winch) {
             got_winch = 0;
             apply_resize();

@@ -64,6 +64,10 @@ struct app {
     /* The support organisation (settings), read once at start. */
     char org_name[256], org_email[256], org_phone[256];
     unsigned catalogue_changes; /* times an import replaced the catalogue meanwhile */
+    /* A helper's pipe that the event loop polls with stdin (DESIGN §7), -1 when none;
+     * on_watch runs when it is readable or closed, before the screen is drawn again. */
+    int watch_fd;
+    void (*on_watch)(struct app *app);
 };
 
 /* Switches screen (leave, enter, save the position). */
