@@ -747,6 +747,14 @@ int main(int argc, char **argv)
         changes = env_int("BENCH_CHANGES", 10, 10);
     printf("\ndifelus bench — l'assistant sur un pty de %d×%d, %s, TERM=xterm-256color\n", COLS,
            ROWS, lang + 5);
+    /* The wizard opens the catalogue beside its database: bench_catalogue's, when it ran. */
+    char cat[4300];
+    struct stat sb;
+    snprintf(cat, sizeof cat, "%s/catalogue.db", abs_dir);
+    if (stat(cat, &sb) == 0)
+        printf("base %s, avec à côté le catalogue ci-dessus (%.1f Mo)\n", db, sb.st_size / 1e6);
+    else
+        printf("base %s, sans catalogue\n", db);
     if (!make_database(db)) {
         summary_print();
         return 0;
