@@ -125,15 +125,35 @@ valgrind: deps
 	@$(MAKE) --no-print-directory $(BIN) $(HELPERS) $(TEST_BIN)
 	@VALGRIND=1 DIFELUS_VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
-# Performance figures (catalogue import and search); prints, never fails the build.
+# Performance figures (catalogue import and search, the wizard on a pty); prints, never fails
+# the build.
 BENCH_RECORDS ?= 200000
 $(BUILD)/bench/bench_catalogue: bench/bench_catalogue.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(LDLIBS_APP)
 
+# The wizard's figures on a pty (first screen, keys, another process's change), with
+# `dialog --msgbox` as the first screen's reference.
+$(BUILD)/bench/bench_wizard: bench/bench_wizard.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags vterm) -o $@ $< $(CORE_OBJ) $(LDLIBS_APP) \
+	  $(shell pkg-config --libs vterm) -lutil
+
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bench/bench_catalogue
+	@if ! command -v dialog >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installation de dialog (la référence du premier écran)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dialog \
+	      >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dialog \
+	      >/dev/null; } || echo "dialog n'a pas pu être installé : pas de référence"; \
+	  else \
+	    echo "dialog manque (la référence du premier écran) : sudo apt-get install -y dialog"; \
+	  fi; \
+	fi
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/bench_catalogue $(BUILD)/bench/bench_wizard
 	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
+	@$(BUILD)/bench/bench_wizard $(BIN) $(BUILD)/bench || true
 
 install: $(BIN) $(HELPERS)
 	install -d $(DESTDIR)$(PREFIX)/bin
