@@ -44,6 +44,37 @@ static void collect_deadlines(struct status *s)
         dossier_deadline_text(dd, s->today, dl.text, sizeof dl.text, &dl.overdue);
         add_deadline(s, &dl);
     }
+    /* A reconversion after the last mandate: the dossier must be validated within 6 months
+     * of its end, which may come before the sending deadline of the session itself. */
+    const struct mandate *latest = NULL;
+    for (size_t i = 0; i < s->mandate_count; i++)
+        if (!latest || dates_compare(s->mandates[i].end, latest->end) > 0)
+            latest = &s->mandates[i];
+    bool held = rules_mandate_held(s->mandates, s->mandate_count, s->today);
+    for (size_t i = 0; latest && !held && i < s->dossier_count; i++) {
+        const struct dossier *d = &s->dossiers[i];
+        if (d->kind != DK_RECONVERSION || dossier_status_closed(d->status) ||
+            d->status == DS_VALIDATED || d->status == DS_IN_TRAINING || d->status == DS_DONE)
+            continue;
+        struct date limit = rules_add_months(latest->end, RULES_RECONVERSION_MONTHS);
+        char day[64];
+        dates_format_long(limit, day, sizeof day);
+        memset(&dl, 0, sizeof dl);
+        dl.date = limit;
+        dl.kind = DL_RECONVERSION;
+        dl.dossier_id = d->id;
+        dl.overdue = dates_compare(s->today, limit) > 0;
+        snprintf(dl.label, sizeof dl.label, "%s — %s", dossier_deadline_label(DL_RECONVERSION),
+                 d->title);
+        snprintf(dl.text, sizeof dl.text,
+                 dl.overdue ? "EN RETARD — Une reconversion devait être validée au plus tard le "
+                              "%s (6 mois après la fin de votre dernier mandat local)."
+                            : "Faites valider ce dossier de reconversion au plus tard le %s "
+                              "(6 mois après la fin de votre dernier mandat local) : envoyez la "
+                              "demande au moins 6 jours ouvrés avant.",
+                 day);
+        add_deadline(s, &dl);
+    }
     for (size_t i = 0; i < s->mandate_count; i++) {
         const struct mandate *m = &s->mandates[i];
         if (!dates_valid(m->end) || dates_compare(m->end, s->today) < 0)
@@ -233,7 +264,8 @@ static json_t *json_date(struct date d)
 static const char *deadline_key(enum deadline_kind k)
 {
     static const char *const keys[] = {"fin_mandat", "envoi", "reponse_organisme",
-                                       "confirmation", "debut_formation", "fin_formation"};
+                                       "confirmation", "debut_formation", "fin_formation",
+                                       "validation_reconversion"};
     return keys[k];
 }
 
