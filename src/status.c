@@ -199,15 +199,20 @@ void status_print_text(const struct status *s, FILE *out)
         fprintf(out, "Dernière étape faite : l'inscription est confirmée.\n");
 
     fprintf(out, s->mandate_count ? "Mandats :\n" : "Mandats : aucun\n");
-    for (size_t i = 0; i < s->mandate_count; i++) {
-        const struct mandate *m = &s->mandates[i];
+    /* Current mandates first, as on home; ended ones after them. */
+    for (size_t k = 0; k < 2 * s->mandate_count; k++) {
+        const struct mandate *m = &s->mandates[k % s->mandate_count];
+        if ((dates_compare(m->end, s->today) < 0) != (k >= s->mandate_count))
+            continue;
         char start[11], end[11];
         dates_format_short(m->start, start, sizeof start);
         dates_format_short(m->end, end, sizeof end);
         bool ended = dates_compare(m->end, s->today) < 0;
-        fprintf(out, "  - %s, %s (%s), depuis le %s, %s le %s, %s, %s\n", m->function,
-                m->collectivite, mandate_level_label(m->level), start,
-                ended ? "terminé" : "fin prévue", end, m->opposition ? "opposition" : "majorité",
+        fprintf(out, "  - %s, %s (%s), %s %s %s %s, %s, %s\n", m->function,
+                m->collectivite, mandate_level_label(m->level),
+                ended ? "commencé le" : "depuis le", start,
+                ended ? "— terminé le" : "— fin prévue le", end,
+                m->opposition ? "opposition" : "majorité",
                 m->indemnified ? "avec indemnité" : "sans indemnité");
     }
     if (s->credit_known) {
