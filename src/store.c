@@ -562,29 +562,37 @@ int store_checklist_set(store *st, const char *item_id, bool done, enum store_ac
     return run(st, stmt, "coche");
 }
 
+static int tick_item_if_undone(store *st, const char *id, enum store_actor actor);
+
 /* Ticks the items a dossier's new status proves done, keeping the date and author of an
  * item the official (or the agent) had already ticked. Runs inside the caller's
  * transaction, so that the status and its ticks are recorded together. */
+
 static int tick_items_of_status(store *st, enum dossier_status status, enum store_actor actor)
 {
-    for (const char *const *id = guide_items_done_by_status(status); *id; id++) {
-        int step = 0;
-        if (!guide_item_find(*id, &step))
-            continue;
-        sqlite3_stmt *stmt = prepare(
-            st, "INSERT INTO checklist (item, step, done, done_at, done_by) VALUES (?1, ?2, 1,"
-                " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3)"
-                " ON CONFLICT (item) DO UPDATE SET done = 1, done_at = excluded.done_at,"
-                " done_by = excluded.done_by WHERE checklist.done = 0");
-        if (!stmt)
+    for (const char *const *id = guide_items_done_by_status(status); *id; id++)
+        if (tick_item_if_undone(st, *id, actor) != 0)
             return -1;
-        sqlite3_bind_text(stmt, 1, *id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(stmt, 2, step);
-        sqlite3_bind_text(stmt, 3, actor_key(actor), -1, SQLITE_STATIC);
-        if (run(st, stmt, "coche") != 0)
-            return -1;
-    }
     return 0;
+}
+
+/* Ticks one item unless it is ticked already (its date and author are kept). */
+static int tick_item_if_undone(store *st, const char *id, enum store_actor actor)
+{
+    int step = 0;
+    if (!guide_item_find(id, &step))
+        return 0;
+    sqlite3_stmt *stmt = prepare(
+        st, "INSERT INTO checklist (item, step, done, done_at, done_by) VALUES (?1, ?2, 1,"
+            " strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3)"
+            " ON CONFLICT (item) DO UPDATE SET done = 1, done_at = excluded.done_at,"
+            " done_by = excluded.done_by WHERE checklist.done = 0");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 2, step);
+    sqlite3_bind_text(stmt, 3, actor_key(actor), -1, SQLITE_STATIC);
+    return run(st, stmt, "coche");
 }
 
 int store_checklist_load(store *st, bool done[GUIDE_STEPS][GUIDE_MAX_ITEMS])
@@ -727,6 +735,8 @@ int store_mandate_delete(store *st, long long id)
 
 /* ---- DIFE balance ---- */
 
+static int transaction(store *st, const char *sql);
+
 int store_credit_add(store *st, long amount_cents, struct date observed_on)
 {
     char day[11];
@@ -737,7 +747,17 @@ int store_credit_add(store *st, long amount_cents, struct date observed_on)
         return -1;
     sqlite3_bind_int64(stmt, 1, amount_cents);
     sqlite3_bind_text(stmt, 2, day, -1, SQLITE_STATIC);
-    return run(st, stmt, "enregistrement du solde");
+    if (transaction(st, "BEGIN IMMEDIATE") != 0) {
+        sqlite3_finalize(stmt);
+        return -1;
+    }
+    /* A reading noted is the item of step 2 that asks for it: progress follows. */
+    if (run(st, stmt, "enregistrement du solde") != 0 ||
+        tick_item_if_undone(st, "2.compte-elu", ACTOR_OFFICIAL) != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return transaction(st, "COMMIT");
 }
 
 int store_credit_list(store *st, struct credit_observation *out, size_t max, size_t *count)

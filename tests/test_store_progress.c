@@ -94,10 +94,30 @@ static void test_dossier_status_ticks_steps_4_to_6(void **state)
     store_close(st);
 }
 
+/* Noting a balance reading is the step-2 item that asks for it (« touche s »). */
+static void test_balance_reading_ticks_step_2(void **state)
+{
+    (void)state;
+    char err[1024], path[4200];
+    snprintf(path, sizeof path, "%s/p.db", harness_tmpdir("store-progress-credit"));
+    store *st = store_open(path, err, sizeof err);
+    assert_non_null(st);
+    assert_string_equal(ticked_by(path, "2.compte-elu"), "");
+    assert_int_equal(store_credit_add(st, 40000, (struct date){2026, 11, 20}), 0);
+    assert_string_equal(ticked_by(path, "2.compte-elu"), "official");
+    /* unticked by hand, a second reading ticks it again; a tick by the agent is kept */
+    assert_int_equal(store_checklist_set(st, "2.compte-elu", false, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_checklist_set(st, "2.compte-elu", true, ACTOR_AGENT), 0);
+    assert_int_equal(store_credit_add(st, 42000, (struct date){2026, 11, 25}), 0);
+    assert_string_equal(ticked_by(path, "2.compte-elu"), "agent");
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dossier_status_ticks_steps_4_to_6),
+        cmocka_unit_test(test_balance_reading_ticks_step_2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
