@@ -6,38 +6,30 @@
 
 #include "difelus/catalogue.h"
 #include "difelus/text.h"
-#include "tui/tui.h"
+#include "screens.h"
 
 enum { SF_MANDATE, SF_WORDS, SF_MODALITY, SF_PLACE, SF_COUNT };
-#define MAX_HITS 20
-#define MAX_MANDATES 16
-#define MANDATE_WIDTH 44 /* columns of the Mandat field: a label must fit, or it cannot cycle */
+#define MAX_HITS VIEW_HITS
+#define MAX_MANDATES VIEW_MANDATES
+#define MANDATE_WIDTH VIEW_MANDATE_WIDTH /* a label must fit, or it cannot cycle */
 #define MAX_SUGGESTIONS 4
+/* Enter pressed on a result (app->ui.confirm): the dossier is shown before it is made. */
+#define CONFIRM_CREATE "creer-dossier"
 
-static const char *mandate_choices[MAX_MANDATES + 2];
-static char mandate_labels[MAX_MANDATES][4 * (4 * MANDATE_TEXT_MAX + 1)];
-static long long mandate_ids[MAX_MANDATES + 1];
 static const char *const modality_choices[] = {"indifférente", "présentiel", "à distance", NULL};
 
-static const struct tui_field_desc fields[SF_COUNT] = {
-    {"Mandat", TF_CHOICE, MANDATE_WIDTH, MANDATE_WIDTH, mandate_choices},
-    {"Nom ou thème de la formation", TF_TEXT, 44, 120, NULL},
-    {"Modalité", TF_CHOICE, 14, 14, modality_choices},
-    {"Lieu (département)", TF_TEXT, 24, 40, NULL},
-};
-
-static struct tui_form form;
-static struct catalogue_hit hits[MAX_HITS];
-static size_t hit_count;
-static bool more_hits;  /* more trainings match than are listed */
-static size_t catalogue_size;
-static bool in_results;
-static bool confirming; /* Enter pressed on a result: the dossier is shown before it is made */
-static const struct screen *search_from; /* where `r` was pressed: Échap goes back there */
-static char last_query[512];
-static char place_note[256];
-static bool place_note_error;
-static char error_text[512];
+/* The form's fields: the mandates' labels, loaded in the view, are the first choices. */
+static void set_fields(struct screens_view *v)
+{
+    v->search_fields[SF_MANDATE] = (struct tui_field_desc){
+        "Mandat", TF_CHOICE, MANDATE_WIDTH, MANDATE_WIDTH, v->mandate_choices};
+    v->search_fields[SF_WORDS] =
+        (struct tui_field_desc){"Nom ou thème de la formation", TF_TEXT, 44, 120, NULL};
+    v->search_fields[SF_MODALITY] =
+        (struct tui_field_desc){"Modalité", TF_CHOICE, 14, 14, modality_choices};
+    v->search_fields[SF_PLACE] =
+        (struct tui_field_desc){"Lieu (département)", TF_TEXT, 24, 40, NULL};
+}
 
 /* Copies s into out cut to `cols` columns at a word, with "…", when it is longer; a word
  * longer than half the room is cut at a character. */
@@ -96,31 +88,33 @@ static void mandate_label(const struct mandate *m, int cols, char *out, size_t o
  * stop cycling), cut at a word and never inside a character, and all different. */
 static void load_mandates(const struct app *app)
 {
+    struct screens_view *v = view_of(app);
     size_t n = 0;
-    mandate_choices[n] = "(sans mandat)";
-    mandate_ids[n++] = 0;
+    v->mandate_choices[n] = "(sans mandat)";
+    v->mandate_ids[n++] = 0;
     for (size_t i = 0; i < app->status.mandate_count && n <= MAX_MANDATES; i++) {
         const struct mandate *m = &app->status.mandates[i];
-        char *label = mandate_labels[n - 1];
-        mandate_label(m, MANDATE_WIDTH, label, sizeof mandate_labels[0]);
+        char *label = v->mandate_labels[n - 1];
+        mandate_label(m, MANDATE_WIDTH, label, sizeof v->mandate_labels[0]);
         for (size_t j = 1; j < n; j++) {
-            if (strcmp(mandate_choices[j], label) == 0) {
-                char suffix[16], cut[sizeof mandate_labels[0] - sizeof suffix];
+            if (strcmp(v->mandate_choices[j], label) == 0) {
+                char suffix[16], cut[sizeof v->mandate_labels[0] - sizeof suffix];
                 snprintf(suffix, sizeof suffix, " (%zu)", n);
                 mandate_label(m, MANDATE_WIDTH - text_width(suffix), cut, sizeof cut);
-                snprintf(label, sizeof mandate_labels[0], "%s%s", cut, suffix);
+                snprintf(label, sizeof v->mandate_labels[0], "%s%s", cut, suffix);
                 break;
             }
         }
-        mandate_choices[n] = label;
-        mandate_ids[n++] = m->id;
+        v->mandate_choices[n] = label;
+        v->mandate_ids[n++] = m->id;
     }
-    mandate_choices[n] = NULL;
+    v->mandate_choices[n] = NULL;
 }
 
 /* The choice offered first: a current mandate, else the one that ended last. */
 static const char *default_mandate(const struct app *app)
 {
+    struct screens_view *v = view_of(app);
     const struct mandate *best = NULL;
     size_t at = 0;
     for (size_t i = 0; i < app->status.mandate_count && i < MAX_MANDATES; i++) {
@@ -133,15 +127,15 @@ static const char *default_mandate(const struct app *app)
             at = i;
         }
     }
-    return best ? mandate_choices[at + 1] : mandate_choices[0];
+    return best ? v->mandate_choices[at + 1] : v->mandate_choices[0];
 }
 
 /* The département the place field designates, or NULL; sets the note under the field: the
  * département understood, the candidates, or why none. */
-static const struct departement *resolve_place(const char *place)
+static const struct departement *resolve_place(struct screens_view *v, const char *place)
 {
-    place_note[0] = '\0';
-    place_note_error = false;
+    v->place_note[0] = '\0';
+    v->place_note_error = false;
     if (!place[0])
         return NULL;
     const struct departement *found[MAX_SUGGESTIONS];
@@ -149,23 +143,23 @@ static const struct departement *resolve_place(const char *place)
     char line[64];
     if (n == 1) {
         if (!places_find_departement(place)) {
-            snprintf(place_note, sizeof place_note, "→ %s (%s)", found[0]->name, found[0]->code);
+            snprintf(v->place_note, sizeof v->place_note, "→ %s (%s)", found[0]->name, found[0]->code);
         }
         return found[0];
     }
     if (n == 0) {
-        place_note_error = true;
-        snprintf(place_note, sizeof place_note, "Département inconnu\u00a0: tapez un numéro (07) "
+        v->place_note_error = true;
+        snprintf(v->place_note, sizeof v->place_note, "Département inconnu\u00a0: tapez un numéro (07) "
                                                 "ou un nom (Ardèche).");
     } else if (n <= MAX_SUGGESTIONS) {
-        snprintf(place_note, sizeof place_note, "Lequel\u00a0? ");
+        snprintf(v->place_note, sizeof v->place_note, "Lequel\u00a0? ");
         for (size_t i = 0; i < n; i++) {
             snprintf(line, sizeof line, "%s%s (%s)", i ? (i + 1 == n ? " ou " : ", ") : "",
                      found[i]->name, found[i]->code);
-            strncat(place_note, line, sizeof place_note - strlen(place_note) - 1);
+            strncat(v->place_note, line, sizeof v->place_note - strlen(v->place_note) - 1);
         }
     } else {
-        snprintf(place_note, sizeof place_note, "%zu départements commencent ainsi\u00a0: "
+        snprintf(v->place_note, sizeof v->place_note, "%zu départements commencent ainsi\u00a0: "
                                                 "tapez la suite du nom ou le numéro.", n);
     }
     return NULL;
@@ -174,19 +168,20 @@ static const struct departement *resolve_place(const char *place)
 /* Runs the search for the current criteria (from two characters), if they changed. */
 static void run_search(struct app *app, bool force)
 {
+    struct screens_view *v = view_of(app);
     char words[256], place[64], modality[32], key[512];
-    tui_form_value(&form, SF_WORDS, words, sizeof words);
-    tui_form_value(&form, SF_PLACE, place, sizeof place);
-    tui_form_value(&form, SF_MODALITY, modality, sizeof modality);
+    tui_form_value(&app->form, SF_WORDS, words, sizeof words);
+    tui_form_value(&app->form, SF_PLACE, place, sizeof place);
+    tui_form_value(&app->form, SF_MODALITY, modality, sizeof modality);
     snprintf(key, sizeof key, "%s\x1f%s\x1f%s", words, place, modality);
-    if (!force && strcmp(key, last_query) == 0)
+    if (!force && strcmp(key, v->query) == 0)
         return;
-    snprintf(last_query, sizeof last_query, "%s", key);
-    const struct departement *dept = resolve_place(place);
-    tui_form_set_error(&form, SF_PLACE, "");
-    hit_count = 0;
-    more_hits = false;
-    error_text[0] = '\0';
+    snprintf(v->query, sizeof v->query, "%s", key);
+    const struct departement *dept = resolve_place(v, place);
+    tui_form_set_error(&app->form, SF_PLACE, "");
+    v->hit_count = 0;
+    v->more_hits = false;
+    v->error_text[0] = '\0';
     if (text_width(words) < 2 || (place[0] && !dept))
         return;
     struct catalogue_query q = {
@@ -196,48 +191,47 @@ static void run_search(struct app *app, bool force)
                                                           : NULL,
         .dept = dept,
         .limit = MAX_HITS,
-        .more = &more_hits,
+        .more = &v->more_hits,
     };
-    if (catalogue_search(app->st, &q, hits, MAX_HITS, &hit_count, error_text,
-                         sizeof error_text) != 0)
-        hit_count = 0;
+    if (catalogue_search(app->st, &q, v->hits, MAX_HITS, &v->hit_count, v->error_text,
+                         sizeof v->error_text) != 0)
+        v->hit_count = 0;
 }
 
 static void search_enter(struct app *app)
 {
-    if (tui_form_resume(&form, app))
-        return;
-    /* `r` works on every screen without text input; a restart resumes here with none. */
-    search_from = app->previous && !app->previous->text_input && app->previous != &screen_search
-                      ? app->previous
-                      : NULL;
+    struct screens_view *v = view_of(app);
     load_mandates(app);
-    in_results = false;
-    confirming = false;
-    hit_count = 0;
-    more_hits = false;
-    last_query[0] = '\0';
-    error_text[0] = '\0';
-    place_note[0] = '\0';
-    struct catalogue_info info;
-    catalogue_size = 0;
-    if (catalogue_get_info(app->st, &info, error_text, sizeof error_text) == 0)
-        catalogue_size = info.total;
-    if (!tui_form_open(&form, fields, SF_COUNT, NULL, 2))
+    set_fields(v);
+    v->hit_count = 0;
+    v->more_hits = false;
+    v->query[0] = '\0'; /* searched again by the load that follows */
+    v->error_text[0] = '\0';
+    v->place_note[0] = '\0';
+    if (!tui_form_open(&app->form, v->search_fields, SF_COUNT, NULL, 2))
         app_flash(app, true, "Mémoire insuffisante pour afficher la recherche.");
-    if (form.form)
-        set_field_buffer(form.fields[SF_MANDATE], 0, default_mandate(app));
-    tui_form_focus(&form, SF_WORDS);
+    if (app->form.form)
+        set_field_buffer(app->form.fields[SF_MANDATE], 0, default_mandate(app));
+    tui_form_focus(&app->form, SF_WORDS);
 }
 
-static void search_leave(struct app *app)
+/* The catalogue's size and the hits of the criteria typed (searched again only when they
+ * changed, or when the catalogue was replaced meanwhile). */
+static void search_load(struct app *app)
 {
-    tui_form_leave(&form, app);
-}
-
-static void search_cleanup(void)
-{
-    tui_form_close(&form);
+    struct screens_view *v = view_of(app);
+    if (!app->form.form)
+        return;
+    bool force = !v->query[0] || v->catalogue_seen != app->catalogue_changes;
+    if (force) {
+        v->catalogue_seen = app->catalogue_changes;
+        struct catalogue_info info;
+        v->catalogue_size = 0;
+        v->error_text[0] = '\0';
+        if (catalogue_get_info(app->st, &info, v->error_text, sizeof v->error_text) == 0)
+            v->catalogue_size = info.total;
+    }
+    run_search(app, force);
 }
 
 /* "560,00 €", "1 200,00 € à 1 500,00 €" or "prix inconnu". */
@@ -306,10 +300,11 @@ static void result_facts(const struct catalogue_hit *h, int cols, char *line, si
  * or -1. */
 static int draw_results(struct app *app, int y)
 {
+    struct screens_view *v = view_of(app);
     int focus_y = -1;
     int w = COLS - 4;
     char line[1024], title[600];
-    if (catalogue_size == 0) {
+    if (v->catalogue_size == 0) {
         tui_paragraph(y, 2, w, 6, 0,
                       "Le catalogue de difelus est vide. Pour chercher ici, importez-le\u00a0: "
                       "«\u00a0difelus catalogue synchroniser\u00a0» télécharge le catalogue de Mon Compte "
@@ -318,43 +313,43 @@ static int draw_results(struct app *app, int y)
                       "organisme. La recherche sur moncompteformation.gouv.fr reste possible.");
         return -1;
     }
-    if (error_text[0]) {
-        tui_paragraph(y, 2, w, 2, tui_attr(TC_ERROR), error_text);
+    if (v->error_text[0]) {
+        tui_paragraph(y, 2, w, 2, tui_attr(TC_ERROR), v->error_text);
         return -1;
     }
     char words[256], place[64];
-    tui_form_value(&form, SF_WORDS, words, sizeof words);
-    tui_form_value(&form, SF_PLACE, place, sizeof place);
-    if (place[0] && place_note[0] && !strstr(place_note, "→")) {
+    tui_form_value(&app->form, SF_WORDS, words, sizeof words);
+    tui_form_value(&app->form, SF_PLACE, place, sizeof place);
+    if (place[0] && v->place_note[0] && !strstr(v->place_note, "→")) {
         tui_paragraph(y, 2, w, 2, 0, "Précisez le département (voir sous le champ Lieu) ou "
                                      "videz ce champ pour chercher partout.");
         return -1;
     }
     if (text_width(words) < 2) {
         snprintf(line, sizeof line, "Tapez au moins deux lettres\u00a0: les %zu formations du "
-                                    "catalogue sont cherchées au fil de la frappe.", catalogue_size);
+                                    "catalogue sont cherchées au fil de la frappe.", v->catalogue_size);
         tui_paragraph(y, 2, w, 2, 0, line);
         return -1;
     }
-    if (hit_count == 0)
+    if (v->hit_count == 0)
         snprintf(line, sizeof line, "Aucune formation trouvée.");
-    else if (more_hits)
+    else if (v->more_hits)
         snprintf(line, sizeof line, "Les %zu premiers résultats, il y en a d'autres\u00a0: "
-                                    "précisez la recherche.", hit_count);
+                                    "précisez la recherche.", v->hit_count);
     else
-        snprintf(line, sizeof line, in_results ? "%zu résultat%s — Entrée\u00a0: créer un dossier "
+        snprintf(line, sizeof line, app->ui.results ? "%zu résultat%s — Entrée\u00a0: créer un dossier "
                                                  "avec cette formation"
                                                : "%zu résultat%s — Entrée\u00a0: choisir parmi les "
                                                  "résultats",
-                 hit_count, hit_count > 1 ? "s" : "");
+                 v->hit_count, v->hit_count > 1 ? "s" : "");
     tui_print(y++, 2, w, A_BOLD, line);
     int rows = (LINES - 3 - y) / 2;
     if (rows < 1)
         rows = 1;
-    int first = in_results && app->ui.focus >= rows ? app->ui.focus - rows + 1 : 0;
-    for (int i = first; i < (int)hit_count && i < first + rows; i++) {
-        const struct catalogue_hit *h = &hits[i];
-        bool focus = in_results && i == app->ui.focus;
+    int first = app->ui.results && app->ui.focus >= rows ? app->ui.focus - rows + 1 : 0;
+    for (int i = first; i < (int)v->hit_count && i < first + rows; i++) {
+        const struct catalogue_hit *h = &v->hits[i];
+        bool focus = app->ui.results && i == app->ui.focus;
         if (focus)
             focus_y = y;
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
@@ -369,7 +364,8 @@ static int draw_results(struct app *app, int y)
 /* What Enter on the result will create, before it is created. */
 static void draw_confirmation(struct app *app, int y)
 {
-    const struct catalogue_hit *h = &hits[app->ui.focus];
+    struct screens_view *v = view_of(app);
+    const struct catalogue_hit *h = &v->hits[app->ui.focus];
     int w = COLS - 4, last = LINES - 3;
     char line[1200], price[64], hours[64];
     tui_print(y++, 2, w, A_BOLD, "Créer un dossier avec cette formation\u00a0?");
@@ -403,44 +399,34 @@ static void draw_confirmation(struct app *app, int y)
 
 static void search_draw(struct app *app)
 {
-    /* A catalogue imported while the screen is open: count it and search it again. */
-    static unsigned seen_changes;
-    if (seen_changes != app->catalogue_changes) {
-        seen_changes = app->catalogue_changes;
-        struct catalogue_info info;
-        catalogue_size = 0;
-        error_text[0] = '\0';
-        if (catalogue_get_info(app->st, &info, error_text, sizeof error_text) == 0)
-            catalogue_size = info.total;
-        run_search(app, true);
-    }
+    struct screens_view *v = view_of(app);
     tui_title_bar("Étape 3/6 — Rechercher une formation dans le catalogue");
     move(1, 0);
     clrtoeol();
-    int y = tui_form_bottom(&form);
+    int y = tui_form_bottom(&app->form);
     move(y, 0);
     clrtobot();
     int focus_y = -1;
-    if (confirming && app->ui.focus < (int)hit_count)
+    if (strcmp(app->ui.confirm, CONFIRM_CREATE) == 0 && app->ui.focus < (int)v->hit_count)
         draw_confirmation(app, y);
     else
         focus_y = draw_results(app, y);
-    tui_key_line(app, confirming   ? "Entrée créer le dossier  Échap revenir aux résultats  "
+    tui_key_line(app, strcmp(app->ui.confirm, CONFIRM_CREATE) == 0   ? "Entrée créer le dossier  Échap revenir aux résultats  "
                                      "F10 quitter"
-                      : in_results ? "↑↓ choisir  Entrée créer le dossier  Échap critères  "
+                      : app->ui.results ? "↑↓ choisir  Entrée créer le dossier  Échap critères  "
                                      "F10 quitter"
                                    : "Tab champ  Entrée résultats  Échap retour  F1 aide  "
                                      "F10 quitter");
-    form.hide_focus = in_results || confirming; /* the results list has the « > » */
-    if (form.form && tui_form_draw(&form) && place_note[0]) {
+    app->form.hide_focus = app->ui.results || strcmp(app->ui.confirm, CONFIRM_CREATE) == 0; /* the results list has the « > » */
+    if (app->form.form && tui_form_draw(&app->form) && v->place_note[0]) {
         /* Under the place field, where the form would show an error; the cursor stays in
          * the field being typed. */
         int cy, cx;
         getyx(stdscr, cy, cx);
-        int row = form.top + 2 * SF_PLACE + 1;
+        int row = app->form.top + 2 * SF_PLACE + 1;
         move(row, 0);
         clrtoeol();
-        tui_print(row, 4, COLS - 5, place_note_error ? tui_attr(TC_ERROR) : 0, place_note);
+        tui_print(row, 4, COLS - 5, v->place_note_error ? tui_attr(TC_ERROR) : 0, v->place_note);
         move(cy, cx);
     }
     if (focus_y >= 0)
@@ -450,15 +436,16 @@ static void search_draw(struct app *app)
 /* Records the search in the official's history. */
 static void record(struct app *app)
 {
+    struct screens_view *v = view_of(app);
     char words[256], place[64], modality[32], mandate[TUI_FORM_VALUE_MAX];
-    tui_form_value(&form, SF_WORDS, words, sizeof words);
-    tui_form_value(&form, SF_PLACE, place, sizeof place);
-    tui_form_value(&form, SF_MODALITY, modality, sizeof modality);
-    tui_form_value(&form, SF_MANDATE, mandate, sizeof mandate);
+    tui_form_value(&app->form, SF_WORDS, words, sizeof words);
+    tui_form_value(&app->form, SF_PLACE, place, sizeof place);
+    tui_form_value(&app->form, SF_MODALITY, modality, sizeof modality);
+    tui_form_value(&app->form, SF_MANDATE, mandate, sizeof mandate);
     struct store_search s = {.keywords = words};
-    for (size_t i = 0; mandate_choices[i]; i++)
-        if (strcmp(mandate, mandate_choices[i]) == 0)
-            s.mandate_id = mandate_ids[i];
+    for (size_t i = 0; v->mandate_choices[i]; i++)
+        if (strcmp(mandate, v->mandate_choices[i]) == 0)
+            s.mandate_id = v->mandate_ids[i];
     s.modality = strcmp(modality, "présentiel") == 0  ? "presentiel"
                  : strcmp(modality, "à distance") == 0 ? "distance"
                                                        : NULL;
@@ -466,11 +453,11 @@ static void record(struct app *app)
     s.location = places_match_departements(place, found, 1) == 1 ? found[0]->code : NULL;
     long long ids[MAX_HITS];
     const char *titles[MAX_HITS];
-    for (size_t i = 0; i < hit_count; i++) {
-        ids[i] = hits[i].id;
-        titles[i] = hits[i].title;
+    for (size_t i = 0; i < v->hit_count; i++) {
+        ids[i] = v->hits[i].id;
+        titles[i] = v->hits[i].title;
     }
-    if (store_search_add(app->st, &s, ids, titles, hit_count) != 0)
+    if (store_search_add(app->st, &s, ids, titles, v->hit_count) != 0)
         app_flash(app, true, "%s", store_error(app->st));
 }
 
@@ -498,11 +485,11 @@ static enum key_result create_dossier(struct app *app, const struct catalogue_hi
         app_flash(app, true, "%s", store_error(app->st));
         return KR_HANDLED;
     }
-    confirming = false;
+    app->ui.confirm[0] = '\0';
     app_flash(app, false,
               "Dossier n° %lld créé avec «\u00a0%s\u00a0»\u00a0: indiquez les dates de la session.",
               d.id, h->title);
-    app->dossier_id = d.id;
+    app->ui.dossier_id = d.id;
     app_reload_status(app);
     app->next = &screen_dossier_form;
     return KR_GOTO;
@@ -510,10 +497,11 @@ static enum key_result create_dossier(struct app *app, const struct catalogue_hi
 
 static enum key_result confirm_key(struct app *app, int type, wint_t ch)
 {
+    struct screens_view *v = view_of(app);
     if (tui_key_is_enter(type, ch))
-        return create_dossier(app, &hits[app->ui.focus]);
+        return create_dossier(app, &v->hits[app->ui.focus]);
     if (type == OK && ch == 27) {
-        confirming = false;
+        app->ui.confirm[0] = '\0';
         app_flash(app, false, "Aucun dossier créé.");
         return KR_HANDLED;
     }
@@ -526,19 +514,20 @@ static enum key_result confirm_key(struct app *app, int type, wint_t ch)
 
 static enum key_result search_key(struct app *app, int type, wint_t ch)
 {
-    if (!form.form)
+    struct screens_view *v = view_of(app);
+    if (!app->form.form)
         return KR_UNHANDLED;
-    if (confirming)
+    if (strcmp(app->ui.confirm, CONFIRM_CREATE) == 0)
         return confirm_key(app, type, ch);
-    if (in_results) {
-        if (app_move_focus(app, type, ch, (int)hit_count))
+    if (app->ui.results) {
+        if (app_move_focus(app, type, ch, (int)v->hit_count))
             return KR_HANDLED;
-        if (tui_key_is_enter(type, ch) && app->ui.focus < (int)hit_count) {
-            confirming = true;
+        if (tui_key_is_enter(type, ch) && app->ui.focus < (int)v->hit_count) {
+            snprintf(app->ui.confirm, sizeof app->ui.confirm, CONFIRM_CREATE);
             return KR_HANDLED;
         }
         if ((type == OK && (ch == 27 || ch == '\t')) || (type == KEY_CODE_YES && ch == KEY_BTAB)) {
-            in_results = false;
+            app->ui.results = false;
             return KR_HANDLED;
         }
         if (type == KEY_CODE_YES)
@@ -548,14 +537,16 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
                               "recherche.");
         return KR_HANDLED;
     }
-    switch (tui_form_key(&form, type, ch)) {
+    switch (tui_form_key(&app->form, type, ch)) {
     case TFR_NONE:
         run_search(app, false);
         return KR_HANDLED;
     case TFR_UNHANDLED:
         return KR_UNHANDLED;
     case TFR_CANCEL:
-        app->next = search_from ? search_from : &screen_home;
+        app->next = app_find_screen(app, app->ui.search_from);
+        if (!app->next || app->next->text_input)
+            app->next = &screen_home;
         app->next_focus = 0;
         return KR_GOTO;
     case TFR_SUBMIT:
@@ -563,17 +554,17 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     }
     run_search(app, false);
     char words[256];
-    tui_form_value(&form, SF_WORDS, words, sizeof words);
+    tui_form_value(&app->form, SF_WORDS, words, sizeof words);
     if (text_width(words) < 2) {
         app_flash(app, false, "Tapez au moins deux lettres du nom ou du thème de la formation.");
         return KR_HANDLED;
     }
     record(app);
-    if (hit_count == 0) {
+    if (v->hit_count == 0) {
         app_flash(app, false, "Aucune formation trouvée\u00a0: essayez d'autres mots ou un autre lieu.");
         return KR_HANDLED;
     }
-    in_results = true;
+    app->ui.results = true;
     app->ui.focus = 0;
     return KR_HANDLED;
 }
@@ -583,8 +574,7 @@ const struct screen screen_search = {
     .step = 0,
     .text_input = true,
     .enter = search_enter,
-    .leave = search_leave,
-    .cleanup = search_cleanup,
+    .load = search_load,
     .draw = search_draw,
     .key = search_key,
 };

@@ -1,6 +1,7 @@
 /* Labelled forms on the ncurses form library. The fields live in a sub-window of stdscr;
  * labels and error messages are drawn on stdscr around them, so the screen must not erase
  * stdscr while the form is posted (that would blank the fields). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -423,9 +424,14 @@ void tui_form_reject(struct tui_form *tf, int index, const char *message)
     tui_form_focus(tf, index);
 }
 
-static void ask(struct app *app, int question)
+/* The questions before typed text is thrown away, kept in app->ui.confirm. */
+#define ASK_CANCEL "abandonner"
+#define ASK_QUIT "quitter"
+
+static void ask(struct app *app, const char *question)
 {
-    if (question == TFQ_QUIT)
+    snprintf(app->ui.confirm, sizeof app->ui.confirm, "%s", question);
+    if (strcmp(question, ASK_QUIT) == 0)
         app_flash(app, true, "Quitter sans enregistrer ce que vous avez tapé ? o : oui, "
                              "quitter   n : non, continuer la saisie");
     else
@@ -440,12 +446,14 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
     *result = KR_UNHANDLED;
     if (!tf->form)
         return false;
-    if (tf->asking) {
-        int question = tf->asking;
+    bool asking_quit = strcmp(app->ui.confirm, ASK_QUIT) == 0;
+    if (asking_quit || strcmp(app->ui.confirm, ASK_CANCEL) == 0) {
+        char question[sizeof app->ui.confirm];
+        snprintf(question, sizeof question, "%s", app->ui.confirm);
         *result = KR_HANDLED;
         if (type == OK && (ch == 'o' || ch == 'O')) {
-            tf->asking = TFQ_NONE;
-            if (question == TFQ_QUIT) {
+            app->ui.confirm[0] = '\0';
+            if (asking_quit) {
                 *result = KR_QUIT;
                 return false;
             }
@@ -453,8 +461,8 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
             app->next = cancel_to;
             *result = KR_GOTO;
         } else if ((type == OK && (ch == 'n' || ch == 'N' || ch == 27)) ||
-                   (type == KEY_CODE_YES && ch == KEY_F(10) && question == TFQ_QUIT)) {
-            tf->asking = TFQ_NONE;
+                   (type == KEY_CODE_YES && ch == KEY_F(10) && asking_quit)) {
+            app->ui.confirm[0] = '\0';
             app_flash(app, false, "Rien n'est perdu : continuez la saisie.");
         } else {
             ask(app, question); /* only o or n answer */
@@ -462,8 +470,7 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
         return false;
     }
     if (type == KEY_CODE_YES && ch == KEY_F(10) && tf->dirty) {
-        tf->asking = TFQ_QUIT;
-        ask(app, TFQ_QUIT);
+        ask(app, ASK_QUIT);
         *result = KR_HANDLED;
         return false;
     }
@@ -475,8 +482,7 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
         return false;
     case TFR_CANCEL:
         if (tf->dirty) {
-            tf->asking = TFQ_CANCEL;
-            ask(app, TFQ_CANCEL);
+            ask(app, ASK_CANCEL);
             *result = KR_HANDLED;
             return false;
         }
@@ -490,20 +496,19 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
     return true;
 }
 
-void tui_form_leave(struct tui_form *tf, const struct app *app)
+void tui_form_set_value(struct tui_form *tf, int index, const char *value)
 {
-    if (app->next != &screen_help)
-        tui_form_close(tf);
+    if (index >= 0 && index < tf->count && tf->fields[index])
+        set_field_buffer(tf->fields[index], 0, value);
 }
 
-bool tui_form_resume(struct tui_form *tf, const struct app *app)
+int tui_form_current(const struct tui_form *tf)
 {
-    if (tf->form && app->previous == &screen_help) {
-        unpost(tf); /* drawn again, with its values, by the next draw */
-        return true;
+    if (tf->posted && tf->form) {
+        FIELD *cur = current_field(tf->form);
+        return cur ? field_index(cur) : 0;
     }
-    tui_form_close(tf);
-    return false;
+    return tf->current;
 }
 
 void tui_form_clear_errors(struct tui_form *tf)
