@@ -142,7 +142,7 @@ static enum key_result balance_key(struct app *app, int type, wint_t ch)
     if (strcmp(app->ui.confirm, "supprimer") == 0 ||
         (type == KEY_CODE_YES && ch == KEY_F(8) && !app->ui.confirm[0]))
         return delete_key(app, type, ch);
-    if (!tui_form_screen_key(app, &app->form, type, ch, &screen_home, "Aucun solde enregistré.",
+    if (!tui_form_shared_key(app, &app->form, type, ch, &screen_home, "Aucun solde enregistré.",
                              &r)) {
         if (r == KR_HANDLED && tui_form_has_errors(&app->form)) {
             check_form(app, &cents, &observed, errors);

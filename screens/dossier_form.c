@@ -80,7 +80,7 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
     enum key_result r;
     struct dossier d;
     char errors[DF_COUNT][256];
-    if (!tui_form_screen_key(app, &app->form, type, ch,
+    if (!tui_form_shared_key(app, &app->form, type, ch,
                              app->ui.dossier_id ? &screen_dossier : &screen_dossiers,
                              "Rien n'a été modifié.", &r)) {
         if (r == KR_HANDLED && tui_form_has_errors(&app->form)) {
@@ -245,7 +245,7 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
         return KR_HANDLED;
     }
     enum key_result r;
-    if (!tui_form_screen_key(app, &app->form, type, ch, &screen_dossier, "Statut inchangé.", &r))
+    if (!tui_form_shared_key(app, &app->form, type, ch, &screen_dossier, "Statut inchangé.", &r))
         return r;
     if (!chosen(app, &to, &day))
         return KR_HANDLED;

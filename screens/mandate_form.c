@@ -72,7 +72,7 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
     enum key_result r;
     struct mandate m;
     char errors[MF_COUNT][256];
-    if (!tui_form_screen_key(app, &app->form, type, ch, &screen_mandates, "Rien n'a été modifié.",
+    if (!tui_form_shared_key(app, &app->form, type, ch, &screen_mandates, "Rien n'a été modifié.",
                              &r)) {
         if (r == KR_HANDLED && tui_form_has_errors(&app->form)) {
             check_form(app, &m, errors);

@@ -277,6 +277,15 @@ static void request(struct tui_form *tf, int req)
     form_driver_w(tf->form, KEY_CODE_YES, (wint_t)req);
 }
 
+/* Moves to another field, the one left shown from its start: a field's scroll is then
+ * the same whatever way it was typed, and the screen a function of the saved draft. */
+static void switch_field(struct tui_form *tf, int req)
+{
+    request(tf, REQ_BEG_LINE);
+    request(tf, req);
+    request(tf, REQ_END_LINE);
+}
+
 enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
 {
     if (!ensure_posted(tf))
@@ -286,13 +295,11 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     if (type == KEY_CODE_YES) {
         switch (ch) {
         case KEY_DOWN:
-            request(tf, REQ_NEXT_FIELD);
-            request(tf, REQ_END_LINE);
+            switch_field(tf, REQ_NEXT_FIELD);
             return TFR_NONE;
         case KEY_UP:
         case KEY_BTAB:
-            request(tf, REQ_PREV_FIELD);
-            request(tf, REQ_END_LINE);
+            switch_field(tf, REQ_PREV_FIELD);
             return TFR_NONE;
         case KEY_LEFT:
             if (choice)
@@ -331,8 +338,7 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     }
     switch (ch) {
     case '\t':
-        request(tf, REQ_NEXT_FIELD);
-        request(tf, REQ_END_LINE);
+        switch_field(tf, REQ_NEXT_FIELD);
         return TFR_NONE;
     case '\n':
     case '\r':
@@ -439,7 +445,7 @@ static void ask(struct app *app, const char *question)
                              "n : non, continuer la saisie");
 }
 
-bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
+bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
                          const struct screen *cancel_to, const char *cancel_message,
                          enum key_result *result)
 {
@@ -523,6 +529,7 @@ void tui_form_focus(struct tui_form *tf, int index)
         return;
     tf->current = index;
     if (tf->posted) {
+        request(tf, REQ_BEG_LINE);
         set_current_field(tf->form, tf->fields[index]);
         request(tf, REQ_END_LINE);
     }

@@ -208,7 +208,7 @@ void tui_form_reject(struct tui_form *tf, int index, const char *message);
  * `cancel_to` with `cancel_message`, and F10 quits — each after a question (in
  * app->ui.confirm) when the official has typed something. Returns true only when the
  * official submitted the form; otherwise *result is what the screen's handler returns. */
-bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
+bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
                          const struct screen *cancel_to, const char *cancel_message,
                          enum key_result *result);
 /* Sets the value of field index (the draft put back into the form). */
