@@ -254,7 +254,6 @@ static enum key_result step_key(struct app *app, int type, wint_t ch)
         app_flash(app, false, "Étape %d faite !", g->number);
     else if (now && app->ui.focus < n - 1)
         app->ui.focus++; /* on to the next item, as on a paper checklist */
-    app_save_ui(app);
     return KR_HANDLED;
 }
 

@@ -278,14 +278,15 @@ static const char *path_of(const char *db_option)
     return db_option + strlen("--db=");
 }
 
-static void test_other_process_changes_appear(void **state)
+/* A setting written by the command line, in another process, is on the open wizard's
+ * home screen (its support line) without a key press. */
+static void test_setting_from_other_process_appears(void **state)
 {
     (void)state;
     char db[4200];
-    snprintf(db, sizeof db, "%s", fresh_db("e2e-state-other"));
+    snprintf(db, sizeof db, "%s", fresh_db("e2e-state-setting"));
     struct term *t = start(24, 80, db, NULL);
     WAIT(t, "Accueil");
-    /* A setting written by the command line, in another process. */
     struct run_result r;
     harness_run(&r, (const char *[]){db, "reglage", "organisme.telephone", "04 75 66 12 34",
                                      NULL},
@@ -293,8 +294,18 @@ static void test_other_process_changes_appear(void **state)
     assert_int_equal(r.status, 0);
     harness_run_free(&r);
     WAIT(t, "04 75 66 12 34");
+    quit_cleanly(t);
+}
 
-    /* A tick made through the store by another connection (a support agent, later). */
+/* A tick made through the store by another connection (a support agent, later) is on the
+ * open step without a key press. */
+static void test_tick_from_other_process_appears(void **state)
+{
+    (void)state;
+    char db[4200];
+    snprintf(db, sizeof db, "%s", fresh_db("e2e-state-tick"));
+    struct term *t = start(24, 80, db, NULL);
+    WAIT(t, "Accueil");
     term_send(t, "1");
     WAIT(t, "Étape 1/6");
     assert_null(strstr(term_text(t), "[x]"));
@@ -312,7 +323,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_screen_survives_kill),
-        cmocka_unit_test(test_other_process_changes_appear),
+        cmocka_unit_test(test_setting_from_other_process_appears),
+        cmocka_unit_test(test_tick_from_other_process_appears),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
