@@ -913,7 +913,9 @@ int store_draft_clear(store *st, int from)
 
 int store_begin(store *st)
 {
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    /* Deferred: the first write locks the personal database only, never the attached
+     * catalogue, which an import may be writing meanwhile. */
+    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return fail(st, "début d'écriture");
     return 0;
 }
