@@ -8,7 +8,9 @@ PREFIX  ?= /usr/local
 DEB_PACKAGES = gcc make pkg-config libc6-dev locales libncurses-dev libsqlite3-dev libjansson-dev \
                libcmocka-dev libvterm-dev libical-dev libcurl4-openssl-dev valgrind
 
-PKG_LIBS  = ncursesw formw sqlite3 jansson libcurl
+# difelus itself links only these (DESIGN §3): the network lives in helper programs.
+PKG_LIBS  = ncursesw formw sqlite3 jansson
+NET_LIBS  = libcurl
 TEST_LIBS = cmocka vterm libical
 
 # -Werror is added by `make test`, `make asan` and CI (WERROR=-Werror), so that a plain
@@ -35,10 +37,13 @@ MAIN_OBJ   = $(BUILD)/src/main.o
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
 BIN = $(BUILD)/difelus
+# Helpers, found beside the binary in a build tree, installed in $(PREFIX)/libexec/difelus.
+LIBEXECDIR = $(PREFIX)/libexec/difelus
+HELPERS    = $(BUILD)/libexec/difelus/difelus-telecharger
 
 .PHONY: all deps run test asan valgrind bench install clean
 
-all: $(BIN) difelus
+all: $(BIN) $(HELPERS) difelus
 
 # Installs the missing Debian packages (as root), or prints the command to do it.
 deps:
@@ -77,11 +82,18 @@ $(BUILD)/%.o: %.c
 $(BIN): $(CORE_OBJ) $(CLI_OBJ) $(TUI_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APP)
 
+$(BUILD)/src/sync.o: ALL_CFLAGS += -DDIFELUS_LIBEXECDIR='"$(LIBEXECDIR)"'
+
+$(BUILD)/libexec/difelus/difelus-telecharger: src/net/telecharger.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) 2>/dev/null) $(LDFLAGS) -o $@ $< \
+	  $(shell pkg-config --libs $(NET_LIBS) 2>/dev/null)
+
 # A link at the root so that `./difelus` works from a clone.
 difelus: $(BIN)
 	@[ "$(BUILD)" = build ] && ln -sf $(BIN) difelus || true
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h $(CORE_OBJ)
+$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h $(CORE_OBJ) | $(HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
@@ -110,22 +122,44 @@ asan: deps
 # The whole suite under valgrind: the test programs, and difelus itself wherever a test
 # starts it (command line and wizard).
 valgrind: deps
-	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(HELPERS) $(TEST_BIN)
 	@VALGRIND=1 DIFELUS_VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
 
-# Performance figures (catalogue import and search); prints, never fails the build.
+# Performance figures (catalogue import and search, the wizard on a pty); prints, never fails
+# the build.
 BENCH_RECORDS ?= 200000
 $(BUILD)/bench/bench_catalogue: bench/bench_catalogue.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(LDLIBS_APP)
 
-bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bench/bench_catalogue
-	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
+# The wizard's figures on a pty (first screen, keys, another process's change), with
+# `dialog --msgbox` as the first screen's reference.
+$(BUILD)/bench/bench_wizard: bench/bench_wizard.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags vterm) -o $@ $< $(CORE_OBJ) $(LDLIBS_APP) \
+	  $(shell pkg-config --libs vterm) -lutil
 
-install: $(BIN)
+bench: deps
+	@if ! command -v dialog >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installation de dialog (la référence du premier écran)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dialog \
+	      >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dialog \
+	      >/dev/null; } || echo "dialog n'a pas pu être installé : pas de référence"; \
+	  else \
+	    echo "dialog manque (la référence du premier écran) : sudo apt-get install -y dialog"; \
+	  fi; \
+	fi
+	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/bench_catalogue $(BUILD)/bench/bench_wizard
+	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
+	@$(BUILD)/bench/bench_wizard $(BIN) $(BUILD)/bench || true
+
+install: $(BIN) $(HELPERS)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/difelus
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(HELPERS) $(DESTDIR)$(LIBEXECDIR)/
 
 clean:
 	rm -rf build difelus

@@ -106,6 +106,20 @@ static void generate(const char *path, size_t records)
     fclose(f);
 }
 
+/* One row of the summary table that bench_wizard prints at the end of make bench (this
+ * program's rows, written anew by each run). */
+static char summary_path[4200];
+
+static void summary_add(const char *figure, const char *measured, const char *target,
+                        const char *reference)
+{
+    FILE *f = fopen(summary_path, "a");
+    if (!f)
+        return;
+    fprintf(f, "%s\t%s\t%s\t%s\n", figure, measured, target, reference);
+    fclose(f);
+}
+
 static int compare(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -139,6 +153,10 @@ int main(int argc, char **argv)
     snprintf(db, sizeof db, "%s/difelus.db", dir);
     snprintf(cat, sizeof cat, "%s/catalogue.db", dir);
     snprintf(out, sizeof out, "%s/grep.out", dir);
+    snprintf(summary_path, sizeof summary_path, "%s/resume-catalogue.tsv", dir);
+    FILE *summary = fopen(summary_path, "w"); /* a new table for this run */
+    if (summary)
+        fclose(summary);
     const char *suffix[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
         char p[4200];
@@ -171,6 +189,10 @@ int main(int argc, char **argv)
     }
     double import_s = now() - t0;
     printf("import : %zu formations en %.2f s (objectif ≤ 5 s)\n", rep.records, import_s);
+    char measured[128], figure[128], reference[128];
+    snprintf(figure, sizeof figure, "Import de %zu formations", rep.records);
+    snprintf(measured, sizeof measured, "%.2f s", import_s);
+    summary_add(figure, measured, "≤ 5 s", "–");
 
     /* At least 100 varied queries: 3-letter prefixes, whole words, two words, filters. */
     static const char *const words[] = {
@@ -243,6 +265,11 @@ int main(int argc, char **argv)
     printf("  p50 %.3f ms (objectif ≤ 2 ms) · p99 %.3f ms (objectif ≤ 10 ms) · max %.3f ms "
            "(« %s »)\n", p50, p99, lat[nq - 1] * 1e3, slow_query);
 
+    snprintf(measured, sizeof measured, "%.3f ms", p50);
+    summary_add("Recherche p50", measured, "≤ 2 ms", "–");
+    snprintf(measured, sizeof measured, "%.3f ms", p99);
+    summary_add("Recherche p99", measured, "≤ 10 ms", "–");
+
     double grep_total = 0;
     size_t greps = 0;
     for (size_t i = 0; i < N(words); i++) {
@@ -260,6 +287,10 @@ int main(int argc, char **argv)
            "%.1f ms\n", greps, mean_grep * 1e3);
     printf("rapport grep / recherche (moyennes) : %.0f× (objectif ≥ 10×)\n",
            mean_grep / mean_search);
+    snprintf(measured, sizeof measured, "%.0f×", mean_grep / mean_search);
+    snprintf(reference, sizeof reference, "grep -ci %.1f ms, recherche %.3f ms", mean_grep * 1e3,
+             mean_search * 1e3);
+    summary_add("Rapport grep / recherche", measured, "≥ 10×", reference);
     free(lat);
     free(hits);
     store_close(st);

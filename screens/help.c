@@ -37,6 +37,8 @@ static const char *const keys[] = {
     "m                  mes mandats",
     "s                  noter mon solde DIF élu",
     "r                  rechercher une formation dans le catalogue",
+    "F5 (recherche)     télécharger le catalogue (Échap l'arrête)",
+    "F6 (recherche)     importer un fichier de formations (CSV ou JSON)",
     "d                  mes dossiers d'inscription",
     "étapes 4 à 6       n nouveau dossier, e envoyé, v validé par l'organisme,",
     "                   c confirmé, o ouvrir le dossier",

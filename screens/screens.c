@@ -126,4 +126,5 @@ const struct screen_table screens_table = {
     .home = &screen_home,
     .global_key = global_key,
     .view_size = sizeof(struct screens_view),
+    .release = search_release,
 };

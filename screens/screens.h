@@ -5,6 +5,7 @@
 #define DIFELUS_SCREENS_H
 
 #include "difelus/catalogue.h"
+#include "difelus/sync.h"
 #include "tui/tui.h"
 
 extern const struct screen screen_home, screen_mandates, screen_mandate_form,
@@ -49,6 +50,17 @@ struct screens_view {
     bool place_note_error;
     char query[512];            /* criteria the hits were searched for */
     unsigned catalogue_seen;    /* app->catalogue_changes when they were */
+    /* search: the catalogue download or file import running in a child process (F5, F6),
+     * a resource of this process like an open file: it goes on while the official types
+     * or visits other screens, and a restart has none (so it is not in the database) */
+    struct sync_job job;
+    bool job_is_file;  /* the running job imports a file the official named */
+    bool job_watched;  /* job_fd is polled by the app (app_watch_fd) */
+    int job_fd;
+    /* how the last job ended, under the criteria until the next key (the message line is
+     * too short for an import's reasons); gone with the process, like the job */
+    char job_message[1200];
+    bool job_message_error;
     /* change of status: the statuses the dossier may take */
     struct tui_field_desc status_fields[2];
     const char *status_choices[DS_COUNT + 1];
@@ -58,6 +70,9 @@ struct screens_view {
     struct help_line lines[VIEW_HELP_LINES];
     int line_count;
 };
+
+/* At exit: stops what the screens started (the search's helper). */
+void search_release(struct app *app);
 
 static inline struct screens_view *view_of(const struct app *app)
 {

@@ -1,10 +1,15 @@
 /* Step 3 in difelus: the official's criteria as on MCF (mandate, keywords, modality,
  * location), results from the local catalogue as they type, and Enter on a result to
  * create a dossier prefilled from it, once the official has seen what will be created. */
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "difelus/catalogue.h"
+#include "difelus/sync.h"
 #include "difelus/text.h"
 #include "screens.h"
 
@@ -15,6 +20,11 @@ enum { SF_MANDATE, SF_WORDS, SF_MODALITY, SF_PLACE, SF_COUNT };
 #define MAX_SUGGESTIONS 4
 /* Enter pressed on a result (app->ui.confirm): the dossier is shown before it is made. */
 #define CONFIRM_CREATE "creer-dossier"
+/* F6 pressed (app->ui.confirm): the official types the path of a file to import; the text
+ * is the draft's field after the form's (SF_PATH), so that a restart gives it back. */
+#define CONFIRM_PATH "chemin-fichier"
+#define SF_PATH SF_COUNT
+#define PATH_TEXT_MAX 1024
 
 static const char *const modality_choices[] = {"indifférente", "présentiel", "à distance", NULL};
 
@@ -198,6 +208,298 @@ static void run_search(struct app *app, bool force)
         v->hit_count = 0;
 }
 
+/* ---- F5: download the catalogue, F6: import a file, both in child processes ---- */
+
+/* The path typed after F6: the draft's field after the form's. */
+static char *path_text(struct app *app)
+{
+    return app->draft.value[SF_PATH];
+}
+
+static void job_ready(struct app *app, int fd, short revents, void *data);
+
+/* Has the app poll the job's current pipe (it changes when the import's child starts). */
+static void watch_job(struct app *app, bool on)
+{
+    struct screens_view *v = view_of(app);
+    if (v->job_watched)
+        app_unwatch_fd(app, v->job_fd);
+    v->job_watched = false;
+    if (on && v->job.msg_fd >= 0 && app_watch_fd(app, v->job.msg_fd, job_ready, NULL)) {
+        v->job_watched = true;
+        v->job_fd = v->job.msg_fd;
+    }
+}
+
+/* On the search screen, under the criteria; elsewhere in the message line. */
+static void job_said(struct app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void job_said(struct app *app, bool error, const char *fmt, ...)
+{
+    struct screens_view *v = view_of(app);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->job_message, sizeof v->job_message, fmt, ap);
+    va_end(ap);
+    v->job_message_error = error;
+    if (app->screen != &screen_search) {
+        app_flash(app, error, "%s", v->job_message);
+        v->job_message[0] = '\0';
+    }
+}
+
+/* The event loop calls this when the helper or the import's child spoke or ended. */
+static void job_ready(struct app *app, int fd, short revents, void *data)
+{
+    (void)fd;
+    (void)revents;
+    (void)data;
+    struct screens_view *v = view_of(app);
+    char err[1024];
+    switch (sync_job_read(&v->job)) {
+    case SYNC_RUNNING:
+    case SYNC_IMPORTING:
+        return;
+    case SYNC_RECEIVED:
+        /* The whole body is there: its import runs in a child too, Échap still works. */
+        if (sync_job_import_start(app->db_path, &v->job, NULL, err, sizeof err) != 0) {
+            app_flash(app, true, "%s", err);
+            watch_job(app, false);
+            return;
+        }
+        watch_job(app, true);
+        return;
+    case SYNC_DONE:
+        if (v->job_is_file) {
+            /* The path was kept for a correction; the draft is the search's only while
+             * its form is the one open (or behind the help). */
+            if (strcmp(app->ui.draft_screen, screen_search.id) == 0)
+                path_text(app)[0] = '\0';
+            job_said(app, false, "Fichier importé\u00a0: %zu formation%s dans le catalogue.",
+                     v->job.records, v->job.records > 1 ? "s" : "");
+        } else {
+            job_said(app, false, "Catalogue téléchargé\u00a0: %zu formation%s importée%s.",
+                     v->job.records, v->job.records > 1 ? "s" : "",
+                     v->job.records > 1 ? "s" : "");
+        }
+        sync_job_cancel(&v->job);
+        watch_job(app, false);
+        /* The results come from the fresh catalogue at once, not at the next check. */
+        catalogue_refresh_if_changed(app->st, err, sizeof err);
+        app->catalogue_changes++;
+        return;
+    case SYNC_FAILED:
+    case SYNC_IDLE:
+        job_said(app, true, "%s", v->job.err[0] ? v->job.err : "Le téléchargement s'est arrêté.");
+        sync_job_cancel(&v->job);
+        watch_job(app, false);
+        return;
+    }
+}
+
+static void start_download(struct app *app)
+{
+    struct screens_view *v = view_of(app);
+    if (v->job.state != SYNC_IDLE) {
+        app_flash(app, false, "Un téléchargement ou un import est déjà en cours\u00a0: Échap "
+                              "l'arrête.");
+        return;
+    }
+    char err[1024];
+    const char *stall = getenv("DIFELUS_CATALOGUE_DELAI");
+    struct sync_options opt = {.stall_seconds = stall ? atol(stall) : 0, .wizard = true};
+    if (sync_job_start(app->st, &opt, &v->job, err, sizeof err) != 0) {
+        job_said(app, true, "%s", err);
+        return;
+    }
+    v->job_is_file = false;
+    watch_job(app, true);
+}
+
+static void stop_job(struct app *app)
+{
+    struct screens_view *v = view_of(app);
+    bool importing = v->job.state == SYNC_IMPORTING;
+    sync_job_cancel(&v->job);
+    watch_job(app, false);
+    app_flash(app, false, "%s arrêté\u00a0: l'ancien catalogue est gardé tel quel.",
+              importing ? "Import" : "Téléchargement");
+}
+
+void search_release(struct app *app)
+{
+    struct screens_view *v = view_of(app);
+    sync_job_cancel(&v->job);
+    watch_job(app, false);
+}
+
+/* "850 octets", "12,3 ko", "45,6 Mo" (decimal comma, non-breaking space). */
+static void format_size(long long n, char *buf, size_t len)
+{
+    if (n < 1000)
+        snprintf(buf, len, "%lld\u00a0octet%s", n, n > 1 ? "s" : "");
+    else if (n < 1000000)
+        snprintf(buf, len, "%lld,%lld\u00a0ko", n / 1000, n / 100 % 10);
+    else
+        snprintf(buf, len, "%lld,%lld\u00a0Mo", n / 1000000, n / 100000 % 10);
+}
+
+/* The running job from row y: what is received and a bar; returns the rows used. */
+static int draw_job(struct app *app, int y)
+{
+    const struct screens_view *v = view_of(app);
+    const struct sync_job *job = &v->job;
+    int w = COLS - 4;
+    if (job->state != SYNC_RUNNING && job->state != SYNC_RECEIVED &&
+        job->state != SYNC_IMPORTING) {
+        if (!v->job_message[0])
+            return 0;
+        return tui_paragraph(y, 2, w, 5, v->job_message_error ? tui_attr(TC_ERROR) : A_BOLD,
+                             v->job_message) + 1;
+    }
+    char line[512], got[64], total[64];
+    if (job->state == SYNC_RUNNING) {
+        format_size(job->bytes, got, sizeof got);
+        format_size(job->total, total, sizeof total);
+        if (job->total > 0)
+            snprintf(line, sizeof line, "Téléchargement du catalogue\u00a0: %s reçus sur %s "
+                                        "(%lld\u202f%%)", got, total, job->bytes * 100 / job->total);
+        else
+            snprintf(line, sizeof line, "Téléchargement du catalogue\u00a0: %s reçus", got);
+    } else {
+        snprintf(line, sizeof line, "%s\u00a0: %zu formations lues…",
+                 v->job_is_file ? "Import du fichier" : "Import du catalogue téléchargé",
+                 job->records);
+    }
+    tui_print(y, 2, w, A_BOLD, line);
+    const char *stop = "  Échap\u00a0: arrêter (l'ancien catalogue reste)";
+    int bar = w - text_width(stop) - 2;
+    char cells[256];
+    size_t at = 0;
+    cells[at++] = '[';
+    int filled = job->state == SYNC_RUNNING && job->total > 0
+                     ? (int)(job->bytes * bar / job->total)
+                     : job->state == SYNC_RUNNING ? 0 : bar;
+    for (int i = 0; i < bar && at < sizeof cells - 2; i++)
+        cells[at++] = i < filled ? '#' : '.';
+    cells[at++] = ']';
+    cells[at] = '\0';
+    snprintf(line, sizeof line, "%s%s", cells, stop);
+    tui_print(y + 1, 2, w, 0, line);
+    return 3;
+}
+
+/* The prompt of F6 from row y; *cy, *cx: where the cursor goes (the path's end). */
+static void draw_path_prompt(struct app *app, int y, int *cy, int *cx)
+{
+    int w = COLS - 4;
+    y += tui_paragraph(y, 2, w, 2, A_BOLD,
+                       "Fichier à importer dans le catalogue\u00a0: export CSV ou JSON de la "
+                       "Caisse des Dépôts, ou CSV des formations d’un organisme.");
+    y++;
+    /* The end of a long path, where the official types. */
+    const char *shown = path_text(app);
+    while (text_width(shown) > w - 3) {
+        shown++;
+        while ((*shown & 0xC0) == 0x80)
+            shown++;
+    }
+    attr_t a = A_UNDERLINE;
+    attron(a);
+    mvhline(y, 2, ' ', w - 1);
+    attroff(a);
+    int used = tui_print(y, 2, w - 1, a, shown);
+    *cy = y;
+    *cx = 2 + used;
+    tui_paragraph(y + 2, 2, w, 3, 0,
+                  "Tapez le chemin complet du fichier (~/ pour votre dossier personnel), par "
+                  "exemple ~/Téléchargements/formations.csv, puis Entrée. Le catalogue "
+                  "actuel ne change que si tout le fichier est bon.");
+}
+
+static void start_file_import(struct app *app)
+{
+    struct screens_view *v = view_of(app);
+    const char *typed = path_text(app);
+    char path[2048], err[1024];
+    const char *home = getenv("HOME");
+    if (typed[0] == '~' && (typed[1] == '/' || !typed[1]) && home && *home)
+        snprintf(path, sizeof path, "%s%s", home, typed + 1);
+    else
+        snprintf(path, sizeof path, "%s", typed);
+    if (sync_job_import_start(app->db_path, &v->job, path, err, sizeof err) != 0) {
+        job_said(app, true, "%s", err);
+        return;
+    }
+    v->job_is_file = true;
+    app->ui.confirm[0] = '\0';
+    watch_job(app, true);
+    /* The path stays in the draft until the import is through: a refused file comes back
+     * with F6 to be corrected. */
+}
+
+static enum key_result path_key(struct app *app, int type, wint_t ch)
+{
+    char *text = path_text(app);
+    size_t len = strlen(text);
+    if (tui_key_is_enter(type, ch)) {
+        if (!text[0])
+            app_flash(app, false, "Tapez le chemin du fichier à importer, ou Échap pour "
+                                  "annuler.");
+        else
+            start_file_import(app);
+        return KR_HANDLED;
+    }
+    if (type == OK && ch == 27) {
+        app->ui.confirm[0] = '\0';
+        text[0] = '\0';
+        app_flash(app, false, "Aucun fichier importé.");
+        return KR_HANDLED;
+    }
+    if ((type == KEY_CODE_YES && ch == KEY_BACKSPACE) || (type == OK && (ch == 127 || ch == 8))) {
+        while (len > 0 && (text[len - 1] & 0xC0) == 0x80)
+            len--;
+        if (len > 0)
+            len--;
+        text[len] = '\0';
+        return KR_HANDLED;
+    }
+    if (type == OK && ch == 21) { /* Ctrl-U, as in a shell: erase the line */
+        text[0] = '\0';
+        return KR_HANDLED;
+    }
+    if (type == OK && ch >= 0x20 && ch != 0x7f && !(ch >= 0x80 && ch < 0xA0)) {
+        char mb[MB_LEN_MAX];
+        mbstate_t ps;
+        memset(&ps, 0, sizeof ps);
+        size_t n = wcrtomb(mb, (wchar_t)ch, &ps);
+        if (n == (size_t)-1)
+            return KR_HANDLED;
+        if (len + n >= PATH_TEXT_MAX) {
+            app_flash(app, true, "Chemin trop long.");
+            return KR_HANDLED;
+        }
+        memcpy(text + len, mb, n);
+        text[len + n] = '\0';
+        app->form.dirty = true; /* typed text, kept as a draft if difelus is interrupted */
+        return KR_HANDLED;
+    }
+    if (type == KEY_CODE_YES && (ch == KEY_F(10) || ch == KEY_F(1) || ch == KEY_RESIZE))
+        return KR_UNHANDLED;
+    app_flash(app, false, "Tapez le chemin du fichier, puis Entrée\u00a0; Échap pour annuler.");
+    return KR_HANDLED;
+}
+
+static void ask_path(struct app *app)
+{
+    if (view_of(app)->job.state != SYNC_IDLE) {
+        app_flash(app, false, "Attendez la fin du téléchargement ou de l'import en cours, ou "
+                              "arrêtez-le avec Échap.");
+        return;
+    }
+    snprintf(app->ui.confirm, sizeof app->ui.confirm, CONFIRM_PATH);
+}
+
 static void search_enter(struct app *app)
 {
     struct screens_view *v = view_of(app);
@@ -306,11 +608,10 @@ static int draw_results(struct app *app, int y)
     char line[1024], title[600];
     if (v->catalogue_size == 0) {
         tui_paragraph(y, 2, w, 6, 0,
-                      "Le catalogue de difelus est vide. Pour chercher ici, importez-le\u00a0: "
-                      "«\u00a0difelus catalogue synchroniser\u00a0» télécharge le catalogue de Mon Compte "
-                      "Formation (Caisse des Dépôts), «\u00a0difelus catalogue importer FICHIER\u00a0» "
-                      "importe un export CSV ou JSON, ou le CSV des formations de votre "
-                      "organisme. La recherche sur moncompteformation.gouv.fr reste possible.");
+                      "Le catalogue de difelus est vide. Pour chercher ici\u00a0: F5 télécharge "
+                      "le catalogue de Mon Compte Formation (Caisse des Dépôts), F6 importe un "
+                      "fichier (export CSV ou JSON, ou le CSV des formations de votre "
+                      "organisme). La recherche sur moncompteformation.gouv.fr reste possible.");
         return -1;
     }
     if (v->error_text[0]) {
@@ -407,17 +708,28 @@ static void search_draw(struct app *app)
     move(y, 0);
     clrtobot();
     int focus_y = -1;
-    if (strcmp(app->ui.confirm, CONFIRM_CREATE) == 0 && app->ui.focus < (int)v->hit_count)
+    y += draw_job(app, y);
+    bool busy = v->job.state != SYNC_IDLE;
+    bool asking = strcmp(app->ui.confirm, CONFIRM_PATH) == 0;
+    bool creating = strcmp(app->ui.confirm, CONFIRM_CREATE) == 0;
+    int path_y = -1, path_x = 0;
+    if (asking)
+        draw_path_prompt(app, y, &path_y, &path_x);
+    else if (creating && app->ui.focus < (int)v->hit_count)
         draw_confirmation(app, y);
     else
         focus_y = draw_results(app, y);
-    tui_key_line(app, strcmp(app->ui.confirm, CONFIRM_CREATE) == 0   ? "Entrée créer le dossier  Échap revenir aux résultats  "
-                                     "F10 quitter"
-                      : app->ui.results ? "↑↓ choisir  Entrée créer le dossier  Échap critères  "
-                                     "F10 quitter"
-                                   : "Tab champ  Entrée résultats  Échap retour  F1 aide  "
-                                     "F10 quitter");
-    app->form.hide_focus = app->ui.results || strcmp(app->ui.confirm, CONFIRM_CREATE) == 0; /* the results list has the « > » */
+    tui_key_line(app, asking            ? "Entrée importer  Échap annuler  ⌫ effacer  F1 aide  "
+                                          "F10 quitter"
+                      : creating        ? "Entrée créer le dossier  Échap revenir aux résultats  "
+                                          "F10 quitter"
+                      : busy            ? "Échap arrêter  Tab champ  Entrée résultats  F1 aide  "
+                                          "F10 quitter"
+                      : app->ui.results ? "↑↓ choisir  Entrée créer  Échap critères  "
+                                          "F5 télécharger  F6 importer  F10 quitter"
+                                        : "Tab champ  Entrée résultats  F5 télécharger  "
+                                          "F6 importer  F1 aide  F10 quitter");
+    app->form.hide_focus = app->ui.results || creating; /* the results list has the « > » */
     if (app->form.form && tui_form_draw(&app->form) && v->place_note[0]) {
         /* Under the place field, where the form would show an error; the cursor stays in
          * the field being typed. */
@@ -431,6 +743,8 @@ static void search_draw(struct app *app)
     }
     if (focus_y >= 0)
         move(focus_y, 1); /* the cursor on the chosen result, for screen readers */
+    if (path_y >= 0)
+        move(path_y, path_x); /* where the path is typed */
 }
 
 /* Records the search in the official's history. */
@@ -517,7 +831,25 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     struct screens_view *v = view_of(app);
     if (!app->form.form)
         return KR_UNHANDLED;
-    if (strcmp(app->ui.confirm, CONFIRM_CREATE) == 0)
+    if (!(type == KEY_CODE_YES && ch == KEY_RESIZE))
+        v->job_message[0] = '\0'; /* read: the results take the room back */
+    if (strcmp(app->ui.confirm, CONFIRM_PATH) == 0)
+        return path_key(app, type, ch);
+    if (v->job.state != SYNC_IDLE && type == OK && ch == 27) {
+        stop_job(app);
+        return KR_HANDLED;
+    }
+    bool creating = strcmp(app->ui.confirm, CONFIRM_CREATE) == 0;
+    bool letter = app->ui.results && !creating && type == OK;
+    if ((type == KEY_CODE_YES && ch == KEY_F(5)) || (letter && (ch == 't' || ch == 'T'))) {
+        start_download(app);
+        return KR_HANDLED;
+    }
+    if ((type == KEY_CODE_YES && ch == KEY_F(6)) || (letter && (ch == 'i' || ch == 'I'))) {
+        ask_path(app);
+        return KR_HANDLED;
+    }
+    if (creating)
         return confirm_key(app, type, ch);
     if (app->ui.results) {
         if (app_move_focus(app, type, ch, (int)v->hit_count))
@@ -573,6 +905,7 @@ const struct screen screen_search = {
     .id = "recherche",
     .step = 0,
     .text_input = true,
+    .draft_extra = 1, /* the path typed after F6 */
     .enter = search_enter,
     .load = search_load,
     .draw = search_draw,

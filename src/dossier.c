@@ -350,6 +350,8 @@ const char *dossier_deadline_label(enum deadline_kind k)
         return "Début de la formation";
     case DL_END:
         return "Fin de la formation";
+    case DL_RECONVERSION:
+        return "Faire valider la reconversion";
     default:
         return "";
     }
@@ -371,6 +373,10 @@ const char *dossier_deadline_advice(enum deadline_kind k)
         return "La formation commence.";
     case DL_END:
         return "La formation se termine.";
+    case DL_RECONVERSION:
+        return "Dernier jour pour que le dossier de reconversion soit validé (6 mois après la "
+               "fin du dernier mandat local) : la demande doit partir assez tôt pour la réponse "
+               "de l'organisme (2 jours ouvrés) et votre confirmation (4 jours ouvrés).";
     default:
         return "";
     }
@@ -455,6 +461,13 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
         }
         else
             snprintf(buf, len, "La formation se termine le %s.", day);
+        break;
+    case DL_RECONVERSION:
+        if (past)
+            snprintf(buf, len, "Une reconversion devait être validée au plus tard le %s.", day);
+        else
+            snprintf(buf, len, "Faites valider le dossier de reconversion au plus tard le %s.",
+                     day);
         break;
     case DL_NONE:
         snprintf(buf, len, "Pas d'échéance.");

@@ -91,11 +91,19 @@ void places_fold(const char *in, char *out, size_t outlen)
             }
         }
         char c = *in;
-        if (!add && (c == '-' || c == '\'' || c == ' ' || c == '\t' || c == '_')) {
+        /* What a word processor or MCF writes between words: typographic apostrophes,
+         * non-breaking hyphen, dashes, non-breaking spaces ("Côte‑d’Or"). */
+        static const char *const wide_seps[] = {"\u2019", "\u2018", "\u2011", "\u2010",
+                                                "\u2013", "\u2014", "\u00a0", "\u202f"};
+        size_t sep = 0;
+        for (size_t i = 0; !add && i < sizeof wide_seps / sizeof wide_seps[0]; i++)
+            if (strncmp(in, wide_seps[i], strlen(wide_seps[i])) == 0)
+                sep = strlen(wide_seps[i]);
+        if (!add && (sep || c == '-' || c == '\'' || c == ' ' || c == '\t' || c == '_')) {
             if (!space)
                 out[o++] = ' ';
             space = true;
-            in++;
+            in += sep ? sep : 1;
             continue;
         }
         if (add) {

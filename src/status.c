@@ -44,6 +44,37 @@ static void collect_deadlines(struct status *s)
         dossier_deadline_text(dd, s->today, dl.text, sizeof dl.text, &dl.overdue);
         add_deadline(s, &dl);
     }
+    /* A reconversion after the last mandate: the dossier must be validated within 6 months
+     * of its end, which may come before the sending deadline of the session itself. */
+    const struct mandate *latest = NULL;
+    for (size_t i = 0; i < s->mandate_count; i++)
+        if (!latest || dates_compare(s->mandates[i].end, latest->end) > 0)
+            latest = &s->mandates[i];
+    bool held = rules_mandate_held(s->mandates, s->mandate_count, s->today);
+    for (size_t i = 0; latest && !held && i < s->dossier_count; i++) {
+        const struct dossier *d = &s->dossiers[i];
+        if (d->kind != DK_RECONVERSION || dossier_status_closed(d->status) ||
+            d->status == DS_VALIDATED || d->status == DS_IN_TRAINING || d->status == DS_DONE)
+            continue;
+        struct date limit = rules_add_months(latest->end, RULES_RECONVERSION_MONTHS);
+        char day[64];
+        dates_format_long(limit, day, sizeof day);
+        memset(&dl, 0, sizeof dl);
+        dl.date = limit;
+        dl.kind = DL_RECONVERSION;
+        dl.dossier_id = d->id;
+        dl.overdue = dates_compare(s->today, limit) > 0;
+        snprintf(dl.label, sizeof dl.label, "%s — %s", dossier_deadline_label(DL_RECONVERSION),
+                 d->title);
+        snprintf(dl.text, sizeof dl.text,
+                 dl.overdue ? "EN RETARD — Une reconversion devait être validée au plus tard le "
+                              "%s (6 mois après la fin de votre dernier mandat local)."
+                            : "Faites valider ce dossier de reconversion au plus tard le %s "
+                              "(6 mois après la fin de votre dernier mandat local) : envoyez la "
+                              "demande au moins 6 jours ouvrés avant.",
+                 day);
+        add_deadline(s, &dl);
+    }
     for (size_t i = 0; i < s->mandate_count; i++) {
         const struct mandate *m = &s->mandates[i];
         if (!dates_valid(m->end) || dates_compare(m->end, s->today) < 0)
@@ -168,15 +199,20 @@ void status_print_text(const struct status *s, FILE *out)
         fprintf(out, "Dernière étape faite : l'inscription est confirmée.\n");
 
     fprintf(out, s->mandate_count ? "Mandats :\n" : "Mandats : aucun\n");
-    for (size_t i = 0; i < s->mandate_count; i++) {
-        const struct mandate *m = &s->mandates[i];
+    /* Current mandates first, as on home; ended ones after them. */
+    for (size_t k = 0; k < 2 * s->mandate_count; k++) {
+        const struct mandate *m = &s->mandates[k % s->mandate_count];
+        if ((dates_compare(m->end, s->today) < 0) != (k >= s->mandate_count))
+            continue;
         char start[11], end[11];
         dates_format_short(m->start, start, sizeof start);
         dates_format_short(m->end, end, sizeof end);
         bool ended = dates_compare(m->end, s->today) < 0;
-        fprintf(out, "  - %s, %s (%s), depuis le %s, %s le %s, %s, %s\n", m->function,
-                m->collectivite, mandate_level_label(m->level), start,
-                ended ? "terminé" : "fin prévue", end, m->opposition ? "opposition" : "majorité",
+        fprintf(out, "  - %s, %s (%s), %s %s %s %s, %s, %s\n", m->function,
+                m->collectivite, mandate_level_label(m->level),
+                ended ? "commencé le" : "depuis le", start,
+                ended ? "— terminé le" : "— fin prévue le", end,
+                m->opposition ? "opposition" : "majorité",
                 m->indemnified ? "avec indemnité" : "sans indemnité");
     }
     if (s->credit_known) {
@@ -233,7 +269,8 @@ static json_t *json_date(struct date d)
 static const char *deadline_key(enum deadline_kind k)
 {
     static const char *const keys[] = {"fin_mandat", "envoi", "reponse_organisme",
-                                       "confirmation", "debut_formation", "fin_formation"};
+                                       "confirmation", "debut_formation", "fin_formation",
+                                       "validation_reconversion"};
     return keys[k];
 }
 

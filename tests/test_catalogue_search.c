@@ -258,6 +258,11 @@ static void test_departement_suggestions(void **state)
     assert_string_equal(places_find_departement("reunion")->code, "974");
     assert_string_equal(places_find_departement("Réunion")->code, "974");
     assert_string_equal(places_find_departement("la reunion")->code, "974");
+    /* as a word processor writes it: typographic apostrophe, non-breaking hyphen */
+    assert_non_null(places_find_departement("Côte\u2011d\u2019Or"));
+    assert_string_equal(places_find_departement("Côte\u2011d\u2019Or")->code, "21");
+    assert_string_equal(places_find_departement("Côte-d\u2019Or")->code, "21");
+    assert_string_equal(places_find_departement("Val\u00a0d\u2019Oise")->code, "95");
     assert_int_equal(places_match_departements("réu", d, 8), 1);
     assert_string_equal(d[0]->code, "974");
     assert_int_equal(places_match_departements("garonne", d, 8), 3); /* any word of the name */

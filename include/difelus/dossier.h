@@ -88,7 +88,9 @@ void dossier_to_strings(const struct dossier *d, char values[DF_COUNT][DOSSIER_V
 /* "mandat" / "reconversion". */
 const char *dossier_kind_label(enum dossier_kind k);
 
-enum deadline_kind { DL_NONE, DL_SEND, DL_REPLY, DL_CONFIRM, DL_START, DL_END };
+/* DL_RECONVERSION: a reconversion dossier must be validated by 6 months after the end of
+ * the last local mandate (set by the status module, which knows the mandates). */
+enum deadline_kind { DL_NONE, DL_SEND, DL_REPLY, DL_CONFIRM, DL_START, DL_END, DL_RECONVERSION };
 
 struct dossier_deadline {
     enum deadline_kind kind;

@@ -34,9 +34,25 @@ static int check_search(const struct cli_call *call)
     if (modality && strcmp(modality, "presentiel") != 0 && strcmp(modality, "présentiel") != 0 &&
         strcmp(modality, "distance") != 0)
         return cli_usage("--modalite « %s » : choisissez presentiel ou distance.", modality);
-    if (departement && !places_find_departement(departement))
+    if (departement && !places_find_departement(departement)) {
+        /* The start of a name: say which ones it could be, as the search screen does. */
+        const struct departement *d[5];
+        size_t n = places_match_departements(departement, d, 5);
+        if (n > 0) {
+            char names[512] = "";
+            for (size_t i = 0; i < n; i++) {
+                size_t len = strlen(names);
+                snprintf(names + len, sizeof names - len, "%s%s (%s)",
+                         i == 0 ? "" : i + 1 == n ? " ou " : ", ", d[i]->name, d[i]->code);
+            }
+            char msg[1024];
+            snprintf(msg, sizeof msg, "--departement « %%s » : %s %s ? Donnez son numéro ou "
+                     "son nom entier.", n > 1 ? "lequel :" : "voulez-vous dire", names);
+            return cli_usage(msg, departement);
+        }
         return cli_usage("--departement « %s » : département inconnu (un numéro comme 07 ou "
-                         "un nom comme Ardeche).", departement);
+                         "un nom comme Ardèche).", departement);
+    }
     if (limit) {
         char *end;
         long n = strtol(limit, &end, 10);

@@ -15,7 +15,7 @@ static bool date_option(const char *name, const char *value, struct date *out)
     if (dates_parse(value, out, err, sizeof err))
         return true;
     char clean[512];
-    fprintf(stderr, "difelus : --%s : %s\n", name, text_sanitize(clean, sizeof clean, err));
+    fprintf(stderr, "difelus : option --%s, %s\n", name, text_sanitize(clean, sizeof clean, err));
     fputs("Tapez « difelus --help » pour voir les commandes et les options.\n", stderr);
     return false;
 }

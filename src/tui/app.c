@@ -156,7 +156,7 @@ static void draft_capture(struct app *app)
     struct tui_form *tf = &app->form;
     if (!app->screen || !app->screen->text_input || !tf->form)
         return;
-    app->draft.count = tf->count;
+    app->draft.count = tf->count + app->screen->draft_extra;
     for (int i = 0; i < tf->count; i++) {
         tui_form_value(tf, i, app->draft.value[i], sizeof app->draft.value[i]);
         snprintf(app->draft.error[i], sizeof app->draft.error[i], "%s", tf->errors[i]);
@@ -333,10 +333,13 @@ static void enter_screen(struct app *app)
     if (to->enter)
         to->enter(app);
     if (to->text_input && app->form.form) {
-        if (strcmp(app->ui.draft_screen, to->id) == 0 && app->draft.count == app->form.count) {
+        if (strcmp(app->ui.draft_screen, to->id) == 0 &&
+            app->draft.count == app->form.count + to->draft_extra) {
             draft_apply(app);
         } else {
             snprintf(app->ui.draft_screen, sizeof app->ui.draft_screen, "%s", to->id);
+            for (int i = app->form.count; i < app->form.count + to->draft_extra; i++)
+                app->draft.value[i][0] = app->draft.error[i][0] = '\0';
             app->form.dirty = false;
             draft_capture(app);
         }
@@ -542,6 +545,7 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
             while (read(wake_pipe[0], drain, sizeof drain) > 0)
                 ;
         }
+        bool spoke = false;
         for (size_t i = 2; r > 0 && i < nfds; i++) {
             if (!p[i].revents)
                 continue;
@@ -549,10 +553,12 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
             for (size_t k = 0; k < app.fd_count; k++)
                 if (app.fds[k].fd == p[i].fd) {
                     app.fds[k].ready(&app, p[i].fd, p[i].revents, app.fds[k].data);
-                    changed = true;
+                    changed = spoke = true;
                     break;
                 }
         }
+        if (spoke)
+            app_save_ui(&app); /* what a helper's end said (app_flash) is saved like a key's */
         if (got_winch) {
             got_winch = 0;
             apply_resize();
@@ -575,6 +581,8 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
             draw(&app);
     }
     bool typed = app.screen && app.ui.draft_dirty && app.ui.draft_screen[0];
+    if (table->release)
+        table->release(&app); /* no helper outlives the wizard */
     tui_form_close(&app.form);
     status_free(&app.status);
     free(app.view);

@@ -32,6 +32,9 @@ struct screen {
     int step;         /* 1..6 for the guide's steps, 0 otherwise */
     bool text_input;  /* printable keys go to the screen (forms) */
     bool keeps_draft; /* going here keeps the open form's draft (the help, opened from it) */
+    /* Draft fields after the form's that the screen keeps itself (a prompt's text, typed
+     * outside the form): saved and restored with the draft, never put into the form. */
+    int draft_extra;
     /* On arrival: clamps the focus, opens the form with its initial values (the app then
      * puts back the draft when the form was being typed). */
     void (*enter)(struct app *app);
@@ -51,6 +54,8 @@ struct screen_table {
     const struct screen *home;       /* first screen, and when the saved one is unknown */
     enum key_result (*global_key)(struct app *app, int type, wint_t ch);
     size_t view_size;
+    /* At exit, before the view is freed: ends what the screens started (helpers). */
+    void (*release)(struct app *app);
 };
 
 /* A file descriptor the event loop polls beside the keyboard (a helper's pipe): `ready` is
