@@ -220,6 +220,14 @@ static void test_every_screen_survives_kill(void **state)
     term_send(t, "finances");
     WAIT(t, "Les finances locales pour les élus");
     kill_and_compare(&t, db, "recherche");
+    /* F6: the path of a file to import, half-typed (in the draft, not in the form). */
+    term_send(t, "\033[17~");
+    WAIT(t, "Fichier à importer dans le catalogue");
+    term_send(t, "~/Téléchargements/formations – « élus » 2027…");
+    WAIT(t, "« élus » 2027…");
+    kill_and_compare(&t, db, "recherche");
+    term_send(t, "\033");
+    WAIT(t, "Aucun fichier importé");
     term_send(t, "\r");
     WAIT(t, "Entrée : créer un dossier");
     kill_and_compare(&t, db, "recherche");
