@@ -4,36 +4,29 @@
 
 #include "difelus/balance.h"
 #include "difelus/text.h"
-#include "tui/tui.h"
+#include "screens.h"
 
 static const struct tui_field_desc fields[BF_COUNT] = {
     {"Solde lu sur Compte élu (€)", TF_TEXT, 12, 16, NULL},
     {"Date du relevé (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
 };
 
-static struct tui_form form;
-static long long deleting; /* the reading F8 offered to delete, 0 when none */
 
 static void balance_enter(struct app *app)
 {
-    if (tui_form_resume(&form, app))
-        return;
     char today[16];
     dates_format_short(app->today, today, sizeof today);
     const char *init[BF_COUNT] = {"", today};
-    if (!tui_form_open(&form, fields, BF_COUNT, init, 6))
+    if (!tui_form_open(&app->form, fields, BF_COUNT, init, 6))
         app_flash(app, true, "Mémoire insuffisante pour afficher le formulaire.");
 }
 
-static void balance_leave(struct app *app)
+static void balance_load(struct app *app)
 {
-    deleting = 0;
-    tui_form_leave(&form, app);
-}
-
-static void balance_cleanup(void)
-{
-    tui_form_close(&form);
+    struct screens_view *v = view_of(app);
+    v->credit_count = 0;
+    if (store_credit_list(app->st, v->credits, VIEW_CREDITS, &v->credit_count) != 0)
+        app_flash(app, true, "%s", store_error(app->st));
 }
 
 static void balance_draw(struct app *app)
@@ -46,13 +39,11 @@ static void balance_draw(struct app *app)
     tui_paragraph(2, 2, COLS - 4, 3, 0,
                   "Sur moncompteformation.gouv.fr, ouvrez « Compte élu » : le montant de votre "
                   "DIF élu y est affiché. Tapez-le ici avec la date du jour où vous l'avez lu.");
-    int y = tui_form_bottom(&form);
+    int y = tui_form_bottom(&app->form);
     move(y, 0);
     clrtobot();
-    struct credit_observation seen[5];
-    size_t n = 0;
-    if (store_credit_list(app->st, seen, 5, &n) != 0)
-        app_flash(app, true, "%s", store_error(app->st));
+    const struct credit_observation *seen = view_of(app)->credits;
+    size_t n = view_of(app)->credit_count;
     y++;
     tui_print(y++, 2, COLS - 4, A_BOLD, n ? "Relevés enregistrés (le plus récent d'abord) :"
                                           : "Aucun relevé enregistré pour l'instant.");
@@ -69,8 +60,8 @@ static void balance_draw(struct app *app)
     if (y + 1 < LINES - 2)
         tui_paragraph(y + 1, 2, COLS - 4, LINES - 3 - y, 0, estimate);
     tui_key_line(app, "Tab champ  Entrée enregistrer  F8 supprimer le dernier relevé  Échap retour");
-    if (form.form)
-        tui_form_draw(&form);
+    if (app->form.form)
+        tui_form_draw(&app->form);
 }
 
 /* Checks both fields; *cents and *observed are set when both are right. Returns how many
@@ -79,8 +70,8 @@ static int check_form(struct app *app, long *cents, struct date *observed,
                       char errors[BF_COUNT][256])
 {
     char amount[TUI_FORM_VALUE_MAX], day[TUI_FORM_VALUE_MAX];
-    tui_form_value(&form, BF_AMOUNT, amount, sizeof amount);
-    tui_form_value(&form, BF_DATE, day, sizeof day);
+    tui_form_value(&app->form, BF_AMOUNT, amount, sizeof amount);
+    tui_form_value(&app->form, BF_DATE, day, sizeof day);
     for (int i = 0; i < BF_COUNT; i++)
         errors[i][0] = '\0';
     int bad = 0, n = 0;
@@ -107,9 +98,10 @@ static int check_form(struct app *app, long *cents, struct date *observed,
 /* F8: the latest reading, entered by mistake, is deleted after a question. */
 static enum key_result delete_key(struct app *app, int type, wint_t ch)
 {
-    if (deleting) {
-        long long id = deleting;
-        deleting = 0;
+    if (app->ui.confirm[0]) {
+        long long id = app->ui.confirm_id;
+        app->ui.confirm[0] = '\0';
+        app->ui.confirm_id = 0;
         if (type == OK && (ch == 'o' || ch == 'O')) {
             if (store_credit_delete(app->st, id) != 0)
                 app_flash(app, true, "%s", store_error(app->st));
@@ -134,7 +126,8 @@ static enum key_result delete_key(struct app *app, int type, wint_t ch)
     char amount[32], day[16];
     text_format_euros(latest.amount_cents, amount, sizeof amount);
     dates_format_short(latest.observed_on, day, sizeof day);
-    deleting = latest.id;
+    snprintf(app->ui.confirm, sizeof app->ui.confirm, "supprimer");
+    app->ui.confirm_id = latest.id;
     app_flash(app, true, "Supprimer le relevé de %s du %s (le plus récent) ? o : oui, supprimer"
                          "   n : non", amount, day);
     return KR_HANDLED;
@@ -146,18 +139,19 @@ static enum key_result balance_key(struct app *app, int type, wint_t ch)
     long cents;
     struct date observed;
     char errors[BF_COUNT][256];
-    if (deleting || (type == KEY_CODE_YES && ch == KEY_F(8) && !form.asking))
+    if (strcmp(app->ui.confirm, "supprimer") == 0 ||
+        (type == KEY_CODE_YES && ch == KEY_F(8) && !app->ui.confirm[0]))
         return delete_key(app, type, ch);
-    if (!tui_form_screen_key(app, &form, type, ch, &screen_home, "Aucun solde enregistré.",
+    if (!tui_form_shared_key(app, &app->form, type, ch, &screen_home, "Aucun solde enregistré.",
                              &r)) {
-        if (r == KR_HANDLED && tui_form_has_errors(&form)) {
+        if (r == KR_HANDLED && tui_form_has_errors(&app->form)) {
             check_form(app, &cents, &observed, errors);
-            tui_form_recheck(&form, (const char(*)[256])errors, BF_COUNT);
+            tui_form_recheck(&app->form, (const char(*)[256])errors, BF_COUNT);
         }
         return r;
     }
     if (check_form(app, &cents, &observed, errors) != 0) {
-        int bad = tui_form_show_errors(&form, (const char(*)[256])errors, BF_COUNT);
+        int bad = tui_form_show_errors(&app->form, (const char(*)[256])errors, BF_COUNT);
         app_flash(app, true, bad > 1 ? "Solde non enregistré : corrigez les %d champs signalés."
                                      : "Solde non enregistré : corrigez le champ signalé.",
                   bad);
@@ -178,8 +172,7 @@ const struct screen screen_balance = {
     .id = "solde",
     .text_input = true,
     .enter = balance_enter,
-    .leave = balance_leave,
-    .cleanup = balance_cleanup,
+    .load = balance_load,
     .draw = balance_draw,
     .key = balance_key,
 };

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "difelus/rules.h"
-#include "tui/tui.h"
+#include "screens.h"
 
 static const char *const kinds[] = {"mandat", "reconversion", NULL};
 
@@ -22,15 +22,12 @@ static const struct tui_field_desc fields[DF_COUNT] = {
     {"Créé sur MCF le (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
 };
 
-static struct tui_form form;
 
 static void form_enter(struct app *app)
 {
-    if (tui_form_resume(&form, app))
-        return;
-    static char values[DF_COUNT][DOSSIER_VALUE_MAX];
+    char values[DF_COUNT][DOSSIER_VALUE_MAX] = {{0}};
     const char *init[DF_COUNT] = {NULL};
-    const struct dossier *d = app->dossier_id ? app_dossier(app) : NULL;
+    const struct dossier *d = app->ui.dossier_id ? app_dossier(app) : NULL;
     if (d) {
         dossier_to_strings(d, values);
         for (int i = 0; i < DF_COUNT; i++)
@@ -40,23 +37,13 @@ static void form_enter(struct app *app)
         dates_format_short(app->today, values[DF_CREATED], sizeof values[DF_CREATED]);
         init[DF_CREATED] = values[DF_CREATED];
     }
-    if (!tui_form_open(&form, fields, DF_COUNT, init, 3))
+    if (!tui_form_open(&app->form, fields, DF_COUNT, init, 3))
         app_flash(app, true, "Mémoire insuffisante pour afficher le formulaire.");
-}
-
-static void form_leave(struct app *app)
-{
-    tui_form_leave(&form, app);
-}
-
-static void form_cleanup(void)
-{
-    tui_form_close(&form);
 }
 
 static void form_draw(struct app *app)
 {
-    tui_title_bar(app->dossier_id ? "Mes dossiers — modifier le dossier"
+    tui_title_bar(app->ui.dossier_id ? "Mes dossiers — modifier le dossier"
                                   : "Mes dossiers — nouveau dossier d'inscription");
     move(1, 0);
     clrtoeol();
@@ -64,23 +51,23 @@ static void form_draw(struct app *app)
                                  "l'intitulé est requis.");
     move(2, 0);
     clrtoeol();
-    move(tui_form_bottom(&form), 0);
+    move(tui_form_bottom(&app->form), 0);
     clrtobot();
     tui_key_line(app, "Tab ↑↓ champ  Entrée enregistrer  Échap annuler  F1 aide  F10 quitter");
-    if (form.form)
-        tui_form_draw(&form);
+    if (app->form.form)
+        tui_form_draw(&app->form);
 }
 
 /* Checks every field; d gets the dossier when all are right. Returns how many are wrong. */
 static int check_form(struct app *app, struct dossier *d, char errors[DF_COUNT][256])
 {
-    static char values[DF_COUNT][DOSSIER_VALUE_MAX];
+    char values[DF_COUNT][DOSSIER_VALUE_MAX] = {{0}};
     const char *v[DF_COUNT];
     for (int i = 0; i < DF_COUNT; i++) {
-        tui_form_value(&form, i, values[i], sizeof values[i]);
+        tui_form_value(&app->form, i, values[i], sizeof values[i]);
         v[i] = values[i];
     }
-    const struct dossier *old = app->dossier_id ? app_dossier(app) : NULL;
+    const struct dossier *old = app->ui.dossier_id ? app_dossier(app) : NULL;
     if (old)
         *d = *old;
     else
@@ -93,17 +80,17 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
     enum key_result r;
     struct dossier d;
     char errors[DF_COUNT][256];
-    if (!tui_form_screen_key(app, &form, type, ch,
-                             app->dossier_id ? &screen_dossier : &screen_dossiers,
+    if (!tui_form_shared_key(app, &app->form, type, ch,
+                             app->ui.dossier_id ? &screen_dossier : &screen_dossiers,
                              "Rien n'a été modifié.", &r)) {
-        if (r == KR_HANDLED && tui_form_has_errors(&form)) {
+        if (r == KR_HANDLED && tui_form_has_errors(&app->form)) {
             check_form(app, &d, errors);
-            tui_form_recheck(&form, (const char(*)[256])errors, DF_COUNT);
+            tui_form_recheck(&app->form, (const char(*)[256])errors, DF_COUNT);
         }
         return r;
     }
     if (check_form(app, &d, errors) != 0) {
-        int bad = tui_form_show_errors(&form, (const char(*)[256])errors, DF_COUNT);
+        int bad = tui_form_show_errors(&app->form, (const char(*)[256])errors, DF_COUNT);
         app_flash(app, true, bad > 1 ? "Dossier non enregistré : corrigez les %d champs signalés."
                                      : "Dossier non enregistré : corrigez le champ signalé.",
                   bad);
@@ -114,18 +101,15 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
         return KR_HANDLED;
     }
     app_flash(app, false, "Dossier enregistré : %s.", d.title);
-    app->dossier_id = d.id;
+    app->ui.dossier_id = d.id;
     app->next = &screen_dossier;
     return KR_GOTO;
 }
 
 const struct screen screen_dossier_form = {
     .id = "dossier-modifier",
-    .parent = "dossiers",
     .text_input = true,
     .enter = form_enter,
-    .leave = form_leave,
-    .cleanup = form_cleanup,
     .draw = form_draw,
     .key = form_key,
 };
@@ -134,43 +118,26 @@ const struct screen screen_dossier_form = {
 
 enum { SF_STATUS, SF_DATE, SF_COUNT };
 
-static const char *status_choices[DS_COUNT + 1];
-static enum dossier_status status_values[DS_COUNT];
-static size_t status_count;
-
-static const struct tui_field_desc status_fields[SF_COUNT] = {
-    {"Nouveau statut", TF_CHOICE, 30, 30, status_choices},
-    {"Date du changement (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL},
-};
-
-static struct tui_form status_form;
-static bool confirming_cancel; /* « Annulé » is final: asked before it is recorded */
+/* « Annulé » is final: asked (app->ui.confirm) before it is recorded. */
+#define CONFIRM_CANCEL "annuler-dossier"
 
 static void status_enter(struct app *app)
 {
-    if (tui_form_resume(&status_form, app))
-        return;
+    struct screens_view *v = view_of(app);
     const struct dossier *d = app_dossier(app);
-    status_count = d ? dossier_next_statuses(d->status, status_values) : 0;
-    for (size_t i = 0; i < status_count; i++)
-        status_choices[i] = dossier_status_label(status_values[i]);
-    status_choices[status_count] = NULL;
+    v->status_count = d ? dossier_next_statuses(d->status, v->status_values) : 0;
+    for (size_t i = 0; i < v->status_count; i++)
+        v->status_choices[i] = dossier_status_label(v->status_values[i]);
+    v->status_choices[v->status_count] = NULL;
+    v->status_fields[SF_STATUS] =
+        (struct tui_field_desc){"Nouveau statut", TF_CHOICE, 30, 30, v->status_choices};
+    v->status_fields[SF_DATE] =
+        (struct tui_field_desc){"Date du changement (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL};
     char today[16];
     dates_format_short(app->today, today, sizeof today);
     const char *init[SF_COUNT] = {NULL, today};
-    if (status_count == 0 || !tui_form_open(&status_form, status_fields, SF_COUNT, init, 6))
+    if (v->status_count == 0 || !tui_form_open(&app->form, v->status_fields, SF_COUNT, init, 6))
         app_flash(app, true, "Ce dossier ne peut plus changer de statut.");
-}
-
-static void status_leave(struct app *app)
-{
-    confirming_cancel = false;
-    tui_form_leave(&status_form, app);
-}
-
-static void status_cleanup(void)
-{
-    tui_form_close(&status_form);
 }
 
 static void status_draw(struct app *app)
@@ -190,11 +157,11 @@ static void status_draw(struct app *app)
                  d->title, dossier_status_label(d->status));
         tui_paragraph(2, 2, COLS - 4, 3, 0, line);
     }
-    move(tui_form_bottom(&status_form), 0);
+    move(tui_form_bottom(&app->form), 0);
     clrtobot();
     tui_key_line(app, "Espace choisir  Tab champ  Entrée enregistrer  Échap annuler  F10 quitter");
-    if (status_form.form)
-        tui_form_draw(&status_form);
+    if (app->form.form)
+        tui_form_draw(&app->form);
 }
 
 /* Records what MCF shows; a rule it breaks is kept beside it in the history and said. */
@@ -205,7 +172,7 @@ static bool record_status(struct app *app, const struct dossier *d, enum dossier
     if (!rules_check_record(d, to, day, app->today, app->status.mandates,
                             app->status.mandate_count, err, sizeof err, warning,
                             sizeof warning)) {
-        tui_form_reject(&status_form, SF_DATE, err);
+        tui_form_reject(&app->form, SF_DATE, err);
         return false;
     }
     if (store_dossier_set_status_noted(app->st, d->id, to, day, ACTOR_OFFICIAL, warning) != 0) {
@@ -229,27 +196,27 @@ static bool record_status(struct app *app, const struct dossier *d, enum dossier
 static bool chosen(struct app *app, enum dossier_status *to, struct date *day)
 {
     char label[TUI_FORM_VALUE_MAX], day_text[TUI_FORM_VALUE_MAX], err[512];
-    (void)app;
-    tui_form_value(&status_form, SF_STATUS, label, sizeof label);
-    tui_form_value(&status_form, SF_DATE, day_text, sizeof day_text);
+    tui_form_value(&app->form, SF_STATUS, label, sizeof label);
+    tui_form_value(&app->form, SF_DATE, day_text, sizeof day_text);
     if (!dates_parse(day_text, day, err, sizeof err)) {
-        tui_form_reject(&status_form, SF_DATE, err);
+        tui_form_reject(&app->form, SF_DATE, err);
         return false;
     }
-    for (size_t i = 0; i < status_count; i++) {
-        if (strcmp(label, status_choices[i]) == 0) {
-            *to = status_values[i];
+    const struct screens_view *v = view_of(app);
+    for (size_t i = 0; i < v->status_count; i++) {
+        if (strcmp(label, v->status_choices[i]) == 0) {
+            *to = v->status_values[i];
             return true;
         }
     }
-    tui_form_reject(&status_form, SF_STATUS, "Choisissez un statut avec Espace.");
+    tui_form_reject(&app->form, SF_STATUS, "Choisissez un statut avec Espace.");
     return false;
 }
 
 static enum key_result status_key(struct app *app, int type, wint_t ch)
 {
     const struct dossier *d = app_dossier(app);
-    if (!status_form.form || !d) {
+    if (!app->form.form || !d) {
         if (type == OK && ch == 27) {
             app->next = &screen_dossier;
             return KR_GOTO;
@@ -258,9 +225,9 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
     }
     enum dossier_status to;
     struct date day;
-    if (confirming_cancel) {
+    if (strcmp(app->ui.confirm, CONFIRM_CANCEL) == 0) {
         if (type == OK && (ch == 'o' || ch == 'O')) {
-            confirming_cancel = false;
+            app->ui.confirm[0] = '\0';
             if (chosen(app, &to, &day) && record_status(app, d, to, day)) {
                 app->next = &screen_dossier;
                 return KR_GOTO;
@@ -268,7 +235,7 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
             return KR_HANDLED;
         }
         if (type == OK && (ch == 'n' || ch == 'N' || ch == 27)) {
-            confirming_cancel = false;
+            app->ui.confirm[0] = '\0';
             app_flash(app, false, "Le dossier n'est pas annulé : choisissez un autre statut ou "
                                   "Échap.");
             return KR_HANDLED;
@@ -278,7 +245,7 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
         return KR_HANDLED;
     }
     enum key_result r;
-    if (!tui_form_screen_key(app, &status_form, type, ch, &screen_dossier, "Statut inchangé.", &r))
+    if (!tui_form_shared_key(app, &app->form, type, ch, &screen_dossier, "Statut inchangé.", &r))
         return r;
     if (!chosen(app, &to, &day))
         return KR_HANDLED;
@@ -287,10 +254,10 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
         if (!rules_check_record(d, to, day, app->today, app->status.mandates,
                                 app->status.mandate_count, err, sizeof err, warning,
                                 sizeof warning)) {
-            tui_form_reject(&status_form, SF_DATE, err);
+            tui_form_reject(&app->form, SF_DATE, err);
             return KR_HANDLED;
         }
-        confirming_cancel = true;
+        snprintf(app->ui.confirm, sizeof app->ui.confirm, CONFIRM_CANCEL);
         app_flash(app, true, "Annuler ce dossier ? C'est définitif : son statut ne changera "
                              "plus. o : oui, annuler   n : non");
         return KR_HANDLED;
@@ -303,11 +270,8 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
 
 const struct screen screen_dossier_status = {
     .id = "dossier-statut",
-    .parent = "dossiers",
     .text_input = true,
     .enter = status_enter,
-    .leave = status_leave,
-    .cleanup = status_cleanup,
     .draw = status_draw,
     .key = status_key,
 };

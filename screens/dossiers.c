@@ -4,7 +4,7 @@
 
 #include "difelus/rules.h"
 #include "difelus/text.h"
-#include "tui/tui.h"
+#include "screens.h"
 
 /* ---- list ---- */
 
@@ -67,7 +67,7 @@ static enum key_result list_key(struct app *app, int type, wint_t ch)
     if (app_move_focus(app, type, ch, n))
         return KR_HANDLED;
     if (type == OK && (ch == 'n' || ch == 'N')) {
-        app->dossier_id = 0;
+        app->ui.dossier_id = 0;
         app->next = &screen_dossier_form;
         return KR_GOTO;
     }
@@ -76,7 +76,7 @@ static enum key_result list_key(struct app *app, int type, wint_t ch)
             app_flash(app, false, "Aucun dossier : appuyez sur n pour en ajouter un.");
             return KR_HANDLED;
         }
-        app->dossier_id = app->status.dossiers[app->ui.focus].id;
+        app->ui.dossier_id = app->status.dossiers[app->ui.focus].id;
         app->next = &screen_dossier;
         return KR_GOTO;
     }
@@ -97,6 +97,16 @@ static void detail_line(int *y, const char *label, const char *value)
 {
     tui_print(*y, 2, 12, 0, label);
     *y += tui_paragraph(*y, 15, COLS - 17, 2, 0, value);
+}
+
+static void detail_load(struct app *app)
+{
+    struct screens_view *v = view_of(app);
+    v->event_count = 0;
+    if (app->ui.dossier_id &&
+        store_dossier_events(app->st, app->ui.dossier_id, v->events, VIEW_EVENTS,
+                             &v->event_count) != 0)
+        app_flash(app, true, "%s", store_error(app->st));
 }
 
 static void detail_draw(struct app *app)
@@ -183,10 +193,8 @@ static void detail_draw(struct app *app)
         if (shown)
             y++;
     }
-    struct dossier_event events[16];
-    size_t count = 0;
-    if (store_dossier_events(app->st, d->id, events, 16, &count) != 0)
-        app_flash(app, true, "%s", store_error(app->st));
+    const struct dossier_event *events = view_of(app)->events;
+    size_t count = view_of(app)->event_count;
     if (count && y < LINES - 3) {
         tui_print(y++, 2, w, A_BOLD, "Historique");
         size_t room = (size_t)(LINES - 2 - y); /* rows y to LINES - 3 */
@@ -213,13 +221,12 @@ static void detail_draw(struct app *app)
     move(2, 1);
 }
 
-static bool confirming_delete; /* x was pressed: o deletes the dossier, anything else keeps it */
-
 static enum key_result detail_key(struct app *app, int type, wint_t ch)
 {
     const struct dossier *d = app_dossier(app);
-    if (confirming_delete && d) {
-        confirming_delete = false;
+    /* x was pressed: o deletes the dossier, anything else keeps it. */
+    if (app->ui.confirm[0] && d) {
+        app->ui.confirm[0] = '\0';
         if (type == OK && (ch == 'o' || ch == 'O')) {
             char title[sizeof d->title];
             snprintf(title, sizeof title, "%s", d->title);
@@ -228,7 +235,7 @@ static enum key_result detail_key(struct app *app, int type, wint_t ch)
                 return KR_HANDLED;
             }
             app_flash(app, false, "Dossier « %s » supprimé.", title);
-            app->dossier_id = 0;
+            app->ui.dossier_id = 0;
             app->next = &screen_dossiers;
             return KR_GOTO;
         }
@@ -236,7 +243,7 @@ static enum key_result detail_key(struct app *app, int type, wint_t ch)
         return KR_HANDLED;
     }
     if (type == OK && (ch == 'x' || ch == 'X') && d) {
-        confirming_delete = true;
+        snprintf(app->ui.confirm, sizeof app->ui.confirm, "supprimer");
         app_flash(app, true, "Supprimer le dossier « %s » et son historique ? Seulement s'il a "
                              "été noté par erreur. o : oui, supprimer   n : non", d->title);
         return KR_HANDLED;
@@ -246,7 +253,7 @@ static enum key_result detail_key(struct app *app, int type, wint_t ch)
         app->next = &screen_dossiers;
         app->next_focus = 0;
         for (size_t i = 0; i < app->status.dossier_count; i++)
-            if (app->status.dossiers[i].id == app->dossier_id)
+            if (app->status.dossiers[i].id == app->ui.dossier_id)
                 app->next_focus = (int)i;
         return KR_GOTO;
     }
@@ -270,7 +277,7 @@ static enum key_result detail_key(struct app *app, int type, wint_t ch)
 
 const struct screen screen_dossier = {
     .id = "dossier",
-    .parent = "dossiers",
+    .load = detail_load,
     .draw = detail_draw,
     .key = detail_key,
 };

@@ -3,25 +3,16 @@
 #include <string.h>
 
 #include "difelus/text.h"
-#include "tui/tui.h"
+#include "screens.h"
 
-#define HELP_MAX_LINES 160
-
-struct help_line {
-    char text[256];
-    attr_t attr;
-};
-
-static struct help_line lines[HELP_MAX_LINES];
-static int line_count;
-
-static void add_paragraph(const char *text, attr_t attr, int cols)
+/* The help's lines, wrapped at the terminal's width, in the view. */
+static void add_paragraph(struct screens_view *v, const char *text, attr_t attr, int cols)
 {
     const char *p = text;
-    while (*p && line_count < HELP_MAX_LINES) {
+    while (*p && v->line_count < VIEW_HELP_LINES) {
         const char *next;
         size_t len = text_wrap_line(p, cols, &next);
-        struct help_line *l = &lines[line_count++];
+        struct help_line *l = &v->lines[v->line_count++];
         if (len >= sizeof l->text)
             len = sizeof l->text - 1;
         memcpy(l->text, p, len);
@@ -29,8 +20,8 @@ static void add_paragraph(const char *text, attr_t attr, int cols)
         l->attr = attr;
         p = next;
     }
-    if (!*text && line_count < HELP_MAX_LINES)
-        lines[line_count++] = (struct help_line){"", 0};
+    if (!*text && v->line_count < VIEW_HELP_LINES)
+        v->lines[v->line_count++] = (struct help_line){"", 0};
 }
 
 static const char *const keys[] = {
@@ -57,36 +48,32 @@ static const char *const keys[] = {
     "q ou F10           quitter (tout est déjà enregistré)",
 };
 
+/* Built from the state alone: where the help was opened from, the settings, the width. */
 static void build(struct app *app)
 {
+    struct screens_view *v = view_of(app);
     int cols = COLS - 4;
     char line[1024];
-    line_count = 0;
-    const struct screen *from = app->help_from;
+    v->line_count = 0;
+    const struct screen *from = app_find_screen(app, app->ui.help_from);
     if (from && from->step) {
         const struct guide_step *g = guide_step(from->step);
         snprintf(line, sizeof line, "Étape %d — %s", g->number, g->title);
-        add_paragraph(line, A_BOLD, cols);
-        add_paragraph(g->help, 0, cols);
-        add_paragraph("", 0, cols);
+        add_paragraph(v, line, A_BOLD, cols);
+        add_paragraph(v, g->help, 0, cols);
+        add_paragraph(v, "", 0, cols);
     }
-    add_paragraph("Contacter le support", A_BOLD, cols);
+    add_paragraph(v, "Contacter le support", A_BOLD, cols);
     snprintf(line, sizeof line, "%s — %s — %s", app->org_name, app->org_email, app->org_phone);
-    add_paragraph(line, 0, cols);
-    add_paragraph("Le support ne vous demandera jamais votre code secret ni un code reçu par "
+    add_paragraph(v, line, 0, cols);
+    add_paragraph(v, "Le support ne vous demandera jamais votre code secret ni un code reçu par "
                   "SMS : ne les donnez à personne.", 0, cols);
-    add_paragraph("", 0, cols);
-    add_paragraph("Les touches", A_BOLD, cols);
+    add_paragraph(v, "", 0, cols);
+    add_paragraph(v, "Les touches", A_BOLD, cols);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        add_paragraph(keys[i], 0, cols);
-    add_paragraph("", 0, cols);
-    add_paragraph(guide_general_help, 0, cols);
-}
-
-static void help_enter(struct app *app)
-{
-    if (app->help_from == NULL || app->help_from == &screen_help)
-        app->help_from = app->previous != &screen_help ? app->previous : NULL;
+        add_paragraph(v, keys[i], 0, cols);
+    add_paragraph(v, "", 0, cols);
+    add_paragraph(v, guide_general_help, 0, cols);
 }
 
 static int visible_rows(void)
@@ -96,14 +83,15 @@ static int visible_rows(void)
 
 static void help_draw(struct app *app)
 {
-    build(app);
+    build(app); /* at this width */
+    int line_count = view_of(app)->line_count;
+    const struct help_line *lines = view_of(app)->lines;
     int rows = visible_rows();
     int max_scroll = line_count > rows ? line_count - rows : 0;
-    if (app->ui.scroll > max_scroll)
-        app->ui.scroll = max_scroll;
+    int scroll = app->ui.scroll > max_scroll ? max_scroll : app->ui.scroll; /* narrower */
     tui_title_bar("Aide");
-    for (int i = 0; i < rows && app->ui.scroll + i < line_count; i++) {
-        const struct help_line *l = &lines[app->ui.scroll + i];
+    for (int i = 0; i < rows && scroll + i < line_count; i++) {
+        const struct help_line *l = &lines[scroll + i];
         tui_print(2 + i, 2, COLS - 4, l->attr, l->text);
     }
     tui_key_line(app, max_scroll ? "↑↓ Page suiv./préc. faire défiler  Échap retour  h accueil  "
@@ -118,6 +106,8 @@ static enum key_result help_key(struct app *app, int type, wint_t ch)
                                  ch == KEY_PPAGE || ch == KEY_HOME || ch == KEY_END)) {
         /* Page keys scroll the help (elsewhere they change step); a page keeps one line
          * of the previous one for context. */
+        build(app);
+        int line_count = view_of(app)->line_count;
         int page = visible_rows() > 2 ? visible_rows() - 1 : 1;
         int max_scroll = line_count > visible_rows() ? line_count - visible_rows() : 0;
         switch (ch) {
@@ -138,14 +128,15 @@ static enum key_result help_key(struct app *app, int type, wint_t ch)
                 (type == KEY_CODE_YES && ch == KEY_F(1));
     if (!back)
         return KR_UNHANDLED;
-    app->next = app->help_from ? app->help_from : &screen_home;
-    app->help_from = NULL;
+    const struct screen *from = app_find_screen(app, app->ui.help_from);
+    app->next = from ? from : &screen_home;
+    app->ui.help_from[0] = '\0';
     return KR_GOTO;
 }
 
 const struct screen screen_help = {
     .id = "aide",
-    .enter = help_enter,
+    .keeps_draft = true,
     .draw = help_draw,
     .key = help_key,
 };

@@ -3,12 +3,14 @@
 #include <string.h>
 
 #include "difelus/text.h"
-#include "tui/tui.h"
+#include "screens.h"
 
 static void home_enter(struct app *app)
 {
-    /* Focus the step to do next: Enter continues where the official left off. */
-    app->ui.focus = app->status.current_step ? app->status.current_step - 1 : 0;
+    /* Focus the step to do next: Enter continues where the official left off. Not when
+     * the screen is rebuilt from the database (no previous screen): it is as it was. */
+    if (app->previous)
+        app->ui.focus = app->status.current_step ? app->status.current_step - 1 : 0;
 }
 
 /* Mandates still running (or to come) first, ended ones after: the current mandate is the

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/tui.h"
+#include "screens.h"
 
 static const char *const level_choices[] = {"municipal", "communautaire", "départemental",
                                             "régional", "autre", NULL};
@@ -21,62 +21,49 @@ static const struct tui_field_desc fields[MF_COUNT] = {
     {"Indemnisé(e)", TF_CHOICE, 5, 5, yes_no},
 };
 
-static struct tui_form form;
 
 static void form_enter(struct app *app)
 {
-    if (tui_form_resume(&form, app))
-        return;
-    static char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
+    char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
     const char *init[MF_COUNT] = {NULL};
     memset(values, 0, sizeof values);
-    for (size_t i = 0; app->edit_id && i < app->status.mandate_count; i++) {
-        if (app->status.mandates[i].id == app->edit_id) {
+    for (size_t i = 0; app->ui.mandate_id && i < app->status.mandate_count; i++) {
+        if (app->status.mandates[i].id == app->ui.mandate_id) {
             mandate_to_strings(&app->status.mandates[i], values);
             for (int k = 0; k < MF_COUNT; k++)
                 init[k] = values[k];
         }
     }
-    if (!tui_form_open(&form, fields, MF_COUNT, init, 4))
+    if (!tui_form_open(&app->form, fields, MF_COUNT, init, 4))
         app_flash(app, true, "Mémoire insuffisante pour afficher le formulaire.");
-}
-
-static void form_leave(struct app *app)
-{
-    tui_form_leave(&form, app);
-}
-
-static void form_cleanup(void)
-{
-    tui_form_close(&form);
 }
 
 static void form_draw(struct app *app)
 {
-    tui_title_bar(app->edit_id ? "Mes mandats — modifier un mandat" : "Mes mandats — nouveau mandat");
+    tui_title_bar(app->ui.mandate_id ? "Mes mandats — modifier un mandat" : "Mes mandats — nouveau mandat");
     move(1, 0);
     clrtoeol();
     move(2, 0);
     clrtoeol();
     tui_print(2, 2, COLS - 4, 0, "Dates sous la forme JJ/MM/AAAA, par exemple 22/03/2026.");
-    move(tui_form_bottom(&form), 0);
+    move(tui_form_bottom(&app->form), 0);
     clrtobot();
     tui_key_line(app, "Tab ↑↓ champ  Entrée enregistrer  Échap annuler  F1 aide  F10 quitter");
-    if (form.form)
-        tui_form_draw(&form);
+    if (app->form.form)
+        tui_form_draw(&app->form);
 }
 
 /* Checks every field; m gets the mandate when all are right. Returns how many are wrong. */
 static int check_form(struct app *app, struct mandate *m, char errors[MF_COUNT][256])
 {
-    static char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
+    char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
     const char *v[MF_COUNT];
     for (int i = 0; i < MF_COUNT; i++) {
-        tui_form_value(&form, i, values[i], sizeof values[i]);
+        tui_form_value(&app->form, i, values[i], sizeof values[i]);
         v[i] = values[i];
     }
     memset(m, 0, sizeof *m);
-    m->id = app->edit_id;
+    m->id = app->ui.mandate_id;
     return mandate_check_strings(v, m, errors);
 }
 
@@ -85,16 +72,16 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
     enum key_result r;
     struct mandate m;
     char errors[MF_COUNT][256];
-    if (!tui_form_screen_key(app, &form, type, ch, &screen_mandates, "Rien n'a été modifié.",
+    if (!tui_form_shared_key(app, &app->form, type, ch, &screen_mandates, "Rien n'a été modifié.",
                              &r)) {
-        if (r == KR_HANDLED && tui_form_has_errors(&form)) {
+        if (r == KR_HANDLED && tui_form_has_errors(&app->form)) {
             check_form(app, &m, errors);
-            tui_form_recheck(&form, (const char(*)[256])errors, MF_COUNT);
+            tui_form_recheck(&app->form, (const char(*)[256])errors, MF_COUNT);
         }
         return r;
     }
     if (check_form(app, &m, errors) != 0) {
-        int bad = tui_form_show_errors(&form, (const char(*)[256])errors, MF_COUNT);
+        int bad = tui_form_show_errors(&app->form, (const char(*)[256])errors, MF_COUNT);
         app_flash(app, true, bad > 1 ? "Mandat non enregistré : corrigez les %d champs signalés."
                                      : "Mandat non enregistré : corrigez le champ signalé.",
                   bad);
@@ -116,11 +103,8 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
 
 const struct screen screen_mandate_form = {
     .id = "mandat",
-    .parent = "mandats",
     .text_input = true,
     .enter = form_enter,
-    .leave = form_leave,
-    .cleanup = form_cleanup,
     .draw = form_draw,
     .key = form_key,
 };

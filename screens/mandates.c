@@ -1,13 +1,10 @@
 /* The official's mandates: list, then add / edit (mandate_form.c) / delete. */
 #include <stdio.h>
 
-#include "tui/tui.h"
-
-static bool confirm_delete;
+#include "screens.h"
 
 static void mandates_enter(struct app *app)
 {
-    confirm_delete = false;
     int n = (int)app->status.mandate_count;
     if (app->ui.focus >= n)
         app->ui.focus = n > 0 ? n - 1 : 0;
@@ -47,7 +44,7 @@ static void mandates_draw(struct app *app)
                  m->indemnified ? "indemnisé(e)" : "non indemnisé(e)");
         tui_print(y++, 5, w - 3, 0, line);
     }
-    tui_key_line(app, confirm_delete
+    tui_key_line(app, app->ui.confirm[0]
                           ? "o supprimer  n ou Échap garder"
                           : "n nouveau  Entrée modifier  d supprimer  h accueil  ? aide  q quitter");
     move(cursor_y, 1);
@@ -57,8 +54,8 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
 {
     const struct status *s = &app->status;
     int n = (int)s->mandate_count;
-    if (confirm_delete) {
-        confirm_delete = false;
+    if (app->ui.confirm[0]) {
+        app->ui.confirm[0] = '\0';
         if (type == OK && (ch == 'o' || ch == 'O')) {
             if (store_mandate_delete(app->st, s->mandates[app->ui.focus].id) != 0) {
                 app_flash(app, true, "%s", store_error(app->st));
@@ -67,7 +64,6 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
             app_reload_status(app);
             if (app->ui.focus >= (int)app->status.mandate_count && app->ui.focus > 0)
                 app->ui.focus--;
-            app_save_ui(app);
             app_flash(app, false, "Mandat supprimé.");
         } else {
             app_flash(app, false, "Le mandat est gardé.");
@@ -77,7 +73,7 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
     if (app_move_focus(app, type, ch, n))
         return KR_HANDLED;
     if (type == OK && (ch == 'n' || ch == 'N')) {
-        app->edit_id = 0;
+        app->ui.mandate_id = 0;
         app->next = &screen_mandate_form;
         return KR_GOTO;
     }
@@ -88,12 +84,12 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
         return KR_HANDLED;
     }
     if (enter) {
-        app->edit_id = s->mandates[app->ui.focus].id;
+        app->ui.mandate_id = s->mandates[app->ui.focus].id;
         app->next = &screen_mandate_form;
         return KR_GOTO;
     }
     if (del) {
-        confirm_delete = true;
+        snprintf(app->ui.confirm, sizeof app->ui.confirm, "supprimer");
         app_flash(app, false, "Supprimer le mandat « %s — %s » ? o : oui, n : non",
                   s->mandates[app->ui.focus].function, s->mandates[app->ui.focus].collectivite);
         return KR_HANDLED;

@@ -1,9 +1,130 @@
-/* The table of every screen the app can show (looked up by id when resuming). */
-#include "tui/tui.h"
+/* The table of every screen the app can show (looked up by id when resuming), and the
+ * keys that work on every screen. */
+#include <stdio.h>
+#include <wctype.h>
 
-const struct screen *const screens_all[] = {
+#include "screens.h"
+
+static const struct screen *const all[] = {
     &screen_home,     &screen_steps[0], &screen_steps[1],     &screen_steps[2],
     &screen_steps[3], &screen_steps[4], &screen_steps[5],     &screen_mandates,
     &screen_mandate_form, &screen_balance, &screen_help,      &screen_dossiers,
     &screen_dossier, &screen_dossier_form, &screen_dossier_status, &screen_search, NULL,
+};
+
+const struct screen *const *const screens_all = all;
+
+static const struct screen *step_screen(int step)
+{
+    return &screen_steps[step - 1];
+}
+
+static enum key_result go(struct app *app, const struct screen *to, int focus)
+{
+    app->next = to;
+    app->next_focus = focus;
+    return KR_GOTO;
+}
+
+/* Keys that work everywhere (DESIGN §7). Printable ones are skipped on form screens. */
+static enum key_result global_key(struct app *app, int type, wint_t ch)
+{
+    bool fkey = type == KEY_CODE_YES;
+    int step = app->screen->step;
+    if (fkey) {
+        switch (ch) {
+        case KEY_F(10):
+            return KR_QUIT;
+        case KEY_F(1):
+            goto help;
+        case KEY_F(2):
+            goto assistance;
+        case KEY_RIGHT:
+        case KEY_NPAGE:
+            goto next_step;
+        case KEY_LEFT:
+        case KEY_PPAGE:
+            goto previous_step;
+        default:
+            return KR_HANDLED;
+        }
+    }
+    if (app->screen->text_input)
+        return KR_HANDLED;
+    switch (ch) {
+    case 'q':
+    case 'Q':
+        return KR_QUIT;
+    case '?':
+        goto help;
+    case 'a':
+    case 'A':
+        goto assistance;
+    case 'h':
+    case 'H':
+        return go(app, &screen_home, 0);
+    case 'm':
+    case 'M':
+        return go(app, &screen_mandates, 0);
+    case 's':
+    case 'S':
+        return go(app, &screen_balance, 0);
+    case 'r':
+    case 'R':
+        /* Échap on the search comes back here. */
+        snprintf(app->ui.search_from, sizeof app->ui.search_from, "%s", app->screen->id);
+        return go(app, &screen_search, 0);
+    case 'd':
+    case 'D': {
+        /* The list opens on the dossier last seen, where the official left it. */
+        int focus = 0;
+        for (size_t i = 0; i < app->status.dossier_count; i++)
+            if (app->status.dossiers[i].id == app->ui.dossier_id)
+                focus = (int)i;
+        return go(app, &screen_dossiers, focus);
+    }
+    default:
+        if (ch >= '1' && ch <= '0' + GUIDE_STEPS)
+            return go(app, step_screen((int)(ch - '0')), 0);
+        /* A key that does nothing here says so, rather than seeming broken. */
+        if (ch == ' ')
+            app_flash(app, false, "Espace ne coche rien ici : les cases à cocher sont dans "
+                                  "les étapes (1 à 6). ? : l'aide et les touches.");
+        else if (ch == 27 && app->screen == &screen_home)
+            app_flash(app, false, "Échap ne fait rien sur l'accueil : q pour quitter, ? : l'aide "
+                                  "et les touches.");
+        else if (ch == 27)
+            app_flash(app, false, "Échap ne fait rien ici : h pour l'accueil. ? : l'aide et "
+                                  "les touches.");
+        else if (iswprint(ch))
+            app_flash(app, false, "La touche « %lc » ne fait rien ici. ? : l'aide et les "
+                                  "touches.", (wint_t)ch);
+        return KR_HANDLED;
+    }
+help:
+    if (app->screen != &screen_help)
+        snprintf(app->ui.help_from, sizeof app->ui.help_from, "%s", app->screen->id);
+    return go(app, &screen_help, 0);
+assistance:
+    app_flash(app, false, "Le partage d'écran avec le support arrive bientôt. En attendant, "
+                          "appelez %s au %s.", app->org_name, app->org_phone);
+    return KR_HANDLED;
+next_step:
+    if (step == GUIDE_STEPS) {
+        app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
+        return KR_HANDLED;
+    }
+    return go(app, step_screen(step ? step + 1
+                                    : app->status.current_step ? app->status.current_step : 1),
+              0);
+previous_step:
+    return go(app, step > 1 ? step_screen(step - 1) : &screen_home, 0);
+}
+
+const struct screen_table screens_table = {
+    .all = all,
+    .home = &screen_home,
+    .global_key = global_key,
+    .view_size = sizeof(struct screens_view),
+    .release = search_release,
 };

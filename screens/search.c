@@ -11,50 +11,35 @@
 #include "difelus/catalogue.h"
 #include "difelus/sync.h"
 #include "difelus/text.h"
-#include "tui/tui.h"
+#include "screens.h"
 
 enum { SF_MANDATE, SF_WORDS, SF_MODALITY, SF_PLACE, SF_COUNT };
-#define MAX_HITS 20
-#define MAX_MANDATES 16
-#define MANDATE_WIDTH 44 /* columns of the Mandat field: a label must fit, or it cannot cycle */
+#define MAX_HITS VIEW_HITS
+#define MAX_MANDATES VIEW_MANDATES
+#define MANDATE_WIDTH VIEW_MANDATE_WIDTH /* a label must fit, or it cannot cycle */
 #define MAX_SUGGESTIONS 4
+/* Enter pressed on a result (app->ui.confirm): the dossier is shown before it is made. */
+#define CONFIRM_CREATE "creer-dossier"
+/* F6 pressed (app->ui.confirm): the official types the path of a file to import; the text
+ * is the draft's field after the form's (SF_PATH), so that a restart gives it back. */
+#define CONFIRM_PATH "chemin-fichier"
+#define SF_PATH SF_COUNT
+#define PATH_TEXT_MAX 1024
 
-static const char *mandate_choices[MAX_MANDATES + 2];
-static char mandate_labels[MAX_MANDATES][4 * (4 * MANDATE_TEXT_MAX + 1)];
-static long long mandate_ids[MAX_MANDATES + 1];
 static const char *const modality_choices[] = {"indifférente", "présentiel", "à distance", NULL};
 
-static const struct tui_field_desc fields[SF_COUNT] = {
-    {"Mandat", TF_CHOICE, MANDATE_WIDTH, MANDATE_WIDTH, mandate_choices},
-    {"Nom ou thème de la formation", TF_TEXT, 44, 120, NULL},
-    {"Modalité", TF_CHOICE, 14, 14, modality_choices},
-    {"Lieu (département)", TF_TEXT, 24, 40, NULL},
-};
-
-static struct tui_form form;
-static struct catalogue_hit hits[MAX_HITS];
-static size_t hit_count;
-static bool more_hits;  /* more trainings match than are listed */
-static size_t catalogue_size;
-static bool in_results;
-static bool confirming; /* Enter pressed on a result: the dossier is shown before it is made */
-static const struct screen *search_from; /* where `r` was pressed: Échap goes back there */
-static char last_query[512];
-static char place_note[256];
-static bool place_note_error;
-static char error_text[512];
-/* The catalogue download or import running in a child process (F5, F6): a resource of
- * the process, like an open file, that goes on while the official types or visits other
- * screens; a restart has none. */
-static struct sync_job job;
-static bool job_is_file;      /* the running job imports a file the official named */
-static bool asking_path;      /* the official types the path of a file to import (F6) */
-static char path_text[1024];
-static int path_cursor_y = -1, path_cursor_x;
-/* How the last job ended, under the criteria until the next key (the flash line is too
- * short for an import's reasons). */
-static char job_message[1200];
-static bool job_message_error;
+/* The form's fields: the mandates' labels, loaded in the view, are the first choices. */
+static void set_fields(struct screens_view *v)
+{
+    v->search_fields[SF_MANDATE] = (struct tui_field_desc){
+        "Mandat", TF_CHOICE, MANDATE_WIDTH, MANDATE_WIDTH, v->mandate_choices};
+    v->search_fields[SF_WORDS] =
+        (struct tui_field_desc){"Nom ou thème de la formation", TF_TEXT, 44, 120, NULL};
+    v->search_fields[SF_MODALITY] =
+        (struct tui_field_desc){"Modalité", TF_CHOICE, 14, 14, modality_choices};
+    v->search_fields[SF_PLACE] =
+        (struct tui_field_desc){"Lieu (département)", TF_TEXT, 24, 40, NULL};
+}
 
 /* Copies s into out cut to `cols` columns at a word, with "…", when it is longer; a word
  * longer than half the room is cut at a character. */
@@ -113,31 +98,33 @@ static void mandate_label(const struct mandate *m, int cols, char *out, size_t o
  * stop cycling), cut at a word and never inside a character, and all different. */
 static void load_mandates(const struct app *app)
 {
+    struct screens_view *v = view_of(app);
     size_t n = 0;
-    mandate_choices[n] = "(sans mandat)";
-    mandate_ids[n++] = 0;
+    v->mandate_choices[n] = "(sans mandat)";
+    v->mandate_ids[n++] = 0;
     for (size_t i = 0; i < app->status.mandate_count && n <= MAX_MANDATES; i++) {
         const struct mandate *m = &app->status.mandates[i];
-        char *label = mandate_labels[n - 1];
-        mandate_label(m, MANDATE_WIDTH, label, sizeof mandate_labels[0]);
+        char *label = v->mandate_labels[n - 1];
+        mandate_label(m, MANDATE_WIDTH, label, sizeof v->mandate_labels[0]);
         for (size_t j = 1; j < n; j++) {
-            if (strcmp(mandate_choices[j], label) == 0) {
-                char suffix[16], cut[sizeof mandate_labels[0] - sizeof suffix];
+            if (strcmp(v->mandate_choices[j], label) == 0) {
+                char suffix[16], cut[sizeof v->mandate_labels[0] - sizeof suffix];
                 snprintf(suffix, sizeof suffix, " (%zu)", n);
                 mandate_label(m, MANDATE_WIDTH - text_width(suffix), cut, sizeof cut);
-                snprintf(label, sizeof mandate_labels[0], "%s%s", cut, suffix);
+                snprintf(label, sizeof v->mandate_labels[0], "%s%s", cut, suffix);
                 break;
             }
         }
-        mandate_choices[n] = label;
-        mandate_ids[n++] = m->id;
+        v->mandate_choices[n] = label;
+        v->mandate_ids[n++] = m->id;
     }
-    mandate_choices[n] = NULL;
+    v->mandate_choices[n] = NULL;
 }
 
 /* The choice offered first: a current mandate, else the one that ended last. */
 static const char *default_mandate(const struct app *app)
 {
+    struct screens_view *v = view_of(app);
     const struct mandate *best = NULL;
     size_t at = 0;
     for (size_t i = 0; i < app->status.mandate_count && i < MAX_MANDATES; i++) {
@@ -150,15 +137,15 @@ static const char *default_mandate(const struct app *app)
             at = i;
         }
     }
-    return best ? mandate_choices[at + 1] : mandate_choices[0];
+    return best ? v->mandate_choices[at + 1] : v->mandate_choices[0];
 }
 
 /* The département the place field designates, or NULL; sets the note under the field: the
  * département understood, the candidates, or why none. */
-static const struct departement *resolve_place(const char *place)
+static const struct departement *resolve_place(struct screens_view *v, const char *place)
 {
-    place_note[0] = '\0';
-    place_note_error = false;
+    v->place_note[0] = '\0';
+    v->place_note_error = false;
     if (!place[0])
         return NULL;
     const struct departement *found[MAX_SUGGESTIONS];
@@ -166,23 +153,23 @@ static const struct departement *resolve_place(const char *place)
     char line[64];
     if (n == 1) {
         if (!places_find_departement(place)) {
-            snprintf(place_note, sizeof place_note, "→ %s (%s)", found[0]->name, found[0]->code);
+            snprintf(v->place_note, sizeof v->place_note, "→ %s (%s)", found[0]->name, found[0]->code);
         }
         return found[0];
     }
     if (n == 0) {
-        place_note_error = true;
-        snprintf(place_note, sizeof place_note, "Département inconnu\u00a0: tapez un numéro (07) "
+        v->place_note_error = true;
+        snprintf(v->place_note, sizeof v->place_note, "Département inconnu\u00a0: tapez un numéro (07) "
                                                 "ou un nom (Ardèche).");
     } else if (n <= MAX_SUGGESTIONS) {
-        snprintf(place_note, sizeof place_note, "Lequel\u00a0? ");
+        snprintf(v->place_note, sizeof v->place_note, "Lequel\u00a0? ");
         for (size_t i = 0; i < n; i++) {
             snprintf(line, sizeof line, "%s%s (%s)", i ? (i + 1 == n ? " ou " : ", ") : "",
                      found[i]->name, found[i]->code);
-            strncat(place_note, line, sizeof place_note - strlen(place_note) - 1);
+            strncat(v->place_note, line, sizeof v->place_note - strlen(v->place_note) - 1);
         }
     } else {
-        snprintf(place_note, sizeof place_note, "%zu départements commencent ainsi\u00a0: "
+        snprintf(v->place_note, sizeof v->place_note, "%zu départements commencent ainsi\u00a0: "
                                                 "tapez la suite du nom ou le numéro.", n);
     }
     return NULL;
@@ -191,19 +178,20 @@ static const struct departement *resolve_place(const char *place)
 /* Runs the search for the current criteria (from two characters), if they changed. */
 static void run_search(struct app *app, bool force)
 {
+    struct screens_view *v = view_of(app);
     char words[256], place[64], modality[32], key[512];
-    tui_form_value(&form, SF_WORDS, words, sizeof words);
-    tui_form_value(&form, SF_PLACE, place, sizeof place);
-    tui_form_value(&form, SF_MODALITY, modality, sizeof modality);
+    tui_form_value(&app->form, SF_WORDS, words, sizeof words);
+    tui_form_value(&app->form, SF_PLACE, place, sizeof place);
+    tui_form_value(&app->form, SF_MODALITY, modality, sizeof modality);
     snprintf(key, sizeof key, "%s\x1f%s\x1f%s", words, place, modality);
-    if (!force && strcmp(key, last_query) == 0)
+    if (!force && strcmp(key, v->query) == 0)
         return;
-    snprintf(last_query, sizeof last_query, "%s", key);
-    const struct departement *dept = resolve_place(place);
-    tui_form_set_error(&form, SF_PLACE, "");
-    hit_count = 0;
-    more_hits = false;
-    error_text[0] = '\0';
+    snprintf(v->query, sizeof v->query, "%s", key);
+    const struct departement *dept = resolve_place(v, place);
+    tui_form_set_error(&app->form, SF_PLACE, "");
+    v->hit_count = 0;
+    v->more_hits = false;
+    v->error_text[0] = '\0';
     if (text_width(words) < 2 || (place[0] && !dept))
         return;
     struct catalogue_query q = {
@@ -213,21 +201,34 @@ static void run_search(struct app *app, bool force)
                                                           : NULL,
         .dept = dept,
         .limit = MAX_HITS,
-        .more = &more_hits,
+        .more = &v->more_hits,
     };
-    if (catalogue_search(app->st, &q, hits, MAX_HITS, &hit_count, error_text,
-                         sizeof error_text) != 0)
-        hit_count = 0;
+    if (catalogue_search(app->st, &q, v->hits, MAX_HITS, &v->hit_count, v->error_text,
+                         sizeof v->error_text) != 0)
+        v->hit_count = 0;
 }
 
 /* ---- F5: download the catalogue, F6: import a file, both in child processes ---- */
 
-static void job_watch(struct app *app);
+/* The path typed after F6: the draft's field after the form's. */
+static char *path_text(struct app *app)
+{
+    return app->draft.value[SF_PATH];
+}
 
+static void job_ready(struct app *app, int fd, short revents, void *data);
+
+/* Has the app poll the job's current pipe (it changes when the import's child starts). */
 static void watch_job(struct app *app, bool on)
 {
-    app->watch_fd = on ? job.msg_fd : -1;
-    app->on_watch = on ? job_watch : NULL;
+    struct screens_view *v = view_of(app);
+    if (v->job_watched)
+        app_unwatch_fd(app, v->job_fd);
+    v->job_watched = false;
+    if (on && v->job.msg_fd >= 0 && app_watch_fd(app, v->job.msg_fd, job_ready, NULL)) {
+        v->job_watched = true;
+        v->job_fd = v->job.msg_fd;
+    }
 }
 
 /* On the search screen, under the criteria; elsewhere in the message line. */
@@ -235,26 +236,33 @@ static void job_said(struct app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void job_said(struct app *app, bool error, const char *fmt, ...)
 {
+    struct screens_view *v = view_of(app);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(job_message, sizeof job_message, fmt, ap);
+    vsnprintf(v->job_message, sizeof v->job_message, fmt, ap);
     va_end(ap);
-    job_message_error = error;
-    if (app->screen != &screen_search)
-        app_flash(app, error, "%s", job_message);
+    v->job_message_error = error;
+    if (app->screen != &screen_search) {
+        app_flash(app, error, "%s", v->job_message);
+        v->job_message[0] = '\0';
+    }
 }
 
 /* The event loop calls this when the helper or the import's child spoke or ended. */
-static void job_watch(struct app *app)
+static void job_ready(struct app *app, int fd, short revents, void *data)
 {
+    (void)fd;
+    (void)revents;
+    (void)data;
+    struct screens_view *v = view_of(app);
     char err[1024];
-    switch (sync_job_read(&job)) {
+    switch (sync_job_read(&v->job)) {
     case SYNC_RUNNING:
     case SYNC_IMPORTING:
         return;
     case SYNC_RECEIVED:
         /* The whole body is there: its import runs in a child too, Échap still works. */
-        if (sync_job_import_start(app->db_path, &job, NULL, err, sizeof err) != 0) {
+        if (sync_job_import_start(app->db_path, &v->job, NULL, err, sizeof err) != 0) {
             app_flash(app, true, "%s", err);
             watch_job(app, false);
             return;
@@ -262,24 +270,28 @@ static void job_watch(struct app *app)
         watch_job(app, true);
         return;
     case SYNC_DONE:
-        if (job_is_file)
-            path_text[0] = '\0';
-        if (job_is_file)
+        if (v->job_is_file) {
+            /* The path was kept for a correction; the draft is the search's only while
+             * its form is the one open (or behind the help). */
+            if (strcmp(app->ui.draft_screen, screen_search.id) == 0)
+                path_text(app)[0] = '\0';
             job_said(app, false, "Fichier importé\u00a0: %zu formation%s dans le catalogue.",
-                     job.records, job.records > 1 ? "s" : "");
-        else
+                     v->job.records, v->job.records > 1 ? "s" : "");
+        } else {
             job_said(app, false, "Catalogue téléchargé\u00a0: %zu formation%s importée%s.",
-                     job.records, job.records > 1 ? "s" : "", job.records > 1 ? "s" : "");
-        sync_job_cancel(&job);
+                     v->job.records, v->job.records > 1 ? "s" : "",
+                     v->job.records > 1 ? "s" : "");
+        }
+        sync_job_cancel(&v->job);
         watch_job(app, false);
-        /* The results come from the fresh catalogue at once, not at the next second. */
+        /* The results come from the fresh catalogue at once, not at the next check. */
         catalogue_refresh_if_changed(app->st, err, sizeof err);
         app->catalogue_changes++;
         return;
     case SYNC_FAILED:
     case SYNC_IDLE:
-        job_said(app, true, "%s", job.err[0] ? job.err : "Le téléchargement s'est arrêté.");
-        sync_job_cancel(&job);
+        job_said(app, true, "%s", v->job.err[0] ? v->job.err : "Le téléchargement s'est arrêté.");
+        sync_job_cancel(&v->job);
         watch_job(app, false);
         return;
     }
@@ -287,7 +299,8 @@ static void job_watch(struct app *app)
 
 static void start_download(struct app *app)
 {
-    if (job.state != SYNC_IDLE) {
+    struct screens_view *v = view_of(app);
+    if (v->job.state != SYNC_IDLE) {
         app_flash(app, false, "Un téléchargement ou un import est déjà en cours\u00a0: Échap "
                               "l'arrête.");
         return;
@@ -295,21 +308,29 @@ static void start_download(struct app *app)
     char err[1024];
     const char *stall = getenv("DIFELUS_CATALOGUE_DELAI");
     struct sync_options opt = {.stall_seconds = stall ? atol(stall) : 0, .wizard = true};
-    if (sync_job_start(app->st, &opt, &job, err, sizeof err) != 0) {
+    if (sync_job_start(app->st, &opt, &v->job, err, sizeof err) != 0) {
         job_said(app, true, "%s", err);
         return;
     }
-    job_is_file = false;
+    v->job_is_file = false;
     watch_job(app, true);
 }
 
 static void stop_job(struct app *app)
 {
-    bool importing = job.state == SYNC_IMPORTING;
-    sync_job_cancel(&job);
+    struct screens_view *v = view_of(app);
+    bool importing = v->job.state == SYNC_IMPORTING;
+    sync_job_cancel(&v->job);
     watch_job(app, false);
     app_flash(app, false, "%s arrêté\u00a0: l'ancien catalogue est gardé tel quel.",
               importing ? "Import" : "Téléchargement");
+}
+
+void search_release(struct app *app)
+{
+    struct screens_view *v = view_of(app);
+    sync_job_cancel(&v->job);
+    watch_job(app, false);
 }
 
 /* "850 octets", "12,3 ko", "45,6 Mo" (decimal comma, non-breaking space). */
@@ -324,28 +345,31 @@ static void format_size(long long n, char *buf, size_t len)
 }
 
 /* The running job from row y: what is received and a bar; returns the rows used. */
-static int draw_job(int y)
+static int draw_job(struct app *app, int y)
 {
+    const struct screens_view *v = view_of(app);
+    const struct sync_job *job = &v->job;
     int w = COLS - 4;
-    if (job.state != SYNC_RUNNING && job.state != SYNC_RECEIVED && job.state != SYNC_IMPORTING) {
-        if (!job_message[0])
+    if (job->state != SYNC_RUNNING && job->state != SYNC_RECEIVED &&
+        job->state != SYNC_IMPORTING) {
+        if (!v->job_message[0])
             return 0;
-        return tui_paragraph(y, 2, w, 5, job_message_error ? tui_attr(TC_ERROR) : A_BOLD,
-                             job_message) + 1;
+        return tui_paragraph(y, 2, w, 5, v->job_message_error ? tui_attr(TC_ERROR) : A_BOLD,
+                             v->job_message) + 1;
     }
     char line[512], got[64], total[64];
-    if (job.state == SYNC_RUNNING) {
-        format_size(job.bytes, got, sizeof got);
-        format_size(job.total, total, sizeof total);
-        if (job.total > 0)
+    if (job->state == SYNC_RUNNING) {
+        format_size(job->bytes, got, sizeof got);
+        format_size(job->total, total, sizeof total);
+        if (job->total > 0)
             snprintf(line, sizeof line, "Téléchargement du catalogue\u00a0: %s reçus sur %s "
-                                        "(%lld\u202f%%)", got, total, job.bytes * 100 / job.total);
+                                        "(%lld\u202f%%)", got, total, job->bytes * 100 / job->total);
         else
             snprintf(line, sizeof line, "Téléchargement du catalogue\u00a0: %s reçus", got);
     } else {
         snprintf(line, sizeof line, "%s\u00a0: %zu formations lues…",
-                 job_is_file ? "Import du fichier" : "Import du catalogue téléchargé",
-                 job.records);
+                 v->job_is_file ? "Import du fichier" : "Import du catalogue téléchargé",
+                 job->records);
     }
     tui_print(y, 2, w, A_BOLD, line);
     const char *stop = "  Échap\u00a0: arrêter (l'ancien catalogue reste)";
@@ -353,9 +377,9 @@ static int draw_job(int y)
     char cells[256];
     size_t at = 0;
     cells[at++] = '[';
-    int filled = job.state == SYNC_RUNNING && job.total > 0
-                     ? (int)(job.bytes * bar / job.total)
-                     : job.state == SYNC_RUNNING ? 0 : bar;
+    int filled = job->state == SYNC_RUNNING && job->total > 0
+                     ? (int)(job->bytes * bar / job->total)
+                     : job->state == SYNC_RUNNING ? 0 : bar;
     for (int i = 0; i < bar && at < sizeof cells - 2; i++)
         cells[at++] = i < filled ? '#' : '.';
     cells[at++] = ']';
@@ -365,7 +389,8 @@ static int draw_job(int y)
     return 3;
 }
 
-static void draw_path_prompt(int y)
+/* The prompt of F6 from row y; *cy, *cx: where the cursor goes (the path's end). */
+static void draw_path_prompt(struct app *app, int y, int *cy, int *cx)
 {
     int w = COLS - 4;
     y += tui_paragraph(y, 2, w, 2, A_BOLD,
@@ -373,7 +398,7 @@ static void draw_path_prompt(int y)
                        "Caisse des Dépôts, ou CSV des formations d’un organisme.");
     y++;
     /* The end of a long path, where the official types. */
-    const char *shown = path_text;
+    const char *shown = path_text(app);
     while (text_width(shown) > w - 3) {
         shown++;
         while ((*shown & 0xC0) == 0x80)
@@ -384,8 +409,8 @@ static void draw_path_prompt(int y)
     mvhline(y, 2, ' ', w - 1);
     attroff(a);
     int used = tui_print(y, 2, w - 1, a, shown);
-    path_cursor_y = y;
-    path_cursor_x = 2 + used;
+    *cy = y;
+    *cx = 2 + used;
     tui_paragraph(y + 2, 2, w, 3, 0,
                   "Tapez le chemin complet du fichier (~/ pour votre dossier personnel), par "
                   "exemple ~/Téléchargements/formations.csv, puis Entrée. Le catalogue "
@@ -394,27 +419,31 @@ static void draw_path_prompt(int y)
 
 static void start_file_import(struct app *app)
 {
+    struct screens_view *v = view_of(app);
+    const char *typed = path_text(app);
     char path[2048], err[1024];
     const char *home = getenv("HOME");
-    if (path_text[0] == '~' && (path_text[1] == '/' || !path_text[1]) && home && *home)
-        snprintf(path, sizeof path, "%s%s", home, path_text + 1);
+    if (typed[0] == '~' && (typed[1] == '/' || !typed[1]) && home && *home)
+        snprintf(path, sizeof path, "%s%s", home, typed + 1);
     else
-        snprintf(path, sizeof path, "%s", path_text);
-    if (sync_job_import_start(app->db_path, &job, path, err, sizeof err) != 0) {
+        snprintf(path, sizeof path, "%s", typed);
+    if (sync_job_import_start(app->db_path, &v->job, path, err, sizeof err) != 0) {
         job_said(app, true, "%s", err);
         return;
     }
-    job_is_file = true;
-    asking_path = false;
+    v->job_is_file = true;
+    app->ui.confirm[0] = '\0';
     watch_job(app, true);
-    /* Kept until the import is through: a refused path comes back to be corrected. */
+    /* The path stays in the draft until the import is through: a refused file comes back
+     * with F6 to be corrected. */
 }
 
 static enum key_result path_key(struct app *app, int type, wint_t ch)
 {
-    size_t len = strlen(path_text);
+    char *text = path_text(app);
+    size_t len = strlen(text);
     if (tui_key_is_enter(type, ch)) {
-        if (!path_text[0])
+        if (!text[0])
             app_flash(app, false, "Tapez le chemin du fichier à importer, ou Échap pour "
                                   "annuler.");
         else
@@ -422,21 +451,21 @@ static enum key_result path_key(struct app *app, int type, wint_t ch)
         return KR_HANDLED;
     }
     if (type == OK && ch == 27) {
-        asking_path = false;
-        path_text[0] = '\0';
+        app->ui.confirm[0] = '\0';
+        text[0] = '\0';
         app_flash(app, false, "Aucun fichier importé.");
         return KR_HANDLED;
     }
     if ((type == KEY_CODE_YES && ch == KEY_BACKSPACE) || (type == OK && (ch == 127 || ch == 8))) {
-        while (len > 0 && (path_text[len - 1] & 0xC0) == 0x80)
+        while (len > 0 && (text[len - 1] & 0xC0) == 0x80)
             len--;
         if (len > 0)
             len--;
-        path_text[len] = '\0';
+        text[len] = '\0';
         return KR_HANDLED;
     }
     if (type == OK && ch == 21) { /* Ctrl-U, as in a shell: erase the line */
-        path_text[0] = '\0';
+        text[0] = '\0';
         return KR_HANDLED;
     }
     if (type == OK && ch >= 0x20 && ch != 0x7f && !(ch >= 0x80 && ch < 0xA0)) {
@@ -446,12 +475,13 @@ static enum key_result path_key(struct app *app, int type, wint_t ch)
         size_t n = wcrtomb(mb, (wchar_t)ch, &ps);
         if (n == (size_t)-1)
             return KR_HANDLED;
-        if (len + n >= sizeof path_text) {
+        if (len + n >= PATH_TEXT_MAX) {
             app_flash(app, true, "Chemin trop long.");
             return KR_HANDLED;
         }
-        memcpy(path_text + len, mb, n);
-        path_text[len + n] = '\0';
+        memcpy(text + len, mb, n);
+        text[len + n] = '\0';
+        app->form.dirty = true; /* typed text, kept as a draft if difelus is interrupted */
         return KR_HANDLED;
     }
     if (type == KEY_CODE_YES && (ch == KEY_F(10) || ch == KEY_F(1) || ch == KEY_RESIZE))
@@ -462,53 +492,48 @@ static enum key_result path_key(struct app *app, int type, wint_t ch)
 
 static void ask_path(struct app *app)
 {
-    if (job.state != SYNC_IDLE) {
+    if (view_of(app)->job.state != SYNC_IDLE) {
         app_flash(app, false, "Attendez la fin du téléchargement ou de l'import en cours, ou "
                               "arrêtez-le avec Échap.");
         return;
     }
-    asking_path = true;
-    confirming = false;
+    snprintf(app->ui.confirm, sizeof app->ui.confirm, CONFIRM_PATH);
 }
 
 static void search_enter(struct app *app)
 {
-    if (tui_form_resume(&form, app))
-        return;
-    /* `r` works on every screen without text input; a restart resumes here with none. */
-    search_from = app->previous && !app->previous->text_input && app->previous != &screen_search
-                      ? app->previous
-                      : NULL;
+    struct screens_view *v = view_of(app);
     load_mandates(app);
-    in_results = false;
-    confirming = false;
-    asking_path = false;
-    job_message[0] = '\0';
-    hit_count = 0;
-    more_hits = false;
-    last_query[0] = '\0';
-    error_text[0] = '\0';
-    place_note[0] = '\0';
-    struct catalogue_info info;
-    catalogue_size = 0;
-    if (catalogue_get_info(app->st, &info, error_text, sizeof error_text) == 0)
-        catalogue_size = info.total;
-    if (!tui_form_open(&form, fields, SF_COUNT, NULL, 2))
+    set_fields(v);
+    v->hit_count = 0;
+    v->more_hits = false;
+    v->query[0] = '\0'; /* searched again by the load that follows */
+    v->error_text[0] = '\0';
+    v->place_note[0] = '\0';
+    if (!tui_form_open(&app->form, v->search_fields, SF_COUNT, NULL, 2))
         app_flash(app, true, "Mémoire insuffisante pour afficher la recherche.");
-    if (form.form)
-        set_field_buffer(form.fields[SF_MANDATE], 0, default_mandate(app));
-    tui_form_focus(&form, SF_WORDS);
+    if (app->form.form)
+        set_field_buffer(app->form.fields[SF_MANDATE], 0, default_mandate(app));
+    tui_form_focus(&app->form, SF_WORDS);
 }
 
-static void search_leave(struct app *app)
+/* The catalogue's size and the hits of the criteria typed (searched again only when they
+ * changed, or when the catalogue was replaced meanwhile). */
+static void search_load(struct app *app)
 {
-    tui_form_leave(&form, app);
-}
-
-static void search_cleanup(void)
-{
-    sync_job_cancel(&job); /* at exit: no helper outlives the wizard */
-    tui_form_close(&form);
+    struct screens_view *v = view_of(app);
+    if (!app->form.form)
+        return;
+    bool force = !v->query[0] || v->catalogue_seen != app->catalogue_changes;
+    if (force) {
+        v->catalogue_seen = app->catalogue_changes;
+        struct catalogue_info info;
+        v->catalogue_size = 0;
+        v->error_text[0] = '\0';
+        if (catalogue_get_info(app->st, &info, v->error_text, sizeof v->error_text) == 0)
+            v->catalogue_size = info.total;
+    }
+    run_search(app, force);
 }
 
 /* "560,00 €", "1 200,00 € à 1 500,00 €" or "prix inconnu". */
@@ -577,10 +602,11 @@ static void result_facts(const struct catalogue_hit *h, int cols, char *line, si
  * or -1. */
 static int draw_results(struct app *app, int y)
 {
+    struct screens_view *v = view_of(app);
     int focus_y = -1;
     int w = COLS - 4;
     char line[1024], title[600];
-    if (catalogue_size == 0) {
+    if (v->catalogue_size == 0) {
         tui_paragraph(y, 2, w, 6, 0,
                       "Le catalogue de difelus est vide. Pour chercher ici\u00a0: F5 télécharge "
                       "le catalogue de Mon Compte Formation (Caisse des Dépôts), F6 importe un "
@@ -588,43 +614,43 @@ static int draw_results(struct app *app, int y)
                       "organisme). La recherche sur moncompteformation.gouv.fr reste possible.");
         return -1;
     }
-    if (error_text[0]) {
-        tui_paragraph(y, 2, w, 2, tui_attr(TC_ERROR), error_text);
+    if (v->error_text[0]) {
+        tui_paragraph(y, 2, w, 2, tui_attr(TC_ERROR), v->error_text);
         return -1;
     }
     char words[256], place[64];
-    tui_form_value(&form, SF_WORDS, words, sizeof words);
-    tui_form_value(&form, SF_PLACE, place, sizeof place);
-    if (place[0] && place_note[0] && !strstr(place_note, "→")) {
+    tui_form_value(&app->form, SF_WORDS, words, sizeof words);
+    tui_form_value(&app->form, SF_PLACE, place, sizeof place);
+    if (place[0] && v->place_note[0] && !strstr(v->place_note, "→")) {
         tui_paragraph(y, 2, w, 2, 0, "Précisez le département (voir sous le champ Lieu) ou "
                                      "videz ce champ pour chercher partout.");
         return -1;
     }
     if (text_width(words) < 2) {
         snprintf(line, sizeof line, "Tapez au moins deux lettres\u00a0: les %zu formations du "
-                                    "catalogue sont cherchées au fil de la frappe.", catalogue_size);
+                                    "catalogue sont cherchées au fil de la frappe.", v->catalogue_size);
         tui_paragraph(y, 2, w, 2, 0, line);
         return -1;
     }
-    if (hit_count == 0)
+    if (v->hit_count == 0)
         snprintf(line, sizeof line, "Aucune formation trouvée.");
-    else if (more_hits)
+    else if (v->more_hits)
         snprintf(line, sizeof line, "Les %zu premiers résultats, il y en a d'autres\u00a0: "
-                                    "précisez la recherche.", hit_count);
+                                    "précisez la recherche.", v->hit_count);
     else
-        snprintf(line, sizeof line, in_results ? "%zu résultat%s — Entrée\u00a0: créer un dossier "
+        snprintf(line, sizeof line, app->ui.results ? "%zu résultat%s — Entrée\u00a0: créer un dossier "
                                                  "avec cette formation"
                                                : "%zu résultat%s — Entrée\u00a0: choisir parmi les "
                                                  "résultats",
-                 hit_count, hit_count > 1 ? "s" : "");
+                 v->hit_count, v->hit_count > 1 ? "s" : "");
     tui_print(y++, 2, w, A_BOLD, line);
     int rows = (LINES - 3 - y) / 2;
     if (rows < 1)
         rows = 1;
-    int first = in_results && app->ui.focus >= rows ? app->ui.focus - rows + 1 : 0;
-    for (int i = first; i < (int)hit_count && i < first + rows; i++) {
-        const struct catalogue_hit *h = &hits[i];
-        bool focus = in_results && i == app->ui.focus;
+    int first = app->ui.results && app->ui.focus >= rows ? app->ui.focus - rows + 1 : 0;
+    for (int i = first; i < (int)v->hit_count && i < first + rows; i++) {
+        const struct catalogue_hit *h = &v->hits[i];
+        bool focus = app->ui.results && i == app->ui.focus;
         if (focus)
             focus_y = y;
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
@@ -639,7 +665,8 @@ static int draw_results(struct app *app, int y)
 /* What Enter on the result will create, before it is created. */
 static void draw_confirmation(struct app *app, int y)
 {
-    const struct catalogue_hit *h = &hits[app->ui.focus];
+    struct screens_view *v = view_of(app);
+    const struct catalogue_hit *h = &v->hits[app->ui.focus];
     int w = COLS - 4, last = LINES - 3;
     char line[1200], price[64], hours[64];
     tui_print(y++, 2, w, A_BOLD, "Créer un dossier avec cette formation\u00a0?");
@@ -673,73 +700,66 @@ static void draw_confirmation(struct app *app, int y)
 
 static void search_draw(struct app *app)
 {
-    /* A catalogue imported while the screen is open: count it and search it again. */
-    static unsigned seen_changes;
-    if (seen_changes != app->catalogue_changes) {
-        seen_changes = app->catalogue_changes;
-        struct catalogue_info info;
-        catalogue_size = 0;
-        error_text[0] = '\0';
-        if (catalogue_get_info(app->st, &info, error_text, sizeof error_text) == 0)
-            catalogue_size = info.total;
-        run_search(app, true);
-    }
+    struct screens_view *v = view_of(app);
     tui_title_bar("Étape 3/6 — Rechercher une formation dans le catalogue");
     move(1, 0);
     clrtoeol();
-    int y = tui_form_bottom(&form);
+    int y = tui_form_bottom(&app->form);
     move(y, 0);
     clrtobot();
     int focus_y = -1;
-    path_cursor_y = -1;
-    y += draw_job(y);
-    bool busy = job.state != SYNC_IDLE;
-    if (asking_path)
-        draw_path_prompt(y);
-    else if (confirming && app->ui.focus < (int)hit_count)
+    y += draw_job(app, y);
+    bool busy = v->job.state != SYNC_IDLE;
+    bool asking = strcmp(app->ui.confirm, CONFIRM_PATH) == 0;
+    bool creating = strcmp(app->ui.confirm, CONFIRM_CREATE) == 0;
+    int path_y = -1, path_x = 0;
+    if (asking)
+        draw_path_prompt(app, y, &path_y, &path_x);
+    else if (creating && app->ui.focus < (int)v->hit_count)
         draw_confirmation(app, y);
     else
         focus_y = draw_results(app, y);
-    tui_key_line(app, asking_path  ? "Entrée importer  Échap annuler  ⌫ effacer  F1 aide  "
-                                     "F10 quitter"
-                      : confirming ? "Entrée créer le dossier  Échap revenir aux résultats  "
-                                     "F10 quitter"
-                      : busy       ? "Échap arrêter  Tab champ  Entrée résultats  F1 aide  "
-                                     "F10 quitter"
-                      : in_results ? "↑↓ choisir  Entrée créer  Échap critères  F5 télécharger  "
-                                     "F6 importer  F10 quitter"
-                                   : "Tab champ  Entrée résultats  F5 télécharger  F6 importer  "
-                                     "F1 aide  F10 quitter");
-    form.hide_focus = in_results || confirming; /* the results list has the « > » */
-    if (form.form && tui_form_draw(&form) && place_note[0]) {
+    tui_key_line(app, asking            ? "Entrée importer  Échap annuler  ⌫ effacer  F1 aide  "
+                                          "F10 quitter"
+                      : creating        ? "Entrée créer le dossier  Échap revenir aux résultats  "
+                                          "F10 quitter"
+                      : busy            ? "Échap arrêter  Tab champ  Entrée résultats  F1 aide  "
+                                          "F10 quitter"
+                      : app->ui.results ? "↑↓ choisir  Entrée créer  Échap critères  "
+                                          "F5 télécharger  F6 importer  F10 quitter"
+                                        : "Tab champ  Entrée résultats  F5 télécharger  "
+                                          "F6 importer  F1 aide  F10 quitter");
+    app->form.hide_focus = app->ui.results || creating; /* the results list has the « > » */
+    if (app->form.form && tui_form_draw(&app->form) && v->place_note[0]) {
         /* Under the place field, where the form would show an error; the cursor stays in
          * the field being typed. */
         int cy, cx;
         getyx(stdscr, cy, cx);
-        int row = form.top + 2 * SF_PLACE + 1;
+        int row = app->form.top + 2 * SF_PLACE + 1;
         move(row, 0);
         clrtoeol();
-        tui_print(row, 4, COLS - 5, place_note_error ? tui_attr(TC_ERROR) : 0, place_note);
+        tui_print(row, 4, COLS - 5, v->place_note_error ? tui_attr(TC_ERROR) : 0, v->place_note);
         move(cy, cx);
     }
     if (focus_y >= 0)
         move(focus_y, 1); /* the cursor on the chosen result, for screen readers */
-    if (path_cursor_y >= 0)
-        move(path_cursor_y, path_cursor_x); /* where the path is typed */
+    if (path_y >= 0)
+        move(path_y, path_x); /* where the path is typed */
 }
 
 /* Records the search in the official's history. */
 static void record(struct app *app)
 {
+    struct screens_view *v = view_of(app);
     char words[256], place[64], modality[32], mandate[TUI_FORM_VALUE_MAX];
-    tui_form_value(&form, SF_WORDS, words, sizeof words);
-    tui_form_value(&form, SF_PLACE, place, sizeof place);
-    tui_form_value(&form, SF_MODALITY, modality, sizeof modality);
-    tui_form_value(&form, SF_MANDATE, mandate, sizeof mandate);
+    tui_form_value(&app->form, SF_WORDS, words, sizeof words);
+    tui_form_value(&app->form, SF_PLACE, place, sizeof place);
+    tui_form_value(&app->form, SF_MODALITY, modality, sizeof modality);
+    tui_form_value(&app->form, SF_MANDATE, mandate, sizeof mandate);
     struct store_search s = {.keywords = words};
-    for (size_t i = 0; mandate_choices[i]; i++)
-        if (strcmp(mandate, mandate_choices[i]) == 0)
-            s.mandate_id = mandate_ids[i];
+    for (size_t i = 0; v->mandate_choices[i]; i++)
+        if (strcmp(mandate, v->mandate_choices[i]) == 0)
+            s.mandate_id = v->mandate_ids[i];
     s.modality = strcmp(modality, "présentiel") == 0  ? "presentiel"
                  : strcmp(modality, "à distance") == 0 ? "distance"
                                                        : NULL;
@@ -747,11 +767,11 @@ static void record(struct app *app)
     s.location = places_match_departements(place, found, 1) == 1 ? found[0]->code : NULL;
     long long ids[MAX_HITS];
     const char *titles[MAX_HITS];
-    for (size_t i = 0; i < hit_count; i++) {
-        ids[i] = hits[i].id;
-        titles[i] = hits[i].title;
+    for (size_t i = 0; i < v->hit_count; i++) {
+        ids[i] = v->hits[i].id;
+        titles[i] = v->hits[i].title;
     }
-    if (store_search_add(app->st, &s, ids, titles, hit_count) != 0)
+    if (store_search_add(app->st, &s, ids, titles, v->hit_count) != 0)
         app_flash(app, true, "%s", store_error(app->st));
 }
 
@@ -779,11 +799,11 @@ static enum key_result create_dossier(struct app *app, const struct catalogue_hi
         app_flash(app, true, "%s", store_error(app->st));
         return KR_HANDLED;
     }
-    confirming = false;
+    app->ui.confirm[0] = '\0';
     app_flash(app, false,
               "Dossier n° %lld créé avec «\u00a0%s\u00a0»\u00a0: indiquez les dates de la session.",
               d.id, h->title);
-    app->dossier_id = d.id;
+    app->ui.dossier_id = d.id;
     app_reload_status(app);
     app->next = &screen_dossier_form;
     return KR_GOTO;
@@ -791,10 +811,11 @@ static enum key_result create_dossier(struct app *app, const struct catalogue_hi
 
 static enum key_result confirm_key(struct app *app, int type, wint_t ch)
 {
+    struct screens_view *v = view_of(app);
     if (tui_key_is_enter(type, ch))
-        return create_dossier(app, &hits[app->ui.focus]);
+        return create_dossier(app, &v->hits[app->ui.focus]);
     if (type == OK && ch == 27) {
-        confirming = false;
+        app->ui.confirm[0] = '\0';
         app_flash(app, false, "Aucun dossier créé.");
         return KR_HANDLED;
     }
@@ -807,17 +828,19 @@ static enum key_result confirm_key(struct app *app, int type, wint_t ch)
 
 static enum key_result search_key(struct app *app, int type, wint_t ch)
 {
-    if (!form.form)
+    struct screens_view *v = view_of(app);
+    if (!app->form.form)
         return KR_UNHANDLED;
     if (!(type == KEY_CODE_YES && ch == KEY_RESIZE))
-        job_message[0] = '\0'; /* read: the results take the room back */
-    if (asking_path)
+        v->job_message[0] = '\0'; /* read: the results take the room back */
+    if (strcmp(app->ui.confirm, CONFIRM_PATH) == 0)
         return path_key(app, type, ch);
-    if (job.state != SYNC_IDLE && type == OK && ch == 27) {
+    if (v->job.state != SYNC_IDLE && type == OK && ch == 27) {
         stop_job(app);
         return KR_HANDLED;
     }
-    bool letter = in_results && !confirming && type == OK;
+    bool creating = strcmp(app->ui.confirm, CONFIRM_CREATE) == 0;
+    bool letter = app->ui.results && !creating && type == OK;
     if ((type == KEY_CODE_YES && ch == KEY_F(5)) || (letter && (ch == 't' || ch == 'T'))) {
         start_download(app);
         return KR_HANDLED;
@@ -826,17 +849,17 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
         ask_path(app);
         return KR_HANDLED;
     }
-    if (confirming)
+    if (creating)
         return confirm_key(app, type, ch);
-    if (in_results) {
-        if (app_move_focus(app, type, ch, (int)hit_count))
+    if (app->ui.results) {
+        if (app_move_focus(app, type, ch, (int)v->hit_count))
             return KR_HANDLED;
-        if (tui_key_is_enter(type, ch) && app->ui.focus < (int)hit_count) {
-            confirming = true;
+        if (tui_key_is_enter(type, ch) && app->ui.focus < (int)v->hit_count) {
+            snprintf(app->ui.confirm, sizeof app->ui.confirm, CONFIRM_CREATE);
             return KR_HANDLED;
         }
         if ((type == OK && (ch == 27 || ch == '\t')) || (type == KEY_CODE_YES && ch == KEY_BTAB)) {
-            in_results = false;
+            app->ui.results = false;
             return KR_HANDLED;
         }
         if (type == KEY_CODE_YES)
@@ -846,14 +869,16 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
                               "recherche.");
         return KR_HANDLED;
     }
-    switch (tui_form_key(&form, type, ch)) {
+    switch (tui_form_key(&app->form, type, ch)) {
     case TFR_NONE:
         run_search(app, false);
         return KR_HANDLED;
     case TFR_UNHANDLED:
         return KR_UNHANDLED;
     case TFR_CANCEL:
-        app->next = search_from ? search_from : &screen_home;
+        app->next = app_find_screen(app, app->ui.search_from);
+        if (!app->next || app->next->text_input)
+            app->next = &screen_home;
         app->next_focus = 0;
         return KR_GOTO;
     case TFR_SUBMIT:
@@ -861,17 +886,17 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     }
     run_search(app, false);
     char words[256];
-    tui_form_value(&form, SF_WORDS, words, sizeof words);
+    tui_form_value(&app->form, SF_WORDS, words, sizeof words);
     if (text_width(words) < 2) {
         app_flash(app, false, "Tapez au moins deux lettres du nom ou du thème de la formation.");
         return KR_HANDLED;
     }
     record(app);
-    if (hit_count == 0) {
+    if (v->hit_count == 0) {
         app_flash(app, false, "Aucune formation trouvée\u00a0: essayez d'autres mots ou un autre lieu.");
         return KR_HANDLED;
     }
-    in_results = true;
+    app->ui.results = true;
     app->ui.focus = 0;
     return KR_HANDLED;
 }
@@ -880,9 +905,9 @@ const struct screen screen_search = {
     .id = "recherche",
     .step = 0,
     .text_input = true,
+    .draft_extra = 1, /* the path typed after F6 */
     .enter = search_enter,
-    .leave = search_leave,
-    .cleanup = search_cleanup,
+    .load = search_load,
     .draw = search_draw,
     .key = search_key,
 };

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "difelus/text.h"
-#include "tui/tui.h"
+#include "screens.h"
 
 static const struct guide_step *current(const struct app *app)
 {
@@ -201,7 +201,7 @@ static enum key_result dossier_key(struct app *app, int step, wint_t ch)
                                   "pour un autre dossier, d puis n.", d->title);
             return KR_HANDLED;
         }
-        app->dossier_id = 0;
+        app->ui.dossier_id = 0;
         app->next = &screen_dossier_form;
         return KR_GOTO;
     }
@@ -210,7 +210,7 @@ static enum key_result dossier_key(struct app *app, int step, wint_t ch)
             app_flash(app, false, "%s", dossier_key_refusal(step, ch, d, why, sizeof why));
             return KR_HANDLED;
         }
-        app->dossier_id = d->id;
+        app->ui.dossier_id = d->id;
         app->next = &screen_dossier;
         return KR_GOTO;
     }
@@ -254,7 +254,6 @@ static enum key_result step_key(struct app *app, int type, wint_t ch)
         app_flash(app, false, "Étape %d faite !", g->number);
     else if (now && app->ui.focus < n - 1)
         app->ui.focus++; /* on to the next item, as on a paper checklist */
-    app_save_ui(app);
     return KR_HANDLED;
 }
 

@@ -9,6 +9,9 @@
 #include "cli/cli.h"
 #include "tui/app.h"
 
+/* The wizard's screens and global keys (screens/screens.c). */
+extern const struct screen_table screens_table;
+
 static int run_wizard(const char *db_option, bool color)
 {
     char err[1024], path[4096];
@@ -31,7 +34,7 @@ static int run_wizard(const char *db_option, bool color)
     store *st = cli_open_store(db_option, path, sizeof path);
     if (!st)
         return EXIT_FAILURE;
-    int rc = tui_run(st, path, color, err, sizeof err);
+    int rc = tui_run(&screens_table, st, path, color, err, sizeof err);
     store_close(st);
     if (rc != EXIT_SUCCESS)
         fprintf(stderr, "difelus : %s\n", err);

@@ -102,6 +102,27 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
      * the warning kept beside a status recorded as MCF shows it despite a rule */
     "ALTER TABLE dossier ADD COLUMN vat INTEGER NOT NULL DEFAULT 0 CHECK (vat IN (0, 1));"
     "ALTER TABLE dossier_event ADD COLUMN warning TEXT NOT NULL DEFAULT '';",
+
+    /* 5: everything a screen shows beyond the data (the dossier or mandate open, where the
+     * help and the search were opened from, a pending question, the message line, whether
+     * the search results have the focus), and the text of the open form as it is typed:
+     * a restart, or another process, rebuilds the same screen from the database alone */
+    "ALTER TABLE ui_state ADD COLUMN dossier_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE ui_state ADD COLUMN mandate_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE ui_state ADD COLUMN help_from TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE ui_state ADD COLUMN search_from TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE ui_state ADD COLUMN confirm TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE ui_state ADD COLUMN confirm_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE ui_state ADD COLUMN results INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE ui_state ADD COLUMN message TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE ui_state ADD COLUMN message_error INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE ui_state ADD COLUMN draft_screen TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE ui_state ADD COLUMN draft_field INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE ui_state ADD COLUMN draft_dirty INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE ui_draft ("
+    "  field INTEGER PRIMARY KEY CHECK (field >= 0),"
+    "  value TEXT NOT NULL DEFAULT '',"
+    "  error TEXT NOT NULL DEFAULT '');",
 };
 
 const char *const store_setting_keys[] = {"organisme.nom", "organisme.email",
@@ -783,11 +804,20 @@ int store_credit_list(store *st, struct credit_observation *out, size_t max, siz
 
 /* ---- wizard position ---- */
 
+static void column_copy(sqlite3_stmt *stmt, int col, char *buf, size_t len)
+{
+    const char *v = (const char *)sqlite3_column_text(stmt, col);
+    text_sanitize(buf, len, v ? v : "");
+}
+
 int store_ui_get(store *st, struct ui_state *out)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->screen, sizeof out->screen, "accueil");
-    sqlite3_stmt *stmt = prepare(st, "SELECT screen, focus, scroll FROM ui_state WHERE id = 1");
+    sqlite3_stmt *stmt = prepare(st, "SELECT screen, focus, scroll, dossier_id, mandate_id,"
+                                     " help_from, search_from, confirm, confirm_id, results,"
+                                     " message, message_error, draft_screen, draft_field,"
+                                     " draft_dirty FROM ui_state WHERE id = 1");
     if (!stmt)
         return -1;
     int rc = sqlite3_step(stmt);
@@ -797,27 +827,139 @@ int store_ui_get(store *st, struct ui_state *out)
             text_sanitize(out->screen, sizeof out->screen, screen);
         out->focus = sqlite3_column_int(stmt, 1);
         out->scroll = sqlite3_column_int(stmt, 2);
+        out->dossier_id = sqlite3_column_int64(stmt, 3);
+        out->mandate_id = sqlite3_column_int64(stmt, 4);
+        column_copy(stmt, 5, out->help_from, sizeof out->help_from);
+        column_copy(stmt, 6, out->search_from, sizeof out->search_from);
+        column_copy(stmt, 7, out->confirm, sizeof out->confirm);
+        out->confirm_id = sqlite3_column_int64(stmt, 8);
+        out->results = sqlite3_column_int(stmt, 9) != 0;
+        /* The message keeps its non-breaking spaces; only controls are removed. */
+        column_copy(stmt, 10, out->message, sizeof out->message);
+        out->message_error = sqlite3_column_int(stmt, 11) != 0;
+        column_copy(stmt, 12, out->draft_screen, sizeof out->draft_screen);
+        out->draft_field = sqlite3_column_int(stmt, 13);
+        out->draft_dirty = sqlite3_column_int(stmt, 14) != 0;
     }
     sqlite3_finalize(stmt);
     if (out->focus < 0)
         out->focus = 0;
     if (out->scroll < 0)
         out->scroll = 0;
+    if (out->draft_field < 0 || out->draft_field >= STORE_DRAFT_FIELDS)
+        out->draft_field = 0;
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "lecture de la position");
 }
 
 int store_ui_set(store *st, const struct ui_state *ui)
 {
-    sqlite3_stmt *stmt = prepare(st, "INSERT INTO ui_state (id, screen, focus, scroll)"
-                                     " VALUES (1, ?1, ?2, ?3) ON CONFLICT (id) DO UPDATE SET"
-                                     " screen = excluded.screen, focus = excluded.focus,"
-                                     " scroll = excluded.scroll");
+    sqlite3_stmt *stmt = prepare(
+        st, "INSERT INTO ui_state (id, screen, focus, scroll, dossier_id, mandate_id,"
+            " help_from, search_from, confirm, confirm_id, results, message, message_error,"
+            " draft_screen, draft_field, draft_dirty)"
+            " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            " ON CONFLICT (id) DO UPDATE SET screen = excluded.screen, focus = excluded.focus,"
+            " scroll = excluded.scroll, dossier_id = excluded.dossier_id,"
+            " mandate_id = excluded.mandate_id, help_from = excluded.help_from,"
+            " search_from = excluded.search_from, confirm = excluded.confirm,"
+            " confirm_id = excluded.confirm_id, results = excluded.results,"
+            " message = excluded.message, message_error = excluded.message_error,"
+            " draft_screen = excluded.draft_screen, draft_field = excluded.draft_field,"
+            " draft_dirty = excluded.draft_dirty");
     if (!stmt)
         return -1;
     sqlite3_bind_text(stmt, 1, ui->screen, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 2, ui->focus);
     sqlite3_bind_int(stmt, 3, ui->scroll);
+    sqlite3_bind_int64(stmt, 4, ui->dossier_id);
+    sqlite3_bind_int64(stmt, 5, ui->mandate_id);
+    sqlite3_bind_text(stmt, 6, ui->help_from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 7, ui->search_from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 8, ui->confirm, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 9, ui->confirm_id);
+    sqlite3_bind_int(stmt, 10, ui->results ? 1 : 0);
+    sqlite3_bind_text(stmt, 11, ui->message, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 12, ui->message_error ? 1 : 0);
+    sqlite3_bind_text(stmt, 13, ui->draft_screen, -1, SQLITE_STATIC);
+    sqlite3_bind_int(stmt, 14, ui->draft_field);
+    sqlite3_bind_int(stmt, 15, ui->draft_dirty ? 1 : 0);
     return run(st, stmt, "enregistrement de la position");
+}
+
+int store_draft_get(store *st, struct ui_draft *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *stmt = prepare(st, "SELECT field, value, error FROM ui_draft"
+                                     " WHERE field < ?1 ORDER BY field");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int(stmt, 1, STORE_DRAFT_FIELDS);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int f = sqlite3_column_int(stmt, 0);
+        if (f < 0 || f >= STORE_DRAFT_FIELDS)
+            continue;
+        /* Typed text: controls removed (a field never holds one), the rest kept. */
+        column_copy(stmt, 1, out->value[f], sizeof out->value[f]);
+        column_copy(stmt, 2, out->error[f], sizeof out->error[f]);
+        if (f + 1 > out->count)
+            out->count = f + 1;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? 0 : fail(st, "lecture du formulaire en cours");
+}
+
+int store_draft_set_field(store *st, int field, const char *value, const char *error)
+{
+    sqlite3_stmt *stmt = prepare(st, "INSERT INTO ui_draft (field, value, error) VALUES"
+                                     " (?1, ?2, ?3) ON CONFLICT (field) DO UPDATE SET"
+                                     " value = excluded.value, error = excluded.error");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int(stmt, 1, field);
+    sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, error, -1, SQLITE_STATIC);
+    return run(st, stmt, "enregistrement du formulaire en cours");
+}
+
+int store_draft_clear(store *st, int from)
+{
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM ui_draft WHERE field >= ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int(stmt, 1, from);
+    return run(st, stmt, "effacement du formulaire en cours");
+}
+
+int store_begin(store *st)
+{
+    /* Deferred: the first write locks the personal database only, never the attached
+     * catalogue, which an import may be writing meanwhile. */
+    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(st, "début d'écriture");
+    return 0;
+}
+
+int store_commit(store *st, bool ok)
+{
+    if (!ok) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(st, "fin d'écriture");
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+long long store_data_version(store *st)
+{
+    int v = 0;
+    if (pragma_int(st->db, "PRAGMA data_version", &v) != SQLITE_OK)
+        return -1;
+    return v;
 }
 
 /* ---- settings ---- */

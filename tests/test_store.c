@@ -103,7 +103,7 @@ static void test_reopen_keeps_everything(void **state)
     assert_true(m.id > 0);
     assert_int_equal(store_credit_add(st, 40000, (struct date){2026, 1, 5}), 0);
     assert_int_equal(store_credit_add(st, 71250, (struct date){2026, 11, 2}), 0);
-    struct ui_state ui = {"etape4", 2, 1};
+    struct ui_state ui = {.screen = "etape4", .focus = 2, .scroll = 1};
     assert_int_equal(store_ui_set(st, &ui), 0);
     assert_int_equal(store_setting_set(st, "organisme.nom", "Formations Élus 76"), 0);
     store_close(st);

@@ -13,7 +13,7 @@
 #include "difelus/mandate.h"
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 /* PRAGMA application_id of a difelus database ("DIFE"). */
 #define STORE_APPLICATION_ID 0x44494645
 
@@ -22,10 +22,33 @@ typedef struct store store;
 /* Who made a change: the official at the keyboard, or a support agent (shared session). */
 enum store_actor { ACTOR_OFFICIAL, ACTOR_AGENT };
 
+/* Everything the wizard's screen depends on besides the data, the terminal size and the
+ * date (table ui_state, one row): a restart or another process rebuilds the same screen. */
 struct ui_state {
-    char screen[32]; /* screen id, "accueil" by default */
-    int focus;       /* selected row of that screen */
-    int scroll;      /* first visible row */
+    char screen[32];       /* screen id, "accueil" by default */
+    int focus;             /* selected row of that screen (a result, a dossier, an item) */
+    int scroll;            /* first visible row (the help) */
+    long long dossier_id;  /* dossier shown or edited, 0 for a new one */
+    long long mandate_id;  /* mandate being edited, 0 for a new one */
+    char help_from[32];    /* screen the help was opened from ("" when none) */
+    char search_from[32];  /* screen the search was opened from: Échap goes back there */
+    char confirm[24];      /* pending question ("" when none), e.g. "supprimer" */
+    long long confirm_id;  /* what the question is about (a balance reading) */
+    bool results;          /* the search's results list has the focus */
+    char message[1024];    /* the message line, until the next key */
+    bool message_error;
+    char draft_screen[32]; /* screen whose form the draft holds ("" when none) */
+    int draft_field;       /* field with the cursor */
+    bool draft_dirty;      /* the official changed a value since the form was opened */
+};
+
+/* The open form as typed (table ui_draft): value and message of each field. */
+#define STORE_DRAFT_FIELDS 12
+#define STORE_DRAFT_VALUE_MAX 2048
+struct ui_draft {
+    int count; /* fields stored */
+    char value[STORE_DRAFT_FIELDS][STORE_DRAFT_VALUE_MAX];
+    char error[STORE_DRAFT_FIELDS][256];
 };
 
 struct credit_observation {
@@ -110,6 +133,17 @@ int store_search_count(store *st, long long *count);
 /* Wizard position. */
 int store_ui_get(store *st, struct ui_state *out);
 int store_ui_set(store *st, const struct ui_state *ui);
+/* The open form's fields (value and message), written as they are typed. */
+int store_draft_get(store *st, struct ui_draft *out);
+int store_draft_set_field(store *st, int field, const char *value, const char *error);
+/* Forgets fields from `from` on (0: the whole draft). */
+int store_draft_clear(store *st, int from);
+/* One transaction around several writes (store_commit(st, false) rolls back). */
+int store_begin(store *st);
+int store_commit(store *st, bool ok);
+/* PRAGMA data_version: changes when another connection commits to the database; cheap
+ * (no disk read), for noticing another process's writes. -1 on failure. */
+long long store_data_version(store *st);
 
 /* Settings: "organisme.nom", "organisme.email", "organisme.telephone". get falls back on
  * the default when the setting was never changed; set refuses unknown keys and bad text. */

@@ -29,9 +29,6 @@
  * handler). */
 static volatile sig_atomic_t got_signal, got_winch;
 static int wake_pipe[2] = {-1, -1};
-/* Whether keys were typed into the form now open since it was opened (help visits
- * included): the interrupt message must not say typed text was saved when it was not. */
-static bool typed_in_form;
 
 static void on_signal(int sig)
 {
@@ -147,16 +144,99 @@ void app_flash(struct app *app, bool error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(app->flash, sizeof app->flash, fmt, ap);
+    vsnprintf(app->ui.message, sizeof app->ui.message, fmt, ap);
     va_end(ap);
-    app->flash_is_error = error;
+    app->ui.message_error = error;
+}
+
+/* Copies the open form's values, messages, cursor field and "changed" mark into the
+ * draft (saved by app_save_ui). */
+static void draft_capture(struct app *app)
+{
+    struct tui_form *tf = &app->form;
+    if (!app->screen || !app->screen->text_input || !tf->form)
+        return;
+    app->draft.count = tf->count + app->screen->draft_extra;
+    for (int i = 0; i < tf->count; i++) {
+        tui_form_value(tf, i, app->draft.value[i], sizeof app->draft.value[i]);
+        snprintf(app->draft.error[i], sizeof app->draft.error[i], "%s", tf->errors[i]);
+    }
+    app->ui.draft_field = tui_form_current(tf);
+    app->ui.draft_dirty = tf->dirty;
+}
+
+/* Puts the draft back into the form just opened (or changed by another process). */
+static void draft_apply(struct app *app)
+{
+    struct tui_form *tf = &app->form;
+    for (int i = 0; i < tf->count && i < app->draft.count; i++) {
+        tui_form_set_value(tf, i, app->draft.value[i]);
+        snprintf(tf->errors[i], sizeof tf->errors[i], "%s", app->draft.error[i]);
+    }
+    tf->dirty = app->ui.draft_dirty;
+    tui_form_focus(tf, app->ui.draft_field);
+}
+
+static void forget_draft(struct app *app)
+{
+    app->draft.count = 0;
+    app->ui.draft_screen[0] = '\0';
+    app->ui.draft_field = 0;
+    app->ui.draft_dirty = false;
+    app->ui.results = false;
+}
+
+/* Field by field: the bytes after a string's end do not count. */
+static bool ui_equal(const struct ui_state *a, const struct ui_state *b)
+{
+    return strcmp(a->screen, b->screen) == 0 && a->focus == b->focus &&
+           a->scroll == b->scroll && a->dossier_id == b->dossier_id &&
+           a->mandate_id == b->mandate_id && strcmp(a->help_from, b->help_from) == 0 &&
+           strcmp(a->search_from, b->search_from) == 0 && strcmp(a->confirm, b->confirm) == 0 &&
+           a->confirm_id == b->confirm_id && a->results == b->results &&
+           strcmp(a->message, b->message) == 0 && a->message_error == b->message_error &&
+           strcmp(a->draft_screen, b->draft_screen) == 0 && a->draft_field == b->draft_field &&
+           a->draft_dirty == b->draft_dirty;
+}
+
+static bool draft_equal(const struct ui_draft *a, const struct ui_draft *b)
+{
+    if (a->count != b->count)
+        return false;
+    for (int i = 0; i < a->count; i++)
+        if (strcmp(a->value[i], b->value[i]) != 0 || strcmp(a->error[i], b->error[i]) != 0)
+            return false;
+    return true;
 }
 
 void app_save_ui(struct app *app)
 {
     snprintf(app->ui.screen, sizeof app->ui.screen, "%s", app->screen->id);
-    if (store_ui_set(app->st, &app->ui) != 0)
+    /* What the database will give back: the message without control characters. */
+    char clean[sizeof app->ui.message];
+    text_sanitize(clean, sizeof clean, app->ui.message);
+    memcpy(app->ui.message, clean, sizeof clean);
+    bool ui_changed = !ui_equal(&app->ui, &app->saved_ui);
+    bool draft_changed = !draft_equal(&app->draft, &app->saved_draft);
+    if (!ui_changed && !draft_changed)
+        return;
+    /* One transaction: another process never sees the screen without its form's text. */
+    bool ok = store_begin(app->st) == 0;
+    if (ok && ui_changed)
+        ok = store_ui_set(app->st, &app->ui) == 0;
+    for (int i = 0; ok && i < app->draft.count; i++)
+        if (i >= app->saved_draft.count ||
+            strcmp(app->draft.value[i], app->saved_draft.value[i]) != 0 ||
+            strcmp(app->draft.error[i], app->saved_draft.error[i]) != 0)
+            ok = store_draft_set_field(app->st, i, app->draft.value[i], app->draft.error[i]) == 0;
+    if (ok && app->draft.count < app->saved_draft.count)
+        ok = store_draft_clear(app->st, app->draft.count) == 0;
+    if (store_commit(app->st, ok) != 0) {
         app_flash(app, true, "%s", store_error(app->st));
+        return;
+    }
+    app->saved_ui = app->ui;
+    app->saved_draft = app->draft;
 }
 
 void app_reload_status(struct app *app)
@@ -164,20 +244,41 @@ void app_reload_status(struct app *app)
     status_free(&app->status);
     if (status_load(app->st, app->today, &app->status) != 0)
         app_flash(app, true, "%s", store_error(app->st));
+    store_setting_get(app->st, "organisme.nom", app->org_name, sizeof app->org_name);
+    store_setting_get(app->st, "organisme.email", app->org_email, sizeof app->org_email);
+    store_setting_get(app->st, "organisme.telephone", app->org_phone, sizeof app->org_phone);
 }
 
-const struct screen *app_find_screen(const char *id)
+const struct screen *app_find_screen(const struct app *app, const char *id)
 {
-    for (int i = 0; screens_all[i]; i++)
-        if (strcmp(screens_all[i]->id, id) == 0)
-            return screens_all[i];
+    for (int i = 0; app->table->all[i]; i++)
+        if (strcmp(app->table->all[i]->id, id) == 0)
+            return app->table->all[i];
     return NULL;
+}
+
+bool app_watch_fd(struct app *app, int fd,
+                  void (*ready)(struct app *app, int fd, short revents, void *data), void *data)
+{
+    if (app->fd_count >= APP_MAX_FDS)
+        return false;
+    app->fds[app->fd_count++] = (struct app_fd){.fd = fd, .ready = ready, .data = data};
+    return true;
+}
+
+void app_unwatch_fd(struct app *app, int fd)
+{
+    for (size_t i = 0; i < app->fd_count; i++)
+        if (app->fds[i].fd == fd) {
+            app->fds[i] = app->fds[--app->fd_count];
+            return;
+        }
 }
 
 const struct dossier *app_dossier(const struct app *app)
 {
     for (size_t i = 0; i < app->status.dossier_count; i++)
-        if (app->status.dossiers[i].id == app->dossier_id)
+        if (app->status.dossiers[i].id == app->ui.dossier_id)
             return &app->status.dossiers[i];
     return NULL;
 }
@@ -219,170 +320,121 @@ bool app_move_focus(struct app *app, int type, wint_t ch, int count)
     if (type != KEY_CODE_YES || (ch != KEY_UP && ch != KEY_DOWN))
         return false;
     int f = app->ui.focus + (ch == KEY_UP ? -1 : 1);
-    if (f >= 0 && f < count) {
+    if (f >= 0 && f < count)
         app->ui.focus = f;
-        app_save_ui(app);
-    }
     return true;
+}
+
+/* Prepares the current screen: its form (with the draft put back when it was being
+ * typed) and its loaded data. */
+static void enter_screen(struct app *app)
+{
+    const struct screen *to = app->screen;
+    if (to->enter)
+        to->enter(app);
+    if (to->text_input && app->form.form) {
+        if (strcmp(app->ui.draft_screen, to->id) == 0 &&
+            app->draft.count == app->form.count + to->draft_extra) {
+            draft_apply(app);
+        } else {
+            snprintf(app->ui.draft_screen, sizeof app->ui.draft_screen, "%s", to->id);
+            for (int i = app->form.count; i < app->form.count + to->draft_extra; i++)
+                app->draft.value[i][0] = app->draft.error[i][0] = '\0';
+            app->form.dirty = false;
+            draft_capture(app);
+        }
+    }
+    if (to->load)
+        to->load(app);
 }
 
 void app_goto(struct app *app, const struct screen *to, int focus)
 {
-    if (app->screen && app->screen->leave)
-        app->screen->leave(app);
-    if (!to->text_input && to != &screen_help)
-        typed_in_form = false; /* the form was closed (saved or abandoned) */
+    /* The draft stays while the help is open over its form, and when coming back to it;
+     * leaving the form otherwise (saved, abandoned) forgets it. */
+    bool keep = to->keeps_draft || (to->text_input && strcmp(app->ui.draft_screen, to->id) == 0);
+    tui_form_close(&app->form);
     app->previous = app->screen;
     app->screen = to;
     app->ui.focus = focus < 0 ? 0 : focus;
     app->ui.scroll = 0;
+    app->ui.confirm[0] = '\0';
+    app->ui.confirm_id = 0;
+    if (!keep)
+        forget_draft(app);
     app_reload_status(app);
     erase();
-    if (to->enter)
-        to->enter(app);
+    enter_screen(app);
     app_save_ui(app);
 }
 
-static const struct screen *step_screen(int step)
+/* Rebuilds the screen from the database: at start, and when another process changed
+ * ui_state or ui_draft (app->previous is NULL then: nothing was left by a key). */
+static void resume(struct app *app, const struct ui_state *ui, const struct ui_draft *draft)
 {
-    return &screen_steps[step - 1];
+    app->ui = *ui;
+    app->draft = *draft;
+    app->saved_ui = *ui;
+    app->saved_draft = *draft;
+    const struct screen *s = app_find_screen(app, ui->screen);
+    if (!s) {
+        s = app->table->home;
+        app->ui.focus = 0;
+    }
+    tui_form_close(&app->form);
+    app->previous = NULL;
+    app->screen = s;
+    app_reload_status(app);
+    erase();
+    enter_screen(app);
+    app_save_ui(app); /* the focus clamped, a form's draft started */
 }
 
-/* Keys that work everywhere (DESIGN §7). Printable ones are skipped on form screens. */
-static enum key_result global_key(struct app *app, int type, wint_t ch)
+/* Another process wrote to the database: the status, the settings, and the screen itself
+ * when its state changed (a support agent following the session). */
+static void external_change(struct app *app)
 {
-    bool fkey = type == KEY_CODE_YES;
-    int step = app->screen->step;
-    if (fkey) {
-        switch (ch) {
-        case KEY_F(10):
-            return KR_QUIT;
-        case KEY_F(1):
-            goto help;
-        case KEY_F(2):
-            goto assistance;
-        case KEY_RIGHT:
-        case KEY_NPAGE:
-            goto next_step;
-        case KEY_LEFT:
-        case KEY_PPAGE:
-            goto previous_step;
-        default:
-            return KR_HANDLED;
-        }
+    struct ui_state ui;
+    static struct ui_draft draft; /* large; only the event loop uses it */
+    if (store_ui_get(app->st, &ui) == 0 && store_draft_get(app->st, &draft) == 0 &&
+        (!ui_equal(&ui, &app->saved_ui) || !draft_equal(&draft, &app->saved_draft))) {
+        resume(app, &ui, &draft);
+        return;
     }
-    if (app->screen->text_input)
-        return KR_HANDLED;
-    switch (ch) {
-    case 'q':
-    case 'Q':
-        return KR_QUIT;
-    case '?':
-        goto help;
-    case 'a':
-    case 'A':
-        goto assistance;
-    case 'h':
-    case 'H':
-        app->next = &screen_home;
-        app->next_focus = 0;
-        return KR_GOTO;
-    case 'm':
-    case 'M':
-        app->next = &screen_mandates;
-        app->next_focus = 0;
-        return KR_GOTO;
-    case 's':
-    case 'S':
-        app->next = &screen_balance;
-        app->next_focus = 0;
-        return KR_GOTO;
-    case 'r':
-    case 'R':
-        app->next = &screen_search;
-        app->next_focus = 0;
-        return KR_GOTO;
-    case 'd':
-    case 'D':
-        /* The list opens on the dossier last seen, where the official left it. */
-        app->next = &screen_dossiers;
-        app->next_focus = 0;
-        for (size_t i = 0; i < app->status.dossier_count; i++)
-            if (app->status.dossiers[i].id == app->dossier_id)
-                app->next_focus = (int)i;
-        return KR_GOTO;
-    default:
-        if (ch >= '1' && ch <= '0' + GUIDE_STEPS) {
-            app->next = step_screen((int)(ch - '0'));
-            app->next_focus = 0;
-            return KR_GOTO;
-        }
-        /* A key that does nothing here says so, rather than seeming broken. */
-        if (ch == ' ')
-            app_flash(app, false, "Espace ne coche rien ici : les cases à cocher sont dans "
-                                  "les étapes (1 à 6). ? : l'aide et les touches.");
-        else if (ch == 27 && app->screen == &screen_home)
-            app_flash(app, false, "Échap ne fait rien sur l'accueil : q pour quitter, ? : l'aide "
-                                  "et les touches.");
-        else if (ch == 27)
-            app_flash(app, false, "Échap ne fait rien ici : h pour l'accueil. ? : l'aide et "
-                                  "les touches.");
-        else if (iswprint(ch))
-            app_flash(app, false, "La touche « %lc » ne fait rien ici. ? : l'aide et les "
-                                  "touches.", (wint_t)ch);
-        return KR_HANDLED;
-    }
-help:
-    app->help_from = app->screen;
-    app->next = &screen_help;
-    app->next_focus = 0;
-    return KR_GOTO;
-assistance:
-    app_flash(app, false, "Le partage d'écran avec le support arrive bientôt. En attendant, "
-                          "appelez %s au %s.", app->org_name, app->org_phone);
-    return KR_HANDLED;
-next_step:
-    if (step == GUIDE_STEPS) {
-        app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
-        return KR_HANDLED;
-    }
-    app->next = step_screen(step ? step + 1
-                                 : app->status.current_step ? app->status.current_step : 1);
-    app->next_focus = 0;
-    return KR_GOTO;
-previous_step:
-    app->next = step > 1 ? step_screen(step - 1) : &screen_home;
-    app->next_focus = 0;
-    return KR_GOTO;
+    app_reload_status(app);
+    if (app->screen->load)
+        app->screen->load(app);
 }
 
+/* Returns true when the key asks to quit. */
 static bool handle_key(struct app *app, int type, wint_t ch)
 {
     if (type == KEY_CODE_YES && ch == KEY_RESIZE)
         return false;
-    app->flash[0] = '\0';
+    app->ui.message[0] = '\0';
     if (!app->ignore_small && (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES)) {
         if (type == OK && (ch == 'i' || ch == 'I'))
             app->ignore_small = true;
         return (type == OK && (ch == 'q' || ch == 'Q')) ||
                (type == KEY_CODE_YES && ch == KEY_F(10));
     }
-    if (app->screen->text_input &&
-        ((type == OK && ch != '\r' && ch != '\n' && ch != '\t' && ch != 27) ||
-         (type == KEY_CODE_YES && (ch == KEY_BACKSPACE || ch == KEY_DC || ch == KEY_LEFT ||
-                                   ch == KEY_RIGHT))))
-        typed_in_form = true; /* a character, an erasure or a choice changed */
-    bool submitted = app->screen->text_input && tui_key_is_enter(type, ch);
+    app->next = NULL;
+    app->next_focus = 0; /* a handler that names no focus gets the first row */
     enum key_result r = app->screen->key ? app->screen->key(app, type, ch) : KR_UNHANDLED;
-    if (submitted && !(app->flash[0] && app->flash_is_error))
-        typed_in_form = false; /* Entrée saved (or searched) what was typed */
     if (r == KR_UNHANDLED)
-        r = global_key(app, type, ch);
+        r = app->table->global_key(app, type, ch);
     if (r == KR_GOTO && app->next) {
         app_goto(app, app->next, app->next_focus);
         app->next = NULL;
-        app->next_focus = 0; /* a handler that names no focus gets the first row */
+        return false; /* app_goto reloaded and saved the state */
     }
+    /* One path for every key: the form's text into the draft, the state saved, the data
+     * reloaded once. */
+    draft_capture(app);
+    app_save_ui(app);
+    app_reload_status(app);
+    if (app->screen->load)
+        app->screen->load(app);
     return r == KR_QUIT;
 }
 
@@ -398,17 +450,8 @@ static void draw(struct app *app)
     refresh();
 }
 
-static const struct screen *resume_screen(const struct ui_state *ui)
-{
-    const struct screen *s = app_find_screen(ui->screen);
-    if (!s)
-        return &screen_home;
-    if (s->parent)
-        s = app_find_screen(s->parent);
-    return s ? s : &screen_home;
-}
-
-int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen)
+int tui_run(const struct screen_table *table, store *st, const char *db_path, bool color,
+            char *err, size_t errlen)
 {
     if (!tui_terminal_check(err, errlen))
         return EXIT_FAILURE;
@@ -425,7 +468,6 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
                  text_clip(shown, sizeof shown, getenv("TERM"), 40));
         return EXIT_FAILURE;
     }
-    typed_in_form = false;
     set_term(scr);
     cbreak();
     noecho();
@@ -436,36 +478,58 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
     curs_set(1); /* the cursor sits on the focused line, for screen readers */
     tui_colors_init(color);
 
-    struct app app;
+    static struct app app; /* large (the draft twice); one wizard per process */
     memset(&app, 0, sizeof app);
+    app.table = table;
     app.st = st;
     app.db_path = db_path;
     app.color = color;
     app.today = dates_today();
-    app.watch_fd = -1;
-    store_setting_get(st, "organisme.nom", app.org_name, sizeof app.org_name);
-    store_setting_get(st, "organisme.email", app.org_email, sizeof app.org_email);
-    store_setting_get(st, "organisme.telephone", app.org_phone, sizeof app.org_phone);
+    app.view = calloc(1, table->view_size ? table->view_size : 1);
+    static struct ui_draft draft;
     struct ui_state saved;
-    if (store_ui_get(st, &saved) != 0)
-        snprintf(saved.screen, sizeof saved.screen, "accueil");
-    app_goto(&app, resume_screen(&saved), saved.focus);
+    if (!app.view) {
+        endwin();
+        delscreen(scr);
+        remove_signals();
+        snprintf(err, errlen, "mémoire insuffisante.");
+        return EXIT_FAILURE;
+    }
+    app.data_version = store_data_version(st);
+    if (store_ui_get(st, &saved) != 0 || store_draft_get(st, &draft) != 0) {
+        memset(&saved, 0, sizeof saved);
+        memset(&draft, 0, sizeof draft);
+        snprintf(saved.screen, sizeof saved.screen, "%s", table->home->id);
+    }
+    resume(&app, &saved, &draft);
 
     bool quit = false, failed = false;
     int idle = 0;
     draw(&app);
     while (!quit && !got_signal) {
-        struct pollfd p[3] = {{.fd = STDIN_FILENO, .events = POLLIN},
-                              {.fd = wake_pipe[0], .events = POLLIN},
-                              {.fd = app.watch_fd, .events = POLLIN}};
-        /* Wakes every second to notice a catalogue replaced by an import meanwhile. */
-        int r = poll(p, app.watch_fd >= 0 ? 3 : 2, 1000);
-        int poll_errno = errno; /* before the catalogue check can change it */
+        /* The keyboard, the signals' pipe, then the helpers' pipes (app_watch_fd). */
+        struct pollfd p[2 + APP_MAX_FDS] = {{.fd = STDIN_FILENO, .events = POLLIN},
+                                            {.fd = wake_pipe[0], .events = POLLIN}};
+        size_t nfds = 2;
+        for (size_t i = 0; i < app.fd_count; i++)
+            p[nfds++] = (struct pollfd){.fd = app.fds[i].fd, .events = POLLIN};
+        /* A short timeout: what another process writes (a setting, a tick, an import) is
+         * on the screen within 100 ms; checking PRAGMA data_version reads no disk. */
+        int r = poll(p, nfds, 50);
+        int poll_errno = errno; /* before the checks below can change it */
         if (got_signal)
             break;
+        bool changed = false;
         char cat_err[512];
-        if (catalogue_refresh_if_changed(st, cat_err, sizeof cat_err) != 0)
+        if (catalogue_refresh_if_changed(st, cat_err, sizeof cat_err) != 0) {
             app.catalogue_changes++;
+            changed = true;
+        }
+        long long dv = store_data_version(st);
+        if (dv != app.data_version) {
+            app.data_version = dv;
+            changed = true;
+        }
         if (r < 0 && poll_errno != EINTR) {
             /* Said after the terminal is restored, with a failure status. */
             snprintf(err, errlen, "lecture du clavier impossible (%s). Ce qui était "
@@ -480,15 +544,28 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
             char drain[64];
             while (read(wake_pipe[0], drain, sizeof drain) > 0)
                 ;
-            r--;
         }
-        if (r > 0 && app.watch_fd >= 0 && (p[2].revents & (POLLIN | POLLHUP | POLLERR)) &&
-            app.on_watch)
-            app.on_watch(&app); /* a helper spoke (or ended): the screen shows it below */
+        bool spoke = false;
+        for (size_t i = 2; r > 0 && i < nfds; i++) {
+            if (!p[i].revents)
+                continue;
+            /* The callback may unwatch its fd: find it again by number. */
+            for (size_t k = 0; k < app.fd_count; k++)
+                if (app.fds[k].fd == p[i].fd) {
+                    app.fds[k].ready(&app, p[i].fd, p[i].revents, app.fds[k].data);
+                    changed = spoke = true;
+                    break;
+                }
+        }
+        if (spoke)
+            app_save_ui(&app); /* what a helper's end said (app_flash) is saved like a key's */
         if (got_winch) {
             got_winch = 0;
             apply_resize();
+            changed = true;
         }
+        if (changed)
+            external_change(&app);
         wint_t ch;
         int type;
         bool got_key = false;
@@ -500,25 +577,24 @@ int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen
         idle = r > 0 && (p[0].revents & POLLIN) && !got_key ? idle + 1 : 0;
         if (idle > 1000)
             break;
-        if (!quit)
+        if (!quit && (got_key || changed))
             draw(&app);
     }
-    if (app.screen && app.screen->leave)
-        app.screen->leave(&app);
-    for (int i = 0; screens_all[i]; i++)
-        if (screens_all[i]->cleanup)
-            screens_all[i]->cleanup();
+    bool typed = app.screen && app.ui.draft_dirty && app.ui.draft_screen[0];
+    if (table->release)
+        table->release(&app); /* no helper outlives the wizard */
+    tui_form_close(&app.form);
     status_free(&app.status);
+    free(app.view);
     endwin();
     delscreen(scr);
     remove_signals();
     if (got_signal) {
-        /* Say only what is true: a form with typed text is lost (forms are saved only on
-         * Entrée); everything else was saved as it was done. */
-        if (typed_in_form) /* a form is open, or behind the help opened from it */
-            snprintf(err, errlen, "interrompu. Le formulaire ouvert n'était pas validé : ce "
-                                  "que vous y aviez tapé n'a pas été enregistré. Tout le reste "
-                                  "est enregistré.");
+        /* Say only what is true: typed text is kept as a draft, not recorded. */
+        if (typed) /* a form is open, or behind the help opened from it */
+            snprintf(err, errlen, "interrompu ; tout ce que vous aviez validé est enregistré, et "
+                                  "ce que vous tapiez est gardé : vous le retrouverez en "
+                                  "relançant difelus.");
         else
             snprintf(err, errlen, "interrompu ; tout ce que vous aviez validé est enregistré.");
         return 128 + got_signal;

@@ -15,8 +15,11 @@ bool tui_locale_setup(char *err, size_t errlen);
  * cursor: not TERM=dumb). Returns false with a French message saying what to do. */
 bool tui_terminal_check(char *err, size_t errlen);
 
-/* Runs the wizard until the official quits. Returns the process exit status; on failure a
+struct screen_table;
+
+/* Runs the wizard on the screens of `table` until the official quits. Returns the process exit status; on failure a
  * French message is left in err, the terminal already restored. */
-int tui_run(store *st, const char *db_path, bool color, char *err, size_t errlen);
+int tui_run(const struct screen_table *table, store *st, const char *db_path, bool color,
+            char *err, size_t errlen);
 
 #endif

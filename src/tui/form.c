@@ -1,6 +1,7 @@
 /* Labelled forms on the ncurses form library. The fields live in a sub-window of stdscr;
  * labels and error messages are drawn on stdscr around them, so the screen must not erase
  * stdscr while the form is posted (that would blank the fields). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,6 +277,15 @@ static void request(struct tui_form *tf, int req)
     form_driver_w(tf->form, KEY_CODE_YES, (wint_t)req);
 }
 
+/* Moves to another field, the one left shown from its start: a field's scroll is then
+ * the same whatever way it was typed, and the screen a function of the saved draft. */
+static void switch_field(struct tui_form *tf, int req)
+{
+    request(tf, REQ_BEG_LINE);
+    request(tf, req);
+    request(tf, REQ_END_LINE);
+}
+
 enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
 {
     if (!ensure_posted(tf))
@@ -285,13 +295,11 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     if (type == KEY_CODE_YES) {
         switch (ch) {
         case KEY_DOWN:
-            request(tf, REQ_NEXT_FIELD);
-            request(tf, REQ_END_LINE);
+            switch_field(tf, REQ_NEXT_FIELD);
             return TFR_NONE;
         case KEY_UP:
         case KEY_BTAB:
-            request(tf, REQ_PREV_FIELD);
-            request(tf, REQ_END_LINE);
+            switch_field(tf, REQ_PREV_FIELD);
             return TFR_NONE;
         case KEY_LEFT:
             if (choice)
@@ -330,8 +338,7 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     }
     switch (ch) {
     case '\t':
-        request(tf, REQ_NEXT_FIELD);
-        request(tf, REQ_END_LINE);
+        switch_field(tf, REQ_NEXT_FIELD);
         return TFR_NONE;
     case '\n':
     case '\r':
@@ -423,9 +430,14 @@ void tui_form_reject(struct tui_form *tf, int index, const char *message)
     tui_form_focus(tf, index);
 }
 
-static void ask(struct app *app, int question)
+/* The questions before typed text is thrown away, kept in app->ui.confirm. */
+#define ASK_CANCEL "abandonner"
+#define ASK_QUIT "quitter"
+
+static void ask(struct app *app, const char *question)
 {
-    if (question == TFQ_QUIT)
+    snprintf(app->ui.confirm, sizeof app->ui.confirm, "%s", question);
+    if (strcmp(question, ASK_QUIT) == 0)
         app_flash(app, true, "Quitter sans enregistrer ce que vous avez tapé ? o : oui, "
                              "quitter   n : non, continuer la saisie");
     else
@@ -433,19 +445,21 @@ static void ask(struct app *app, int question)
                              "n : non, continuer la saisie");
 }
 
-bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
+bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
                          const struct screen *cancel_to, const char *cancel_message,
                          enum key_result *result)
 {
     *result = KR_UNHANDLED;
     if (!tf->form)
         return false;
-    if (tf->asking) {
-        int question = tf->asking;
+    bool asking_quit = strcmp(app->ui.confirm, ASK_QUIT) == 0;
+    if (asking_quit || strcmp(app->ui.confirm, ASK_CANCEL) == 0) {
+        char question[sizeof app->ui.confirm];
+        snprintf(question, sizeof question, "%s", app->ui.confirm);
         *result = KR_HANDLED;
         if (type == OK && (ch == 'o' || ch == 'O')) {
-            tf->asking = TFQ_NONE;
-            if (question == TFQ_QUIT) {
+            app->ui.confirm[0] = '\0';
+            if (asking_quit) {
                 *result = KR_QUIT;
                 return false;
             }
@@ -453,8 +467,8 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
             app->next = cancel_to;
             *result = KR_GOTO;
         } else if ((type == OK && (ch == 'n' || ch == 'N' || ch == 27)) ||
-                   (type == KEY_CODE_YES && ch == KEY_F(10) && question == TFQ_QUIT)) {
-            tf->asking = TFQ_NONE;
+                   (type == KEY_CODE_YES && ch == KEY_F(10) && asking_quit)) {
+            app->ui.confirm[0] = '\0';
             app_flash(app, false, "Rien n'est perdu : continuez la saisie.");
         } else {
             ask(app, question); /* only o or n answer */
@@ -462,8 +476,7 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
         return false;
     }
     if (type == KEY_CODE_YES && ch == KEY_F(10) && tf->dirty) {
-        tf->asking = TFQ_QUIT;
-        ask(app, TFQ_QUIT);
+        ask(app, ASK_QUIT);
         *result = KR_HANDLED;
         return false;
     }
@@ -475,8 +488,7 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
         return false;
     case TFR_CANCEL:
         if (tf->dirty) {
-            tf->asking = TFQ_CANCEL;
-            ask(app, TFQ_CANCEL);
+            ask(app, ASK_CANCEL);
             *result = KR_HANDLED;
             return false;
         }
@@ -490,20 +502,19 @@ bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t 
     return true;
 }
 
-void tui_form_leave(struct tui_form *tf, const struct app *app)
+void tui_form_set_value(struct tui_form *tf, int index, const char *value)
 {
-    if (app->next != &screen_help)
-        tui_form_close(tf);
+    if (index >= 0 && index < tf->count && tf->fields[index])
+        set_field_buffer(tf->fields[index], 0, value);
 }
 
-bool tui_form_resume(struct tui_form *tf, const struct app *app)
+int tui_form_current(const struct tui_form *tf)
 {
-    if (tf->form && app->previous == &screen_help) {
-        unpost(tf); /* drawn again, with its values, by the next draw */
-        return true;
+    if (tf->posted && tf->form) {
+        FIELD *cur = current_field(tf->form);
+        return cur ? field_index(cur) : 0;
     }
-    tui_form_close(tf);
-    return false;
+    return tf->current;
 }
 
 void tui_form_clear_errors(struct tui_form *tf)
@@ -518,6 +529,7 @@ void tui_form_focus(struct tui_form *tf, int index)
         return;
     tf->current = index;
     if (tf->posted) {
+        request(tf, REQ_BEG_LINE);
         set_current_field(tf->form, tf->fields[index]);
         request(tf, REQ_END_LINE);
     }

@@ -16,79 +16,137 @@
 
 struct app;
 
-/* What a key handler asks for. */
+/* What a key handler asks for; KR_GOTO goes to app->next with focus app->next_focus. */
 enum key_result {
     KR_UNHANDLED, /* let the app apply the global keys */
-    KR_HANDLED,   /* done, redraw */
-    KR_GOTO,      /* switch to app->next */
+    KR_HANDLED,   /* done: stay (the state is saved and reloaded, then drawn) */
+    KR_GOTO,      /* switch to app->next, focus app->next_focus */
     KR_QUIT,
 };
 
-/* One screen: a table of functions, like tmux's cmd_entry. */
+/* One screen: a table of functions, like tmux's cmd_entry. A screen keeps nothing between
+ * keys: what it shows comes from app->ui and app->draft (saved in the database after
+ * every event), app->status and what its load function puts in app->view. */
 struct screen {
-    const char *id;     /* stored in ui_state, e.g. "etape3" */
-    const char *parent; /* screen to resume on when this one is not resumable */
-    int step;           /* 1..6 for the guide's steps, 0 otherwise */
-    bool text_input;    /* printable keys go to the screen (forms) */
+    const char *id;   /* stored in ui_state, e.g. "etape3" */
+    int step;         /* 1..6 for the guide's steps, 0 otherwise */
+    bool text_input;  /* printable keys go to the screen (forms) */
+    bool keeps_draft; /* going here keeps the open form's draft (the help, opened from it) */
+    /* Draft fields after the form's that the screen keeps itself (a prompt's text, typed
+     * outside the form): saved and restored with the draft, never put into the form. */
+    int draft_extra;
+    /* On arrival: clamps the focus, opens the form with its initial values (the app then
+     * puts back the draft when the form was being typed). */
     void (*enter)(struct app *app);
-    void (*leave)(struct app *app);
-    void (*cleanup)(void); /* frees what the screen keeps between visits, at exit */
+    /* After every event and every change made by another process: reads from the store
+     * what draw needs beyond app->status, into app->view. Draw never queries the store. */
+    void (*load)(struct app *app);
     void (*draw)(struct app *app);
     /* type is OK for a character, KEY_CODE_YES for a function key (see get_wch). */
     enum key_result (*key)(struct app *app, int type, wint_t ch);
 };
 
-/* Every screen, NULL-terminated; defined in screens/screens.c. */
-extern const struct screen *const screens_all[];
-extern const struct screen screen_home, screen_mandates, screen_mandate_form,
-    screen_balance, screen_help, screen_steps[GUIDE_STEPS], screen_dossiers, screen_dossier,
-    screen_dossier_form, screen_dossier_status, screen_search;
+/* What the app is given: every screen, the first one, the keys that work everywhere, and
+ * the room the screens' loaded data take (app->view). Defined in screens/screens.c: the
+ * machinery here knows no concrete screen. */
+struct screen_table {
+    const struct screen *const *all; /* NULL-terminated */
+    const struct screen *home;       /* first screen, and when the saved one is unknown */
+    enum key_result (*global_key)(struct app *app, int type, wint_t ch);
+    size_t view_size;
+    /* At exit, before the view is freed: ends what the screens started (helpers). */
+    void (*release)(struct app *app);
+};
+
+/* A file descriptor the event loop polls beside the keyboard (a helper's pipe): `ready` is
+ * called with its revents; the app then reloads and draws. */
+#define APP_MAX_FDS 8
+struct app_fd {
+    int fd;
+    void (*ready)(struct app *app, int fd, short revents, void *data);
+    void *data;
+};
+
+#define TUI_FORM_MAX STORE_DRAFT_FIELDS
+#define TUI_FORM_VALUE_MAX 512
+
+enum tui_field_kind { TF_TEXT, TF_CHOICE };
+
+struct tui_field_desc {
+    const char *label;
+    enum tui_field_kind kind;
+    int width;                  /* columns on screen */
+    int max;                    /* characters accepted (text) */
+    const char *const *choices; /* NULL-terminated (choice) */
+};
+
+/* The open form's ncurses objects: a cache drawn from app->draft (one form at a time). */
+struct tui_form {
+    FORM *form;
+    FIELD *fields[TUI_FORM_MAX + 1];
+    WINDOW *win;
+    const struct tui_field_desc *desc;
+    int count;
+    int top;     /* first row */
+    int field_x; /* column of the fields */
+    bool posted;
+    int posted_lines, posted_cols; /* terminal size when posted */
+    int current; /* field index kept across unpost/post */
+    bool hide_focus; /* no « > » on the current field: the screen's focus is elsewhere */
+    char errors[TUI_FORM_MAX][256];
+    int rows[TUI_FORM_MAX]; /* row of each field below `top`: errors wrap between fields */
+    bool dirty;             /* the official changed a value since the form was opened */
+};
 
 struct app {
+    const struct screen_table *table;
     store *st;
     const char *db_path;
     bool color;
     bool ignore_small;
     const struct screen *screen;
-    const struct screen *next;      /* target of KR_GOTO */
-    const struct screen *previous;  /* screen shown before the current one */
-    const struct screen *help_from; /* screen the help was opened from */
-    struct ui_state ui;             /* focus and scroll of the current screen */
-    int next_focus;                 /* focus to give the next screen */
-    long long edit_id;              /* mandate being edited, 0 for a new one */
-    long long dossier_id;           /* dossier shown or edited, 0 for a new one */
-    struct status status;           /* refreshed on every screen change */
-    char flash[512];                /* one-line message above the key line */
-    bool flash_is_error;
+    const struct screen *next;     /* target of KR_GOTO */
+    int next_focus;                /* focus to give the next screen */
+    const struct screen *previous; /* screen shown before the current one (during enter) */
+    struct ui_state ui;            /* as saved in the database (ui_state) */
+    struct ui_draft draft;         /* the open form as typed (ui_draft) */
+    struct ui_state saved_ui;      /* what the database holds: written only when changed */
+    struct ui_draft saved_draft;
+    struct tui_form form;          /* the open form, built from draft */
+    struct status status;          /* reloaded after every event */
     struct date today;
-    /* The support organisation (settings), read once at start. */
+    /* The support organisation (settings), reloaded with the status. */
     char org_name[256], org_email[256], org_phone[256];
     unsigned catalogue_changes; /* times an import replaced the catalogue meanwhile */
-    /* A helper's pipe that the event loop polls with stdin (DESIGN §7), -1 when none;
-     * on_watch runs when it is readable or closed, before the screen is drawn again. */
-    int watch_fd;
-    void (*on_watch)(struct app *app);
+    long long data_version;     /* PRAGMA data_version at the last reload */
+    void *view;                 /* the screens' loaded data (screen_table.view_size bytes) */
+    struct app_fd fds[APP_MAX_FDS];
+    size_t fd_count;
 };
 
-/* Switches screen (leave, enter, save the position). */
+/* Switches screen (closes the form, enter, keeps or forgets the draft, saves). */
 void app_goto(struct app *app, const struct screen *to, int focus);
-/* Saves app->ui (screen id, focus, scroll); shows an error message if it fails. */
+/* Saves app->ui and app->draft where they changed; shows an error message if it fails. */
 void app_save_ui(struct app *app);
-/* Reloads app->status from the store. */
+/* Reloads app->status and the settings from the store. */
 void app_reload_status(struct app *app);
-/* Shows a message above the key line until the next key. */
+/* Shows a message above the key line until the next key (saved with the state). */
 void app_flash(struct app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* The dossier app->dossier_id in app->status, or NULL. */
+/* The dossier app->ui.dossier_id in app->status, or NULL. */
 const struct dossier *app_dossier(const struct app *app);
 /* Records a change of status of dossier d on `day` after the rules' checks; on refusal
  * shows why (for sending: the earliest possible start) and returns false. */
 bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossier_status to,
                             struct date day);
 /* Looks a screen up by id; NULL when unknown. */
-const struct screen *app_find_screen(const char *id);
-/* ↑ and ↓ move app->ui.focus within 0..count-1 (and save it); false for other keys. */
+const struct screen *app_find_screen(const struct app *app, const char *id);
+/* ↑ and ↓ move app->ui.focus within 0..count-1; false for other keys. */
 bool app_move_focus(struct app *app, int type, wint_t ch, int count);
+/* Polls fd in the event loop from now on; false when the table is full. */
+bool app_watch_fd(struct app *app, int fd,
+                  void (*ready)(struct app *app, int fd, short revents, void *data), void *data);
+void app_unwatch_fd(struct app *app, int fd);
 
 static inline bool tui_key_is_enter(int type, wint_t ch)
 {
@@ -129,39 +187,6 @@ bool tui_too_small(struct app *app);
 
 /* ---- forms (src/tui/form.c), on top of the ncurses form library ---- */
 
-#define TUI_FORM_MAX 12
-#define TUI_FORM_VALUE_MAX 512
-
-enum tui_field_kind { TF_TEXT, TF_CHOICE };
-
-struct tui_field_desc {
-    const char *label;
-    enum tui_field_kind kind;
-    int width;                  /* columns on screen */
-    int max;                    /* characters accepted (text) */
-    const char *const *choices; /* NULL-terminated (choice) */
-};
-
-struct tui_form {
-    FORM *form;
-    FIELD *fields[TUI_FORM_MAX + 1];
-    WINDOW *win;
-    const struct tui_field_desc *desc;
-    int count;
-    int top;     /* first row */
-    int field_x; /* column of the fields */
-    bool posted;
-    int posted_lines, posted_cols; /* terminal size when posted */
-    int current; /* field index kept across unpost/post */
-    bool hide_focus; /* no « > » on the current field: the screen's focus is elsewhere */
-    char errors[TUI_FORM_MAX][256];
-    int rows[TUI_FORM_MAX]; /* row of each field below `top`: errors wrap between fields */
-    bool dirty;             /* the official changed a value since the form was opened */
-    int asking;             /* a question before typed text is thrown away (TFQ_*) */
-};
-
-enum { TFQ_NONE, TFQ_CANCEL, TFQ_QUIT };
-
 enum tui_form_result { TFR_NONE, TFR_SUBMIT, TFR_CANCEL, TFR_UNHANDLED };
 
 /* Builds the form with initial values (NULL for empty). Returns false if out of memory. */
@@ -185,17 +210,16 @@ bool tui_form_has_errors(const struct tui_form *tf);
 /* Shows message under field `index` (and only there) and puts the cursor on it. */
 void tui_form_reject(struct tui_form *tf, int index, const char *message);
 /* The key handling every form screen shares: the key goes to the form; Échap goes to
- * `cancel_to` with `cancel_message`, and F10 quits — each after a question when the
- * official has typed something. Returns true only when the official submitted the form;
- * otherwise *result is what the screen's handler returns. */
-bool tui_form_screen_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
+ * `cancel_to` with `cancel_message`, and F10 quits — each after a question (in
+ * app->ui.confirm) when the official has typed something. Returns true only when the
+ * official submitted the form; otherwise *result is what the screen's handler returns. */
+bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
                          const struct screen *cancel_to, const char *cancel_message,
                          enum key_result *result);
-/* On leaving a form screen: closes the form, unless the official only opens the help. */
-void tui_form_leave(struct tui_form *tf, const struct app *app);
-/* On entering a form screen: true when coming back from help with the form still open
- * (it is kept, with what was typed); otherwise closes it, and the caller opens a new one. */
-bool tui_form_resume(struct tui_form *tf, const struct app *app);
+/* Sets the value of field index (the draft put back into the form). */
+void tui_form_set_value(struct tui_form *tf, int index, const char *value);
+/* Index of the field with the cursor. */
+int tui_form_current(const struct tui_form *tf);
 void tui_form_clear_errors(struct tui_form *tf);
 void tui_form_focus(struct tui_form *tf, int index);
 /* Row just below the form. */

@@ -124,10 +124,10 @@ void tui_title_bar(const char *title)
 
 void tui_key_line(struct app *app, const char *keys)
 {
-    if (app->flash[0]) {
+    if (app->ui.message[0]) {
         /* A message longer than a line takes the rows above it (up to four), rather than
          * being cut: a refusal says why and what to do, all of it matters. */
-        int rows = text_wrap_count(app->flash, COLS - 2);
+        int rows = text_wrap_count(app->ui.message, COLS - 2);
         int most = LINES > 8 ? 4 : LINES > 4 ? 2 : 1;
         if (rows > most)
             rows = most;
@@ -136,7 +136,7 @@ void tui_key_line(struct app *app, const char *keys)
             clrtoeol();
         }
         tui_paragraph(LINES - 1 - rows, 1, COLS - 2, rows,
-                      app->flash_is_error ? tui_attr(TC_ERROR) : A_BOLD, app->flash);
+                      app->ui.message_error ? tui_attr(TC_ERROR) : A_BOLD, app->ui.message);
     }
     attr_t a = tui_attr(TC_TITLE);
     attron(a);
