@@ -1,4 +1,5 @@
 #include "difelus/calendar.h"
+#include "difelus/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -230,7 +231,7 @@ char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t
     *pending = *cancelled = 0;
     char db_id[64];
     if (store_database_id(st, db_id, sizeof db_id) != 0) {
-        snprintf(err, errlen, "%s", store_error(st));
+        text_msgf(err, errlen, "%s", store_error(st));
         return NULL;
     }
     struct export x = {{NULL, 0, 0, 0, false}, db_id, "", 0, 0};
@@ -247,7 +248,7 @@ char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t
         struct dossier_event ev[64];
         size_t n = 0;
         if (store_dossier_events(st, s->dossiers[i].id, ev, 64, &n) != 0) {
-            snprintf(err, errlen, "%s", store_error(st));
+            text_msgf(err, errlen, "%s", store_error(st));
             free(x.out.text);
             return NULL;
         }
@@ -256,7 +257,7 @@ char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t
     line(&x.out, "END", "VCALENDAR", false);
     if (x.out.failed) {
         free(x.out.text);
-        snprintf(err, errlen, "Mémoire insuffisante pour produire le calendrier.");
+        text_msgf(err, errlen, "Mémoire insuffisante pour produire le calendrier.");
         return NULL;
     }
     *pending = x.pending;
@@ -275,7 +276,7 @@ int calendar_write(store *st, const struct status *s, const char *path, size_t *
     int fd = mkstemp(tmp);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
-        snprintf(err, errlen, "Impossible d'écrire « %s » (%s). Vérifiez que le dossier existe "
+        text_msgf(err, errlen, "Impossible d'écrire « %s » (%s). Vérifiez que le dossier existe "
                               "et que vous pouvez y écrire.", path, syserr_text(errno));
         if (fd >= 0)
             close(fd);
@@ -287,7 +288,7 @@ int calendar_write(store *st, const struct status *s, const char *path, size_t *
     ok = fclose(f) == 0 && ok;
     free(text);
     if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "Impossible d'écrire « %s » (%s).", path, syserr_text(errno));
+        text_msgf(err, errlen, "Impossible d'écrire « %s » (%s).", path, syserr_text(errno));
         unlink(tmp);
         return -1;
     }

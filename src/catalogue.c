@@ -99,6 +99,7 @@ static int errf(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    text_typeset(err, errlen);
     return -1;
 }
 

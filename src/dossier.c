@@ -90,7 +90,7 @@ bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_
         if (*p == ' ' || *p == '.')
             continue;
         if (!isdigit((unsigned char)*p) || n == 14) {
-            snprintf(err, errlen, "Un SIRET compte 14 chiffres (espaces permis), par exemple "
+            text_msgf(err, errlen, "Un SIRET compte 14 chiffres (espaces permis), par exemple "
                                   "732 829 320 00074.");
             return false;
         }
@@ -98,7 +98,7 @@ bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_
     }
     digits[n] = '\0';
     if (n != 14) {
-        snprintf(err, errlen, "Un SIRET compte 14 chiffres ; celui-ci en a %zu.", n);
+        text_msgf(err, errlen, "Un SIRET compte 14 chiffres ; celui-ci en a %zu.", n);
         return false;
     }
     int luhn = 0, plain = 0;
@@ -118,7 +118,7 @@ bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_
     if (!ok && strncmp(digits, "356000000", 9) == 0)
         ok = plain % 5 == 0;
     if (!ok) {
-        snprintf(err, errlen, "Ce SIRET n'est pas valide (sa clé de contrôle ne correspond "
+        text_msgf(err, errlen, "Ce SIRET n'est pas valide (sa clé de contrôle ne correspond "
                               "pas) : vérifiez les 14 chiffres.");
         return false;
     }
@@ -149,11 +149,11 @@ static bool check_text(const char *value, const char *what, bool required, int m
     text_sanitize(buf, sizeof buf, value);
     text_trim(buf);
     if (required && buf[0] == '\0') {
-        snprintf(err, errlen, "%s est obligatoire.", what);
+        text_msgf(err, errlen, "%s est obligatoire.", what);
         return false;
     }
     if (text_width(buf) > max || strlen(buf) >= dstlen) {
-        snprintf(err, errlen, "%s : %d caractères au plus.", what, max);
+        text_msgf(err, errlen, "%s : %d caractères au plus.", what, max);
         return false;
     }
     snprintf(dst, dstlen, "%s", buf);
@@ -198,13 +198,13 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     bad += !start_ok + !end_ok;
     if (start_ok && end_ok && dates_valid(d.start) && dates_valid(d.end) &&
         dates_compare(d.end, d.start) < 0)
-        snprintf(BAD(DF_END), ERR, "La fin de la session doit venir après son début.");
+        text_msgf(BAD(DF_END), ERR, "La fin de la session doit venir après son début.");
     snprintf(buf, sizeof buf, "%s", values[DF_PRICE] ? values[DF_PRICE] : "");
     long cents;
     if (text_trim(buf)[0] == '\0') {
         d.price_cents = -1;
     } else if (!text_parse_euros(buf, &cents) || cents > 10000000L) {
-        snprintf(BAD(DF_PRICE), ERR, "« %s » n'est pas un prix : tapez-le en euros TTC, par "
+        text_msgf(BAD(DF_PRICE), ERR, "« %s » n'est pas un prix : tapez-le en euros TTC, par "
                                      "exemple 350 ou 420,50.", buf);
     } else {
         d.price_cents = cents;
@@ -213,7 +213,7 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     if (text_trim(buf)[0] == '\0') {
         d.hours_cents = 0;
     } else if (!text_parse_euros(buf, &cents) || cents == 0 || cents > 200000) {
-        snprintf(BAD(DF_HOURS), ERR, "« %s » : tapez le nombre d'heures de formation, par "
+        text_msgf(BAD(DF_HOURS), ERR, "« %s » : tapez le nombre d'heures de formation, par "
                                      "exemple 7 ou 10,5.", buf);
     } else {
         d.hours_cents = (int)cents;
@@ -225,7 +225,7 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     else if (strncasecmp(buf, "oui", 3) == 0)
         d.vat = true;
     else
-        snprintf(BAD(DF_VAT), ERR, "Choisissez avec Espace : l'organisme facture-t-il la TVA ?");
+        text_msgf(BAD(DF_VAT), ERR, "Choisissez avec Espace : l'organisme facture-t-il la TVA ?");
     snprintf(buf, sizeof buf, "%s", values[DF_KIND] ? values[DF_KIND] : "");
     text_trim(buf);
     if (strcasecmp(buf, "mandat") == 0)
@@ -233,7 +233,7 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     else if (strcasecmp(buf, "reconversion") == 0)
         d.kind = DK_RECONVERSION;
     else
-        snprintf(BAD(DF_KIND), ERR, "Choisissez avec Espace : mandat ou reconversion.");
+        text_msgf(BAD(DF_KIND), ERR, "Choisissez avec Espace : mandat ou reconversion.");
     if (!check_text(values[DF_NOTES], "Les notes", false, DOSSIER_NOTES_MAX, d.notes,
                     sizeof d.notes, errors[DF_NOTES], ERR))
         bad++;
@@ -243,11 +243,11 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     } else if (dates_valid(created)) {
         char day[32];
         if (dates_valid(today) && dates_compare(created, today) > 0) {
-            snprintf(BAD(DF_CREATED), ERR, "Cette date est dans le futur : indiquez le jour où "
+            text_msgf(BAD(DF_CREATED), ERR, "Cette date est dans le futur : indiquez le jour où "
                                            "le dossier a été créé sur Mon Compte Formation.");
         } else if (dates_valid(d.changed_on) && dates_compare(created, d.changed_on) > 0) {
             dates_format_short(d.changed_on, day, sizeof day);
-            snprintf(BAD(DF_CREATED), ERR, "Le dossier a changé de statut le %s : il a été "
+            text_msgf(BAD(DF_CREATED), ERR, "Le dossier a changé de statut le %s : il a été "
                                            "créé ce jour-là ou avant.", day);
         } else {
             d.created_on = created;
@@ -269,7 +269,7 @@ bool dossier_from_strings(const char *const values[DF_COUNT], struct dossier *ou
     for (int i = 0; i < DF_COUNT; i++) {
         if (errors[i][0]) {
             *bad_field = i;
-            snprintf(err, errlen, "%s", errors[i]);
+            text_msgf(err, errlen, "%s", errors[i]);
             break;
         }
     }
@@ -389,7 +389,7 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
     switch (dl.kind) {
     case DL_SEND:
         if (past)
-            snprintf(buf, len, "Trop tard pour cette session : la demande devait partir au "
+            text_msgf(buf, len, "Trop tard pour cette session : la demande devait partir au "
                                "plus tard le %s (11 jours ouvrés avant le début). Choisissez "
                                "une session plus lointaine et notez ses dates.", day);
         else {
@@ -409,55 +409,55 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
                                                     "ouvert, envoyez-la sans attendre.", why);
             }
             if (is_today)
-                snprintf(buf, len, "Dernier jour pour envoyer la demande : aujourd'hui, %s.%s",
+                text_msgf(buf, len, "Dernier jour pour envoyer la demande : aujourd'hui, %s.%s",
                          day, advice);
             else
-                snprintf(buf, len, "Envoyez la demande au plus tard le %s.%s", day, advice);
+                text_msgf(buf, len, "Envoyez la demande au plus tard le %s.%s", day, advice);
         }
         break;
     case DL_REPLY:
         if (past)
-            snprintf(buf, len, "L'organisme devait répondre au plus tard le %s : sans réponse, "
+            text_msgf(buf, len, "L'organisme devait répondre au plus tard le %s : sans réponse, "
                                "la demande n'est plus valable. Si MCF la montre annulée, notez "
                                "« Annulé » et appelez l'organisme avant de redemander.", day);
         else if (is_today || left == 0)
-            snprintf(buf, len, "L'organisme doit répondre aujourd'hui au plus tard (%s).", day);
+            text_msgf(buf, len, "L'organisme doit répondre aujourd'hui au plus tard (%s).", day);
         else
-            snprintf(buf, len, "L'organisme doit répondre d'ici %d %s, au plus tard le %s.",
+            text_msgf(buf, len, "L'organisme doit répondre d'ici %d %s, au plus tard le %s.",
                      left, unit, day);
         break;
     case DL_CONFIRM:
         if (past)
-            snprintf(buf, len, "Le délai pour confirmer est passé (%s) : l'inscription a "
+            text_msgf(buf, len, "Le délai pour confirmer est passé (%s) : l'inscription a "
                                "probablement été annulée. Si MCF la montre annulée, notez "
                                "« Annulé » et refaites une demande.", day);
         else if (is_today || left == 0)
-            snprintf(buf, len, "Dernier jour pour confirmer : aujourd'hui, %s !", day);
+            text_msgf(buf, len, "Dernier jour pour confirmer : aujourd'hui, %s !", day);
         else
-            snprintf(buf, len, "Il vous reste %d %s pour confirmer, jusqu'au %s.", left, unit,
+            text_msgf(buf, len, "Il vous reste %d %s pour confirmer, jusqu'au %s.", left, unit,
                      day);
         break;
     case DL_START:
         /* Not a deadline the official can miss: only the record is behind. */
         if (past) {
-            snprintf(buf, len, "La formation a commencé le %s : notez le dossier « En "
+            text_msgf(buf, len, "La formation a commencé le %s : notez le dossier « En "
                                "formation ».", day);
             *overdue = false;
         }
         else
-            snprintf(buf, len, "La formation commence le %s.", day);
+            text_msgf(buf, len, "La formation commence le %s.", day);
         break;
     case DL_END:
         if (past) {
-            snprintf(buf, len, "La formation s'est terminée le %s : notez le dossier "
+            text_msgf(buf, len, "La formation s'est terminée le %s : notez le dossier "
                                "« Formation terminée ».", day);
             *overdue = false;
         }
         else
-            snprintf(buf, len, "La formation se termine le %s.", day);
+            text_msgf(buf, len, "La formation se termine le %s.", day);
         break;
     case DL_NONE:
-        snprintf(buf, len, "Pas d'échéance.");
+        text_msgf(buf, len, "Pas d'échéance.");
         *overdue = false;
         break;
     }

@@ -36,11 +36,11 @@ static bool check_text(const char *value, const char *what, char *dst, size_t ds
     text_sanitize(buf, sizeof buf, value);
     text_trim(buf);
     if (buf[0] == '\0') {
-        snprintf(err, errlen, "%s est obligatoire.", what);
+        text_msgf(err, errlen, "%s est obligatoire.", what);
         return false;
     }
     if (text_width(buf) > MANDATE_TEXT_MAX || strlen(buf) >= dstlen) {
-        snprintf(err, errlen, "%s : %d caractères au plus.", what, MANDATE_TEXT_MAX);
+        text_msgf(err, errlen, "%s : %d caractères au plus.", what, MANDATE_TEXT_MAX);
         return false;
     }
     snprintf(dst, dstlen, "%s", buf);
@@ -116,7 +116,7 @@ bool mandate_from_strings(const char *const values[MF_COUNT], struct mandate *ou
     for (int i = 0; i < MF_COUNT; i++) {
         if (errors[i][0]) {
             *bad_field = i;
-            snprintf(err, errlen, "%s", errors[i]);
+            text_msgf(err, errlen, "%s", errors[i]);
             break;
         }
     }

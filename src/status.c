@@ -145,7 +145,7 @@ long status_balance(const struct status *s)
 void status_estimate_text(const struct status *s, char *buf, size_t len)
 {
     if (s->estimate_cents < 0)
-        snprintf(buf, len, "Estimation : impossible sans mandat ni relevé de « Compte élu ».");
+        text_msgf(buf, len, "Estimation : impossible sans mandat ni relevé de « Compte élu ».");
     else
         rules_estimate_text(&s->estimate, s->today, buf, len);
 }
@@ -153,28 +153,28 @@ void status_estimate_text(const struct status *s, char *buf, size_t len)
 void status_print_text(const struct status *s, FILE *out)
 {
     char buf[64], day[64];
-    fprintf(out, "Étapes faites : %d/%d\n", s->steps_done, GUIDE_STEPS);
+    text_fprintf(out, "Étapes faites : %d/%d\n", s->steps_done, GUIDE_STEPS);
     for (int i = 0; i < GUIDE_STEPS; i++) {
         const struct guide_step *gs = guide_step(i + 1);
-        fprintf(out, "  %s Étape %d — %s (%d/%d)\n", s->steps[i].done ? "[x]" : "[ ]", i + 1,
+        text_fprintf(out, "  %s Étape %d — %s (%d/%d)\n", s->steps[i].done ? "[x]" : "[ ]", i + 1,
                 gs->title, s->steps[i].ticked, s->steps[i].total);
     }
     if (s->current_step)
-        fprintf(out, "Étape en cours : %d — %s\n", s->current_step,
+        text_fprintf(out, "Étape en cours : %d — %s\n", s->current_step,
                 guide_step(s->current_step)->title);
     else if (s->steps_done == GUIDE_STEPS)
-        fprintf(out, "Toutes les étapes sont faites.\n");
+        text_fprintf(out, "Toutes les étapes sont faites.\n");
     else
-        fprintf(out, "Dernière étape faite : l'inscription est confirmée.\n");
+        text_fprintf(out, "Dernière étape faite : l'inscription est confirmée.\n");
 
-    fprintf(out, s->mandate_count ? "Mandats :\n" : "Mandats : aucun\n");
+    text_fprintf(out, s->mandate_count ? "Mandats :\n" : "Mandats : aucun\n");
     for (size_t i = 0; i < s->mandate_count; i++) {
         const struct mandate *m = &s->mandates[i];
         char start[11], end[11];
         dates_format_short(m->start, start, sizeof start);
         dates_format_short(m->end, end, sizeof end);
         bool ended = dates_compare(m->end, s->today) < 0;
-        fprintf(out, "  - %s, %s (%s), depuis le %s, %s le %s, %s, %s\n", m->function,
+        text_fprintf(out, "  - %s, %s (%s), depuis le %s, %s le %s, %s, %s\n", m->function,
                 m->collectivite, mandate_level_label(m->level), start,
                 ended ? "terminé" : "fin prévue", end, m->opposition ? "opposition" : "majorité",
                 m->indemnified ? "avec indemnité" : "sans indemnité");
@@ -182,42 +182,42 @@ void status_print_text(const struct status *s, FILE *out)
     if (s->credit_known) {
         text_format_euros(s->credit.amount_cents, buf, sizeof buf);
         dates_format_short(s->credit.observed_on, day, sizeof day);
-        fprintf(out, "Solde DIF élu : %s (relevé le %s sur « Compte élu »)\n", buf, day);
+        text_fprintf(out, "Solde DIF élu : %s (relevé le %s sur « Compte élu »)\n", buf, day);
     } else {
-        fprintf(out, "Solde DIF élu : inconnu (aucun relevé de « Compte élu »)\n");
+        text_fprintf(out, "Solde DIF élu : inconnu (aucun relevé de « Compte élu »)\n");
     }
     char estimate[1024];
     status_estimate_text(s, estimate, sizeof estimate);
-    fprintf(out, "%s\n", estimate);
+    text_fprintf(out, "%s\n", estimate);
     size_t open = 0;
     for (size_t i = 0; i < s->dossier_count; i++)
         open += !dossier_status_closed(s->dossiers[i].status);
     if (open)
-        fprintf(out, "%zu dossier%s en cours :\n", open, open > 1 ? "s" : "");
+        text_fprintf(out, "%zu dossier%s en cours :\n", open, open > 1 ? "s" : "");
     else
-        fprintf(out, "Dossiers en cours : aucun\n");
+        text_fprintf(out, "Dossiers en cours : aucun\n");
     for (size_t i = 0; i < s->dossier_count; i++) {
         const struct dossier *d = &s->dossiers[i];
         if (dossier_status_closed(d->status))
             continue;
         /* The title in guillemets: one with a colon of its own reads without a double one. */
-        fprintf(out, "  - n° %lld « %s » : %s", d->id, d->title, dossier_status_label(d->status));
+        text_fprintf(out, "  - n° %lld « %s » : %s", d->id, d->title, dossier_status_label(d->status));
         struct dossier_deadline dd = dossier_deadline(d);
         if (dd.kind != DL_NONE) {
             char text[640];
             bool overdue;
             dossier_deadline_text(dd, s->today, text, sizeof text, &overdue);
-            fprintf(out, " — %s%s", overdue ? "EN RETARD : " : "", text);
+            text_fprintf(out, " — %s%s", overdue ? "EN RETARD : " : "", text);
         }
         fputc('\n', out);
     }
     if (s->deadline_count) {
         const struct status_deadline *dl = &s->deadlines[0];
         dates_format_long(dl->date, day, sizeof day);
-        fprintf(out, "Prochaine échéance : %s%s — %s\n", dl->overdue ? "EN RETARD — " : "", day,
+        text_fprintf(out, "Prochaine échéance : %s%s — %s\n", dl->overdue ? "EN RETARD — " : "", day,
                 dl->label);
     } else {
-        fprintf(out, "Prochaine échéance : aucune\n");
+        text_fprintf(out, "Prochaine échéance : aucune\n");
     }
 }
 

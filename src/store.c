@@ -145,7 +145,7 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
         if (!folder_writable(path, folder, sizeof folder)) {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "Le dossier « %s », qui contient la base « %s », est en lecture seule : "
                      "difelus doit pouvoir y créer ses fichiers de travail (%s-wal et -shm). "
                      "Donnez-vous le droit d'écrire dans ce dossier (chmod u+w « %s » s'il est "
@@ -153,12 +153,12 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
                      "--db FICHIER. La base n'a pas été modifiée.",
                      folder, path, path, folder);
         } else if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "La base « %s » est en lecture seule%s. Vérifiez ses droits "
                      "(chmod 600 « %s »). Elle n'a pas été modifiée.",
                      path, op, path);
         } else {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "Impossible d'ouvrir ou de modifier la base « %s »%s : vérifiez que le "
                      "fichier, ses fichiers de travail (-wal, -shm) et son dossier vous "
                      "appartiennent et que vous pouvez y écrire.",
@@ -167,13 +167,13 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
         return;
     case SQLITE_FULL:
         /* What to do comes before the path: the wizard's message line has two rows. */
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "Le disque est plein : rien n'a été enregistré%s. Libérez de la place sur le "
                  "disque, puis recommencez (base « %s »).",
                  op, path);
         return;
     case SQLITE_IOERR:
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "Erreur de lecture ou d'écriture sur le disque : rien n'a été enregistré%s. "
                  "Vérifiez que le disque est branché et qu'il reste de la place, puis "
                  "recommencez (base « %s »).",
@@ -181,21 +181,21 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
         return;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "La base est occupée par un autre programme (un autre difelus ?) : rien n'a "
                  "été modifié%s. Réessayez dans un instant (base « %s »).",
                  op, path);
         return;
     case SQLITE_NOMEM:
-        snprintf(err, errlen, "Mémoire insuffisante%s. Fermez d'autres programmes, puis "
+        text_msgf(err, errlen, "Mémoire insuffisante%s. Fermez d'autres programmes, puis "
                               "recommencez.", op);
         return;
     case SQLITE_NOLFS:
     case SQLITE_TOOBIG:
-        snprintf(err, errlen, "La base « %s » ou une valeur est trop grande%s.", path, op);
+        text_msgf(err, errlen, "La base « %s » ou une valeur est trop grande%s.", path, op);
         return;
     default:
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "Erreur inattendue de la base%s : rien n'a été modifié. Signalez-la au "
                  "support de votre organisme (code SQLite %d, base « %s »).",
                  op, rc, path);
@@ -249,7 +249,7 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 
 static void damaged_message(char *err, size_t errlen, const char *path, const char *detail)
 {
-    snprintf(err, errlen,
+    text_msgf(err, errlen,
              "Le fichier « %s » est endommagé (%s). difelus ne l'a pas modifié. Remettez une "
              "copie de sauvegarde à sa place, ou déplacez-le pour repartir d'une base vide ; "
              "le support de votre organisme peut vous aider.",
@@ -258,7 +258,7 @@ static void damaged_message(char *err, size_t errlen, const char *path, const ch
 
 static void not_difelus_message(char *err, size_t errlen, const char *path, const char *what)
 {
-    snprintf(err, errlen,
+    text_msgf(err, errlen,
              "Le fichier « %s » n'est pas une base difelus (%s). difelus ne l'a pas modifié. "
              "Indiquez la bonne base avec --db FICHIER, ou déplacez ce fichier pour que "
              "difelus en crée une nouvelle.",
@@ -275,31 +275,31 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
             const char *slash = strrchr(path, '/');
             if (strcmp(slash ? slash + 1 : path, "catalogue.db") == 0)
                 /* The catalogue's place is fixed (beside the base): --db cannot help. */
-                snprintf(err, errlen,
+                text_msgf(err, errlen,
                          "« %s » est un dossier, alors que difelus y range le catalogue des "
                          "formations. Renommez ou déplacez ce dossier, puis recommencez.",
                          path);
             else
-                snprintf(err, errlen,
+                text_msgf(err, errlen,
                          "« %s » est un dossier, pas une base difelus. Indiquez un fichier, par "
                          "exemple --db %s/difelus.db.",
                          path, path);
             return -1;
         }
         if (!S_ISREG(sb.st_mode)) {
-            snprintf(err, errlen, "« %s » n'est pas un fichier ordinaire. Indiquez une base "
+            text_msgf(err, errlen, "« %s » n'est pas un fichier ordinaire. Indiquez une base "
                                   "difelus avec --db FICHIER.", path);
             return -1;
         }
         if (access(path, R_OK) != 0) {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "Impossible de lire « %s » : vous n'avez pas le droit de le lire. "
                      "Vérifiez le propriétaire et les droits du fichier (chmod 600 « %s »).",
                      path, path);
             return -1;
         }
         if (access(path, W_OK) != 0) {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "Impossible de modifier « %s » : le fichier est en lecture seule. "
                      "Vérifiez ses droits (chmod 600 « %s »).",
                      path, path);
@@ -308,7 +308,7 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
         return 0;
     }
     if (errno != ENOENT) {
-        snprintf(err, errlen, "Impossible d'accéder à « %s » (%s). Vérifiez le chemin et les "
+        text_msgf(err, errlen, "Impossible d'accéder à « %s » (%s). Vérifiez le chemin et les "
                               "droits du dossier.", path, syserr_text(errno));
         return -1;
     }
@@ -319,7 +319,7 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
         ssize_t n = readlink(path, target, sizeof target - 1);
         target[n > 0 ? n : 0] = '\0';
         char shown[512];
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "« %s » est un lien vers « %s », qui n'existe pas (disque ou dossier "
                  "synchronisé absent ?). Rebranchez ce qu'il vise, ou supprimez le lien pour "
                  "que difelus crée une nouvelle base.",
@@ -331,17 +331,17 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
         int e = errno;
         char folder[4096];
         if (e == ENOENT)
-            snprintf(err, errlen, "Impossible de créer « %s » : le dossier qui doit le contenir "
+            text_msgf(err, errlen, "Impossible de créer « %s » : le dossier qui doit le contenir "
                                   "n'existe pas. Créez-le ou choisissez un autre chemin.", path);
         else if (e == EACCES || e == EPERM || e == EROFS) {
             folder_writable(path, folder, sizeof folder);
-            snprintf(err, errlen, "Impossible de créer « %s » : le dossier « %s » est en lecture "
+            text_msgf(err, errlen, "Impossible de créer « %s » : le dossier « %s » est en lecture "
                                   "seule%s. Donnez-vous le droit d'y écrire (chmod u+w « %s »), "
                                   "ou choisissez un autre emplacement avec --db FICHIER.",
                      path, folder, e == EROFS ? " (disque en lecture seule)" : " pour vous",
                      folder);
         } else
-            snprintf(err, errlen, "Impossible de créer « %s » (%s). Vérifiez les droits du "
+            text_msgf(err, errlen, "Impossible de créer « %s » (%s). Vérifiez les droits du "
                                   "dossier ou choisissez un autre chemin avec --db.",
                      path, syserr_text(e));
         return -1;
@@ -384,7 +384,7 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         return -1;
     }
     if (*version > STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "La base « %s » vient d'une version plus récente de difelus (schéma %d ; "
                  "cette version connaît le schéma %d). difelus ne l'a pas modifiée. Installez "
                  "la dernière version de difelus pour l'ouvrir.",
@@ -431,7 +431,7 @@ static int migrate(store *st, int from, int to)
             sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
             (v == 0 && sqlite3_exec(st->db, app_id_sql, NULL, NULL, &msg) != SQLITE_OK) ||
             sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-            int n = snprintf(st->err, sizeof st->err,
+            int n = text_msgf(st->err, sizeof st->err,
                              "Mise à jour de la base « %s » vers le schéma %d impossible, elle "
                              "est restée au schéma %d. ",
                              st->path, v + 1, v);
@@ -449,11 +449,11 @@ static int migrate(store *st, int from, int to)
 store *store_open_at_version(const char *path, int version, char *err, size_t errlen)
 {
     if (!path || !*path) {
-        snprintf(err, errlen, "Aucun fichier de base indiqué.");
+        text_msgf(err, errlen, "Aucun fichier de base indiqué.");
         return NULL;
     }
     if (strlen(path) >= sizeof((store *)0)->path) {
-        snprintf(err, errlen, "Le chemin de la base est trop long.");
+        text_msgf(err, errlen, "Le chemin de la base est trop long.");
         return NULL;
     }
     if (store_prepare_file(path, err, errlen) != 0)
@@ -461,7 +461,7 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
 
     store *st = calloc(1, sizeof *st);
     if (!st) {
-        snprintf(err, errlen, "Mémoire insuffisante.");
+        text_msgf(err, errlen, "Mémoire insuffisante.");
         return NULL;
     }
     snprintf(st->path, sizeof st->path, "%s", path);
@@ -490,7 +490,7 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
         return NULL;
     }
     if (current < version && migrate(st, current, version) != 0) {
-        snprintf(err, errlen, "%s", st->err);
+        text_msgf(err, errlen, "%s", st->err);
         store_close(st);
         return NULL;
     }
@@ -544,7 +544,7 @@ int store_checklist_set(store *st, const char *item_id, bool done, enum store_ac
 {
     int step = 0;
     if (!guide_item_find(item_id, &step)) {
-        snprintf(st->err, sizeof st->err, "Élément de liste inconnu : %s.", item_id);
+        text_msgf(st->err, sizeof st->err, "Élément de liste inconnu : %s.", item_id);
         return -1;
     }
     sqlite3_stmt *stmt = prepare(
@@ -626,7 +626,7 @@ static void *grow(void *array, size_t *cap, size_t count, size_t size)
 static int list_failed(store *st, int rc, const char *what)
 {
     if (rc == SQLITE_NOMEM) {
-        snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
+        text_msgf(st->err, sizeof st->err, "Mémoire insuffisante.");
         return -1;
     }
     return fail(st, what);
@@ -815,10 +815,10 @@ int store_setting_get(store *st, const char *key, char *buf, size_t len)
     int idx = setting_index(key);
     if (idx < 0) {
         char shown[256]; /* the key comes from the command line: never echo controls */
-        snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
+        text_msgf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
                                           "organisme.nom, organisme.email, organisme.telephone.",
                  text_sanitize(shown, sizeof shown, key));
-        return -1;
+        return STORE_REFUSED;
     }
     snprintf(buf, len, "%s", setting_defaults[idx]);
     sqlite3_stmt *stmt = prepare(st, "SELECT value FROM setting WHERE key = ?1");
@@ -836,19 +836,19 @@ int store_setting_set(store *st, const char *key, const char *value)
 {
     if (setting_index(key) < 0) {
         char shown[256]; /* the key comes from the command line: never echo controls */
-        snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
+        text_msgf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
                                           "organisme.nom, organisme.email, organisme.telephone.",
                  text_sanitize(shown, sizeof shown, key));
-        return -1;
+        return STORE_REFUSED;
     }
     /* The limit counts characters, as the message says, not bytes: an accented letter
      * takes two bytes in UTF-8, and French names are full of them. */
     char clean[4 * STORE_SETTING_MAX + 1];
     if (!text_is_clean(value)) {
-        snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : texte de %d caractères "
+        text_msgf(st->err, sizeof st->err, "Valeur refusée pour « %s » : texte de %d caractères "
                                           "au plus, sans caractère de contrôle.",
                  key, STORE_SETTING_MAX);
-        return -1;
+        return STORE_REFUSED;
     }
     size_t chars = 0;
     for (const char *p = value; *p; p++)
@@ -861,10 +861,10 @@ int store_setting_set(store *st, const char *key, const char *value)
         clean[0] = '\0';
     text_trim(clean);
     if (clean[0] == '\0' || chars > STORE_SETTING_MAX) {
-        snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : elle doit faire de 1 à "
+        text_msgf(st->err, sizeof st->err, "Valeur refusée pour « %s » : elle doit faire de 1 à "
                                           "%d caractères (elle en fait %zu).",
                  key, STORE_SETTING_MAX, chars);
-        return -1;
+        return STORE_REFUSED;
     }
     sqlite3_stmt *stmt = prepare(st, "INSERT INTO setting (key, value) VALUES (?1, ?2)"
                                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -1153,7 +1153,7 @@ int store_dossier_set_status_noted(store *st, long long id, enum dossier_status 
     sqlite3_finalize(stmt);
     if (from < 0 || !dossier_transition_allowed((enum dossier_status)from, to)) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        snprintf(st->err, sizeof st->err, "Un dossier « %s » ne peut pas passer à « %s ».",
+        text_msgf(st->err, sizeof st->err, "Un dossier « %s » ne peut pas passer à « %s ».",
                  from < 0 ? "inconnu" : dossier_status_label((enum dossier_status)from),
                  dossier_status_label(to));
         return -1;
@@ -1240,7 +1240,7 @@ int store_database_id(store *st, char *buf, size_t len)
     if (fd >= 0)
         close(fd);
     if (got != (ssize_t)sizeof raw) {
-        snprintf(st->err, sizeof st->err, "Impossible de tirer un identifiant au hasard pour le "
+        text_msgf(st->err, sizeof st->err, "Impossible de tirer un identifiant au hasard pour le "
                                           "calendrier.");
         return -1;
     }

@@ -1,5 +1,6 @@
 #include "difelus/text.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,18 +311,22 @@ size_t text_cut_at_word(const char *s, int cols)
 void text_format_euros(long cents, char *buf, size_t len)
 {
     bool neg = cents < 0;
-    unsigned long v = neg ? (unsigned long)(-cents) : (unsigned long)cents;
+    /* Negated in unsigned arithmetic: -LONG_MIN overflows a long. */
+    unsigned long v = neg ? 0UL - (unsigned long)cents : (unsigned long)cents;
     unsigned long euros = v / 100, rest = v % 100;
-    char digits[32], grouped[48];
+    char digits[32], grouped[64];
     snprintf(digits, sizeof digits, "%lu", euros);
     size_t n = strlen(digits), o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            grouped[o++] = ' ';
+        if (i > 0 && (n - i) % 3 == 0) {
+            memcpy(grouped + o, "\u00a0", 2); /* a thousands gap never wraps */
+            o += 2;
+        }
         grouped[o++] = digits[i];
     }
     grouped[o] = '\0';
-    snprintf(buf, len, "%s%s,%02lu €", neg ? "-" : "", grouped, rest);
+    /* U+00A0 before the unit (DESIGN §7): "800 €" never wraps. */
+    snprintf(buf, len, "%s%s,%02lu\u00a0€", neg ? "-" : "", grouped, rest);
 }
 
 bool text_parse_euros(const char *s, long *cents)
@@ -387,4 +392,91 @@ void text_format_hours(int hundredths, char *buf, size_t len)
         snprintf(frac, sizeof frac, ",%02u", rest);
     /* U+00A0 between the number and its unit (DESIGN §7): "7 h" never wraps. */
     snprintf(buf, len, "%s%s%s\u00a0h", neg ? "-" : "", grouped, frac);
+}
+
+/* The spaces French typography glues (DESIGN §7): before : ; ! ? » and after «. Only a
+ * space followed by the mark alone (then a space, punctuation or the end) counts, so that
+ * "?x" in outside text or a URL is left as it is. */
+static bool glued_space(const char *s, size_t i)
+{
+    if (s[i] != ' ')
+        return false;
+    if (i >= 2 && strncmp(s + i - 2, "«", 2) == 0)
+        return true;
+    const char *p = s + i + 1;
+    if (strncmp(p, "»", 2) == 0)
+        return true;
+    if (*p == ':' || *p == ';' || *p == '!' || *p == '?')
+        return p[1] == '\0' || p[1] == ' ' || p[1] == '\n' || p[1] == '.' || p[1] == ',' ||
+               p[1] == ')' || p[1] == '!' || p[1] == '?' || strncmp(p + 1, "»", 2) == 0;
+    return false;
+}
+
+char *text_typeset(char *s, size_t size)
+{
+    if (!s || size == 0)
+        return s;
+    size_t len = strlen(s), extra = 0;
+    for (size_t i = 0; i < len; i++)
+        extra += glued_space(s, i);
+    if (extra == 0)
+        return s;
+    char *out = malloc(len + extra + 1);
+    if (!out)
+        return s;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (glued_space(s, i)) {
+            memcpy(out + o, "\u00a0", 2);
+            o += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    if (o >= size) {
+        o = size - 1;
+        while (o > 0 && ((unsigned char)out[o] & 0xC0) == 0x80)
+            o--; /* never inside a character */
+    }
+    memcpy(s, out, o);
+    s[o] = '\0';
+    free(out);
+    return s;
+}
+
+int text_msgf(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    text_typeset(buf, len);
+    return len ? (int)strlen(buf) : n;
+}
+
+int text_fprintf(FILE *out, const char *fmt, ...)
+{
+    va_list ap, copy;
+    va_start(ap, fmt);
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0) {
+        va_end(ap);
+        return n;
+    }
+    size_t size = (size_t)n * 2 + 1; /* room for every space to become two bytes */
+    char *buf = malloc(size);
+    if (!buf) {
+        n = vfprintf(out, fmt, ap);
+        va_end(ap);
+        return n;
+    }
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    text_typeset(buf, size);
+    n = fputs(buf, out) < 0 ? -1 : (int)strlen(buf);
+    free(buf);
+    return n;
 }

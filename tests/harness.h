@@ -20,9 +20,17 @@ const char *harness_tmpdir(const char *name);
 char *harness_read_file(const char *path, size_t *len);
 void harness_write_file(const char *path, const char *data, size_t len);
 
+/* s with each U+00A0 read as an ordinary space (8 results stay valid at once): compares
+ * typeset messages (DESIGN §7) with expectations written with plain spaces. */
+const char *harness_fold(const char *s);
+
+/* strstr where U+00A0 and an ordinary space match each other (in hay and needle). */
+char *harness_strstr(const char *hay, const char *needle);
+
 struct run_result {
     int status; /* exit status, or 128 + signal */
-    char *out, *err;
+    char *out, *err;         /* with U+00A0 read as an ordinary space */
+    char *raw_out, *raw_err; /* the bytes as written */
 };
 
 /* Runs the binary with args (NULL-terminated) and extra environment entries "K=V"

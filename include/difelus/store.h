@@ -111,8 +111,14 @@ int store_search_count(store *st, long long *count);
 int store_ui_get(store *st, struct ui_state *out);
 int store_ui_set(store *st, const struct ui_state *ui);
 
+/* What a store function returns when it refuses what it was given (an unknown key, a
+ * value too long or with control characters), as opposed to -1 when the database failed:
+ * the command line exits 2 for the one, 1 for the other. */
+#define STORE_REFUSED (-2)
+
 /* Settings: "organisme.nom", "organisme.email", "organisme.telephone". get falls back on
- * the default when the setting was never changed; set refuses unknown keys and bad text. */
+ * the default when the setting was never changed; set refuses unknown keys and bad text
+ * (STORE_REFUSED, with the reason in store_error); -1 when the database failed. */
 int store_setting_get(store *st, const char *key, char *buf, size_t len);
 int store_setting_set(store *st, const char *key, const char *value);
 /* Characters (not bytes) a setting may hold. */

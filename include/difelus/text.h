@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Copies src into dst (dstlen bytes, always NUL-terminated), dropping control characters
  * (C0, DEL, C1) and invisible format characters (bidirectional controls such as U+202E
@@ -46,7 +47,7 @@ int text_wrap_count(const char *s, int cols);
  * to the last word that fits (never inside a character); the caller adds "…". */
 size_t text_cut_at_word(const char *s, int cols);
 
-/* "1 234,50 €" into buf. */
+/* "1 234,50 €" into buf, with U+00A0 as thousands gap and before € (DESIGN §7). */
 void text_format_euros(long cents, char *buf, size_t len);
 
 /* Hours given in hundredths, the French way with a non-breaking space (U+00A0) before
@@ -57,5 +58,18 @@ void text_format_hours(int hundredths, char *buf, size_t len);
 /* Parses an amount in euros typed by the official ("400", "400,50", "1 234.5 €") into
  * cents; returns false on anything else. */
 bool text_parse_euros(const char *s, long *cents);
+
+/* Typesets a finished French message in place (s holds size bytes): the ordinary space
+ * before : ; ! ? » and after « becomes U+00A0, so that no line starts with the mark
+ * (DESIGN §7). When the text no longer fits, it is cut at a character. Returns s. */
+char *text_typeset(char *s, size_t size);
+
+/* snprintf, then text_typeset: use it wherever a French message is produced. Returns the
+ * length of what buf holds. */
+int text_msgf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* fprintf of a typeset French message (text_typeset). */
+int text_fprintf(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

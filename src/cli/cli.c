@@ -27,7 +27,7 @@ int cli_usage(const char *fmt, const char *arg)
 {
     char clean[256];
     fputs("difelus : ", stderr);
-    fprintf(stderr, fmt, text_sanitize(clean, sizeof clean, arg ? arg : ""));
+    text_fprintf(stderr, fmt, text_sanitize(clean, sizeof clean, arg ? arg : ""));
     fputs("\nTapez « difelus --help » pour voir les commandes et les options.\n", stderr);
     return CLI_USAGE;
 }
@@ -169,7 +169,7 @@ static void option_left(const struct cli_option *o, char *buf, size_t len)
 
 void cli_print_help(FILE *out)
 {
-    fputs("Usage : difelus [OPTIONS] [COMMANDE]\n"
+    fputs("Usage\u00a0: difelus [OPTIONS] [COMMANDE]\n"
           "\n"
           "Assistant d'inscription aux formations des élus (DIF élu), Mon Compte Formation.\n"
           "Sans commande, difelus ouvre l'assistant plein écran.\n"
@@ -184,7 +184,7 @@ void cli_print_help(FILE *out)
                  cmd->args ? cmd->args : "");
         help_line(out, left, 2 + text_width(name) + 1, cmd->help, 28);
     }
-    fputs("\nOptions :\n", out);
+    fputs("\nOptions\u00a0:\n", out);
     struct option_set set;
     collect_options(&set);
     int at = 0;
@@ -209,7 +209,8 @@ void cli_print_help(FILE *out)
         }
         help_line(out, left, 4, help, at);
     }
-    fputs("\nDans l'assistant, « ? » affiche l'aide et les touches ; « q » quitte.\n", out);
+    fputs("\nDans l'assistant, «\u00a0?\u00a0» affiche l'aide et les touches\u00a0; «\u00a0q\u00a0» "
+          "quitte.\n", out);
 }
 
 const char *cli_value(const struct cli_call *call, const char *option)
@@ -226,12 +227,12 @@ store *cli_open_store(const char *db_option, char *path, size_t pathlen)
 {
     char err[1024];
     if (paths_database(db_option, path, pathlen, err, sizeof err) != 0) {
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
         return NULL;
     }
     store *st = store_open(path, err, sizeof err);
     if (!st)
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
     return st;
 }
 
@@ -339,7 +340,7 @@ int cli_main(int argc, char **argv, int (*wizard)(const char *db_option, bool co
             return EXIT_SUCCESS;
         }
         if (c == 'V' || c == OPT_BASE + GLOBAL_VERSION) {
-            printf("difelus %s — assistant d'inscription aux formations des élus\n",
+            text_fprintf(stdout, "difelus %s — assistant d'inscription aux formations des élus\n",
                    DIFELUS_VERSION);
             return EXIT_SUCCESS;
         }
