@@ -1117,14 +1117,120 @@ int store_dossier_set_status(store *st, long long id, enum dossier_status to, st
     return store_dossier_set_status_noted(st, id, to, day, actor, "");
 }
 
+/* A deleted dossier's events may sit in the official's calendar program: what the next
+ * calendar export needs to cancel them (same UIDs, a higher SEQUENCE, the same days) is
+ * kept in the setting table, without a schema change, until that export consumed it. */
+#define DELETED_PREFIX "interne.dossier_supprime."
+
 int store_dossier_delete(store *st, long long id)
 {
+    if (transaction(st, "BEGIN IMMEDIATE") != 0)
+        return -1;
+    /* value: events count, start, end, last request day, last offer day, title (tabs). */
+    sqlite3_stmt *stmt = prepare(
+        st, "INSERT OR REPLACE INTO setting (key, value)"
+            " SELECT '" DELETED_PREFIX "' || d.id,"
+            "  (SELECT count(*) FROM dossier_event e WHERE e.dossier_id = d.id) || char(9) ||"
+            "  ifnull(d.session_start, '') || char(9) || ifnull(d.session_end, '') || char(9) ||"
+            "  ifnull((SELECT max(event_date) FROM dossier_event e WHERE e.dossier_id = d.id"
+            "          AND e.status = ?2), '') || char(9) ||"
+            "  ifnull((SELECT max(event_date) FROM dossier_event e WHERE e.dossier_id = d.id"
+            "          AND e.status IN (?3, ?4)), '') || char(9) || d.title"
+            " FROM dossier d WHERE d.id = ?1");
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, id);
+        sqlite3_bind_text(stmt, 2, dossier_status_key(DS_SENT), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, dossier_status_key(DS_PROPOSAL), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, dossier_status_key(DS_TO_VALIDATE), -1, SQLITE_STATIC);
+    }
     /* Its history goes with it (ON DELETE CASCADE, foreign keys are on). */
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM dossier WHERE id = ?1");
+    if (run(st, stmt, "suppression du dossier") != 0 ||
+        (stmt = prepare(st, "DELETE FROM dossier WHERE id = ?1")) == NULL) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    sqlite3_bind_int64(stmt, 1, id);
+    if (run(st, stmt, "suppression du dossier") != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return transaction(st, "COMMIT");
+}
+
+static void parse_day(const char *text, struct date *out)
+{
+    char err[160];
+    if (!text[0] || !dates_parse(text, out, err, sizeof err))
+        *out = (struct date){0, 0, 0};
+}
+
+int store_deleted_dossiers(store *st, struct store_deleted_dossier **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = prepare(st, "SELECT substr(key, length('" DELETED_PREFIX "') + 1), value"
+                                     " FROM setting WHERE key LIKE '" DELETED_PREFIX "%'"
+                                     " ORDER BY key");
     if (!stmt)
         return -1;
-    sqlite3_bind_int64(stmt, 1, id);
-    return run(st, stmt, "suppression du dossier");
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            size_t more = cap ? cap * 2 : 8;
+            struct store_deleted_dossier *grown = realloc(*out, more * sizeof **out);
+            if (!grown) {
+                sqlite3_finalize(stmt);
+                free(*out);
+                *out = NULL;
+                *count = 0;
+                text_msgf(st->err, sizeof st->err, "Mémoire insuffisante.");
+                return -1;
+            }
+            *out = grown;
+            cap = more;
+        }
+        struct store_deleted_dossier *g = &(*out)[*count];
+        memset(g, 0, sizeof *g);
+        g->id = atoll((const char *)sqlite3_column_text(stmt, 0));
+        const char *value = (const char *)sqlite3_column_text(stmt, 1);
+        char fields[6][4 * DOSSIER_TEXT_MAX + 1];
+        size_t f = 0, o = 0;
+        memset(fields, 0, sizeof fields);
+        for (const char *p = value ? value : ""; *p; p++) {
+            if (*p == '\t' && f < 5) {
+                f++;
+                o = 0;
+            } else if (o + 1 < sizeof fields[0]) {
+                fields[f][o++] = *p;
+            }
+        }
+        g->events = atoi(fields[0]);
+        parse_day(fields[1], &g->start);
+        parse_day(fields[2], &g->end);
+        parse_day(fields[3], &g->sent);
+        parse_day(fields[4], &g->offered);
+        text_sanitize(g->title, sizeof g->title, fields[5]);
+        if (g->id > 0)
+            (*count)++;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? 0 : fail(st, "lecture des dossiers supprimés");
+}
+
+int store_deleted_dossiers_forget(store *st, const struct store_deleted_dossier *gone, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, DELETED_PREFIX "%lld", gone[i].id);
+        sqlite3_stmt *stmt = prepare(st, "DELETE FROM setting WHERE key = ?1");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT);
+        if (run(st, stmt, "oubli d'un dossier supprimé") != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int store_credit_delete(store *st, long long id)

@@ -85,6 +85,19 @@ int store_dossier_delete(store *st, long long id);
 /* Deletes a balance reading made by mistake. */
 int store_credit_delete(store *st, long long id);
 
+/* What the calendar needs of a deleted dossier to cancel the events an export gave it:
+ * store_dossier_delete keeps it until store_deleted_dossiers_forget. */
+struct store_deleted_dossier {
+    long long id;
+    int events; /* its history's length: the SEQUENCE its events had */
+    struct date start, end, sent, offered;
+    char title[4 * DOSSIER_TEXT_MAX + 1];
+};
+/* The deleted dossiers whose events no export has cancelled yet (*out malloc'd). */
+int store_deleted_dossiers(store *st, struct store_deleted_dossier **out, size_t *count);
+/* After an export cancelled them: they are not cancelled again. */
+int store_deleted_dossiers_forget(store *st, const struct store_deleted_dossier *gone, size_t n);
+
 struct dossier_event {
     enum dossier_status status;
     struct date day;
