@@ -179,8 +179,8 @@ static void test_refuses_bad_input(void **state)
     assert_non_null(harness_strstr(store_error(st), "inconnu"));
     assert_int_equal(store_setting_set(st, "organisme.couleur", "bleu"), STORE_REFUSED);
     assert_non_null(harness_strstr(store_error(st), "Réglage inconnu"));
-    assert_int_equal(store_setting_set(st, "organisme.nom", "Evil\033[2J"), -1);
-    assert_int_equal(store_setting_set(st, "organisme.nom", "   "), -1);
+    assert_int_equal(store_setting_set(st, "organisme.nom", "Evil\033[2J"), STORE_REFUSED);
+    assert_int_equal(store_setting_set(st, "organisme.nom", "   "), STORE_REFUSED);
     char value[256];
     assert_int_equal(store_setting_get(st, "organisme.nom", value, sizeof value), 0);
     assert_string_equal(value, GUIDE_DEFAULT_ORG_NAME);
