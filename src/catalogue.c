@@ -103,39 +103,16 @@ static int errf(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* SQLite's result codes said in French, for messages about the catalogue. */
+/* SQLite's result codes said in French: the store's one table. */
 static const char *sqlite_text(int rc)
 {
-    switch (rc & 0xFF) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return "fichier endommagé ou qui n'est pas une base SQLite";
-    case SQLITE_FULL:
-        return "disque plein";
-    case SQLITE_IOERR:
-        return "erreur de lecture ou d'écriture du disque";
-    case SQLITE_READONLY:
-        return "fichier ou dossier en lecture seule";
-    case SQLITE_CANTOPEN:
-        return "fichier impossible à ouvrir (vérifiez le chemin et les droits)";
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-        return "accès refusé (vérifiez les droits)";
-    case SQLITE_NOMEM:
-        return "mémoire insuffisante";
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return "fichier occupé par un autre programme";
-    default:
-        return "erreur de la base SQLite";
-    }
+    return store_sqlite_cause(rc);
 }
 
 static int damaged(char *err, size_t errlen, const char *path, int rc)
 {
-    return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
-                             "puis importez ou synchronisez le catalogue à nouveau.",
-                path, sqlite_text(rc));
+    return errf(err, errlen, "Le catalogue « %s » est illisible (%s). %s", path,
+                sqlite_text(rc), store_sqlite_advice(SQLITE_CORRUPT, SQLITE_FOR_CATALOGUE));
 }
 
 /* The catalogue file beside the personal database. */
@@ -1316,24 +1293,9 @@ static int build_query(const struct catalogue_query *q, const struct query_words
 /* A failed search in French, by cause: SQLite's own text never reaches the official. */
 static int search_error(sqlite3 *db, char *err, size_t errlen)
 {
-    switch (sqlite3_errcode(db)) {
-    case SQLITE_NOMEM:
-        return errf(err, errlen, "Recherche impossible : mémoire insuffisante. Fermez "
-                                 "d'autres programmes puis réessayez.");
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return errf(err, errlen, "Le catalogue est occupé par un autre programme : "
-                                 "réessayez dans un instant.");
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-    case SQLITE_IOERR:
-        return errf(err, errlen, "Le catalogue est abîmé ou illisible : importez ou "
-                                 "synchronisez le catalogue à nouveau.");
-    default:
-        return errf(err, errlen, "La recherche dans le catalogue a échoué. Importez ou "
-                                 "synchronisez le catalogue à nouveau ; si cela se reproduit, "
-                                 "signalez-le à votre organisme.");
-    }
+    int rc = sqlite3_errcode(db);
+    return errf(err, errlen, "La recherche dans le catalogue a échoué (%s). %s",
+                sqlite_text(rc), store_sqlite_advice(rc, SQLITE_FOR_SEARCH));
 }
 
 int catalogue_search(store *st, const struct catalogue_query *q, struct catalogue_hit *out,

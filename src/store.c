@@ -128,6 +128,91 @@ static bool folder_writable(const char *path, char *folder, size_t folderlen)
     return access(folder, W_OK) == 0;
 }
 
+/* SQLite's result codes in French, with what to do in each context: the one table for the
+ * database, the catalogue and the search (never SQLite's own English text). */
+static const struct {
+    int codes[2];
+    const char *cause;
+    const char *advice[SQLITE_CONTEXTS];
+} sqlite_table[] = {
+    {{SQLITE_CORRUPT, SQLITE_NOTADB},
+     "fichier endommagé ou qui n'est pas une base SQLite",
+     {"Restaurez une sauvegarde de la base.",
+      "Supprimez ce fichier puis importez ou synchronisez le catalogue à nouveau.",
+      "Importez ou synchronisez le catalogue à nouveau."}},
+    {{SQLITE_FULL, SQLITE_FULL},
+     "le disque est plein",
+     {"Libérez de la place sur le disque, puis recommencez.",
+      "Libérez de la place sur le disque, puis importez le catalogue à nouveau.",
+      "Libérez de la place sur le disque, puis recommencez."}},
+    {{SQLITE_IOERR, SQLITE_IOERR},
+     "erreur de lecture ou d'écriture sur le disque",
+     {"Vérifiez que le disque est branché et qu'il reste de la place, puis recommencez.",
+      "Vérifiez le disque, puis importez ou synchronisez le catalogue à nouveau.",
+      "Importez ou synchronisez le catalogue à nouveau."}},
+    {{SQLITE_READONLY, SQLITE_READONLY},
+     "fichier ou dossier en lecture seule",
+     {"Vérifiez les droits du fichier et de son dossier.",
+      "Vérifiez les droits du fichier et de son dossier.",
+      "Vérifiez les droits du catalogue et de son dossier."}},
+    {{SQLITE_CANTOPEN, SQLITE_CANTOPEN},
+     "fichier impossible à ouvrir",
+     {"Vérifiez le chemin et les droits.", "Vérifiez le chemin et les droits.",
+      "Importez ou synchronisez le catalogue à nouveau."}},
+    {{SQLITE_PERM, SQLITE_AUTH},
+     "accès refusé",
+     {"Vérifiez les droits.", "Vérifiez les droits.", "Vérifiez les droits du catalogue."}},
+    {{SQLITE_NOMEM, SQLITE_NOMEM},
+     "mémoire insuffisante",
+     {"Fermez d'autres programmes, puis recommencez.",
+      "Fermez d'autres programmes, puis recommencez.",
+      "Fermez d'autres programmes puis réessayez."}},
+    {{SQLITE_BUSY, SQLITE_LOCKED},
+     "fichier occupé par un autre programme",
+     {"Réessayez dans un instant.", "Réessayez dans un instant.",
+      "Réessayez dans un instant."}},
+    {{SQLITE_TOOBIG, SQLITE_NOLFS},
+     "fichier ou valeur trop grand",
+     {"Signalez-le au support de votre organisme.",
+      "Signalez-le au support de votre organisme.",
+      "Précisez la recherche."}},
+};
+
+static const char *const sqlite_default[SQLITE_CONTEXTS] = {
+    "Signalez-la au support de votre organisme.",
+    "Importez ou synchronisez le catalogue à nouveau ; si cela se reproduit, signalez-le à "
+    "votre organisme.",
+    "Importez ou synchronisez le catalogue à nouveau ; si cela se reproduit, signalez-le à "
+    "votre organisme."};
+
+static int sqlite_row(int rc)
+{
+    for (size_t i = 0; i < sizeof sqlite_table / sizeof sqlite_table[0]; i++)
+        if ((rc & 0xFF) == sqlite_table[i].codes[0] || (rc & 0xFF) == sqlite_table[i].codes[1])
+            return (int)i;
+    return -1;
+}
+
+const char *store_sqlite_cause(int rc)
+{
+    int i = sqlite_row(rc);
+    return i < 0 ? "erreur de la base SQLite" : sqlite_table[i].cause;
+}
+
+const char *store_sqlite_advice(int rc, enum store_sqlite_context context)
+{
+    int i = sqlite_row(rc);
+    return i < 0 ? sqlite_default[context] : sqlite_table[i].advice[context];
+}
+
+/* The cause as the head of a sentence: "Le disque est plein". */
+static void sentence_head(char *buf, size_t len, const char *cause)
+{
+    snprintf(buf, len, "%s", cause);
+    if (buf[0] >= 'a' && buf[0] <= 'z')
+        buf[0] = (char)(buf[0] - 'a' + 'A');
+}
+
 /* What an SQLite result code means for the official, in French, with what to do: never
  * SQLite's own English text. `what` names the operation that failed (may be NULL). */
 void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, const char *what)
@@ -166,34 +251,19 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
         }
         return;
     case SQLITE_FULL:
-        /* What to do comes before the path: the wizard's message line has two rows. */
-        text_msgf(err, errlen,
-                 "Le disque est plein : rien n'a été enregistré%s. Libérez de la place sur le "
-                 "disque, puis recommencez (base « %s »).",
-                 op, path);
-        return;
     case SQLITE_IOERR:
-        text_msgf(err, errlen,
-                 "Erreur de lecture ou d'écriture sur le disque : rien n'a été enregistré%s. "
-                 "Vérifiez que le disque est branché et qu'il reste de la place, puis "
-                 "recommencez (base « %s »).",
-                 op, path);
-        return;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        text_msgf(err, errlen,
-                 "La base est occupée par un autre programme (un autre difelus ?) : rien n'a "
-                 "été modifié%s. Réessayez dans un instant (base « %s »).",
-                 op, path);
-        return;
     case SQLITE_NOMEM:
-        text_msgf(err, errlen, "Mémoire insuffisante%s. Fermez d'autres programmes, puis "
-                              "recommencez.", op);
-        return;
     case SQLITE_NOLFS:
-    case SQLITE_TOOBIG:
-        text_msgf(err, errlen, "La base « %s » ou une valeur est trop grande%s.", path, op);
+    case SQLITE_TOOBIG: {
+        /* What to do comes before the path: the wizard's message line has two rows. */
+        char head[160];
+        sentence_head(head, sizeof head, store_sqlite_cause(rc));
+        text_msgf(err, errlen, "%s : rien n'a été enregistré%s. %s Base : « %s ».", head, op,
+                  store_sqlite_advice(rc, SQLITE_FOR_DATABASE), path);
         return;
+    }
     default:
         text_msgf(err, errlen,
                  "Erreur inattendue de la base%s : rien n'a été modifié. Signalez-la au "
