@@ -1466,3 +1466,31 @@ int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t 
     sqlite3_finalize(s);
     return 0;
 }
+
+void catalogue_format_price(const struct catalogue_hit *h, char *buf, size_t len)
+{
+    char a[64], b[64];
+    long lo = h->price_min >= 0 ? h->price_min : h->price_max;
+    long hi = h->price_max >= 0 ? h->price_max : h->price_min;
+    if (lo < 0) {
+        snprintf(buf, len, "prix inconnu");
+        return;
+    }
+    text_format_euros(lo, a, sizeof a);
+    text_format_euros(hi, b, sizeof b);
+    snprintf(buf, len, hi > lo ? "%s à %s" : "%s", a, b);
+}
+
+void catalogue_format_hours(const struct catalogue_hit *h, char *buf, size_t len)
+{
+    char a[64], b[64];
+    int lo = h->hours_min > 0 ? h->hours_min : h->hours_max;
+    int hi = h->hours_max > 0 ? h->hours_max : h->hours_min;
+    if (lo <= 0) {
+        snprintf(buf, len, "durée inconnue");
+        return;
+    }
+    text_format_hours(lo, a, sizeof a);
+    text_format_hours(hi, b, sizeof b);
+    snprintf(buf, len, hi > lo ? "%s à %s" : "%s", a, b);
+}

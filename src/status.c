@@ -193,7 +193,7 @@ void status_print_text(const struct status *s, FILE *out)
     for (size_t i = 0; i < s->dossier_count; i++)
         open += !dossier_status_closed(s->dossiers[i].status);
     if (open)
-        text_fprintf(out, "%zu dossier%s en cours :\n", open, open > 1 ? "s" : "");
+        text_fprintf(out, "%zu dossier%s en cours :\n", open, text_plural(open));
     else
         text_fprintf(out, "Dossiers en cours : aucun\n");
     for (size_t i = 0; i < s->dossier_count; i++) {

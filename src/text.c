@@ -118,22 +118,15 @@ char *text_clip(char *dst, size_t dstlen, const char *src, int cols)
     }
     static const char ellipsis[] = "…";
     size_t room = dstlen - 1 >= sizeof ellipsis - 1 ? dstlen - 1 - (sizeof ellipsis - 1) : 0;
-    size_t keep = text_fit(clean, cols - 1);
-    if (keep > room) {
-        keep = room;
+    if (room < whole) {
+        /* The buffer is the limit: cut there first (never inside a character). */
+        size_t keep = room;
         while (keep > 0 && ((unsigned char)clean[keep] & 0xC0) == 0x80)
-            keep--; /* never inside a character */
+            keep--;
+        clean[keep] = '\0';
     }
-    /* Cut at a word when that keeps at least half of what fits. */
-    if (clean[keep] != ' ') {
-        size_t space = keep;
-        while (space > 0 && clean[space - 1] != ' ')
-            space--;
-        if (space > 0 && space - 1 > keep / 2)
-            keep = space - 1;
-    }
-    while (keep > 0 && clean[keep - 1] == ' ')
-        keep--;
+    /* The one cut at a word of the code base, then the "…". */
+    size_t keep = text_cut_at_word(clean, text_width(clean) <= cols ? cols : cols - 1);
     memcpy(dst, clean, keep);
     if (dstlen - 1 - keep >= sizeof ellipsis - 1) {
         memcpy(dst + keep, ellipsis, sizeof ellipsis - 1);
@@ -295,6 +288,8 @@ int text_wrap_count(const char *s, int cols)
 
 size_t text_cut_at_word(const char *s, int cols)
 {
+    if (cols < 0)
+        cols = 0;
     if (text_width(s) <= cols)
         return strlen(s);
     const char *next;
@@ -303,8 +298,20 @@ size_t text_cut_at_word(const char *s, int cols)
     size_t fit = text_fit(s, cols);
     if (len > fit)
         len = fit;
-    while (len > 0 && s[len - 1] == ' ')
-        len--;
+    /* No dangling separator before the "…" the caller adds (multibyte ones compared
+     * whole, so that the cut never lands inside a character). */
+    static const char *const seps[] = {" ", ",", ";", ":", "-", "(", "—", "–", "·", "\u00a0",
+                                       "\u202f"};
+    for (bool again = true; again && len > 0;) {
+        again = false;
+        for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+            size_t l = strlen(seps[i]);
+            if (len >= l && memcmp(s + len - l, seps[i], l) == 0) {
+                len -= l;
+                again = true;
+            }
+        }
+    }
     return len;
 }
 
@@ -479,4 +486,9 @@ int text_fprintf(FILE *out, const char *fmt, ...)
     n = fputs(buf, out) < 0 ? -1 : (int)strlen(buf);
     free(buf);
     return n;
+}
+
+const char *text_plural(size_t n)
+{
+    return n > 1 ? "s" : "";
 }

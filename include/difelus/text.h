@@ -44,7 +44,9 @@ size_t text_wrap_line(const char *s, int cols, const char **next);
 int text_wrap_count(const char *s, int cols);
 
 /* Bytes of s to keep when s must be cut to `cols` columns: all of it when it fits, else up
- * to the last word that fits (never inside a character); the caller adds "…". */
+ * to the last word that fits (a hard cut when the first word is wider than the room), never
+ * inside a character, without a dangling separator (space, , ; : - ( — – · U+00A0) at
+ * the end; the caller adds "…". The one cut at a word: text_clip uses it. */
 size_t text_cut_at_word(const char *s, int cols);
 
 /* "1 234,50 €" into buf, with U+00A0 as thousands gap and before € (DESIGN §7). */
@@ -58,6 +60,10 @@ void text_format_hours(int hundredths, char *buf, size_t len);
 /* Parses an amount in euros typed by the official ("400", "400,50", "1 234.5 €") into
  * cents; returns false on anything else. */
 bool text_parse_euros(const char *s, long *cents);
+
+/* "s" from 2 on, "" for 0 and 1 (French usage: « 0 formation », « 1 formation »,
+ * « 2 formations »). */
+const char *text_plural(size_t n);
 
 /* Typesets a finished French message in place (s holds size bytes): the ordinary space
  * before : ; ! ? » and after « becomes U+00A0, so that no line starts with the mark
