@@ -145,19 +145,7 @@ const char *dossier_kind_label(enum dossier_kind k)
 static bool check_text(const char *value, const char *what, bool required, int max, char *dst,
                        size_t dstlen, char *err, size_t errlen)
 {
-    char buf[4 * DOSSIER_NOTES_MAX + 64];
-    text_sanitize(buf, sizeof buf, value);
-    text_trim(buf);
-    if (required && buf[0] == '\0') {
-        text_msgf(err, errlen, "%s est obligatoire.", what);
-        return false;
-    }
-    if (text_width(buf) > max || strlen(buf) >= dstlen) {
-        text_msgf(err, errlen, "%s : %d caractères au plus.", what, max);
-        return false;
-    }
-    snprintf(dst, dstlen, "%s", buf);
-    return true;
+    return text_check_field(value, what, required, max, dst, dstlen, err, errlen);
 }
 
 /* An optional date: empty gives {0,0,0}. */

@@ -492,3 +492,37 @@ const char *text_plural(size_t n)
 {
     return n > 1 ? "s" : "";
 }
+
+size_t text_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
+}
+
+bool text_check_field(const char *value, const char *what, bool required, int max, char *dst,
+                      size_t dstlen, char *err, size_t errlen)
+{
+    value = value ? value : "";
+    size_t size = strlen(value) + 1;
+    char *buf = malloc(size);
+    if (!buf) {
+        text_msgf(err, errlen, "Mémoire insuffisante.");
+        return false;
+    }
+    text_sanitize(buf, size, value);
+    text_trim(buf);
+    size_t chars = text_chars(buf);
+    bool ok = false;
+    if (required && buf[0] == '\0')
+        text_msgf(err, errlen, "%s est obligatoire.", what);
+    else if (chars > (size_t)max || strlen(buf) >= dstlen)
+        text_msgf(err, errlen, "%s : %d caractères au plus (il y en a %zu).", what, max, chars);
+    else {
+        snprintf(dst, dstlen, "%s", buf);
+        ok = true;
+    }
+    free(buf);
+    return ok;
+}

@@ -61,6 +61,16 @@ void text_format_hours(int hundredths, char *buf, size_t len);
  * cents; returns false on anything else. */
 bool text_parse_euros(const char *s, long *cents);
 
+/* Number of characters (code points) of s: what a "200 caractères au plus" counts. */
+size_t text_chars(const char *s);
+
+/* A text field typed by the official: sanitized (text_sanitize) and trimmed, then copied
+ * into dst when it holds 1 (or 0 when !required) to max characters — characters, as the
+ * store counts them, not columns nor bytes. Else false and a French message naming the
+ * field (`what`, e.g. "L'intitulé de la formation"). */
+bool text_check_field(const char *value, const char *what, bool required, int max, char *dst,
+                      size_t dstlen, char *err, size_t errlen);
+
 /* "s" from 2 on, "" for 0 and 1 (French usage: « 0 formation », « 1 formation »,
  * « 2 formations »). */
 const char *text_plural(size_t n);
