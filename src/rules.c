@@ -358,7 +358,7 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
         text_format_euros(d->price_cents, a, sizeof a);
         text_format_euros(balance_cents, b, sizeof b);
         text_format_euros(d->price_cents - balance_cents, c, sizeof c);
-        add(out, &n, FINDING_WARNING, "Le prix TTC (%s) dépasse votre solde DIF élu (%s) : %s "
+        add(out, &n, FINDING_WARNING, "Le prix TTC (%s) dépasse votre solde estimé (%s) : %s "
                                       "resteront à votre charge.", a, b, c);
     }
     for (size_t i = 0; i < n; i++)

@@ -115,7 +115,7 @@ int status_load(store *st, struct date today, struct status *out)
         out->mandates, out->mandate_count, out->dossiers, out->dossier_count,
         out->credit_known ? out->credit.amount_cents : -1, out->credit.observed_on, after, today,
         &out->estimate);
-    free(after);
+    out->after_reading = after;
     collect_deadlines(out);
     return 0;
 }
@@ -124,8 +124,10 @@ void status_free(struct status *s)
 {
     free(s->mandates);
     free(s->dossiers);
+    free(s->after_reading);
     s->mandates = NULL;
     s->dossiers = NULL;
+    s->after_reading = NULL;
     s->mandate_count = s->dossier_count = 0;
 }
 
@@ -140,6 +142,30 @@ const struct dossier *status_current_dossier(const struct status *s)
 long status_balance(const struct status *s)
 {
     return s->estimate_cents;
+}
+
+long status_balance_for_dossier(const struct status *s, const struct dossier *d)
+{
+    if (s->estimate_cents < 0 || !d)
+        return s->estimate_cents;
+    size_t i = 0;
+    while (i < s->dossier_count && s->dossiers[i].id != d->id)
+        i++;
+    if (i == s->dossier_count)
+        return s->estimate_cents; /* not saved yet: it used nothing */
+    /* The estimate again, with this dossier as if it had used no credit: exact under the
+     * ceiling, which a mere « estimate + price » would not be. */
+    struct dossier *copy = malloc(s->dossier_count * sizeof *copy);
+    if (!copy)
+        return s->estimate_cents;
+    memcpy(copy, s->dossiers, s->dossier_count * sizeof *copy);
+    copy[i].status = DS_CREATION;
+    long balance = rules_estimate_balance(
+        s->mandates, s->mandate_count, copy, s->dossier_count,
+        s->credit_known ? s->credit.amount_cents : -1, s->credit.observed_on, s->after_reading,
+        s->today, NULL);
+    free(copy);
+    return balance;
 }
 
 void status_estimate_text(const struct status *s, char *buf, size_t len)
