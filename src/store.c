@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1406,16 +1407,40 @@ int store_credit_validated_after(store *st, long long credit_id, long long **ids
     return 0;
 }
 
+/* The database's identifier, when it was made: 1 found, 0 not yet, -1 failed. */
+static int read_database_id(store *st, char *buf, size_t len)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT value FROM setting WHERE key = 'interne.identifiant'");
+    if (!stmt)
+        return -1;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        text_sanitize(buf, len, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : fail(st, "identifiant de la base");
+}
+
 int store_database_id(store *st, char *buf, size_t len)
 {
-    /* Made once, kept in the setting table under a key that `reglage` does not show. */
+    /* Made once, kept in the setting table under a key that `reglage` does not show. Read
+     * first: exporting a calendar from a read-only database writes nothing. */
+    int found = read_database_id(st, buf, len);
+    if (found != 0)
+        return found > 0 ? 0 : -1;
     unsigned char raw[16];
     char hex[33];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd >= 0 ? read(fd, raw, sizeof raw) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (got != (ssize_t)sizeof raw) {
+    size_t got = 0;
+    while (got < sizeof raw) {
+        ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got != sizeof raw) {
         text_msgf(st->err, sizeof st->err, "Impossible de tirer un identifiant au hasard pour le "
                                           "calendrier.");
         return -1;
@@ -1429,12 +1454,7 @@ int store_database_id(store *st, char *buf, size_t len)
     sqlite3_bind_text(stmt, 1, hex, -1, SQLITE_STATIC);
     if (run(st, stmt, "identifiant de la base") != 0)
         return -1;
-    stmt = prepare(st, "SELECT value FROM setting WHERE key = 'interne.identifiant'");
-    if (!stmt)
-        return -1;
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        text_sanitize(buf, len, (const char *)sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_ROW ? 0 : fail(st, "identifiant de la base");
+    /* Another process may have made it first (OR IGNORE): its value is the one. */
+    found = read_database_id(st, buf, len);
+    return found > 0 ? 0 : found < 0 ? -1 : fail(st, "identifiant de la base");
 }

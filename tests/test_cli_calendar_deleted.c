@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,10 +127,35 @@ static void test_deleted_dossier_cancelled_once(void **state)
     free(cal);
 }
 
+/* The calendar of a database that cannot be written (read-only file, another program's
+ * lock) is still exported once its identifier exists: nothing is written to it. */
+static void test_export_writes_nothing(void **state)
+{
+    (void)state;
+    const char *dir = harness_tmpdir("cal-readonly");
+    snprintf(db, sizeof db, "%s/difelus.db", dir);
+    snprintf(opt, sizeof opt, "--db=%s", db);
+    snprintf(ics, sizeof ics, "%s/formations.ics", dir);
+    char *cal = export(); /* makes the identifier */
+    free(cal);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw,
+                                  "CREATE TRIGGER no_write BEFORE INSERT ON setting BEGIN"
+                                  " SELECT RAISE(ABORT, 'lecture seule'); END;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    cal = export();
+    assert_non_null(strstr(cal, "BEGIN:VCALENDAR"));
+    free(cal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_deleted_dossier_cancelled_once),
+        cmocka_unit_test(test_export_writes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
