@@ -22,16 +22,20 @@ static const struct {
     [DS_DONE] = {"terminee", "Formation terminée"},
 };
 
-/* Allowed transitions, in the order they usually come (MCF, DESIGN §2). */
-static const enum dossier_status next_of[DS_COUNT][4] = {
+/* Allowed transitions, in the order they usually come (MCF, DESIGN §2). Any status MCF
+ * can show next is allowed, even when the official skipped one on the way (a dossier
+ * confirmed on MCF before « À valider » was noted: Envoyé → Validé; a training never
+ * noted « En formation »: Validé → Terminée; a training abandoned: En formation →
+ * Annulé); the rules' warnings are kept beside it. The usual ones come first. */
+static const enum dossier_status next_of[DS_COUNT][6] = {
     [DS_CREATION] = {DS_SENT, DS_CANCELLED, DS_COUNT},
-    [DS_SENT] = {DS_TO_VALIDATE, DS_PROPOSAL, DS_REFUSED, DS_CANCELLED},
+    [DS_SENT] = {DS_TO_VALIDATE, DS_PROPOSAL, DS_REFUSED, DS_CANCELLED, DS_VALIDATED, DS_COUNT},
     [DS_PROPOSAL] = {DS_VALIDATED, DS_CANCELLED, DS_COUNT},
     [DS_TO_VALIDATE] = {DS_VALIDATED, DS_CANCELLED, DS_COUNT},
     [DS_REFUSED] = {DS_COUNT},
     [DS_CANCELLED] = {DS_COUNT},
-    [DS_VALIDATED] = {DS_IN_TRAINING, DS_CANCELLED, DS_COUNT},
-    [DS_IN_TRAINING] = {DS_DONE, DS_COUNT},
+    [DS_VALIDATED] = {DS_IN_TRAINING, DS_CANCELLED, DS_DONE, DS_COUNT},
+    [DS_IN_TRAINING] = {DS_DONE, DS_CANCELLED, DS_COUNT},
     [DS_DONE] = {DS_COUNT},
 };
 
@@ -63,7 +67,7 @@ size_t dossier_next_statuses(enum dossier_status from, enum dossier_status out[D
     size_t n = 0;
     if ((unsigned)from >= DS_COUNT)
         return 0;
-    for (size_t i = 0; i < 4 && next_of[from][i] != DS_COUNT; i++) {
+    for (size_t i = 0; i < 6 && next_of[from][i] != DS_COUNT; i++) {
         /* Zero-initialised trailing entries are DS_CREATION, never a target. */
         if (next_of[from][i] == DS_CREATION)
             break;

@@ -411,11 +411,14 @@ bool rules_check_record(const struct dossier *d, enum dossier_status to, struct 
         for (size_t i = 0; i < n && warnlen; i++) {
             if (findings[i].level != FINDING_BLOCKING)
                 continue;
-            int w = snprintf(warning + used, warnlen - used, "%s%s", used ? " " : "",
-                             findings[i].message);
-            if (w < 0 || (size_t)w >= warnlen - used)
-                break;
-            used += (size_t)w;
+            /* Whole messages only: one cut in the middle (of a word, of a character)
+             * would be kept in the dossier's history as it is. */
+            size_t need = (used ? 1 : 0) + strlen(findings[i].message);
+            if (need >= warnlen - used)
+                continue;
+            snprintf(warning + used, warnlen - used, "%s%s", used ? " " : "",
+                     findings[i].message);
+            used += need;
         }
     }
     return true;

@@ -209,9 +209,10 @@ int sync_job_start(store *st, const struct sync_options *opt, struct sync_job *j
     unlink(tmp);
     job->body = fdopen(fd, "w+b");
     if (!job->body) {
+        int e = errno; /* close() may change it */
         close(fd);
         text_msgf(err, errlen, "Impossible d'écrire le fichier du téléchargement (%s).",
-                 syserr_text(errno));
+                 syserr_text(e));
         return -1;
     }
     int p[2];
