@@ -193,6 +193,7 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
         text_msgf(BAD(DF_END), ERR, "La fin de la session doit venir après son début.");
     snprintf(buf, sizeof buf, "%s", values[DF_PRICE] ? values[DF_PRICE] : "");
     long cents;
+    int hours;
     if (text_trim(buf)[0] == '\0') {
         d.price_cents = -1;
     } else if (!text_parse_euros(buf, &cents) || cents > 10000000L) {
@@ -204,11 +205,11 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     snprintf(buf, sizeof buf, "%s", values[DF_HOURS] ? values[DF_HOURS] : "");
     if (text_trim(buf)[0] == '\0') {
         d.hours_cents = 0;
-    } else if (!text_parse_euros(buf, &cents) || cents == 0 || cents > 200000) {
+    } else if (!text_parse_hours(buf, &hours) || hours == 0 || hours > 200000) {
         text_msgf(BAD(DF_HOURS), ERR, "« %s » : tapez le nombre d'heures de formation, par "
-                                     "exemple 7 ou 10,5.", buf);
+                                     "exemple 7, 10,5 ou 3h30.", buf);
     } else {
-        d.hours_cents = (int)cents;
+        d.hours_cents = hours;
     }
     snprintf(buf, sizeof buf, "%s", values[DF_VAT] ? values[DF_VAT] : "");
     text_trim(buf);

@@ -336,43 +336,118 @@ void text_format_euros(long cents, char *buf, size_t len)
     snprintf(buf, len, "%s%s,%02lu\u00a0€", neg ? "-" : "", grouped, rest);
 }
 
-bool text_parse_euros(const char *s, long *cents)
+/* Length of the space at p: an ordinary one, U+00A0 or U+202F (what MCF and
+ * text_format_euros put between thousands and before the unit); 0 when none. */
+static size_t gap_len(const char *p)
 {
-    long euros = 0;
-    int frac_digits = -1, frac = 0, digits = 0;
-    const char *p = s;
-    while (*p == ' ')
-        p++;
-    for (; *p; p++) {
+    if (*p == ' ')
+        return 1;
+    if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0)
+        return 2;
+    if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0xAF)
+        return 3;
+    return 0;
+}
+
+static const char *skip_gaps(const char *p)
+{
+    for (size_t n; (n = gap_len(p)) > 0;)
+        p += n;
+    return p;
+}
+
+/* A number as the official types or copies it: digits with optional thousands gaps, then
+ * an optional decimal part of at most two digits; *frac_digits -1 when none. Returns the
+ * end, or NULL when there is no digit or too many. */
+static const char *parse_decimal(const char *p, long *whole, int *frac, int *frac_digits)
+{
+    int digits = 0;
+    *whole = 0;
+    *frac = 0;
+    *frac_digits = -1;
+    for (;;) {
         if (*p >= '0' && *p <= '9') {
-            if (frac_digits < 0) {
-                if (euros > 100000000L)
-                    return false;
-                euros = euros * 10 + (*p - '0');
+            if (*frac_digits < 0) {
+                if (*whole > 100000000L)
+                    return NULL;
+                *whole = *whole * 10 + (*p - '0');
                 digits++;
             } else {
-                if (frac_digits == 2)
-                    return false;
-                frac = frac * 10 + (*p - '0');
-                frac_digits++;
+                if (*frac_digits == 2)
+                    return NULL;
+                *frac = *frac * 10 + (*p - '0');
+                (*frac_digits)++;
             }
-        } else if ((*p == ',' || *p == '.') && frac_digits < 0 && digits > 0) {
-            frac_digits = 0;
-        } else if (*p == ' ' && frac_digits < 0 && digits > 0 && p[1] >= '0' && p[1] <= '9') {
-            continue; /* thousands separator */
+            p++;
+        } else if ((*p == ',' || *p == '.') && *frac_digits < 0 && digits > 0) {
+            *frac_digits = 0;
+            p++;
+        } else if (gap_len(p) && *frac_digits < 0 && digits > 0 && p[gap_len(p)] >= '0' &&
+                   p[gap_len(p)] <= '9') {
+            p += gap_len(p); /* thousands gap */
         } else {
             break;
         }
     }
-    while (*p == ' ')
-        p++;
+    if (digits == 0 || *frac_digits == 0)
+        return NULL;
+    if (*frac_digits == 1) {
+        *frac *= 10;
+        *frac_digits = 2;
+    }
+    return p;
+}
+
+bool text_parse_euros(const char *s, long *cents)
+{
+    long euros;
+    int frac, frac_digits;
+    const char *p = parse_decimal(skip_gaps(s), &euros, &frac, &frac_digits);
+    if (!p)
+        return false;
+    p = skip_gaps(p);
     if (strcmp(p, "€") == 0 || strcmp(p, "EUR") == 0 || strcmp(p, "euros") == 0)
         p += strlen(p);
-    if (*p != '\0' || digits == 0 || frac_digits == 0)
+    if (*skip_gaps(p) != '\0')
         return false;
-    if (frac_digits == 1)
-        frac *= 10;
-    *cents = euros * 100 + frac;
+    *cents = euros * 100 + (frac_digits > 0 ? frac : 0);
+    return true;
+}
+
+bool text_parse_hours(const char *s, int *hundredths)
+{
+    long whole;
+    int frac, frac_digits;
+    const char *p = parse_decimal(skip_gaps(s), &whole, &frac, &frac_digits);
+    if (!p || whole > 100000)
+        return false;
+    long value = whole * 100 + (frac_digits > 0 ? frac : 0);
+    p = skip_gaps(p);
+    if (strncmp(p, "heures", 6) == 0)
+        p += 6;
+    else if (strncmp(p, "heure", 5) == 0)
+        p += 5;
+    else if (*p == 'h' || *p == 'H') {
+        p++;
+        /* "3h30", "3 h 30": minutes after the unit, only after whole hours. */
+        const char *m = skip_gaps(p);
+        if (*m >= '0' && *m <= '9') {
+            int minutes = 0, n = 0;
+            while (*m >= '0' && *m <= '9' && n < 3) {
+                minutes = minutes * 10 + (*m++ - '0');
+                n++;
+            }
+            if (frac_digits >= 0 || n > 2 || minutes >= 60)
+                return false;
+            value += (minutes * 100 + 30) / 60;
+            p = skip_gaps(m);
+            if (strncmp(p, "min", 3) == 0)
+                p += 3;
+        }
+    }
+    if (*skip_gaps(p) != '\0')
+        return false;
+    *hundredths = (int)value;
     return true;
 }
 

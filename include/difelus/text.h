@@ -57,9 +57,14 @@ void text_format_euros(long cents, char *buf, size_t len);
  * wherever hours are shown. */
 void text_format_hours(int hundredths, char *buf, size_t len);
 
-/* Parses an amount in euros typed by the official ("400", "400,50", "1 234.5 €") into
- * cents; returns false on anything else. */
+/* Parses an amount in euros typed or copied by the official ("400", "400,50",
+ * "1 234.5 €", MCF's "1 234,50 €" with U+00A0 or U+202F gaps) into cents; returns false
+ * on anything else. */
 bool text_parse_euros(const char *s, long *cents);
+
+/* Parses hours typed by the official ("7", "7 h", "3,5 h", "3h30", "1 200 heures"; spaces
+ * may be U+00A0 or U+202F) into hundredths; false on anything else ("7 €", "3h75"). */
+bool text_parse_hours(const char *s, int *hundredths);
 
 /* Number of characters (code points) of s: what a "200 caractères au plus" counts. */
 size_t text_chars(const char *s);
