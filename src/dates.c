@@ -138,6 +138,16 @@ int dates_compare(struct date a, struct date b)
     return 0;
 }
 
+const char *dates_today_problem(void)
+{
+    const char *fixed = getenv("DIFELUS_AUJOURDHUI");
+    struct date d;
+    if (!fixed || !*fixed || dates_parse(fixed, &d, NULL, 0))
+        return NULL;
+    return "DIFELUS_AUJOURDHUI n'est pas une date (JJ/MM/AAAA ou AAAA-MM-JJ) : la date du "
+           "jour de l'ordinateur est utilisée.";
+}
+
 struct date dates_today(void)
 {
     /* A fixed "today" for tests and demonstrations (documented in the README). */

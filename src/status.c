@@ -8,18 +8,38 @@
 #include "difelus/text.h"
 #include "difelus/version.h"
 
+/* Most urgent first: overdue ones, then by date. A past date that is not overdue (a
+ * training that began: « notez-le En formation ») is only a record to bring up to date:
+ * it counts as today, after the real deadlines of today (« confirmez aujourd'hui »). */
+static bool more_urgent(const struct status_deadline *a, const struct status_deadline *b,
+                        struct date today)
+{
+    if (a->overdue != b->overdue)
+        return a->overdue;
+    if (a->overdue)
+        return dates_compare(a->date, b->date) < 0;
+    bool a_past = dates_compare(a->date, today) < 0, b_past = dates_compare(b->date, today) < 0;
+    struct date ka = a_past ? today : a->date, kb = b_past ? today : b->date;
+    int c = dates_compare(ka, kb);
+    if (c != 0)
+        return c < 0;
+    if (a_past != b_past)
+        return !a_past;
+    return dates_compare(a->date, b->date) < 0;
+}
+
 static void add_deadline(struct status *s, const struct status_deadline *dl)
 {
     s->deadline_total++;
-    /* Keep the list sorted by date, earliest (so overdue) first; when it is full, the latest
-     * one gives way, never the most urgent. */
+    /* Keep the list sorted, most urgent first; when it is full, the least urgent one gives
+     * way, never the most urgent. */
     if (s->deadline_count == STATUS_MAX_DEADLINES) {
-        if (dates_compare(s->deadlines[STATUS_MAX_DEADLINES - 1].date, dl->date) <= 0)
+        if (!more_urgent(dl, &s->deadlines[STATUS_MAX_DEADLINES - 1], s->today))
             return;
         s->deadline_count--;
     }
     size_t i = s->deadline_count++;
-    while (i > 0 && dates_compare(s->deadlines[i - 1].date, dl->date) > 0) {
+    while (i > 0 && more_urgent(dl, &s->deadlines[i - 1], s->today)) {
         s->deadlines[i] = s->deadlines[i - 1];
         i--;
     }

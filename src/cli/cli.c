@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "difelus/paths.h"
+#include "difelus/dates.h"
 #include "difelus/text.h"
 #include "difelus/version.h"
 
@@ -332,6 +333,10 @@ int cli_main(int argc, char **argv, int (*wizard)(const char *db_option, bool co
 
     const char *values[MAX_OPTIONS] = {NULL};
     bool color = getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0';
+    /* A mistyped fixed date must not silently give another day's deadlines. */
+    const char *today_problem = dates_today_problem();
+    if (today_problem)
+        text_fprintf(stderr, "difelus : attention, %s\n", today_problem);
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
