@@ -798,6 +798,8 @@ int store_mandate_delete(store *st, long long id)
 
 /* ---- DIFE balance ---- */
 
+static int transaction(store *st, const char *sql);
+
 int store_credit_add(store *st, long amount_cents, struct date observed_on)
 {
     char day[11];
@@ -808,7 +810,24 @@ int store_credit_add(store *st, long amount_cents, struct date observed_on)
         return -1;
     sqlite3_bind_int64(stmt, 1, amount_cents);
     sqlite3_bind_text(stmt, 2, day, -1, SQLITE_STATIC);
-    return run(st, stmt, "enregistrement du solde");
+    if (transaction(st, "BEGIN IMMEDIATE") != 0) {
+        sqlite3_finalize(stmt);
+        return -1;
+    }
+    if (run(st, stmt, "enregistrement du solde") != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    /* recorded_at has one-second steps: a validation noted in the same second as the
+     * reading is ordered by the history's own order, the last event id at the reading. */
+    stmt = prepare(st, "INSERT OR REPLACE INTO setting (key, value)"
+                       " SELECT 'interne.releve.' || last_insert_rowid(),"
+                       "  (SELECT coalesce(max(id), 0) FROM dossier_event)");
+    if (run(st, stmt, "enregistrement du solde") != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return transaction(st, "COMMIT");
 }
 
 int store_credit_list(store *st, struct credit_observation *out, size_t max, size_t *count)
@@ -1306,7 +1325,13 @@ int store_deleted_dossiers_forget(store *st, const struct store_deleted_dossier 
 
 int store_credit_delete(store *st, long long id)
 {
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM credit_observation WHERE id = ?1");
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM setting WHERE key = 'interne.releve.' || ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, id);
+    if (run(st, stmt, "suppression du relevé") != 0)
+        return -1;
+    stmt = prepare(st, "DELETE FROM credit_observation WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64(stmt, 1, id);
@@ -1382,7 +1407,10 @@ int store_credit_validated_after(store *st, long long credit_id, long long **ids
     sqlite3_stmt *stmt = prepare(
         st, "SELECT DISTINCT e.dossier_id FROM dossier_event e, credit_observation c"
             " WHERE c.id = ?1 AND e.status = 'validee' AND (e.event_date > c.observed_on"
-            "  OR (e.event_date = c.observed_on AND e.recorded_at > c.recorded_at))");
+            "  OR (e.event_date = c.observed_on AND (e.recorded_at > c.recorded_at"
+            "   OR (e.recorded_at = c.recorded_at AND e.id > coalesce((SELECT CAST(value AS"
+            "    INTEGER) FROM setting WHERE key = 'interne.releve.' || c.id),"
+            "    9223372036854775807)))))");
     if (!stmt)
         return -1;
     sqlite3_bind_int64(stmt, 1, credit_id);
