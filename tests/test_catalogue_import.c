@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "difelus/catalogue.h"
@@ -94,6 +95,10 @@ static void wait_stopped(pid_t pid)
  * (returns false then, its status reaped). */
 static bool wait_new_file(pid_t pid, const char *tmp, off_t size)
 {
+    /* A deadline so that an import stuck for good fails the test instead of hanging it
+     * (generous: the machine is shared; this never measures the import). */
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         struct stat sb;
         if (stat(tmp, &sb) == 0 && sb.st_size >= size)
@@ -101,8 +106,34 @@ static bool wait_new_file(pid_t pid, const char *tmp, off_t size)
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid)
             return false;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > 120) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("l'import n'a pas écrit « %s » (%lld octets attendus) en deux minutes",
+                     tmp, (long long)size);
+        }
         usleep(100); /* polling, not waiting for an outcome */
     }
+}
+
+/* The official's own database stays whole whatever the moment of the kill. */
+static void database_whole(const char *dir)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/difelus.db", dir);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    if (strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0)
+        fail_msg("base personnelle abîmée : %s", sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
 }
 
 /* A: a kill at any moment of an import, the final write included, leaves the old or the
@@ -162,6 +193,7 @@ static void test_kill_at_any_moment(void **state)
                     kills++;
                 }
                 long n = catalogue_count(cat);
+                database_whole(dir);
                 long want_old = first ? -1 : old_n;
                 if (n != want_old && n != (first ? new_n - body : new_n))
                     fail_msg("signal %d, moment %d%s : %ld formations (ni l'ancien ni le "
