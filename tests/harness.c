@@ -475,11 +475,34 @@ int term_find_row(struct term *t, const char *text)
     return -1;
 }
 
+/* The screen as one line: each row's end and the next row's indentation become one space,
+ * so that a text wrapped over several rows reads as it was written. */
+static const char *joined_rows(const char *screen)
+{
+    static char joined[65536];
+    size_t o = 0;
+    for (const char *p = screen; *p && o + 2 < sizeof joined; p++) {
+        if (*p == '\n') {
+            while (o > 0 && joined[o - 1] == ' ')
+                o--;
+            joined[o++] = ' ';
+            while (p[1] == ' ')
+                p++;
+        } else {
+            joined[o++] = *p;
+        }
+    }
+    joined[o] = '\0';
+    return joined;
+}
+
+static bool wrapped_wait;
+
 static bool wait_until(struct term *t, const char *text, bool present)
 {
     long long deadline = now_ms() + WAIT_MS;
     for (;;) {
-        bool on = shows(term_text(t), text);
+        bool on = shows(wrapped_wait ? joined_rows(term_text(t)) : term_text(t), text);
         if (on == present)
             return true;
         long long left = deadline - now_ms();
@@ -497,6 +520,14 @@ static bool wait_until(struct term *t, const char *text, bool present)
 bool term_wait_for(struct term *t, const char *text)
 {
     return wait_until(t, text, true);
+}
+
+bool term_wait_for_wrapped(struct term *t, const char *text)
+{
+    wrapped_wait = true;
+    bool on = wait_until(t, text, true);
+    wrapped_wait = false;
+    return on;
 }
 
 bool term_wait_gone(struct term *t, const char *text)

@@ -47,6 +47,9 @@ struct term *term_start(int rows, int cols, const char *const args[], const char
  * term_wait_gone, a non-breaking space (U+00A0, U+202F) matches a plain one, both ways:
  * term_text and term_row give the screen as it is, for checks of the typography. */
 bool term_wait_for(struct term *t, const char *text);
+/* The same, for a text that may wrap over several rows at any of its spaces (a message
+ * wraps elsewhere on another date): rows are read joined by one space. */
+bool term_wait_for_wrapped(struct term *t, const char *text);
 /* Waits until `text` is no longer on screen. */
 bool term_wait_gone(struct term *t, const char *text);
 /* Sends bytes as if typed. Use "\r" for Enter, "\t" for Tab, "\033" for Escape. */

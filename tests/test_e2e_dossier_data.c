@@ -25,33 +25,6 @@ static void short_date(struct date d, char *buf)
 /* A wizard with a current mandate, on the new dossier form. */
 static char db_opt[4200];
 
-/* Whether text is on the screen, read across the rows it wraps over (a message wraps at
- * another word on another date: « 31 décembre » is longer than « 27 novembre »). */
-static bool shown_wrapped(struct term *t, const char *text)
-{
-    static char joined[65536];
-    const char *screen = term_text(t);
-    size_t o = 0;
-    for (const char *p = screen; *p && o + 2 < sizeof joined; p++) {
-        if (*p == '\n') {
-            while (o > 0 && joined[o - 1] == ' ')
-                o--;
-            joined[o++] = ' ';
-            while (p[1] == ' ')
-                p++;
-        } else {
-            joined[o++] = *p;
-        }
-    }
-    joined[o] = '\0';
-    return harness_strstr(joined, text) != NULL;
-}
-
-#define ON_SCREEN_WRAPPED(t, text)                                                         \
-    do {                                                                                   \
-        if (!shown_wrapped((t), (text)))                                                   \
-            fail_msg("« %s » n'est pas à l'écran :\n%s", (text), term_text(t));           \
-    } while (0)
 
 static struct term *new_dossier(const char *name)
 {
@@ -140,8 +113,8 @@ static void test_recording_what_mcf_shows(void **state)
     term_send(t, "oc");
     WAIT(t, "changer le statut");
     term_send(t, "\r");
-    WAIT(t, "noté");
-    ON_SCREEN_WRAPPED(t, "noté comme sur Mon Compte Formation, malgré les règles");
+    if (!term_wait_for_wrapped(t, "noté comme sur Mon Compte Formation, malgré les règles"))
+        fail_msg("le message « noté comme sur Mon Compte Formation » n'apparaît pas");
     WAIT(t, "Demande d'inscription envoyée (depuis le");
     /* the message may cover the history for a moment: reopen the dossier */
     term_send(t, "\033");
