@@ -130,7 +130,20 @@ static void test_store_and_command_line(void **state)
         (const char *[]){opt, "echeances", "--demande", "20/11/2026", "--validation", "25/11/2026", NULL},
         (const char *[]){opt, "reglage", "inconnu", NULL},
         (const char *[]){opt, "catalogue", "info", NULL},
+        (const char *[]){opt, "statut", "de trop", NULL}, /* a usage error */
+        (const char *[]){opt, "--help", NULL},
     };
+    /* A refused catalogue file: the import's message too. */
+    char csv[4300];
+    snprintf(csv, sizeof csv, "%s/organisme.csv", harness_tmpdir("typo-store"));
+    const char bad[] = "numero_formation;intitule_formation;nom_of;frais_ttc_tot_min\n"
+                       "A;Budget communal;Gestions Locales;gratuit\n";
+    harness_write_file(csv, bad, sizeof bad - 1);
+    struct run_result imp;
+    harness_run(&imp, (const char *[]){opt, "catalogue", "importer", csv, NULL}, NULL);
+    assert_int_not_equal(imp.status, 0);
+    typeset_or_fail(imp.raw_err, "catalogue importer");
+    harness_run_free(&imp);
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
         struct run_result r;
         harness_run(&r, runs[i], NULL);

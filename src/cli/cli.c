@@ -27,9 +27,10 @@ enum { GLOBAL_DB, GLOBAL_NO_COLOR, GLOBAL_HELP, GLOBAL_VERSION, GLOBAL_COUNT };
 int cli_usage(const char *fmt, const char *arg)
 {
     char clean[256];
-    fputs("difelus : ", stderr);
+    fputs("difelus\u00a0: ", stderr);
     text_fprintf(stderr, fmt, text_sanitize(clean, sizeof clean, arg ? arg : ""));
-    fputs("\nTapez « difelus --help » pour voir les commandes et les options.\n", stderr);
+    fputs("\nTapez «\u00a0difelus --help\u00a0» pour voir les commandes et les options.\n",
+          stderr);
     return CLI_USAGE;
 }
 
@@ -155,7 +156,9 @@ static void help_line(FILE *out, const char *left, int left_indent, const char *
     }
     fprintf(out, "%*s", at - col, "");
     col = at;
-    wrap(out, help, &col, at, true);
+    char typeset[1024]; /* the spaces French typography glues become U+00A0 (DESIGN §7) */
+    snprintf(typeset, sizeof typeset, "%s", help);
+    wrap(out, text_typeset(typeset, sizeof typeset), &col, at, true);
     fputc('\n', out);
 }
 
@@ -175,7 +178,7 @@ void cli_print_help(FILE *out)
           "Assistant d'inscription aux formations des élus (DIF élu), Mon Compte Formation.\n"
           "Sans commande, difelus ouvre l'assistant plein écran.\n"
           "\n"
-          "Commandes :\n",
+          "Commandes\u00a0:\n",
           out);
     for (size_t c = 0; cli_commands[c]; c++) {
         const struct cli_command *cmd = cli_commands[c];
