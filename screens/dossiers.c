@@ -112,7 +112,7 @@ static void detail_load(struct app *app)
 static void detail_draw(struct app *app)
 {
     const struct dossier *d = app_dossier(app);
-    char line[1024], a[160], b[64], c[32];
+    char line[1100], a[160], b[64], c[32];
     int w = COLS - 4, y = 2;
     if (!d) {
         tui_title_bar("Dossier");
@@ -174,7 +174,7 @@ static void detail_draw(struct app *app)
         bool blocking;
         struct date request = dates_valid(d->sent_on) ? d->sent_on : app->today;
         size_t n = rules_check_dossier(d, app->status.mandates, app->status.mandate_count,
-                                       status_balance(&app->status), request, f, &blocking);
+                                       status_balance_for_dossier(&app->status, d), request, f, &blocking);
         /* Once the request is sent, only what still needs attention is listed. */
         bool all = d->status == DS_CREATION;
         size_t shown = 0;

@@ -41,35 +41,6 @@ static void set_fields(struct screens_view *v)
         (struct tui_field_desc){"Lieu (département)", TF_TEXT, 24, 40, NULL};
 }
 
-/* Copies s into out cut to `cols` columns at a word, with "…", when it is longer; a word
- * longer than half the room is cut at a character. */
-static void shorten(const char *s, int cols, char *out, size_t outlen)
-{
-    if (text_width(s) <= cols) {
-        snprintf(out, outlen, "%s", s);
-        return;
-    }
-    size_t n = text_fit(s, cols > 1 ? cols - 1 : 0);
-    size_t cut = n;
-    while (cut > 0 && s[cut] != ' ' && s[cut - 1] != '-')
-        cut--;
-    if (cut * 2 < n)
-        cut = n; /* one long word: cut inside it (at a character) rather than lose it all */
-    /* No dangling separator before the "…" (multibyte ones compared whole). */
-    static const char *const seps[] = {" ", ",", ";", ":", "-", "(", "—", "–", "·", "\u00a0"};
-    for (bool again = true; again && cut > 0;) {
-        again = false;
-        for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
-            size_t l = strlen(seps[i]);
-            if (cut >= l && memcmp(s + cut - l, seps[i], l) == 0) {
-                cut -= l;
-                again = true;
-            }
-        }
-    }
-    snprintf(out, outlen, "%.*s…", (int)cut, s);
-}
-
 static bool mandate_current(const struct mandate *m, struct date today)
 {
     return dates_compare(m->start, today) <= 0 && dates_compare(today, m->end) <= 0;
@@ -89,8 +60,8 @@ static void mandate_label(const struct mandate *m, int cols, char *out, size_t o
     int fn_cols = (cols - sep) * 3 / 5;
     if (text_width(m->collectivite) < cols - sep - fn_cols)
         fn_cols = cols - sep - text_width(m->collectivite);
-    shorten(m->function, fn_cols, fn, sizeof fn);
-    shorten(m->collectivite, cols - sep - text_width(fn), coll, sizeof coll);
+    text_clip(fn, sizeof fn, m->function, fn_cols);
+    text_clip(coll, sizeof coll, m->collectivite, cols - sep - text_width(fn));
     snprintf(out, outlen, "%s — %s", fn, coll);
 }
 
@@ -536,43 +507,13 @@ static void search_load(struct app *app)
     run_search(app, force);
 }
 
-/* "560,00 €", "1 200,00 € à 1 500,00 €" or "prix inconnu". */
-static void format_price(const struct catalogue_hit *h, char *buf, size_t len)
-{
-    char a[48], b[48];
-    long lo = h->price_min >= 0 ? h->price_min : h->price_max;
-    long hi = h->price_max >= 0 ? h->price_max : h->price_min;
-    if (lo < 0) {
-        snprintf(buf, len, "prix inconnu");
-        return;
-    }
-    text_format_euros(lo, a, sizeof a);
-    text_format_euros(hi, b, sizeof b);
-    snprintf(buf, len, hi > lo ? "%s à %s" : "%s", a, b);
-}
-
-/* "7 h", "14 h à 35 h" or "durée inconnue". */
-static void format_hours(const struct catalogue_hit *h, char *buf, size_t len)
-{
-    char a[48], b[48];
-    int lo = h->hours_min > 0 ? h->hours_min : h->hours_max;
-    int hi = h->hours_max > 0 ? h->hours_max : h->hours_min;
-    if (lo <= 0) {
-        snprintf(buf, len, "durée inconnue");
-        return;
-    }
-    text_format_hours(lo, a, sizeof a);
-    text_format_hours(hi, b, sizeof b);
-    snprintf(buf, len, hi > lo ? "%s à %s" : "%s", a, b);
-}
-
 /* The second line of a result: modality, price, hours and place always whole (the place
  * by its code when the name does not fit), then the body with what room is left. */
 static void result_facts(const struct catalogue_hit *h, int cols, char *line, size_t len)
 {
     char price[112], hours[112], place[160], body[300];
-    format_price(h, price, sizeof price);
-    format_hours(h, hours, sizeof hours);
+    catalogue_format_price(h, price, sizeof price);
+    catalogue_format_hours(h, hours, sizeof hours);
     snprintf(place, sizeof place, "%s", h->place[0] ? h->place : "lieu non indiqué");
     char facts[600];
     snprintf(facts, sizeof facts, "%s · %s · %s · %s", h->distance ? "À distance" : "Présentiel",
@@ -584,7 +525,7 @@ static void result_facts(const struct catalogue_hit *h, int cols, char *line, si
     }
     int room = cols - text_width(facts) - 3;
     if (room >= 8 && h->body[0])
-        shorten(h->body, room, body, sizeof body);
+        text_clip(body, sizeof body, h->body, room);
     else
         body[0] = '\0';
     /* The body only by whole words: "Associati…" would say nothing. */
@@ -654,7 +595,7 @@ static int draw_results(struct app *app, int y)
         if (focus)
             focus_y = y;
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
-        shorten(h->title, w - 1, title, sizeof title);
+        text_clip(title, sizeof title, h->title, w - 1);
         tui_print(y++, 3, w - 1, focus ? tui_attr(TC_FOCUS) : 0, title);
         result_facts(h, w - 3, line, sizeof line);
         tui_print(y++, 5, w - 3, 0, line);

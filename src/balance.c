@@ -14,12 +14,12 @@ bool balance_from_strings(const char *amount, const char *day, struct date today
     text_trim(clean);
     if (clean[0] == '\0') {
         *bad_field = BF_AMOUNT;
-        snprintf(err, errlen, "Tapez le montant lu sur « Compte élu », par exemple 400 ou 712,50.");
+        text_msgf(err, errlen, "Tapez le montant lu sur « Compte élu », par exemple 400 ou 712,50.");
         return false;
     }
     if (!text_parse_euros(clean, &value)) {
         *bad_field = BF_AMOUNT;
-        snprintf(err, errlen, "« %s » n'est pas un montant : tapez des chiffres, par exemple "
+        text_msgf(err, errlen, "« %s » n'est pas un montant : tapez des chiffres, par exemple "
                               "400 ou 712,50.", clean);
         return false;
     }
@@ -27,7 +27,7 @@ bool balance_from_strings(const char *amount, const char *day, struct date today
         char max[32];
         text_format_euros(BALANCE_CEILING_CENTS, max, sizeof max);
         *bad_field = BF_AMOUNT;
-        snprintf(err, errlen, "Le DIF élu ne peut pas dépasser %s : vérifiez le montant lu.", max);
+        text_msgf(err, errlen, "Le DIF élu ne peut pas dépasser %s : vérifiez le montant lu.", max);
         return false;
     }
     struct date d;
@@ -37,7 +37,7 @@ bool balance_from_strings(const char *amount, const char *day, struct date today
     }
     if (dates_compare(d, today) > 0) {
         *bad_field = BF_DATE;
-        snprintf(err, errlen, "Cette date est dans le futur : tapez le jour où vous avez lu le "
+        text_msgf(err, errlen, "Cette date est dans le futur : tapez le jour où vous avez lu le "
                               "solde.");
         return false;
     }

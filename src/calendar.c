@@ -1,4 +1,5 @@
 #include "difelus/calendar.h"
+#include "difelus/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -149,6 +150,9 @@ static void add_event(struct export *x, const struct dossier *d, const char *wha
     text_line(o, "SUMMARY", value);
     if (pending)
         snprintf(value, sizeof value, "%s", description);
+    else if (d->status == DS_COUNT) /* deleted: see add_deleted */
+        snprintf(value, sizeof value, "Cette échéance n'est plus en attente : le dossier a été "
+                                      "supprimé de difelus.");
     else
         snprintf(value, sizeof value, "Cette échéance n'est plus en attente : le dossier est "
                                       "« %s ».", dossier_status_label(d->status));
@@ -224,13 +228,54 @@ static void add_dossier(struct export *x, const struct dossier *d, const struct 
     }
 }
 
-char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t *cancelled,
-                      char *err, size_t errlen)
+/* The events a deleted dossier had, cancelled once: the same UIDs and days as
+ * add_dossier gave them, with a SEQUENCE above theirs. A dossier that took its id since
+ * (SQLite reuses the highest) speaks for these UIDs itself. */
+static void add_deleted(struct export *x, const struct store_deleted_dossier *g,
+                        const struct status *s)
 {
+    for (size_t i = 0; i < s->dossier_count; i++)
+        if (s->dossiers[i].id == g->id)
+            return;
+    struct dossier d = {0};
+    d.id = g->id;
+    d.status = DS_COUNT;
+    snprintf(d.title, sizeof d.title, "%s", g->title);
+    char summary[1024];
+    int sequence = g->events + 1;
+    static const struct {
+        enum deadline_kind kind;
+        const char *uid;
+    } kinds[] = {{DL_SEND, "envoi"}, {DL_REPLY, "reponse"}, {DL_CONFIRM, "confirmation"}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        struct date day = {0, 0, 0};
+        if (kinds[k].kind == DL_SEND && dates_valid(g->start))
+            day = dates_latest_before(g->start, RULES_MIN_LEAD_WORKING_DAYS);
+        else if (kinds[k].kind == DL_REPLY && dates_valid(g->sent))
+            day = dates_add_working_days(g->sent, RULES_REPLY_WORKING_DAYS);
+        else if (kinds[k].kind == DL_CONFIRM && dates_valid(g->offered))
+            day = dates_add_working_days(g->offered, RULES_CONFIRM_WORKING_DAYS);
+        snprintf(summary, sizeof summary, "%s — %s", dossier_deadline_label(kinds[k].kind),
+                 d.title);
+        add_event(x, &d, kinds[k].uid, sequence, false, day, summary, "");
+    }
+    snprintf(summary, sizeof summary, "Début de la formation — %s", d.title);
+    add_event(x, &d, "debut", sequence, false, g->start, summary, "");
+    if (dates_compare(g->end, g->start) != 0) {
+        snprintf(summary, sizeof summary, "Fin de la formation — %s", d.title);
+        add_event(x, &d, "fin", sequence, false, g->end, summary, "");
+    }
+}
+
+static char *to_ics(store *st, const struct status *s, size_t *pending, size_t *cancelled,
+                    struct store_deleted_dossier **gone, size_t *ngone, char *err, size_t errlen)
+{
+    *gone = NULL;
+    *ngone = 0;
     *pending = *cancelled = 0;
     char db_id[64];
     if (store_database_id(st, db_id, sizeof db_id) != 0) {
-        snprintf(err, errlen, "%s", store_error(st));
+        text_msgf(err, errlen, "%s", store_error(st));
         return NULL;
     }
     struct export x = {{NULL, 0, 0, 0, false}, db_id, "", 0, 0};
@@ -247,16 +292,26 @@ char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t
         struct dossier_event ev[64];
         size_t n = 0;
         if (store_dossier_events(st, s->dossiers[i].id, ev, 64, &n) != 0) {
-            snprintf(err, errlen, "%s", store_error(st));
+            text_msgf(err, errlen, "%s", store_error(st));
             free(x.out.text);
             return NULL;
         }
         add_dossier(&x, &s->dossiers[i], ev, n, s->today);
     }
+    if (store_deleted_dossiers(st, gone, ngone) != 0) {
+        text_msgf(err, errlen, "%s", store_error(st));
+        free(x.out.text);
+        return NULL;
+    }
+    for (size_t i = 0; i < *ngone; i++)
+        add_deleted(&x, &(*gone)[i], s);
     line(&x.out, "END", "VCALENDAR", false);
     if (x.out.failed) {
+        free(*gone);
+        *gone = NULL;
+        *ngone = 0;
         free(x.out.text);
-        snprintf(err, errlen, "Mémoire insuffisante pour produire le calendrier.");
+        text_msgf(err, errlen, "Mémoire insuffisante pour produire le calendrier.");
         return NULL;
     }
     *pending = x.pending;
@@ -264,31 +319,67 @@ char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t
     return x.out.text;
 }
 
+char *calendar_to_ics(store *st, const struct status *s, size_t *pending, size_t *cancelled,
+                      char *err, size_t errlen)
+{
+    struct store_deleted_dossier *gone;
+    size_t ngone;
+    char *text = to_ics(st, s, pending, cancelled, &gone, &ngone, err, errlen);
+    free(gone);
+    return text;
+}
+
 int calendar_write(store *st, const struct status *s, const char *path, size_t *pending,
                    size_t *cancelled, char *err, size_t errlen)
 {
-    char *text = calendar_to_ics(st, s, pending, cancelled, err, errlen);
+    struct store_deleted_dossier *gone;
+    size_t ngone;
+    char *text = to_ics(st, s, pending, cancelled, &gone, &ngone, err, errlen);
     if (!text)
         return -1;
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
     int fd = mkstemp(tmp);
+    int saved = errno; /* read before close() or free() may change it */
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !f)
+        saved = errno;
     if (!f) {
-        snprintf(err, errlen, "Impossible d'écrire « %s » (%s). Vérifiez que le dossier existe "
-                              "et que vous pouvez y écrire.", path, syserr_text(errno));
-        if (fd >= 0)
+        if (fd >= 0) {
             close(fd);
+            unlink(tmp);
+        }
         free(text);
+        free(gone);
+        text_msgf(err, errlen, "Impossible d'écrire « %s » (%s). Vérifiez que le dossier existe "
+                              "et que vous pouvez y écrire.", path, syserr_text(saved));
         return -1;
     }
     size_t len = strlen(text);
-    bool ok = fwrite(text, 1, len, f) == len;
-    ok = fclose(f) == 0 && ok;
+    bool ok = fwrite(text, 1, len, f) == len && fflush(f) == 0;
+    /* On disk before the rename: a crash never leaves an empty calendar in its place. */
+    ok = ok && fsync(fileno(f)) == 0;
+    saved = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
     free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "Impossible d'écrire « %s » (%s).", path, syserr_text(errno));
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok) {
         unlink(tmp);
+        free(gone);
+        text_msgf(err, errlen, "Impossible d'écrire « %s » (%s).", path, syserr_text(saved));
+        return -1;
+    }
+    /* The deleted dossiers' events are cancelled in this file: not in the next ones. */
+    int rc = store_deleted_dossiers_forget(st, gone, ngone);
+    free(gone);
+    if (rc != 0) {
+        text_msgf(err, errlen, "%s", store_error(st));
         return -1;
     }
     return 0;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -24,6 +25,7 @@
 
 #define CATALOGUE_SCHEMA_VERSION 1
 #define FIELD_MAX (1024 * 1024) /* one field of a record: 1 Mo */
+#define CATALOGUE_HOURS_MAX 10000 /* hours of one training, at most */
 #define RANK_LIMIT 1000         /* hit sets larger than this are not ranked */
 
 /* The schema, in the import's own connection (P "main.") or in memory (P "cat."). */
@@ -99,42 +101,20 @@ static int errf(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
+    text_typeset(err, errlen);
     return -1;
 }
 
-/* SQLite's result codes said in French, for messages about the catalogue. */
+/* SQLite's result codes said in French: the store's one table. */
 static const char *sqlite_text(int rc)
 {
-    switch (rc & 0xFF) {
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return "fichier endommagé ou qui n'est pas une base SQLite";
-    case SQLITE_FULL:
-        return "disque plein";
-    case SQLITE_IOERR:
-        return "erreur de lecture ou d'écriture du disque";
-    case SQLITE_READONLY:
-        return "fichier ou dossier en lecture seule";
-    case SQLITE_CANTOPEN:
-        return "fichier impossible à ouvrir (vérifiez le chemin et les droits)";
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-        return "accès refusé (vérifiez les droits)";
-    case SQLITE_NOMEM:
-        return "mémoire insuffisante";
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return "fichier occupé par un autre programme";
-    default:
-        return "erreur de la base SQLite";
-    }
+    return store_sqlite_cause(rc);
 }
 
 static int damaged(char *err, size_t errlen, const char *path, int rc)
 {
-    return errf(err, errlen, "Le catalogue « %s » est illisible (%s). Supprimez ce fichier "
-                             "puis importez ou synchronisez le catalogue à nouveau.",
-                path, sqlite_text(rc));
+    return errf(err, errlen, "Le catalogue « %s » est illisible (%s). %s", path,
+                sqlite_text(rc), store_sqlite_advice(SQLITE_CORRUPT, SQLITE_FOR_CATALOGUE));
 }
 
 /* The catalogue file beside the personal database. */
@@ -546,6 +526,12 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
         if (!parse_number(t, &n))
             return errf(err, errlen, "%s : %s « %s » n'est pas un nombre.", where,
                         numbers[i].name, text_clip(shown, sizeof shown, t, 40));
+        /* Hours become hundredths in an int: a training of more than 10 000 h is a wrong
+         * value (and 1e9 h would overflow), refused as a value that is not a number. */
+        if (!numbers[i].cents && (n < 0 || n > CATALOGUE_HOURS_MAX))
+            return errf(err, errlen, "%s : %s « %s » : plus de 10\u00a0000\u00a0h, ce n'est "
+                                     "pas une durée de formation.", where, numbers[i].name,
+                        text_clip(shown, sizeof shown, t, 40));
         if (numbers[i].cents)
             sqlite3_bind_int64(s, numbers[i].col, llround(n * 100));
         else
@@ -611,6 +597,23 @@ struct csv {
 };
 
 /* Reads one record; returns 1, 0 at the end, -1 with a message. */
+/* Room for `more` bytes after c->len. The capacity changes only once realloc succeeded:
+ * on failure c->buf and c->cap still describe the old block (the caller frees it). */
+static bool grow(struct csv *c, size_t more)
+{
+    if (c->len + more < c->cap)
+        return true;
+    size_t cap = c->cap ? c->cap * 2 : 4096;
+    while (c->len + more >= cap)
+        cap *= 2;
+    char *grown = realloc(c->buf, cap);
+    if (!grown)
+        return false;
+    c->buf = grown;
+    c->cap = cap;
+    return true;
+}
+
 static int csv_read(struct csv *c, char *err, size_t errlen)
 {
     c->len = 0;
@@ -661,13 +664,8 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
         } else if (ch == ';') {
             if (c->count == (int)(sizeof c->starts / sizeof c->starts[0]))
                 return errf(err, errlen, "ligne %ld : trop de colonnes.", c->line);
-            if (c->len + 1 >= c->cap) {
-                c->cap = c->cap ? c->cap * 2 : 4096;
-                char *grown = realloc(c->buf, c->cap);
-                if (!grown) /* c->buf stays the caller's to free */
-                    return errf(err, errlen, "Mémoire insuffisante.");
-                c->buf = grown;
-            }
+            if (!grow(c, 1))
+                return errf(err, errlen, "Mémoire insuffisante.");
             c->buf[c->len++] = '\0';
             c->starts[c->count++] = c->len;
             field_start = true;
@@ -680,22 +678,12 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
         if (++field_len > FIELD_MAX)
             return errf(err, errlen, "ligne %ld : un champ dépasse 1 Mo ; ce n'est pas un "
                                      "catalogue de formations.", c->line);
-        if (c->len + 2 >= c->cap) {
-            c->cap = c->cap ? c->cap * 2 : 4096;
-            char *grown = realloc(c->buf, c->cap);
-            if (!grown)
-                return errf(err, errlen, "Mémoire insuffisante.");
-            c->buf = grown;
-        }
+        if (!grow(c, 2))
+            return errf(err, errlen, "Mémoire insuffisante.");
         c->buf[c->len++] = (char)ch;
     }
-    if (c->len + 1 >= c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 4096;
-        char *grown = realloc(c->buf, c->cap);
-        if (!grown)
-            return errf(err, errlen, "Mémoire insuffisante.");
-        c->buf = grown;
-    }
+    if (!grow(c, 1))
+        return errf(err, errlen, "Mémoire insuffisante.");
     c->buf[c->len] = '\0';
     for (int i = 0; i < c->count; i++) {
         const char *why;
@@ -865,6 +853,7 @@ static int import_json(struct importer *im, FILE *f, char *err, size_t errlen)
  * its file to catalogue.db. Returns the descriptor, or -1 with a message. */
 static int lock_new_file(const char *tmp, char *err, size_t errlen)
 {
+    int busy = 0;
     for (int tries = 0; tries < 10; tries++) {
         int fd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
@@ -875,6 +864,14 @@ static int lock_new_file(const char *tmp, char *err, size_t errlen)
         if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
             int e = errno;
             close(fd);
+            /* Another process opening the catalogue holds the lock for an instant while
+             * it removes a leftover (remove_leftover): wait a little before saying that an
+             * import is running, which holds it for the whole import. */
+            if (e == EWOULDBLOCK && busy++ < 50) {
+                nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+                tries--;
+                continue;
+            }
             if (e == EWOULDBLOCK)
                 return errf(err, errlen, "Un autre import du catalogue est en cours (« %s » "
                                          "est occupé). Attendez qu'il se termine, puis "
@@ -1315,24 +1312,16 @@ static int build_query(const struct catalogue_query *q, const struct query_words
 /* A failed search in French, by cause: SQLite's own text never reaches the official. */
 static int search_error(sqlite3 *db, char *err, size_t errlen)
 {
-    switch (sqlite3_errcode(db)) {
-    case SQLITE_NOMEM:
-        return errf(err, errlen, "Recherche impossible : mémoire insuffisante. Fermez "
-                                 "d'autres programmes puis réessayez.");
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return errf(err, errlen, "Le catalogue est occupé par un autre programme : "
-                                 "réessayez dans un instant.");
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-    case SQLITE_IOERR:
-        return errf(err, errlen, "Le catalogue est abîmé ou illisible : importez ou "
-                                 "synchronisez le catalogue à nouveau.");
-    default:
-        return errf(err, errlen, "La recherche dans le catalogue a échoué. Importez ou "
-                                 "synchronisez le catalogue à nouveau ; si cela se reproduit, "
-                                 "signalez-le à votre organisme.");
-    }
+    int rc = sqlite3_errcode(db);
+    return errf(err, errlen, "La recherche dans le catalogue a échoué (%s). %s",
+                sqlite_text(rc), store_sqlite_advice(rc, SQLITE_FOR_SEARCH));
+}
+
+/* Hours read from a catalogue imported before the cap: unknown (0) rather than an int
+ * overflow. */
+static int hundredths(double hours)
+{
+    return hours > 0 && hours <= CATALOGUE_HOURS_MAX ? (int)llround(hours * 100) : 0;
 }
 
 int catalogue_search(store *st, const struct catalogue_query *q, struct catalogue_hit *out,
@@ -1415,12 +1404,12 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
         h->distance = modality && strcmp(modality, "distance") == 0;
         h->price_min = (long)sqlite3_column_int64(s, 8);
         h->price_max = (long)sqlite3_column_int64(s, 9);
-        h->hours_min = (int)llround(sqlite3_column_double(s, 10) * 100);
-        h->hours_max = (int)llround(sqlite3_column_double(s, 11) * 100);
+        h->hours_min = hundredths(sqlite3_column_double(s, 10));
+        h->hours_max = hundredths(sqlite3_column_double(s, 11));
         const char *source = (const char *)sqlite3_column_text(s, 12);
         h->source = source && strcmp(source, "organisme") == 0 ? SOURCE_BODY : SOURCE_CDC;
         h->price_mean = (long)sqlite3_column_int64(s, 13);
-        h->hours_mean = (int)llround(sqlite3_column_double(s, 14) * 100);
+        h->hours_mean = hundredths(sqlite3_column_double(s, 14));
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
@@ -1502,4 +1491,32 @@ int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t 
     }
     sqlite3_finalize(s);
     return 0;
+}
+
+void catalogue_format_price(const struct catalogue_hit *h, char *buf, size_t len)
+{
+    char a[64], b[64];
+    long lo = h->price_min >= 0 ? h->price_min : h->price_max;
+    long hi = h->price_max >= 0 ? h->price_max : h->price_min;
+    if (lo < 0) {
+        snprintf(buf, len, "prix inconnu");
+        return;
+    }
+    text_format_euros(lo, a, sizeof a);
+    text_format_euros(hi, b, sizeof b);
+    snprintf(buf, len, hi > lo ? "%s à %s" : "%s", a, b);
+}
+
+void catalogue_format_hours(const struct catalogue_hit *h, char *buf, size_t len)
+{
+    char a[64], b[64];
+    int lo = h->hours_min > 0 ? h->hours_min : h->hours_max;
+    int hi = h->hours_max > 0 ? h->hours_max : h->hours_min;
+    if (lo <= 0) {
+        snprintf(buf, len, "durée inconnue");
+        return;
+    }
+    text_format_hours(lo, a, sizeof a);
+    text_format_hours(hi, b, sizeof b);
+    snprintf(buf, len, hi > lo ? "%s à %s" : "%s", a, b);
 }

@@ -1,4 +1,5 @@
 #include "difelus/dates.h"
+#include "difelus/text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -69,11 +70,11 @@ bool dates_parse(const char *text, struct date *out, char *err, size_t errlen)
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
         n--;
     if (n == 0) {
-        snprintf(err, errlen, "Date manquante : tapez-la sous la forme JJ/MM/AAAA.");
+        text_msgf(err, errlen, "Date manquante : tapez-la sous la forme JJ/MM/AAAA.");
         return false;
     }
     if (n >= sizeof buf) {
-        snprintf(err, errlen, "Date trop longue : tapez-la sous la forme JJ/MM/AAAA.");
+        text_msgf(err, errlen, "Date trop longue : tapez-la sous la forme JJ/MM/AAAA.");
         return false;
     }
     memcpy(buf, s, n);
@@ -99,26 +100,26 @@ bool dates_parse(const char *text, struct date *out, char *err, size_t errlen)
         }
     }
     if (!ok) {
-        snprintf(err, errlen, "« %s » n'est pas une date : tapez-la sous la forme JJ/MM/AAAA "
+        text_msgf(err, errlen, "« %s » n'est pas une date : tapez-la sous la forme JJ/MM/AAAA "
                               "(par exemple 15/03/2027).", buf);
         return false;
     }
     if (d.year < DATES_YEAR_MIN || d.year > DATES_YEAR_MAX) {
-        snprintf(err, errlen, "« %s » : l'année doit être comprise entre %d et %d.", buf,
+        text_msgf(err, errlen, "« %s » : l'année doit être comprise entre %d et %d.", buf,
                  DATES_YEAR_MIN, DATES_YEAR_MAX);
         return false;
     }
     if (d.month < 1 || d.month > 12) {
-        snprintf(err, errlen, "« %s » : le mois doit être compris entre 01 et 12.", buf);
+        text_msgf(err, errlen, "« %s » : le mois doit être compris entre 01 et 12.", buf);
         return false;
     }
     if (d.day < 1) {
-        snprintf(err, errlen, "« %s » : le jour doit être compris entre 01 et %02d.", buf,
+        text_msgf(err, errlen, "« %s » : le jour doit être compris entre 01 et %02d.", buf,
                  dates_days_in_month(d.year, d.month));
         return false;
     }
     if (d.day > dates_days_in_month(d.year, d.month)) {
-        snprintf(err, errlen, "« %s » n'existe pas : %s %d compte %d jours.", buf,
+        text_msgf(err, errlen, "« %s » n'existe pas : %s %d compte %d jours.", buf,
                  month_names[d.month - 1], d.year, dates_days_in_month(d.year, d.month));
         return false;
     }
@@ -135,6 +136,16 @@ int dates_compare(struct date a, struct date b)
     if (a.day != b.day)
         return a.day < b.day ? -1 : 1;
     return 0;
+}
+
+const char *dates_today_problem(void)
+{
+    const char *fixed = getenv("DIFELUS_AUJOURDHUI");
+    struct date d;
+    if (!fixed || !*fixed || dates_parse(fixed, &d, NULL, 0))
+        return NULL;
+    return "DIFELUS_AUJOURDHUI n'est pas une date (JJ/MM/AAAA ou AAAA-MM-JJ) : la date du "
+           "jour de l'ordinateur est utilisée.";
 }
 
 struct date dates_today(void)
@@ -179,7 +190,8 @@ void dates_format_long(struct date d, char *buf, size_t len)
         return;
     }
     /* French writes the first of the month as an ordinal: « 1er décembre ». */
-    snprintf(buf, len, "%s %d%s %s %d", weekday_names[dates_weekday(d)], d.day,
+    /* U+00A0 between the words: a long date never breaks across lines (DESIGN §7). */
+    snprintf(buf, len, "%s\u00a0%d%s\u00a0%s\u00a0%d", weekday_names[dates_weekday(d)], d.day,
              d.day == 1 ? "er" : "", month_names[d.month - 1], d.year);
 }
 

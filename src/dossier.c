@@ -22,16 +22,20 @@ static const struct {
     [DS_DONE] = {"terminee", "Formation terminée"},
 };
 
-/* Allowed transitions, in the order they usually come (MCF, DESIGN §2). */
-static const enum dossier_status next_of[DS_COUNT][4] = {
+/* Allowed transitions, in the order they usually come (MCF, DESIGN §2). Any status MCF
+ * can show next is allowed, even when the official skipped one on the way (a dossier
+ * confirmed on MCF before « À valider » was noted: Envoyé → Validé; a training never
+ * noted « En formation »: Validé → Terminée; a training abandoned: En formation →
+ * Annulé); the rules' warnings are kept beside it. The usual ones come first. */
+static const enum dossier_status next_of[DS_COUNT][6] = {
     [DS_CREATION] = {DS_SENT, DS_CANCELLED, DS_COUNT},
-    [DS_SENT] = {DS_TO_VALIDATE, DS_PROPOSAL, DS_REFUSED, DS_CANCELLED},
+    [DS_SENT] = {DS_TO_VALIDATE, DS_PROPOSAL, DS_REFUSED, DS_CANCELLED, DS_VALIDATED, DS_COUNT},
     [DS_PROPOSAL] = {DS_VALIDATED, DS_CANCELLED, DS_COUNT},
     [DS_TO_VALIDATE] = {DS_VALIDATED, DS_CANCELLED, DS_COUNT},
     [DS_REFUSED] = {DS_COUNT},
     [DS_CANCELLED] = {DS_COUNT},
-    [DS_VALIDATED] = {DS_IN_TRAINING, DS_CANCELLED, DS_COUNT},
-    [DS_IN_TRAINING] = {DS_DONE, DS_COUNT},
+    [DS_VALIDATED] = {DS_IN_TRAINING, DS_CANCELLED, DS_DONE, DS_COUNT},
+    [DS_IN_TRAINING] = {DS_DONE, DS_CANCELLED, DS_COUNT},
     [DS_DONE] = {DS_COUNT},
 };
 
@@ -63,7 +67,7 @@ size_t dossier_next_statuses(enum dossier_status from, enum dossier_status out[D
     size_t n = 0;
     if ((unsigned)from >= DS_COUNT)
         return 0;
-    for (size_t i = 0; i < 4 && next_of[from][i] != DS_COUNT; i++) {
+    for (size_t i = 0; i < 6 && next_of[from][i] != DS_COUNT; i++) {
         /* Zero-initialised trailing entries are DS_CREATION, never a target. */
         if (next_of[from][i] == DS_CREATION)
             break;
@@ -90,7 +94,7 @@ bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_
         if (*p == ' ' || *p == '.')
             continue;
         if (!isdigit((unsigned char)*p) || n == 14) {
-            snprintf(err, errlen, "Un SIRET compte 14 chiffres (espaces permis), par exemple "
+            text_msgf(err, errlen, "Un SIRET compte 14 chiffres (espaces permis), par exemple "
                                   "732 829 320 00074.");
             return false;
         }
@@ -98,7 +102,7 @@ bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_
     }
     digits[n] = '\0';
     if (n != 14) {
-        snprintf(err, errlen, "Un SIRET compte 14 chiffres ; celui-ci en a %zu.", n);
+        text_msgf(err, errlen, "Un SIRET compte 14 chiffres ; celui-ci en a %zu.", n);
         return false;
     }
     int luhn = 0, plain = 0;
@@ -118,7 +122,7 @@ bool dossier_siret_valid(const char *text, char normalized[15], char *err, size_
     if (!ok && strncmp(digits, "356000000", 9) == 0)
         ok = plain % 5 == 0;
     if (!ok) {
-        snprintf(err, errlen, "Ce SIRET n'est pas valide (sa clé de contrôle ne correspond "
+        text_msgf(err, errlen, "Ce SIRET n'est pas valide (sa clé de contrôle ne correspond "
                               "pas) : vérifiez les 14 chiffres.");
         return false;
     }
@@ -145,19 +149,7 @@ const char *dossier_kind_label(enum dossier_kind k)
 static bool check_text(const char *value, const char *what, bool required, int max, char *dst,
                        size_t dstlen, char *err, size_t errlen)
 {
-    char buf[4 * DOSSIER_NOTES_MAX + 64];
-    text_sanitize(buf, sizeof buf, value);
-    text_trim(buf);
-    if (required && buf[0] == '\0') {
-        snprintf(err, errlen, "%s est obligatoire.", what);
-        return false;
-    }
-    if (text_width(buf) > max || strlen(buf) >= dstlen) {
-        snprintf(err, errlen, "%s : %d caractères au plus.", what, max);
-        return false;
-    }
-    snprintf(dst, dstlen, "%s", buf);
-    return true;
+    return text_check_field(value, what, required, max, dst, dstlen, err, errlen);
 }
 
 /* An optional date: empty gives {0,0,0}. */
@@ -198,13 +190,14 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     bad += !start_ok + !end_ok;
     if (start_ok && end_ok && dates_valid(d.start) && dates_valid(d.end) &&
         dates_compare(d.end, d.start) < 0)
-        snprintf(BAD(DF_END), ERR, "La fin de la session doit venir après son début.");
+        text_msgf(BAD(DF_END), ERR, "La fin de la session doit venir après son début.");
     snprintf(buf, sizeof buf, "%s", values[DF_PRICE] ? values[DF_PRICE] : "");
     long cents;
+    int hours;
     if (text_trim(buf)[0] == '\0') {
         d.price_cents = -1;
     } else if (!text_parse_euros(buf, &cents) || cents > 10000000L) {
-        snprintf(BAD(DF_PRICE), ERR, "« %s » n'est pas un prix : tapez-le en euros TTC, par "
+        text_msgf(BAD(DF_PRICE), ERR, "« %s » n'est pas un prix : tapez-le en euros TTC, par "
                                      "exemple 350 ou 420,50.", buf);
     } else {
         d.price_cents = cents;
@@ -212,11 +205,11 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     snprintf(buf, sizeof buf, "%s", values[DF_HOURS] ? values[DF_HOURS] : "");
     if (text_trim(buf)[0] == '\0') {
         d.hours_cents = 0;
-    } else if (!text_parse_euros(buf, &cents) || cents == 0 || cents > 200000) {
-        snprintf(BAD(DF_HOURS), ERR, "« %s » : tapez le nombre d'heures de formation, par "
-                                     "exemple 7 ou 10,5.", buf);
+    } else if (!text_parse_hours(buf, &hours) || hours == 0 || hours > 200000) {
+        text_msgf(BAD(DF_HOURS), ERR, "« %s » : tapez le nombre d'heures de formation, par "
+                                     "exemple 7, 10,5 ou 3h30.", buf);
     } else {
-        d.hours_cents = (int)cents;
+        d.hours_cents = hours;
     }
     snprintf(buf, sizeof buf, "%s", values[DF_VAT] ? values[DF_VAT] : "");
     text_trim(buf);
@@ -225,7 +218,7 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     else if (strncasecmp(buf, "oui", 3) == 0)
         d.vat = true;
     else
-        snprintf(BAD(DF_VAT), ERR, "Choisissez avec Espace : l'organisme facture-t-il la TVA ?");
+        text_msgf(BAD(DF_VAT), ERR, "Choisissez avec Espace : l'organisme facture-t-il la TVA ?");
     snprintf(buf, sizeof buf, "%s", values[DF_KIND] ? values[DF_KIND] : "");
     text_trim(buf);
     if (strcasecmp(buf, "mandat") == 0)
@@ -233,7 +226,7 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     else if (strcasecmp(buf, "reconversion") == 0)
         d.kind = DK_RECONVERSION;
     else
-        snprintf(BAD(DF_KIND), ERR, "Choisissez avec Espace : mandat ou reconversion.");
+        text_msgf(BAD(DF_KIND), ERR, "Choisissez avec Espace : mandat ou reconversion.");
     if (!check_text(values[DF_NOTES], "Les notes", false, DOSSIER_NOTES_MAX, d.notes,
                     sizeof d.notes, errors[DF_NOTES], ERR))
         bad++;
@@ -243,11 +236,11 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     } else if (dates_valid(created)) {
         char day[32];
         if (dates_valid(today) && dates_compare(created, today) > 0) {
-            snprintf(BAD(DF_CREATED), ERR, "Cette date est dans le futur : indiquez le jour où "
+            text_msgf(BAD(DF_CREATED), ERR, "Cette date est dans le futur : indiquez le jour où "
                                            "le dossier a été créé sur Mon Compte Formation.");
         } else if (dates_valid(d.changed_on) && dates_compare(created, d.changed_on) > 0) {
             dates_format_short(d.changed_on, day, sizeof day);
-            snprintf(BAD(DF_CREATED), ERR, "Le dossier a changé de statut le %s : il a été "
+            text_msgf(BAD(DF_CREATED), ERR, "Le dossier a changé de statut le %s : il a été "
                                            "créé ce jour-là ou avant.", day);
         } else {
             d.created_on = created;
@@ -269,7 +262,7 @@ bool dossier_from_strings(const char *const values[DF_COUNT], struct dossier *ou
     for (int i = 0; i < DF_COUNT; i++) {
         if (errors[i][0]) {
             *bad_field = i;
-            snprintf(err, errlen, "%s", errors[i]);
+            text_msgf(err, errlen, "%s", errors[i]);
             break;
         }
     }
@@ -395,7 +388,7 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
     switch (dl.kind) {
     case DL_SEND:
         if (past)
-            snprintf(buf, len, "Trop tard pour cette session : la demande devait partir au "
+            text_msgf(buf, len, "Trop tard pour cette session : la demande devait partir au "
                                "plus tard le %s (11 jours ouvrés avant le début). Choisissez "
                                "une session plus lointaine et notez ses dates.", day);
         else {
@@ -415,52 +408,52 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
                                                     "ouvert, envoyez-la sans attendre.", why);
             }
             if (is_today)
-                snprintf(buf, len, "Dernier jour pour envoyer la demande : aujourd'hui, %s.%s",
+                text_msgf(buf, len, "Dernier jour pour envoyer la demande : aujourd'hui, %s.%s",
                          day, advice);
             else
-                snprintf(buf, len, "Envoyez la demande au plus tard le %s.%s", day, advice);
+                text_msgf(buf, len, "Envoyez la demande au plus tard le %s.%s", day, advice);
         }
         break;
     case DL_REPLY:
         if (past)
-            snprintf(buf, len, "L'organisme devait répondre au plus tard le %s : sans réponse, "
+            text_msgf(buf, len, "L'organisme devait répondre au plus tard le %s : sans réponse, "
                                "la demande n'est plus valable. Si MCF la montre annulée, notez "
                                "« Annulé » et appelez l'organisme avant de redemander.", day);
         else if (is_today || left == 0)
-            snprintf(buf, len, "L'organisme doit répondre aujourd'hui au plus tard (%s).", day);
+            text_msgf(buf, len, "L'organisme doit répondre aujourd'hui au plus tard (%s).", day);
         else
-            snprintf(buf, len, "L'organisme doit répondre d'ici %d %s, au plus tard le %s.",
+            text_msgf(buf, len, "L'organisme doit répondre d'ici %d %s, au plus tard le %s.",
                      left, unit, day);
         break;
     case DL_CONFIRM:
         if (past)
-            snprintf(buf, len, "Le délai pour confirmer est passé (%s) : l'inscription a "
+            text_msgf(buf, len, "Le délai pour confirmer est passé (%s) : l'inscription a "
                                "probablement été annulée. Si MCF la montre annulée, notez "
                                "« Annulé » et refaites une demande.", day);
         else if (is_today || left == 0)
-            snprintf(buf, len, "Dernier jour pour confirmer : aujourd'hui, %s !", day);
+            text_msgf(buf, len, "Dernier jour pour confirmer : aujourd'hui, %s !", day);
         else
-            snprintf(buf, len, "Il vous reste %d %s pour confirmer, jusqu'au %s.", left, unit,
+            text_msgf(buf, len, "Il vous reste %d %s pour confirmer, jusqu'au %s.", left, unit,
                      day);
         break;
     case DL_START:
         /* Not a deadline the official can miss: only the record is behind. */
         if (past) {
-            snprintf(buf, len, "La formation a commencé le %s : notez le dossier « En "
+            text_msgf(buf, len, "La formation a commencé le %s : notez le dossier « En "
                                "formation ».", day);
             *overdue = false;
         }
         else
-            snprintf(buf, len, "La formation commence le %s.", day);
+            text_msgf(buf, len, "La formation commence le %s.", day);
         break;
     case DL_END:
         if (past) {
-            snprintf(buf, len, "La formation s'est terminée le %s : notez le dossier "
+            text_msgf(buf, len, "La formation s'est terminée le %s : notez le dossier "
                                "« Formation terminée ».", day);
             *overdue = false;
         }
         else
-            snprintf(buf, len, "La formation se termine le %s.", day);
+            text_msgf(buf, len, "La formation se termine le %s.", day);
         break;
     case DL_RECONVERSION:
         if (past)
@@ -470,7 +463,7 @@ void dossier_deadline_text(struct dossier_deadline dl, struct date today, char *
                      day);
         break;
     case DL_NONE:
-        snprintf(buf, len, "Pas d'échéance.");
+        text_msgf(buf, len, "Pas d'échéance.");
         *overdue = false;
         break;
     }

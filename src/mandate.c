@@ -32,19 +32,7 @@ int mandate_level_parse(const char *label)
 static bool check_text(const char *value, const char *what, char *dst, size_t dstlen,
                        char *err, size_t errlen)
 {
-    char buf[4 * MANDATE_TEXT_MAX + 64];
-    text_sanitize(buf, sizeof buf, value);
-    text_trim(buf);
-    if (buf[0] == '\0') {
-        snprintf(err, errlen, "%s est obligatoire.", what);
-        return false;
-    }
-    if (text_width(buf) > MANDATE_TEXT_MAX || strlen(buf) >= dstlen) {
-        snprintf(err, errlen, "%s : %d caractères au plus.", what, MANDATE_TEXT_MAX);
-        return false;
-    }
-    snprintf(dst, dstlen, "%s", buf);
-    return true;
+    return text_check_field(value, what, true, MANDATE_TEXT_MAX, dst, dstlen, err, errlen);
 }
 
 int mandate_check_strings(const char *const values[MF_COUNT], struct mandate *out,
@@ -116,7 +104,7 @@ bool mandate_from_strings(const char *const values[MF_COUNT], struct mandate *ou
     for (int i = 0; i < MF_COUNT; i++) {
         if (errors[i][0]) {
             *bad_field = i;
-            snprintf(err, errlen, "%s", errors[i]);
+            text_msgf(err, errlen, "%s", errors[i]);
             break;
         }
     }

@@ -181,7 +181,7 @@ void rules_estimate_text(const struct rules_estimate *e, struct date today, char
     text_format_euros(p ? p->credit_cents : 40000, credit, sizeof credit);
     text_format_euros(e->cents, amount, sizeof amount);
     dates_format_short(today, day, sizeof day);
-    int n = snprintf(buf, len, "Estimation au %s : %s. ", day, amount);
+    int n = text_msgf(buf, len, "Estimation au %s : %s. ", day, amount);
     if (n < 0 || (size_t)n >= len)
         return;
     char *rest = buf + n;
@@ -191,21 +191,21 @@ void rules_estimate_text(const struct rules_estimate *e, struct date today, char
         dates_format_short(e->reading_day, seen, sizeof seen);
         text_format_euros(e->reading_cents, a, sizeof a);
         text_format_euros(e->spent_cents, b, sizeof b);
-        n = snprintf(rest, restlen, "Calcul : le relevé du %s (%s), moins les dossiers validés "
+        n = text_msgf(rest, restlen, "Calcul : le relevé du %s (%s), moins les dossiers validés "
                                     "depuis (%s)", seen, a, b);
         if (e->credited_cents > 0) {
             text_format_euros(e->credited_cents, a, sizeof a);
-            n += snprintf(rest + n, restlen > (size_t)n ? restlen - (size_t)n : 0,
+            n += text_msgf(rest + n, restlen > (size_t)n ? restlen - (size_t)n : 0,
                           ", plus les années de mandat achevées depuis (%s)", a);
         }
     } else {
         text_format_euros(e->spent_cents, b, sizeof b);
-        n = snprintf(rest, restlen, "Calcul sans relevé : %s par année de mandat achevée "
+        n = text_msgf(rest, restlen, "Calcul sans relevé : %s par année de mandat achevée "
                                     "depuis 2022, moins les dossiers validés (%s)", credit, b);
     }
     if (n < 0 || (size_t)n >= restlen)
         return;
-    snprintf(rest + n, restlen - (size_t)n,
+    text_msgf(rest + n, restlen - (size_t)n,
              ". Hypothèses : le crédit s'ajoute à la fin de chaque année de mandat, seulement "
              "pendant un mandat local, dans la limite de %s ; %s Le montant exact est sur "
              "« Compte élu ».", ceiling,
@@ -223,6 +223,7 @@ add(struct rules_finding *out, size_t *n, enum finding_level level, const char *
     out[*n].level = level;
     vsnprintf(out[*n].message, sizeof out[*n].message, fmt, ap);
     va_end(ap);
+    text_typeset(out[*n].message, sizeof out[*n].message);
     (*n)++;
 }
 
@@ -357,7 +358,7 @@ size_t rules_check_dossier(const struct dossier *d, const struct mandate *mandat
         text_format_euros(d->price_cents, a, sizeof a);
         text_format_euros(balance_cents, b, sizeof b);
         text_format_euros(d->price_cents - balance_cents, c, sizeof c);
-        add(out, &n, FINDING_WARNING, "Le prix TTC (%s) dépasse votre solde DIF élu (%s) : %s "
+        add(out, &n, FINDING_WARNING, "Le prix TTC (%s) dépasse votre solde estimé (%s) : %s "
                                       "resteront à votre charge.", a, b, c);
     }
     for (size_t i = 0; i < n; i++)
@@ -374,28 +375,28 @@ bool rules_check_record(const struct dossier *d, enum dossier_status to, struct 
     if (warnlen)
         warning[0] = '\0';
     if (!dossier_transition_allowed(d->status, to)) {
-        snprintf(err, errlen, "Un dossier « %s » ne peut pas passer à « %s ».",
+        text_msgf(err, errlen, "Un dossier « %s » ne peut pas passer à « %s ».",
                  dossier_status_label(d->status), dossier_status_label(to));
         return false;
     }
     if (!dates_valid(day)) {
-        snprintf(err, errlen, "Indiquez la date du changement (JJ/MM/AAAA).");
+        text_msgf(err, errlen, "Indiquez la date du changement (JJ/MM/AAAA).");
         return false;
     }
     if (dates_compare(day, today) > 0) {
-        snprintf(err, errlen, "Cette date est dans le futur : notez le changement le jour où "
+        text_msgf(err, errlen, "Cette date est dans le futur : notez le changement le jour où "
                               "il a eu lieu.");
         return false;
     }
     if (dates_valid(d->status_date) && dates_compare(day, d->status_date) < 0) {
         dates_format_short(d->status_date, a, sizeof a);
-        snprintf(err, errlen, "Le dossier est « %s » depuis le %s : le changement ne peut pas "
+        text_msgf(err, errlen, "Le dossier est « %s » depuis le %s : le changement ne peut pas "
                               "être plus ancien.", dossier_status_label(d->status), a);
         return false;
     }
     if (to == DS_IN_TRAINING && dates_valid(d->start) && dates_compare(day, d->start) < 0) {
         dates_format_long(d->start, a, sizeof a);
-        snprintf(err, errlen, "La session commence le %s : le dossier ne peut pas être « En "
+        text_msgf(err, errlen, "La session commence le %s : le dossier ne peut pas être « En "
                               "formation » avant ce jour.", a);
         return false;
     }
@@ -410,11 +411,14 @@ bool rules_check_record(const struct dossier *d, enum dossier_status to, struct 
         for (size_t i = 0; i < n && warnlen; i++) {
             if (findings[i].level != FINDING_BLOCKING)
                 continue;
-            int w = snprintf(warning + used, warnlen - used, "%s%s", used ? " " : "",
-                             findings[i].message);
-            if (w < 0 || (size_t)w >= warnlen - used)
-                break;
-            used += (size_t)w;
+            /* Whole messages only: one cut in the middle (of a word, of a character)
+             * would be kept in the dossier's history as it is. */
+            size_t need = (used ? 1 : 0) + strlen(findings[i].message);
+            if (need >= warnlen - used)
+                continue;
+            snprintf(warning + used, warnlen - used, "%s%s", used ? " " : "",
+                     findings[i].message);
+            used += need;
         }
     }
     return true;
@@ -434,7 +438,7 @@ bool rules_check_transition(const struct dossier *d, enum dossier_status to, str
         size_t n = rules_check_dossier(d, mandates, mandate_count, -1, day, findings, &blocking);
         for (size_t i = 0; i < n; i++) {
             if (findings[i].level == FINDING_BLOCKING) {
-                snprintf(err, errlen, "Envoi impossible. %s", findings[i].message);
+                text_msgf(err, errlen, "Envoi impossible. %s", findings[i].message);
                 return false;
             }
         }

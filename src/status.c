@@ -8,18 +8,38 @@
 #include "difelus/text.h"
 #include "difelus/version.h"
 
+/* Most urgent first: overdue ones, then by date. A past date that is not overdue (a
+ * training that began: « notez-le En formation ») is only a record to bring up to date:
+ * it counts as today, after the real deadlines of today (« confirmez aujourd'hui »). */
+static bool more_urgent(const struct status_deadline *a, const struct status_deadline *b,
+                        struct date today)
+{
+    if (a->overdue != b->overdue)
+        return a->overdue;
+    if (a->overdue)
+        return dates_compare(a->date, b->date) < 0;
+    bool a_past = dates_compare(a->date, today) < 0, b_past = dates_compare(b->date, today) < 0;
+    struct date ka = a_past ? today : a->date, kb = b_past ? today : b->date;
+    int c = dates_compare(ka, kb);
+    if (c != 0)
+        return c < 0;
+    if (a_past != b_past)
+        return !a_past;
+    return dates_compare(a->date, b->date) < 0;
+}
+
 static void add_deadline(struct status *s, const struct status_deadline *dl)
 {
     s->deadline_total++;
-    /* Keep the list sorted by date, earliest (so overdue) first; when it is full, the latest
-     * one gives way, never the most urgent. */
+    /* Keep the list sorted, most urgent first; when it is full, the least urgent one gives
+     * way, never the most urgent. */
     if (s->deadline_count == STATUS_MAX_DEADLINES) {
-        if (dates_compare(s->deadlines[STATUS_MAX_DEADLINES - 1].date, dl->date) <= 0)
+        if (!more_urgent(dl, &s->deadlines[STATUS_MAX_DEADLINES - 1], s->today))
             return;
         s->deadline_count--;
     }
     size_t i = s->deadline_count++;
-    while (i > 0 && dates_compare(s->deadlines[i - 1].date, dl->date) > 0) {
+    while (i > 0 && more_urgent(dl, &s->deadlines[i - 1], s->today)) {
         s->deadlines[i] = s->deadlines[i - 1];
         i--;
     }
@@ -146,7 +166,7 @@ int status_load(store *st, struct date today, struct status *out)
         out->mandates, out->mandate_count, out->dossiers, out->dossier_count,
         out->credit_known ? out->credit.amount_cents : -1, out->credit.observed_on, after, today,
         &out->estimate);
-    free(after);
+    out->after_reading = after;
     collect_deadlines(out);
     return 0;
 }
@@ -155,8 +175,10 @@ void status_free(struct status *s)
 {
     free(s->mandates);
     free(s->dossiers);
+    free(s->after_reading);
     s->mandates = NULL;
     s->dossiers = NULL;
+    s->after_reading = NULL;
     s->mandate_count = s->dossier_count = 0;
 }
 
@@ -173,10 +195,34 @@ long status_balance(const struct status *s)
     return s->estimate_cents;
 }
 
+long status_balance_for_dossier(const struct status *s, const struct dossier *d)
+{
+    if (s->estimate_cents < 0 || !d)
+        return s->estimate_cents;
+    size_t i = 0;
+    while (i < s->dossier_count && s->dossiers[i].id != d->id)
+        i++;
+    if (i == s->dossier_count)
+        return s->estimate_cents; /* not saved yet: it used nothing */
+    /* The estimate again, with this dossier as if it had used no credit: exact under the
+     * ceiling, which a mere « estimate + price » would not be. */
+    struct dossier *copy = malloc(s->dossier_count * sizeof *copy);
+    if (!copy)
+        return s->estimate_cents;
+    memcpy(copy, s->dossiers, s->dossier_count * sizeof *copy);
+    copy[i].status = DS_CREATION;
+    long balance = rules_estimate_balance(
+        s->mandates, s->mandate_count, copy, s->dossier_count,
+        s->credit_known ? s->credit.amount_cents : -1, s->credit.observed_on, s->after_reading,
+        s->today, NULL);
+    free(copy);
+    return balance;
+}
+
 void status_estimate_text(const struct status *s, char *buf, size_t len)
 {
     if (s->estimate_cents < 0)
-        snprintf(buf, len, "Estimation : impossible sans mandat ni relevé de « Compte élu ».");
+        text_msgf(buf, len, "Estimation : impossible sans mandat ni relevé de « Compte élu ».");
     else
         rules_estimate_text(&s->estimate, s->today, buf, len);
 }
@@ -184,21 +230,21 @@ void status_estimate_text(const struct status *s, char *buf, size_t len)
 void status_print_text(const struct status *s, FILE *out)
 {
     char buf[64], day[64];
-    fprintf(out, "Étapes faites : %d/%d\n", s->steps_done, GUIDE_STEPS);
+    text_fprintf(out, "Étapes faites : %d/%d\n", s->steps_done, GUIDE_STEPS);
     for (int i = 0; i < GUIDE_STEPS; i++) {
         const struct guide_step *gs = guide_step(i + 1);
-        fprintf(out, "  %s Étape %d — %s (%d/%d)\n", s->steps[i].done ? "[x]" : "[ ]", i + 1,
+        text_fprintf(out, "  %s Étape %d — %s (%d/%d)\n", s->steps[i].done ? "[x]" : "[ ]", i + 1,
                 gs->title, s->steps[i].ticked, s->steps[i].total);
     }
     if (s->current_step)
-        fprintf(out, "Étape en cours : %d — %s\n", s->current_step,
+        text_fprintf(out, "Étape en cours : %d — %s\n", s->current_step,
                 guide_step(s->current_step)->title);
     else if (s->steps_done == GUIDE_STEPS)
-        fprintf(out, "Toutes les étapes sont faites.\n");
+        text_fprintf(out, "Toutes les étapes sont faites.\n");
     else
-        fprintf(out, "Dernière étape faite : l'inscription est confirmée.\n");
+        text_fprintf(out, "Dernière étape faite : l'inscription est confirmée.\n");
 
-    fprintf(out, s->mandate_count ? "Mandats :\n" : "Mandats : aucun\n");
+    text_fprintf(out, s->mandate_count ? "Mandats :\n" : "Mandats : aucun\n");
     /* Current mandates first, as on home; ended ones after them. */
     for (size_t k = 0; k < 2 * s->mandate_count; k++) {
         const struct mandate *m = &s->mandates[k % s->mandate_count];
@@ -208,7 +254,7 @@ void status_print_text(const struct status *s, FILE *out)
         dates_format_short(m->start, start, sizeof start);
         dates_format_short(m->end, end, sizeof end);
         bool ended = dates_compare(m->end, s->today) < 0;
-        fprintf(out, "  - %s, %s (%s), %s %s %s %s, %s, %s\n", m->function,
+        text_fprintf(out, "  - %s, %s (%s), %s %s %s %s, %s, %s\n", m->function,
                 m->collectivite, mandate_level_label(m->level),
                 ended ? "commencé le" : "depuis le", start,
                 ended ? "— terminé le" : "— fin prévue le", end,
@@ -218,42 +264,42 @@ void status_print_text(const struct status *s, FILE *out)
     if (s->credit_known) {
         text_format_euros(s->credit.amount_cents, buf, sizeof buf);
         dates_format_short(s->credit.observed_on, day, sizeof day);
-        fprintf(out, "Solde DIF élu : %s (relevé le %s sur « Compte élu »)\n", buf, day);
+        text_fprintf(out, "Solde DIF élu : %s (relevé le %s sur « Compte élu »)\n", buf, day);
     } else {
-        fprintf(out, "Solde DIF élu : inconnu (aucun relevé de « Compte élu »)\n");
+        text_fprintf(out, "Solde DIF élu : inconnu (aucun relevé de « Compte élu »)\n");
     }
     char estimate[1024];
     status_estimate_text(s, estimate, sizeof estimate);
-    fprintf(out, "%s\n", estimate);
+    text_fprintf(out, "%s\n", estimate);
     size_t open = 0;
     for (size_t i = 0; i < s->dossier_count; i++)
         open += !dossier_status_closed(s->dossiers[i].status);
     if (open)
-        fprintf(out, "%zu dossier%s en cours :\n", open, open > 1 ? "s" : "");
+        text_fprintf(out, "%zu dossier%s en cours :\n", open, text_plural(open));
     else
-        fprintf(out, "Dossiers en cours : aucun\n");
+        text_fprintf(out, "Dossiers en cours : aucun\n");
     for (size_t i = 0; i < s->dossier_count; i++) {
         const struct dossier *d = &s->dossiers[i];
         if (dossier_status_closed(d->status))
             continue;
         /* The title in guillemets: one with a colon of its own reads without a double one. */
-        fprintf(out, "  - n° %lld « %s » : %s", d->id, d->title, dossier_status_label(d->status));
+        text_fprintf(out, "  - n° %lld « %s » : %s", d->id, d->title, dossier_status_label(d->status));
         struct dossier_deadline dd = dossier_deadline(d);
         if (dd.kind != DL_NONE) {
             char text[640];
             bool overdue;
             dossier_deadline_text(dd, s->today, text, sizeof text, &overdue);
-            fprintf(out, " — %s%s", overdue ? "EN RETARD : " : "", text);
+            text_fprintf(out, " — %s%s", overdue ? "EN RETARD : " : "", text);
         }
         fputc('\n', out);
     }
     if (s->deadline_count) {
         const struct status_deadline *dl = &s->deadlines[0];
         dates_format_long(dl->date, day, sizeof day);
-        fprintf(out, "Prochaine échéance : %s%s — %s\n", dl->overdue ? "EN RETARD — " : "", day,
+        text_fprintf(out, "Prochaine échéance : %s%s — %s\n", dl->overdue ? "EN RETARD — " : "", day,
                 dl->label);
     } else {
-        fprintf(out, "Prochaine échéance : aucune\n");
+        text_fprintf(out, "Prochaine échéance : aucune\n");
     }
 }
 

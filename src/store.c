@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -149,6 +150,91 @@ static bool folder_writable(const char *path, char *folder, size_t folderlen)
     return access(folder, W_OK) == 0;
 }
 
+/* SQLite's result codes in French, with what to do in each context: the one table for the
+ * database, the catalogue and the search (never SQLite's own English text). */
+static const struct {
+    int codes[2];
+    const char *cause;
+    const char *advice[SQLITE_CONTEXTS];
+} sqlite_table[] = {
+    {{SQLITE_CORRUPT, SQLITE_NOTADB},
+     "fichier endommagé ou qui n'est pas une base SQLite",
+     {"Restaurez une sauvegarde de la base.",
+      "Supprimez ce fichier puis importez ou synchronisez le catalogue à nouveau.",
+      "Importez ou synchronisez le catalogue à nouveau."}},
+    {{SQLITE_FULL, SQLITE_FULL},
+     "le disque est plein",
+     {"Libérez de la place sur le disque, puis recommencez.",
+      "Libérez de la place sur le disque, puis importez le catalogue à nouveau.",
+      "Libérez de la place sur le disque, puis recommencez."}},
+    {{SQLITE_IOERR, SQLITE_IOERR},
+     "erreur de lecture ou d'écriture sur le disque",
+     {"Vérifiez que le disque est branché et qu'il reste de la place, puis recommencez.",
+      "Vérifiez le disque, puis importez ou synchronisez le catalogue à nouveau.",
+      "Importez ou synchronisez le catalogue à nouveau."}},
+    {{SQLITE_READONLY, SQLITE_READONLY},
+     "fichier ou dossier en lecture seule",
+     {"Vérifiez les droits du fichier et de son dossier.",
+      "Vérifiez les droits du fichier et de son dossier.",
+      "Vérifiez les droits du catalogue et de son dossier."}},
+    {{SQLITE_CANTOPEN, SQLITE_CANTOPEN},
+     "fichier impossible à ouvrir",
+     {"Vérifiez le chemin et les droits.", "Vérifiez le chemin et les droits.",
+      "Importez ou synchronisez le catalogue à nouveau."}},
+    {{SQLITE_PERM, SQLITE_AUTH},
+     "accès refusé",
+     {"Vérifiez les droits.", "Vérifiez les droits.", "Vérifiez les droits du catalogue."}},
+    {{SQLITE_NOMEM, SQLITE_NOMEM},
+     "mémoire insuffisante",
+     {"Fermez d'autres programmes, puis recommencez.",
+      "Fermez d'autres programmes, puis recommencez.",
+      "Fermez d'autres programmes puis réessayez."}},
+    {{SQLITE_BUSY, SQLITE_LOCKED},
+     "fichier occupé par un autre programme",
+     {"Réessayez dans un instant.", "Réessayez dans un instant.",
+      "Réessayez dans un instant."}},
+    {{SQLITE_TOOBIG, SQLITE_NOLFS},
+     "fichier ou valeur trop grand",
+     {"Signalez-le au support de votre organisme.",
+      "Signalez-le au support de votre organisme.",
+      "Précisez la recherche."}},
+};
+
+static const char *const sqlite_default[SQLITE_CONTEXTS] = {
+    "Signalez-la au support de votre organisme.",
+    "Importez ou synchronisez le catalogue à nouveau ; si cela se reproduit, signalez-le à "
+    "votre organisme.",
+    "Importez ou synchronisez le catalogue à nouveau ; si cela se reproduit, signalez-le à "
+    "votre organisme."};
+
+static int sqlite_row(int rc)
+{
+    for (size_t i = 0; i < sizeof sqlite_table / sizeof sqlite_table[0]; i++)
+        if ((rc & 0xFF) == sqlite_table[i].codes[0] || (rc & 0xFF) == sqlite_table[i].codes[1])
+            return (int)i;
+    return -1;
+}
+
+const char *store_sqlite_cause(int rc)
+{
+    int i = sqlite_row(rc);
+    return i < 0 ? "erreur de la base SQLite" : sqlite_table[i].cause;
+}
+
+const char *store_sqlite_advice(int rc, enum store_sqlite_context context)
+{
+    int i = sqlite_row(rc);
+    return i < 0 ? sqlite_default[context] : sqlite_table[i].advice[context];
+}
+
+/* The cause as the head of a sentence: "Le disque est plein". */
+static void sentence_head(char *buf, size_t len, const char *cause)
+{
+    snprintf(buf, len, "%s", cause);
+    if (buf[0] >= 'a' && buf[0] <= 'z')
+        buf[0] = (char)(buf[0] - 'a' + 'A');
+}
+
 /* What an SQLite result code means for the official, in French, with what to do: never
  * SQLite's own English text. `what` names the operation that failed (may be NULL). */
 void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, const char *what)
@@ -166,7 +252,7 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
         if (!folder_writable(path, folder, sizeof folder)) {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "Le dossier « %s », qui contient la base « %s », est en lecture seule : "
                      "difelus doit pouvoir y créer ses fichiers de travail (%s-wal et -shm). "
                      "Donnez-vous le droit d'écrire dans ce dossier (chmod u+w « %s » s'il est "
@@ -174,12 +260,12 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
                      "--db FICHIER. La base n'a pas été modifiée.",
                      folder, path, path, folder);
         } else if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "La base « %s » est en lecture seule%s. Vérifiez ses droits "
                      "(chmod 600 « %s »). Elle n'a pas été modifiée.",
                      path, op, path);
         } else {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "Impossible d'ouvrir ou de modifier la base « %s »%s : vérifiez que le "
                      "fichier, ses fichiers de travail (-wal, -shm) et son dossier vous "
                      "appartiennent et que vous pouvez y écrire.",
@@ -187,36 +273,21 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
         }
         return;
     case SQLITE_FULL:
-        /* What to do comes before the path: the wizard's message line has two rows. */
-        snprintf(err, errlen,
-                 "Le disque est plein : rien n'a été enregistré%s. Libérez de la place sur le "
-                 "disque, puis recommencez (base « %s »).",
-                 op, path);
-        return;
     case SQLITE_IOERR:
-        snprintf(err, errlen,
-                 "Erreur de lecture ou d'écriture sur le disque : rien n'a été enregistré%s. "
-                 "Vérifiez que le disque est branché et qu'il reste de la place, puis "
-                 "recommencez (base « %s »).",
-                 op, path);
-        return;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        snprintf(err, errlen,
-                 "La base est occupée par un autre programme (un autre difelus ?) : rien n'a "
-                 "été modifié%s. Réessayez dans un instant (base « %s »).",
-                 op, path);
-        return;
     case SQLITE_NOMEM:
-        snprintf(err, errlen, "Mémoire insuffisante%s. Fermez d'autres programmes, puis "
-                              "recommencez.", op);
-        return;
     case SQLITE_NOLFS:
-    case SQLITE_TOOBIG:
-        snprintf(err, errlen, "La base « %s » ou une valeur est trop grande%s.", path, op);
+    case SQLITE_TOOBIG: {
+        /* What to do comes before the path: the wizard's message line has two rows. */
+        char head[160];
+        sentence_head(head, sizeof head, store_sqlite_cause(rc));
+        text_msgf(err, errlen, "%s : rien n'a été enregistré%s. %s Base : « %s ».", head, op,
+                  store_sqlite_advice(rc, SQLITE_FOR_DATABASE), path);
         return;
+    }
     default:
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "Erreur inattendue de la base%s : rien n'a été modifié. Signalez-la au "
                  "support de votre organisme (code SQLite %d, base « %s »).",
                  op, rc, path);
@@ -270,7 +341,7 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
 
 static void damaged_message(char *err, size_t errlen, const char *path, const char *detail)
 {
-    snprintf(err, errlen,
+    text_msgf(err, errlen,
              "Le fichier « %s » est endommagé (%s). difelus ne l'a pas modifié. Remettez une "
              "copie de sauvegarde à sa place, ou déplacez-le pour repartir d'une base vide ; "
              "le support de votre organisme peut vous aider.",
@@ -279,7 +350,7 @@ static void damaged_message(char *err, size_t errlen, const char *path, const ch
 
 static void not_difelus_message(char *err, size_t errlen, const char *path, const char *what)
 {
-    snprintf(err, errlen,
+    text_msgf(err, errlen,
              "Le fichier « %s » n'est pas une base difelus (%s). difelus ne l'a pas modifié. "
              "Indiquez la bonne base avec --db FICHIER, ou déplacez ce fichier pour que "
              "difelus en crée une nouvelle.",
@@ -296,31 +367,31 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
             const char *slash = strrchr(path, '/');
             if (strcmp(slash ? slash + 1 : path, "catalogue.db") == 0)
                 /* The catalogue's place is fixed (beside the base): --db cannot help. */
-                snprintf(err, errlen,
+                text_msgf(err, errlen,
                          "« %s » est un dossier, alors que difelus y range le catalogue des "
                          "formations. Renommez ou déplacez ce dossier, puis recommencez.",
                          path);
             else
-                snprintf(err, errlen,
+                text_msgf(err, errlen,
                          "« %s » est un dossier, pas une base difelus. Indiquez un fichier, par "
                          "exemple --db %s/difelus.db.",
                          path, path);
             return -1;
         }
         if (!S_ISREG(sb.st_mode)) {
-            snprintf(err, errlen, "« %s » n'est pas un fichier ordinaire. Indiquez une base "
+            text_msgf(err, errlen, "« %s » n'est pas un fichier ordinaire. Indiquez une base "
                                   "difelus avec --db FICHIER.", path);
             return -1;
         }
         if (access(path, R_OK) != 0) {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "Impossible de lire « %s » : vous n'avez pas le droit de le lire. "
                      "Vérifiez le propriétaire et les droits du fichier (chmod 600 « %s »).",
                      path, path);
             return -1;
         }
         if (access(path, W_OK) != 0) {
-            snprintf(err, errlen,
+            text_msgf(err, errlen,
                      "Impossible de modifier « %s » : le fichier est en lecture seule. "
                      "Vérifiez ses droits (chmod 600 « %s »).",
                      path, path);
@@ -329,7 +400,7 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
         return 0;
     }
     if (errno != ENOENT) {
-        snprintf(err, errlen, "Impossible d'accéder à « %s » (%s). Vérifiez le chemin et les "
+        text_msgf(err, errlen, "Impossible d'accéder à « %s » (%s). Vérifiez le chemin et les "
                               "droits du dossier.", path, syserr_text(errno));
         return -1;
     }
@@ -340,7 +411,7 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
         ssize_t n = readlink(path, target, sizeof target - 1);
         target[n > 0 ? n : 0] = '\0';
         char shown[512];
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "« %s » est un lien vers « %s », qui n'existe pas (disque ou dossier "
                  "synchronisé absent ?). Rebranchez ce qu'il vise, ou supprimez le lien pour "
                  "que difelus crée une nouvelle base.",
@@ -352,17 +423,17 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
         int e = errno;
         char folder[4096];
         if (e == ENOENT)
-            snprintf(err, errlen, "Impossible de créer « %s » : le dossier qui doit le contenir "
+            text_msgf(err, errlen, "Impossible de créer « %s » : le dossier qui doit le contenir "
                                   "n'existe pas. Créez-le ou choisissez un autre chemin.", path);
         else if (e == EACCES || e == EPERM || e == EROFS) {
             folder_writable(path, folder, sizeof folder);
-            snprintf(err, errlen, "Impossible de créer « %s » : le dossier « %s » est en lecture "
+            text_msgf(err, errlen, "Impossible de créer « %s » : le dossier « %s » est en lecture "
                                   "seule%s. Donnez-vous le droit d'y écrire (chmod u+w « %s »), "
                                   "ou choisissez un autre emplacement avec --db FICHIER.",
                      path, folder, e == EROFS ? " (disque en lecture seule)" : " pour vous",
                      folder);
         } else
-            snprintf(err, errlen, "Impossible de créer « %s » (%s). Vérifiez les droits du "
+            text_msgf(err, errlen, "Impossible de créer « %s » (%s). Vérifiez les droits du "
                                   "dossier ou choisissez un autre chemin avec --db.",
                      path, syserr_text(e));
         return -1;
@@ -405,7 +476,7 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         return -1;
     }
     if (*version > STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen,
+        text_msgf(err, errlen,
                  "La base « %s » vient d'une version plus récente de difelus (schéma %d ; "
                  "cette version connaît le schéma %d). difelus ne l'a pas modifiée. Installez "
                  "la dernière version de difelus pour l'ouvrir.",
@@ -452,7 +523,7 @@ static int migrate(store *st, int from, int to)
             sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
             (v == 0 && sqlite3_exec(st->db, app_id_sql, NULL, NULL, &msg) != SQLITE_OK) ||
             sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-            int n = snprintf(st->err, sizeof st->err,
+            int n = text_msgf(st->err, sizeof st->err,
                              "Mise à jour de la base « %s » vers le schéma %d impossible, elle "
                              "est restée au schéma %d. ",
                              st->path, v + 1, v);
@@ -470,11 +541,11 @@ static int migrate(store *st, int from, int to)
 store *store_open_at_version(const char *path, int version, char *err, size_t errlen)
 {
     if (!path || !*path) {
-        snprintf(err, errlen, "Aucun fichier de base indiqué.");
+        text_msgf(err, errlen, "Aucun fichier de base indiqué.");
         return NULL;
     }
     if (strlen(path) >= sizeof((store *)0)->path) {
-        snprintf(err, errlen, "Le chemin de la base est trop long.");
+        text_msgf(err, errlen, "Le chemin de la base est trop long.");
         return NULL;
     }
     if (store_prepare_file(path, err, errlen) != 0)
@@ -482,7 +553,7 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
 
     store *st = calloc(1, sizeof *st);
     if (!st) {
-        snprintf(err, errlen, "Mémoire insuffisante.");
+        text_msgf(err, errlen, "Mémoire insuffisante.");
         return NULL;
     }
     snprintf(st->path, sizeof st->path, "%s", path);
@@ -511,7 +582,7 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
         return NULL;
     }
     if (current < version && migrate(st, current, version) != 0) {
-        snprintf(err, errlen, "%s", st->err);
+        text_msgf(err, errlen, "%s", st->err);
         store_close(st);
         return NULL;
     }
@@ -565,7 +636,7 @@ int store_checklist_set(store *st, const char *item_id, bool done, enum store_ac
 {
     int step = 0;
     if (!guide_item_find(item_id, &step)) {
-        snprintf(st->err, sizeof st->err, "Élément de liste inconnu : %s.", item_id);
+        text_msgf(st->err, sizeof st->err, "Élément de liste inconnu : %s.", item_id);
         return -1;
     }
     sqlite3_stmt *stmt = prepare(
@@ -655,7 +726,7 @@ static void *grow(void *array, size_t *cap, size_t count, size_t size)
 static int list_failed(store *st, int rc, const char *what)
 {
     if (rc == SQLITE_NOMEM) {
-        snprintf(st->err, sizeof st->err, "Mémoire insuffisante.");
+        text_msgf(st->err, sizeof st->err, "Mémoire insuffisante.");
         return -1;
     }
     return fail(st, what);
@@ -772,6 +843,15 @@ int store_credit_add(store *st, long amount_cents, struct date observed_on)
         sqlite3_finalize(stmt);
         return -1;
     }
+    if (run(st, stmt, "enregistrement du solde") != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    /* recorded_at has one-second steps: a validation noted in the same second as the
+     * reading is ordered by the history's own order, the last event id at the reading. */
+    stmt = prepare(st, "INSERT OR REPLACE INTO setting (key, value)"
+                       " SELECT 'interne.releve.' || last_insert_rowid(),"
+                       "  (SELECT coalesce(max(id), 0) FROM dossier_event)");
     /* A reading noted is the item of step 2 that asks for it: progress follows. */
     if (run(st, stmt, "enregistrement du solde") != 0 ||
         tick_item_if_undone(st, "2.compte-elu", ACTOR_OFFICIAL) != 0) {
@@ -977,10 +1057,10 @@ int store_setting_get(store *st, const char *key, char *buf, size_t len)
     int idx = setting_index(key);
     if (idx < 0) {
         char shown[256]; /* the key comes from the command line: never echo controls */
-        snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
+        text_msgf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
                                           "organisme.nom, organisme.email, organisme.telephone.",
                  text_sanitize(shown, sizeof shown, key));
-        return -1;
+        return STORE_REFUSED;
     }
     snprintf(buf, len, "%s", setting_defaults[idx]);
     sqlite3_stmt *stmt = prepare(st, "SELECT value FROM setting WHERE key = ?1");
@@ -998,19 +1078,19 @@ int store_setting_set(store *st, const char *key, const char *value)
 {
     if (setting_index(key) < 0) {
         char shown[256]; /* the key comes from the command line: never echo controls */
-        snprintf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
+        text_msgf(st->err, sizeof st->err, "Réglage inconnu : « %s ». Réglages possibles : "
                                           "organisme.nom, organisme.email, organisme.telephone.",
                  text_sanitize(shown, sizeof shown, key));
-        return -1;
+        return STORE_REFUSED;
     }
     /* The limit counts characters, as the message says, not bytes: an accented letter
      * takes two bytes in UTF-8, and French names are full of them. */
     char clean[4 * STORE_SETTING_MAX + 1];
     if (!text_is_clean(value)) {
-        snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : texte de %d caractères "
+        text_msgf(st->err, sizeof st->err, "Valeur refusée pour « %s » : texte de %d caractères "
                                           "au plus, sans caractère de contrôle.",
                  key, STORE_SETTING_MAX);
-        return -1;
+        return STORE_REFUSED;
     }
     size_t chars = 0;
     for (const char *p = value; *p; p++)
@@ -1023,10 +1103,10 @@ int store_setting_set(store *st, const char *key, const char *value)
         clean[0] = '\0';
     text_trim(clean);
     if (clean[0] == '\0' || chars > STORE_SETTING_MAX) {
-        snprintf(st->err, sizeof st->err, "Valeur refusée pour « %s » : elle doit faire de 1 à "
+        text_msgf(st->err, sizeof st->err, "Valeur refusée pour « %s » : elle doit faire de 1 à "
                                           "%d caractères (elle en fait %zu).",
                  key, STORE_SETTING_MAX, chars);
-        return -1;
+        return STORE_REFUSED;
     }
     sqlite3_stmt *stmt = prepare(st, "INSERT INTO setting (key, value) VALUES (?1, ?2)"
                                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -1279,19 +1359,131 @@ int store_dossier_set_status(store *st, long long id, enum dossier_status to, st
     return store_dossier_set_status_noted(st, id, to, day, actor, "");
 }
 
+/* A deleted dossier's events may sit in the official's calendar program: what the next
+ * calendar export needs to cancel them (same UIDs, a higher SEQUENCE, the same days) is
+ * kept in the setting table, without a schema change, until that export consumed it. */
+#define DELETED_PREFIX "interne.dossier_supprime."
+
 int store_dossier_delete(store *st, long long id)
 {
+    if (transaction(st, "BEGIN IMMEDIATE") != 0)
+        return -1;
+    /* value: events count, start, end, last request day, last offer day, title (tabs). */
+    sqlite3_stmt *stmt = prepare(
+        st, "INSERT OR REPLACE INTO setting (key, value)"
+            " SELECT '" DELETED_PREFIX "' || d.id,"
+            "  (SELECT count(*) FROM dossier_event e WHERE e.dossier_id = d.id) || char(9) ||"
+            "  ifnull(d.session_start, '') || char(9) || ifnull(d.session_end, '') || char(9) ||"
+            "  ifnull((SELECT max(event_date) FROM dossier_event e WHERE e.dossier_id = d.id"
+            "          AND e.status = ?2), '') || char(9) ||"
+            "  ifnull((SELECT max(event_date) FROM dossier_event e WHERE e.dossier_id = d.id"
+            "          AND e.status IN (?3, ?4)), '') || char(9) || d.title"
+            " FROM dossier d WHERE d.id = ?1");
+    if (stmt) {
+        sqlite3_bind_int64(stmt, 1, id);
+        sqlite3_bind_text(stmt, 2, dossier_status_key(DS_SENT), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, dossier_status_key(DS_PROPOSAL), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, dossier_status_key(DS_TO_VALIDATE), -1, SQLITE_STATIC);
+    }
     /* Its history goes with it (ON DELETE CASCADE, foreign keys are on). */
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM dossier WHERE id = ?1");
+    if (run(st, stmt, "suppression du dossier") != 0 ||
+        (stmt = prepare(st, "DELETE FROM dossier WHERE id = ?1")) == NULL) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    sqlite3_bind_int64(stmt, 1, id);
+    if (run(st, stmt, "suppression du dossier") != 0) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return transaction(st, "COMMIT");
+}
+
+static void parse_day(const char *text, struct date *out)
+{
+    char err[160];
+    if (!text[0] || !dates_parse(text, out, err, sizeof err))
+        *out = (struct date){0, 0, 0};
+}
+
+int store_deleted_dossiers(store *st, struct store_deleted_dossier **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = prepare(st, "SELECT substr(key, length('" DELETED_PREFIX "') + 1), value"
+                                     " FROM setting WHERE key LIKE '" DELETED_PREFIX "%'"
+                                     " ORDER BY key");
     if (!stmt)
         return -1;
-    sqlite3_bind_int64(stmt, 1, id);
-    return run(st, stmt, "suppression du dossier");
+    int rc;
+    size_t cap = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            size_t more = cap ? cap * 2 : 8;
+            struct store_deleted_dossier *grown = realloc(*out, more * sizeof **out);
+            if (!grown) {
+                sqlite3_finalize(stmt);
+                free(*out);
+                *out = NULL;
+                *count = 0;
+                text_msgf(st->err, sizeof st->err, "Mémoire insuffisante.");
+                return -1;
+            }
+            *out = grown;
+            cap = more;
+        }
+        struct store_deleted_dossier *g = &(*out)[*count];
+        memset(g, 0, sizeof *g);
+        g->id = atoll((const char *)sqlite3_column_text(stmt, 0));
+        const char *value = (const char *)sqlite3_column_text(stmt, 1);
+        char fields[6][4 * DOSSIER_TEXT_MAX + 1];
+        size_t f = 0, o = 0;
+        memset(fields, 0, sizeof fields);
+        for (const char *p = value ? value : ""; *p; p++) {
+            if (*p == '\t' && f < 5) {
+                f++;
+                o = 0;
+            } else if (o + 1 < sizeof fields[0]) {
+                fields[f][o++] = *p;
+            }
+        }
+        g->events = atoi(fields[0]);
+        parse_day(fields[1], &g->start);
+        parse_day(fields[2], &g->end);
+        parse_day(fields[3], &g->sent);
+        parse_day(fields[4], &g->offered);
+        text_sanitize(g->title, sizeof g->title, fields[5]);
+        if (g->id > 0)
+            (*count)++;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? 0 : fail(st, "lecture des dossiers supprimés");
+}
+
+int store_deleted_dossiers_forget(store *st, const struct store_deleted_dossier *gone, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, DELETED_PREFIX "%lld", gone[i].id);
+        sqlite3_stmt *stmt = prepare(st, "DELETE FROM setting WHERE key = ?1");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT);
+        if (run(st, stmt, "oubli d'un dossier supprimé") != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int store_credit_delete(store *st, long long id)
 {
-    sqlite3_stmt *stmt = prepare(st, "DELETE FROM credit_observation WHERE id = ?1");
+    sqlite3_stmt *stmt = prepare(st, "DELETE FROM setting WHERE key = 'interne.releve.' || ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, id);
+    if (run(st, stmt, "suppression du relevé") != 0)
+        return -1;
+    stmt = prepare(st, "DELETE FROM credit_observation WHERE id = ?1");
     if (!stmt)
         return -1;
     sqlite3_bind_int64(stmt, 1, id);
@@ -1315,7 +1507,7 @@ int store_dossier_set_status_noted(store *st, long long id, enum dossier_status 
     sqlite3_finalize(stmt);
     if (from < 0 || !dossier_transition_allowed((enum dossier_status)from, to)) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        snprintf(st->err, sizeof st->err, "Un dossier « %s » ne peut pas passer à « %s ».",
+        text_msgf(st->err, sizeof st->err, "Un dossier « %s » ne peut pas passer à « %s ».",
                  from < 0 ? "inconnu" : dossier_status_label((enum dossier_status)from),
                  dossier_status_label(to));
         return -1;
@@ -1367,7 +1559,10 @@ int store_credit_validated_after(store *st, long long credit_id, long long **ids
     sqlite3_stmt *stmt = prepare(
         st, "SELECT DISTINCT e.dossier_id FROM dossier_event e, credit_observation c"
             " WHERE c.id = ?1 AND e.status = 'validee' AND (e.event_date > c.observed_on"
-            "  OR (e.event_date = c.observed_on AND e.recorded_at > c.recorded_at))");
+            "  OR (e.event_date = c.observed_on AND (e.recorded_at > c.recorded_at"
+            "   OR (e.recorded_at = c.recorded_at AND e.id > coalesce((SELECT CAST(value AS"
+            "    INTEGER) FROM setting WHERE key = 'interne.releve.' || c.id),"
+            "    9223372036854775807)))))");
     if (!stmt)
         return -1;
     sqlite3_bind_int64(stmt, 1, credit_id);
@@ -1392,17 +1587,41 @@ int store_credit_validated_after(store *st, long long credit_id, long long **ids
     return 0;
 }
 
+/* The database's identifier, when it was made: 1 found, 0 not yet, -1 failed. */
+static int read_database_id(store *st, char *buf, size_t len)
+{
+    sqlite3_stmt *stmt = prepare(st, "SELECT value FROM setting WHERE key = 'interne.identifiant'");
+    if (!stmt)
+        return -1;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        text_sanitize(buf, len, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : fail(st, "identifiant de la base");
+}
+
 int store_database_id(store *st, char *buf, size_t len)
 {
-    /* Made once, kept in the setting table under a key that `reglage` does not show. */
+    /* Made once, kept in the setting table under a key that `reglage` does not show. Read
+     * first: exporting a calendar from a read-only database writes nothing. */
+    int found = read_database_id(st, buf, len);
+    if (found != 0)
+        return found > 0 ? 0 : -1;
     unsigned char raw[16];
     char hex[33];
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-    ssize_t got = fd >= 0 ? read(fd, raw, sizeof raw) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (got != (ssize_t)sizeof raw) {
-        snprintf(st->err, sizeof st->err, "Impossible de tirer un identifiant au hasard pour le "
+    size_t got = 0;
+    while (got < sizeof raw) {
+        ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got != sizeof raw) {
+        text_msgf(st->err, sizeof st->err, "Impossible de tirer un identifiant au hasard pour le "
                                           "calendrier.");
         return -1;
     }
@@ -1415,12 +1634,7 @@ int store_database_id(store *st, char *buf, size_t len)
     sqlite3_bind_text(stmt, 1, hex, -1, SQLITE_STATIC);
     if (run(st, stmt, "identifiant de la base") != 0)
         return -1;
-    stmt = prepare(st, "SELECT value FROM setting WHERE key = 'interne.identifiant'");
-    if (!stmt)
-        return -1;
-    int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        text_sanitize(buf, len, (const char *)sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_ROW ? 0 : fail(st, "identifiant de la base");
+    /* Another process may have made it first (OR IGNORE): its value is the one. */
+    found = read_database_id(st, buf, len);
+    return found > 0 ? 0 : found < 0 ? -1 : fail(st, "identifiant de la base");
 }

@@ -153,6 +153,7 @@ static enum sync_state fail(struct sync_job *job, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(job->err, sizeof job->err, fmt, ap);
     va_end(ap);
+    text_typeset(job->err, sizeof job->err);
     stop_helper(job, NULL);
     if (job->body)
         fclose(job->body);
@@ -176,7 +177,7 @@ int sync_job_start(store *st, const struct sync_options *opt, struct sync_job *j
     while (blen > 0 && base[blen - 1] == '/')
         blen--;
     if (blen >= sizeof job->base || blen + strlen(SYNC_EXPORT_PATH) >= sizeof job->url) {
-        snprintf(err, errlen, "Adresse du catalogue trop longue.");
+        text_msgf(err, errlen, "Adresse du catalogue trop longue.");
         return -1;
     }
     snprintf(job->base, sizeof job->base, "%.*s", (int)blen, base);
@@ -186,7 +187,7 @@ int sync_job_start(store *st, const struct sync_options *opt, struct sync_job *j
 
     char helper[PATH_MAX + 64];
     if (!sync_helper_path(helper, sizeof helper)) {
-        snprintf(err, errlen, "Le programme de téléchargement %s est introuvable (cherché à "
+        text_msgf(err, errlen, "Le programme de téléchargement %s est introuvable (cherché à "
                               "côté de difelus et dans %s). Réinstallez difelus («\u00a0make "
                               "install\u00a0»).", SYNC_HELPER, DIFELUS_LIBEXECDIR);
         return -1;
@@ -200,7 +201,7 @@ int sync_job_start(store *st, const struct sync_options *opt, struct sync_job *j
              "catalogue-telechargement-XXXXXX");
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errlen, "Impossible de créer le fichier du téléchargement à côté de la "
+        text_msgf(err, errlen, "Impossible de créer le fichier du téléchargement à côté de la "
                               "base (%s). Vérifiez la place libre et les droits du dossier.",
                  syserr_text(errno));
         return -1;
@@ -208,14 +209,15 @@ int sync_job_start(store *st, const struct sync_options *opt, struct sync_job *j
     unlink(tmp);
     job->body = fdopen(fd, "w+b");
     if (!job->body) {
+        int e = errno; /* close() may change it */
         close(fd);
-        snprintf(err, errlen, "Impossible d'écrire le fichier du téléchargement (%s).",
-                 syserr_text(errno));
+        text_msgf(err, errlen, "Impossible d'écrire le fichier du téléchargement (%s).",
+                 syserr_text(e));
         return -1;
     }
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "Impossible de lancer %s (%s).", SYNC_HELPER, syserr_text(errno));
+        text_msgf(err, errlen, "Impossible de lancer %s (%s).", SYNC_HELPER, syserr_text(errno));
         fclose(job->body);
         job->body = NULL;
         return -1;
@@ -240,7 +242,7 @@ int sync_job_start(store *st, const struct sync_options *opt, struct sync_job *j
         fclose(job->body);
         job->body = NULL;
         job->pid = 0;
-        snprintf(err, errlen, "Impossible de lancer %s (%s).", helper, syserr_text(rc));
+        text_msgf(err, errlen, "Impossible de lancer %s (%s).", helper, syserr_text(rc));
         return -1;
     }
     job->msg_fd = p[0];
@@ -503,20 +505,20 @@ int sync_job_import_start(const char *db_path, struct sync_job *job, const char 
         memset(job, 0, sizeof *job);
         job->msg_fd = -1;
     } else if (job->state != SYNC_RECEIVED) {
-        snprintf(err, errlen, "%s", job->state == SYNC_FAILED ? job->err
+        text_msgf(err, errlen, "%s", job->state == SYNC_FAILED ? job->err
                                                               : "Aucun téléchargement fini.");
         return -1;
     }
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "Impossible de lancer l'import (%s).", syserr_text(errno));
+        text_msgf(err, errlen, "Impossible de lancer l'import (%s).", syserr_text(errno));
         sync_job_cancel(job);
         return -1;
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
-        snprintf(err, errlen, "Impossible de lancer l'import (%s).", syserr_text(errno));
+        text_msgf(err, errlen, "Impossible de lancer l'import (%s).", syserr_text(errno));
         close(p[0]);
         close(p[1]);
         sync_job_cancel(job);
@@ -553,14 +555,14 @@ int sync_job_import(store *st, struct sync_job *job, struct catalogue_import *re
 {
     int rc = -1;
     if (job->state != SYNC_RECEIVED) {
-        snprintf(err, errlen, "%s", job->state == SYNC_FAILED ? job->err
+        text_msgf(err, errlen, "%s", job->state == SYNC_FAILED ? job->err
                                                               : "Aucun téléchargement fini.");
     } else {
         char detail[1024];
         rewind(job->body);
         if (catalogue_import_stream(st, job->body, job->url, report, progress, user, detail,
                                     sizeof detail) != 0)
-            snprintf(err, errlen, "Le catalogue reçu est inutilisable\u00a0: %s L'ancien "
+            text_msgf(err, errlen, "Le catalogue reçu est inutilisable\u00a0: %s L'ancien "
                                   "catalogue est gardé.", detail);
         else
             rc = 0;
@@ -596,7 +598,7 @@ int sync_catalogue(store *st, const struct sync_options *opt, struct catalogue_i
         struct pollfd p = {.fd = job.msg_fd, .events = POLLIN};
         if (poll(&p, 1, -1) < 0 && errno != EINTR) {
             sync_job_cancel(&job);
-            snprintf(err, errlen, "Attente du téléchargement impossible (%s).",
+            text_msgf(err, errlen, "Attente du téléchargement impossible (%s).",
                      syserr_text(errno));
             return -1;
         }

@@ -1,5 +1,6 @@
 #include "difelus/text.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,22 +118,15 @@ char *text_clip(char *dst, size_t dstlen, const char *src, int cols)
     }
     static const char ellipsis[] = "…";
     size_t room = dstlen - 1 >= sizeof ellipsis - 1 ? dstlen - 1 - (sizeof ellipsis - 1) : 0;
-    size_t keep = text_fit(clean, cols - 1);
-    if (keep > room) {
-        keep = room;
+    if (room < whole) {
+        /* The buffer is the limit: cut there first (never inside a character). */
+        size_t keep = room;
         while (keep > 0 && ((unsigned char)clean[keep] & 0xC0) == 0x80)
-            keep--; /* never inside a character */
+            keep--;
+        clean[keep] = '\0';
     }
-    /* Cut at a word when that keeps at least half of what fits. */
-    if (clean[keep] != ' ') {
-        size_t space = keep;
-        while (space > 0 && clean[space - 1] != ' ')
-            space--;
-        if (space > 0 && space - 1 > keep / 2)
-            keep = space - 1;
-    }
-    while (keep > 0 && clean[keep - 1] == ' ')
-        keep--;
+    /* The one cut at a word of the code base, then the "…". */
+    size_t keep = text_cut_at_word(clean, text_width(clean) <= cols ? cols : cols - 1);
     memcpy(dst, clean, keep);
     if (dstlen - 1 - keep >= sizeof ellipsis - 1) {
         memcpy(dst + keep, ellipsis, sizeof ellipsis - 1);
@@ -294,6 +288,8 @@ int text_wrap_count(const char *s, int cols)
 
 size_t text_cut_at_word(const char *s, int cols)
 {
+    if (cols < 0)
+        cols = 0;
     if (text_width(s) <= cols)
         return strlen(s);
     const char *next;
@@ -302,65 +298,156 @@ size_t text_cut_at_word(const char *s, int cols)
     size_t fit = text_fit(s, cols);
     if (len > fit)
         len = fit;
-    while (len > 0 && s[len - 1] == ' ')
-        len--;
+    /* No dangling separator before the "…" the caller adds (multibyte ones compared
+     * whole, so that the cut never lands inside a character). */
+    static const char *const seps[] = {" ", ",", ";", ":", "-", "(", "—", "–", "·", "\u00a0",
+                                       "\u202f"};
+    for (bool again = true; again && len > 0;) {
+        again = false;
+        for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
+            size_t l = strlen(seps[i]);
+            if (len >= l && memcmp(s + len - l, seps[i], l) == 0) {
+                len -= l;
+                again = true;
+            }
+        }
+    }
     return len;
 }
 
 void text_format_euros(long cents, char *buf, size_t len)
 {
     bool neg = cents < 0;
-    unsigned long v = neg ? (unsigned long)(-cents) : (unsigned long)cents;
+    /* Negated in unsigned arithmetic: -LONG_MIN overflows a long. */
+    unsigned long v = neg ? 0UL - (unsigned long)cents : (unsigned long)cents;
     unsigned long euros = v / 100, rest = v % 100;
-    char digits[32], grouped[48];
+    char digits[32], grouped[64];
     snprintf(digits, sizeof digits, "%lu", euros);
     size_t n = strlen(digits), o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            grouped[o++] = ' ';
+        if (i > 0 && (n - i) % 3 == 0) {
+            memcpy(grouped + o, "\u00a0", 2); /* a thousands gap never wraps */
+            o += 2;
+        }
         grouped[o++] = digits[i];
     }
     grouped[o] = '\0';
-    snprintf(buf, len, "%s%s,%02lu €", neg ? "-" : "", grouped, rest);
+    /* U+00A0 before the unit (DESIGN §7): "800 €" never wraps. */
+    snprintf(buf, len, "%s%s,%02lu\u00a0€", neg ? "-" : "", grouped, rest);
 }
 
-bool text_parse_euros(const char *s, long *cents)
+/* Length of the space at p: an ordinary one, U+00A0 or U+202F (what MCF and
+ * text_format_euros put between thousands and before the unit); 0 when none. */
+static size_t gap_len(const char *p)
 {
-    long euros = 0;
-    int frac_digits = -1, frac = 0, digits = 0;
-    const char *p = s;
-    while (*p == ' ')
-        p++;
-    for (; *p; p++) {
+    if (*p == ' ')
+        return 1;
+    if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0)
+        return 2;
+    if ((unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0xAF)
+        return 3;
+    return 0;
+}
+
+static const char *skip_gaps(const char *p)
+{
+    for (size_t n; (n = gap_len(p)) > 0;)
+        p += n;
+    return p;
+}
+
+/* A number as the official types or copies it: digits with optional thousands gaps, then
+ * an optional decimal part of at most two digits; *frac_digits -1 when none. Returns the
+ * end, or NULL when there is no digit or too many. */
+static const char *parse_decimal(const char *p, long *whole, int *frac, int *frac_digits)
+{
+    int digits = 0;
+    *whole = 0;
+    *frac = 0;
+    *frac_digits = -1;
+    for (;;) {
         if (*p >= '0' && *p <= '9') {
-            if (frac_digits < 0) {
-                if (euros > 100000000L)
-                    return false;
-                euros = euros * 10 + (*p - '0');
+            if (*frac_digits < 0) {
+                if (*whole > 100000000L)
+                    return NULL;
+                *whole = *whole * 10 + (*p - '0');
                 digits++;
             } else {
-                if (frac_digits == 2)
-                    return false;
-                frac = frac * 10 + (*p - '0');
-                frac_digits++;
+                if (*frac_digits == 2)
+                    return NULL;
+                *frac = *frac * 10 + (*p - '0');
+                (*frac_digits)++;
             }
-        } else if ((*p == ',' || *p == '.') && frac_digits < 0 && digits > 0) {
-            frac_digits = 0;
-        } else if (*p == ' ' && frac_digits < 0 && digits > 0 && p[1] >= '0' && p[1] <= '9') {
-            continue; /* thousands separator */
+            p++;
+        } else if ((*p == ',' || *p == '.') && *frac_digits < 0 && digits > 0) {
+            *frac_digits = 0;
+            p++;
+        } else if (gap_len(p) && *frac_digits < 0 && digits > 0 && p[gap_len(p)] >= '0' &&
+                   p[gap_len(p)] <= '9') {
+            p += gap_len(p); /* thousands gap */
         } else {
             break;
         }
     }
-    while (*p == ' ')
-        p++;
+    if (digits == 0 || *frac_digits == 0)
+        return NULL;
+    if (*frac_digits == 1) {
+        *frac *= 10;
+        *frac_digits = 2;
+    }
+    return p;
+}
+
+bool text_parse_euros(const char *s, long *cents)
+{
+    long euros;
+    int frac, frac_digits;
+    const char *p = parse_decimal(skip_gaps(s), &euros, &frac, &frac_digits);
+    if (!p)
+        return false;
+    p = skip_gaps(p);
     if (strcmp(p, "€") == 0 || strcmp(p, "EUR") == 0 || strcmp(p, "euros") == 0)
         p += strlen(p);
-    if (*p != '\0' || digits == 0 || frac_digits == 0)
+    if (*skip_gaps(p) != '\0')
         return false;
-    if (frac_digits == 1)
-        frac *= 10;
-    *cents = euros * 100 + frac;
+    *cents = euros * 100 + (frac_digits > 0 ? frac : 0);
+    return true;
+}
+
+bool text_parse_hours(const char *s, int *hundredths)
+{
+    long whole;
+    int frac, frac_digits;
+    const char *p = parse_decimal(skip_gaps(s), &whole, &frac, &frac_digits);
+    if (!p || whole > 100000)
+        return false;
+    long value = whole * 100 + (frac_digits > 0 ? frac : 0);
+    p = skip_gaps(p);
+    if (strncmp(p, "heures", 6) == 0)
+        p += 6;
+    else if (strncmp(p, "heure", 5) == 0)
+        p += 5;
+    else if (*p == 'h' || *p == 'H') {
+        p++;
+        /* "3h30", "3 h 30": minutes after the unit, only after whole hours. */
+        const char *m = skip_gaps(p);
+        if (*m >= '0' && *m <= '9') {
+            int minutes = 0, n = 0;
+            while (*m >= '0' && *m <= '9' && n < 3) {
+                minutes = minutes * 10 + (*m++ - '0');
+                n++;
+            }
+            if (frac_digits >= 0 || n > 2 || minutes >= 60)
+                return false;
+            value += (minutes * 100 + 30) / 60;
+            p = skip_gaps(m);
+            if (strncmp(p, "min", 3) == 0)
+                p += 3;
+        }
+    }
+    if (*skip_gaps(p) != '\0')
+        return false;
+    *hundredths = (int)value;
     return true;
 }
 
@@ -387,4 +474,130 @@ void text_format_hours(int hundredths, char *buf, size_t len)
         snprintf(frac, sizeof frac, ",%02u", rest);
     /* U+00A0 between the number and its unit (DESIGN §7): "7 h" never wraps. */
     snprintf(buf, len, "%s%s%s\u00a0h", neg ? "-" : "", grouped, frac);
+}
+
+/* The spaces French typography glues (DESIGN §7): before : ; ! ? » and after «. Only a
+ * space followed by the mark alone (then a space, punctuation or the end) counts, so that
+ * "?x" in outside text or a URL is left as it is. */
+static bool glued_space(const char *s, size_t i)
+{
+    if (s[i] != ' ')
+        return false;
+    if (i >= 2 && strncmp(s + i - 2, "«", 2) == 0)
+        return true;
+    const char *p = s + i + 1;
+    if (strncmp(p, "»", 2) == 0)
+        return true;
+    if (*p == ':' || *p == ';' || *p == '!' || *p == '?')
+        return p[1] == '\0' || p[1] == ' ' || p[1] == '\n' || p[1] == '.' || p[1] == ',' ||
+               p[1] == ')' || p[1] == '!' || p[1] == '?' || strncmp(p + 1, "»", 2) == 0;
+    return false;
+}
+
+char *text_typeset(char *s, size_t size)
+{
+    if (!s || size == 0)
+        return s;
+    size_t len = strlen(s), extra = 0;
+    for (size_t i = 0; i < len; i++)
+        extra += glued_space(s, i);
+    if (extra == 0)
+        return s;
+    char *out = malloc(len + extra + 1);
+    if (!out)
+        return s;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (glued_space(s, i)) {
+            memcpy(out + o, "\u00a0", 2);
+            o += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    if (o >= size) {
+        o = size - 1;
+        while (o > 0 && ((unsigned char)out[o] & 0xC0) == 0x80)
+            o--; /* never inside a character */
+    }
+    memcpy(s, out, o);
+    s[o] = '\0';
+    free(out);
+    return s;
+}
+
+int text_msgf(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    text_typeset(buf, len);
+    return len ? (int)strlen(buf) : n;
+}
+
+int text_fprintf(FILE *out, const char *fmt, ...)
+{
+    va_list ap, copy;
+    va_start(ap, fmt);
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0) {
+        va_end(ap);
+        return n;
+    }
+    size_t size = (size_t)n * 2 + 1; /* room for every space to become two bytes */
+    char *buf = malloc(size);
+    if (!buf) {
+        n = vfprintf(out, fmt, ap);
+        va_end(ap);
+        return n;
+    }
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    text_typeset(buf, size);
+    n = fputs(buf, out) < 0 ? -1 : (int)strlen(buf);
+    free(buf);
+    return n;
+}
+
+const char *text_plural(size_t n)
+{
+    return n > 1 ? "s" : "";
+}
+
+size_t text_chars(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    return n;
+}
+
+bool text_check_field(const char *value, const char *what, bool required, int max, char *dst,
+                      size_t dstlen, char *err, size_t errlen)
+{
+    value = value ? value : "";
+    size_t size = strlen(value) + 1;
+    char *buf = malloc(size);
+    if (!buf) {
+        text_msgf(err, errlen, "Mémoire insuffisante.");
+        return false;
+    }
+    text_sanitize(buf, size, value);
+    text_trim(buf);
+    size_t chars = text_chars(buf);
+    bool ok = false;
+    if (required && buf[0] == '\0')
+        text_msgf(err, errlen, "%s est obligatoire.", what);
+    else if (chars > (size_t)max || strlen(buf) >= dstlen)
+        text_msgf(err, errlen, "%s : %d caractères au plus (il y en a %zu).", what, max, chars);
+    else {
+        snprintf(dst, dstlen, "%s", buf);
+        ok = true;
+    }
+    free(buf);
+    return ok;
 }

@@ -188,6 +188,59 @@ static void read_all(int fd, char **out)
     *out = buf;
 }
 
+/* A copy of s where each U+00A0 is an ordinary space: tests written with plain spaces
+ * keep reading the typeset text (DESIGN §7) the way an official reads it. */
+static char *fold_nbsp(const char *s)
+{
+    char *copy = strdup(s), *o = copy;
+    for (const char *p = s; *p; p++) {
+        if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) {
+            *o++ = ' ';
+            p++;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return copy;
+}
+
+const char *harness_fold(const char *s)
+{
+    static char ring[8][8192];
+    static int next;
+    char *buf = ring[next++ % 8];
+    size_t o = 0;
+    for (const char *p = s ? s : ""; *p && o + 1 < sizeof ring[0]; p++) {
+        if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) {
+            buf[o++] = ' ';
+            p++;
+        } else {
+            buf[o++] = *p;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+char *harness_strstr(const char *hay, const char *needle)
+{
+    if (!hay || !needle)
+        return NULL;
+    char *h = fold_nbsp(hay), *n = fold_nbsp(needle);
+    const char *at = strstr(h, n);
+    const char *p = NULL;
+    if (at) {
+        /* Back to the same character in hay: each folded U+00A0 was two bytes there. */
+        p = hay;
+        for (const char *q = h; q < at; q++)
+            p += ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) ? 2 : 1;
+    }
+    free(h);
+    free(n);
+    return (char *)p;
+}
+
 void harness_run(struct run_result *r, const char *const args[], const char *const env[])
 {
     int out[2], err[2];
@@ -210,8 +263,10 @@ void harness_run(struct run_result *r, const char *const args[], const char *con
     close(out[1]);
     close(err[1]);
     /* stderr is small in every test; read stdout fully, then stderr. */
-    read_all(out[0], &r->out);
-    read_all(err[0], &r->err);
+    read_all(out[0], &r->raw_out);
+    read_all(err[0], &r->raw_err);
+    r->out = fold_nbsp(r->raw_out);
+    r->err = fold_nbsp(r->raw_err);
     close(out[0]);
     close(err[0]);
     int status;
@@ -225,7 +280,9 @@ void harness_run_free(struct run_result *r)
 {
     free(r->out);
     free(r->err);
-    r->out = r->err = NULL;
+    free(r->raw_out);
+    free(r->raw_err);
+    r->out = r->err = r->raw_out = r->raw_err = NULL;
 }
 
 /* ---- pseudo-terminal ---- */
@@ -418,11 +475,34 @@ int term_find_row(struct term *t, const char *text)
     return -1;
 }
 
+/* The screen as one line: each row's end and the next row's indentation become one space,
+ * so that a text wrapped over several rows reads as it was written. */
+static const char *joined_rows(const char *screen)
+{
+    static char joined[65536];
+    size_t o = 0;
+    for (const char *p = screen; *p && o + 2 < sizeof joined; p++) {
+        if (*p == '\n') {
+            while (o > 0 && joined[o - 1] == ' ')
+                o--;
+            joined[o++] = ' ';
+            while (p[1] == ' ')
+                p++;
+        } else {
+            joined[o++] = *p;
+        }
+    }
+    joined[o] = '\0';
+    return joined;
+}
+
+static bool wrapped_wait;
+
 static bool wait_until(struct term *t, const char *text, bool present)
 {
     long long deadline = now_ms() + WAIT_MS;
     for (;;) {
-        bool on = shows(term_text(t), text);
+        bool on = shows(wrapped_wait ? joined_rows(term_text(t)) : term_text(t), text);
         if (on == present)
             return true;
         long long left = deadline - now_ms();
@@ -440,6 +520,14 @@ static bool wait_until(struct term *t, const char *text, bool present)
 bool term_wait_for(struct term *t, const char *text)
 {
     return wait_until(t, text, true);
+}
+
+bool term_wait_for_wrapped(struct term *t, const char *text)
+{
+    wrapped_wait = true;
+    bool on = wait_until(t, text, true);
+    wrapped_wait = false;
+    return on;
 }
 
 bool term_wait_gone(struct term *t, const char *text)

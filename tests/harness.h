@@ -20,9 +20,17 @@ const char *harness_tmpdir(const char *name);
 char *harness_read_file(const char *path, size_t *len);
 void harness_write_file(const char *path, const char *data, size_t len);
 
+/* s with each U+00A0 read as an ordinary space (8 results stay valid at once): compares
+ * typeset messages (DESIGN §7) with expectations written with plain spaces. */
+const char *harness_fold(const char *s);
+
+/* strstr where U+00A0 and an ordinary space match each other (in hay and needle). */
+char *harness_strstr(const char *hay, const char *needle);
+
 struct run_result {
     int status; /* exit status, or 128 + signal */
-    char *out, *err;
+    char *out, *err;         /* with U+00A0 read as an ordinary space */
+    char *raw_out, *raw_err; /* the bytes as written */
 };
 
 /* Runs the binary with args (NULL-terminated) and extra environment entries "K=V"
@@ -39,6 +47,9 @@ struct term *term_start(int rows, int cols, const char *const args[], const char
  * term_wait_gone, a non-breaking space (U+00A0, U+202F) matches a plain one, both ways:
  * term_text and term_row give the screen as it is, for checks of the typography. */
 bool term_wait_for(struct term *t, const char *text);
+/* The same, for a text that may wrap over several rows at any of its spaces (a message
+ * wraps elsewhere on another date): rows are read joined by one space. */
+bool term_wait_for_wrapped(struct term *t, const char *text);
 /* Waits until `text` is no longer on screen. */
 bool term_wait_gone(struct term *t, const char *text);
 /* Sends bytes as if typed. Use "\r" for Enter, "\t" for Tab, "\033" for Escape. */

@@ -163,7 +163,7 @@ static void expect_refused(store *st, const char *dir, const char *name, const c
     char err[2048] = "";
     if (catalogue_import_file(st, file, &r, NULL, NULL, err, sizeof err) == 0)
         fail_msg("%s importé alors qu'il devait être refusé", name);
-    if (!strstr(err, reason))
+    if (!harness_strstr(err, reason))
         fail_msg("%s : « %s » sans « %s »", name, err, reason);
     assert_string_equal(titles(st, "budget", NULL, NULL), "Préparer le budget communal");
     struct catalogue_info info;
@@ -242,7 +242,7 @@ static void test_bad_files_refused_catalogue_intact(void **state)
     struct catalogue_import r;
     char err[1024];
     assert_int_equal(catalogue_import_file(st, missing, &r, NULL, NULL, err, sizeof err), -1);
-    assert_non_null(strstr(err, "Impossible de lire"));
+    assert_non_null(harness_strstr(err, "Impossible de lire"));
     store_close(st);
 }
 
@@ -278,7 +278,7 @@ static struct server serve(const char *mode, const char *body)
                 break;
             got += (size_t)n;
             req[got] = '\0';
-            if (strstr(req, "\r\n\r\n"))
+            if (harness_strstr(req, "\r\n\r\n"))
                 break;
         }
         char head[512];
@@ -293,7 +293,7 @@ static struct server serve(const char *mode, const char *body)
             ssize_t w = write(c, r, strlen(r));
             (void)w;
         } else {
-            if (!strstr(req, "GET /api/explore/v2.1/catalog/datasets/"
+            if (!harness_strstr(req, "GET /api/explore/v2.1/catalog/datasets/"
                              "moncompteformation_catalogueformation/exports/json "))
                 _exit(3);
             snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -322,7 +322,7 @@ static void sync_with(const char *db_opt, int port, const char *const *env, int 
     snprintf(url, sizeof url, "--url=http://127.0.0.1:%d/", port);
     struct run_result r;
     harness_run(&r, (const char *[]){db_opt, "catalogue", "synchroniser", url, NULL}, env);
-    if (r.status != want_status || !strstr(want_status ? r.err : r.out, want))
+    if (r.status != want_status || !harness_strstr(want_status ? r.err : r.out, want))
         fail_msg("code %d, sortie « %s », erreur « %s » ; attendu « %s »", r.status, r.out,
                  r.err, want);
     harness_run_free(&r);
@@ -389,19 +389,19 @@ static void test_catalogue_command_line(void **state)
     snprintf(opt, sizeof opt, "--db=%s", path);
     struct run_result r;
     harness_run(&r, (const char *[]){opt, "catalogue", "info", NULL}, NULL);
-    assert_non_null(strstr(r.out, "Le catalogue est vide"));
+    assert_non_null(harness_strstr(r.out, "Le catalogue est vide"));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){opt, "catalogue", "importer", "tests/data/organisme.csv", NULL},
                 NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "2 formations importées (formations de l'organisme)"));
+    assert_non_null(harness_strstr(r.out, "2 formations importées (formations de l'organisme)"));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){opt, "catalogue", "chercher", "finances", "elus",
                                      "--departement", "Ardeche", "--modalite", "presentiel", NULL},
                 NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "Les finances locales pour les élus"));
-    assert_non_null(strstr(r.out, "Ardèche (07) · 560,00 € · 7\u00a0h"));
+    assert_non_null(harness_strstr(r.out, "Les finances locales pour les élus"));
+    assert_non_null(harness_strstr(r.raw_out, "Ardèche (07) · 560,00\u00a0€ · 7\u00a0h"));
     harness_run_free(&r);
     static const struct {
         const char *args[6];
@@ -419,14 +419,14 @@ static void test_catalogue_command_line(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         harness_run(&r, bad[i].args, NULL);
-        if (r.status != 2 || !strstr(r.err, bad[i].message))
+        if (r.status != 2 || !harness_strstr(r.err, bad[i].message))
             fail_msg("cas %zu : code %d, « %s »", i, r.status, r.err);
         harness_run_free(&r);
     }
     harness_run(&r, (const char *[]){opt, "catalogue", "importer", "tests/data/absent.csv", NULL},
                 NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "Le catalogue n'a pas été modifié"));
+    assert_non_null(harness_strstr(r.err, "Le catalogue n'a pas été modifié"));
     harness_run_free(&r);
 }
 
@@ -447,8 +447,8 @@ static void test_damaged_catalogue_file(void **state)
     size_t n;
     struct catalogue_query q = {.words = "budget", .limit = 2};
     assert_int_equal(catalogue_search(st, &q, h, 2, &n, err, sizeof err), -1);
-    assert_non_null(strstr(err, "est illisible"));
-    assert_non_null(strstr(err, "importez ou synchronisez le catalogue à nouveau"));
+    assert_non_null(harness_strstr(err, "est illisible"));
+    assert_non_null(harness_strstr(err, "importez ou synchronisez le catalogue à nouveau"));
     store_close(st);
 }
 

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "difelus/catalogue.h"
@@ -94,6 +95,10 @@ static void wait_stopped(pid_t pid)
  * (returns false then, its status reaped). */
 static bool wait_new_file(pid_t pid, const char *tmp, off_t size)
 {
+    /* A deadline so that an import stuck for good fails the test instead of hanging it
+     * (generous: the machine is shared; this never measures the import). */
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         struct stat sb;
         if (stat(tmp, &sb) == 0 && sb.st_size >= size)
@@ -101,8 +106,34 @@ static bool wait_new_file(pid_t pid, const char *tmp, off_t size)
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid)
             return false;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec > 120) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("l'import n'a pas écrit « %s » (%lld octets attendus) en deux minutes",
+                     tmp, (long long)size);
+        }
         usleep(100); /* polling, not waiting for an outcome */
     }
+}
+
+/* The official's own database stays whole whatever the moment of the kill. */
+static void database_whole(const char *dir)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/difelus.db", dir);
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    if (strcmp((const char *)sqlite3_column_text(s, 0), "ok") != 0)
+        fail_msg("base personnelle abîmée : %s", sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
 }
 
 /* A: a kill at any moment of an import, the final write included, leaves the old or the
@@ -162,6 +193,7 @@ static void test_kill_at_any_moment(void **state)
                     kills++;
                 }
                 long n = catalogue_count(cat);
+                database_whole(dir);
                 long want_old = first ? -1 : old_n;
                 if (n != want_old && n != (first ? new_n - body : new_n))
                     fail_msg("signal %d, moment %d%s : %ld formations (ni l'ancien ni le "
@@ -193,7 +225,7 @@ static void test_kill_at_any_moment(void **state)
     harness_run(&r, (const char *[]){db_opt, "catalogue", "chercher", "cybersecurite", "--limite",
                                      "1", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "Cybersécurité pour les élus"));
+    assert_non_null(harness_strstr(r.out, "Cybersécurité pour les élus"));
     harness_run_free(&r);
 }
 
@@ -221,21 +253,21 @@ static void test_import_locks_nothing(void **state)
     term_send(t, "1  ");
     WAIT(t, "[x] J'ai choisi : L'Identité Numérique La Poste");
     WAIT(t, "[x] J'ai installé l'application choisie");
-    assert_null(strstr(term_text(t), "locked"));
-    assert_null(strstr(term_text(t), "verrouill"));
+    assert_null(harness_strstr(term_text(t), "locked"));
+    assert_null(harness_strstr(term_text(t), "verrouill"));
     harness_run(&r, (const char *[]){db, "reglage", "organisme.nom",
                                      "Association des maires ruraux de l’Orne", NULL}, NULL);
     assert_int_equal(r.status, 0);
     harness_run_free(&r);
     harness_run(&r, (const char *[]){db, "catalogue", "chercher", "finances", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "Les finances locales pour les élus"));
+    assert_non_null(harness_strstr(r.out, "Les finances locales pour les élus"));
     harness_run_free(&r);
     /* one import at a time: a second one is refused, the first one goes on */
     harness_run(&r, (const char *[]){db, "catalogue", "importer", "tests/data/cdc-ancien.json",
                                      NULL}, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "Un autre import du catalogue est en cours"));
+    assert_non_null(harness_strstr(r.err, "Un autre import du catalogue est en cours"));
     harness_run_free(&r);
 
     term_send(t, "h");
@@ -276,7 +308,7 @@ static void assert_french(const char *text)
         "not a database", "disk I/O", "locked",
     };
     for (size_t i = 0; i < sizeof english / sizeof english[0]; i++)
-        if (strstr(text, english[i]))
+        if (harness_strstr(text, english[i]))
             fail_msg("texte anglais « %s » dans « %s »", english[i], text);
 }
 
@@ -288,7 +320,7 @@ static void expect(const char *db, const char *const args[], int want, const cha
     struct run_result r;
     harness_run(&r, full, NULL);
     const char *where = want == 0 ? r.out : r.err;
-    if (r.status != want || !strstr(where, message))
+    if (r.status != want || !harness_strstr(where, message))
         fail_msg("%s %s : code %d, sortie « %s », erreur « %s » ; attendu « %s »", args[0],
                  args[1], r.status, r.out, r.err, message);
     assert_french(r.out);
@@ -361,9 +393,9 @@ static void test_messages_in_french(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){db, "catalogue", "importer", file, NULL}, NULL);
     assert_int_equal(r.status, 1);
-    const char *once = strstr(r.err, "n'a pas été modifié");
+    const char *once = harness_strstr(r.err, "n'a pas été modifié");
     assert_non_null(once);
-    assert_null(strstr(once + 1, "n'a pas été modifié"));
+    assert_null(harness_strstr(once + 1, "n'a pas été modifié"));
     harness_run_free(&r);
 
     /* jansson: cut in the middle, too deep */
@@ -445,14 +477,14 @@ static void test_import_summary(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){db, "catalogue", "importer", file, NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "1 formation importée (formations de l'organisme) en "));
-    assert_null(strstr(r.out, "0,0 s"));
-    assert_null(strstr(r.out, "0.0"));
+    assert_non_null(harness_strstr(r.out, "1 formation importée (formations de l'organisme) en "));
+    assert_null(harness_strstr(r.out, "0,0 s"));
+    assert_null(harness_strstr(r.out, "0.0"));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){db, "catalogue", "info", NULL}, NULL);
-    assert_non_null(strstr(r.out, "1 formation : 0 de la Caisse des Dépôts, 1 de l'organisme "
+    assert_non_null(harness_strstr(r.out, "1 formation : 0 de la Caisse des Dépôts, 1 de l'organisme "
                                   "(importée le "));
-    assert_null(strstr(r.out, "Z)")); /* a French date, not ISO */
+    assert_null(harness_strstr(r.out, "Z)")); /* a French date, not ISO */
     harness_run_free(&r);
 
     snprintf(file, sizeof file, "%s/controles.csv", dir);
@@ -465,11 +497,11 @@ static void test_import_summary(void **state)
     harness_write_file(file, checks, strlen(checks));
     harness_run(&r, (const char *[]){db, "catalogue", "importer", file, NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "4 formations importées (catalogue de la Caisse des Dépôts)"));
-    assert_non_null(strstr(r.out, "1 formation de l'organisme gardée telle quelle."));
-    assert_non_null(strstr(r.out, "1 formation avec un SIRET invalide (la première : ligne 3) : "
+    assert_non_null(harness_strstr(r.out, "4 formations importées (catalogue de la Caisse des Dépôts)"));
+    assert_non_null(harness_strstr(r.out, "1 formation de l'organisme gardée telle quelle."));
+    assert_non_null(harness_strstr(r.out, "1 formation avec un SIRET invalide (la première : ligne 3) : "
                                   "gardée sans SIRET"));
-    assert_non_null(strstr(r.out, "2 formations avec un département inconnu (par exemple "
+    assert_non_null(harness_strstr(r.out, "2 formations avec un département inconnu (par exemple "
                                   "« Atlantide »)"));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){db, "catalogue", "chercher", "finances", "--json", NULL},
@@ -486,8 +518,8 @@ static void test_import_summary(void **state)
     json_decref(hits);
     harness_run_free(&r);
     harness_run(&r, (const char *[]){db, "catalogue", "chercher", "urbanisme", NULL}, NULL);
-    assert_non_null(strstr(r.out, "Rhône (69) · prix inconnu · durée inconnue"));
-    assert_null(strstr(r.out, "?"));
+    assert_non_null(harness_strstr(r.out, "Rhône (69) · prix inconnu · durée inconnue"));
+    assert_null(harness_strstr(r.out, "?"));
     harness_run_free(&r);
 
     /* a SIRET given as a JSON number: its leading zero comes back, and its key is right */
@@ -497,7 +529,7 @@ static void test_import_summary(void **state)
     harness_write_file(file, number, strlen(number));
     harness_run(&r, (const char *[]){db, "catalogue", "importer", file, NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_null(strstr(r.out, "SIRET invalide"));
+    assert_null(harness_strstr(r.out, "SIRET invalide"));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){db, "catalogue", "chercher", "voirie", "--json", NULL},
                 NULL);
@@ -527,7 +559,7 @@ static void test_setting_on_locked_database(void **state)
                                   NULL, NULL, NULL), SQLITE_OK);
     harness_run(&r, (const char *[]){db, "reglage", "organisme.nom", "Formations 76", NULL}, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "difelus : "));
+    assert_non_null(harness_strstr(r.err, "difelus : "));
     harness_run_free(&r);
     sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(holder);

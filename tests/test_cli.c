@@ -30,16 +30,16 @@ static void test_help_and_version(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){"--help", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "Usage : difelus"));
-    assert_non_null(strstr(r.out, "statut [--json]"));
-    assert_non_null(strstr(r.out, "--db FICHIER"));
+    assert_non_null(harness_strstr(r.out, "Usage : difelus"));
+    assert_non_null(harness_strstr(r.out, "statut [--json]"));
+    assert_non_null(harness_strstr(r.out, "--db FICHIER"));
     assert_string_equal(r.err, "");
     harness_run_free(&r);
 
     harness_run(&r, (const char *[]){"-V", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "difelus 0."));
-    assert_non_null(strstr(r.out, "formations des élus"));
+    assert_non_null(harness_strstr(r.out, "difelus 0."));
+    assert_non_null(harness_strstr(r.out, "formations des élus"));
     harness_run_free(&r);
 }
 
@@ -62,7 +62,7 @@ static void test_usage_errors_exit_2_in_french(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct run_result r;
         harness_run(&r, cases[i].args, NULL);
-        if (r.status != 2 || !strstr(r.err, cases[i].message) || !strstr(r.err, "--help") ||
+        if (r.status != 2 || !harness_strstr(r.err, cases[i].message) || !harness_strstr(r.err, "--help") ||
             r.out[0] != '\0')
             fail_msg("cas %zu : code %d, stderr « %s »", i, r.status, r.err);
         harness_run_free(&r);
@@ -115,11 +115,11 @@ static void test_status_text(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){fresh_db("cli-text"), "statut", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "Étapes faites : 0/6"));
-    assert_non_null(strstr(r.out, "Étape en cours : 1 — Créer mon identité numérique"));
-    assert_non_null(strstr(r.out, "Solde DIF élu : inconnu"));
-    assert_non_null(strstr(r.out, "Mandats : aucun"));
-    assert_non_null(strstr(r.out, "Prochaine échéance : aucune"));
+    assert_non_null(harness_strstr(r.out, "Étapes faites : 0/6"));
+    assert_non_null(harness_strstr(r.out, "Étape en cours : 1 — Créer mon identité numérique"));
+    assert_non_null(harness_strstr(r.out, "Solde DIF élu : inconnu"));
+    assert_non_null(harness_strstr(r.out, "Mandats : aucun"));
+    assert_non_null(harness_strstr(r.out, "Prochaine échéance : aucune"));
     harness_run_free(&r);
 }
 
@@ -162,8 +162,8 @@ static void test_bad_database_exit_1_untouched(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){opt, "statut", NULL}, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "n'est pas une base difelus"));
-    assert_non_null(strstr(r.err, path));
+    assert_non_null(harness_strstr(r.err, "n'est pas une base difelus"));
+    assert_non_null(harness_strstr(r.err, path));
     assert_string_equal(r.out, "");
     harness_run_free(&r);
     size_t len;
@@ -180,8 +180,8 @@ static void test_wizard_refuses_without_terminal(void **state)
     const char *db = fresh_db("cli-notty");
     harness_run(&r, (const char *[]){db, NULL}, NULL); /* stdin /dev/null, stdout a pipe */
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "s'affiche dans un terminal"));
-    assert_non_null(strstr(r.err, "difelus statut"));
+    assert_non_null(harness_strstr(r.err, "s'affiche dans un terminal"));
+    assert_non_null(harness_strstr(r.err, "difelus statut"));
     assert_string_equal(r.out, ""); /* no escape sequence garbled into the output */
     harness_run_free(&r);
     struct stat sb;
@@ -195,8 +195,8 @@ static void test_settings(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){db, "reglage", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "organisme.nom = Gestions Locales"));
-    assert_non_null(strstr(r.out, "organisme.telephone = 09 53 34 28 34"));
+    assert_non_null(harness_strstr(r.out, "organisme.nom = Gestions Locales"));
+    assert_non_null(harness_strstr(r.out, "organisme.telephone = 09 53 34 28 34"));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){db, "reglage", "organisme.telephone", "02 35 00 00 00", NULL},
                 NULL);
@@ -207,7 +207,7 @@ static void test_settings(void **state)
     harness_run_free(&r);
     harness_run(&r, (const char *[]){db, "reglage", "organisme.fax", "x", NULL}, NULL);
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "Réglage inconnu"));
+    assert_non_null(harness_strstr(r.err, "Réglage inconnu"));
     harness_run_free(&r);
 }
 
@@ -250,8 +250,8 @@ static void test_deadlines_command(void **state)
 
     harness_run(&r, (const char *[]){"echeances", "--demande", "22/12/2026", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "Réponse de l'organisme au plus tard le jeudi 24 décembre 2026"));
-    assert_non_null(strstr(r.out, "au plus tôt le vendredi 8 janvier 2027"));
+    assert_non_null(harness_strstr(r.out, "Réponse de l'organisme au plus tard le jeudi 24 décembre 2026"));
+    assert_non_null(harness_strstr(r.out, "au plus tôt le vendredi 8 janvier 2027"));
     harness_run_free(&r);
 
     static const struct {
@@ -269,7 +269,7 @@ static void test_deadlines_command(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         harness_run(&r, bad[i].args, NULL);
-        if (r.status != 2 || !strstr(r.err, bad[i].message) || r.out[0])
+        if (r.status != 2 || !harness_strstr(r.err, bad[i].message) || r.out[0])
             fail_msg("cas %zu : code %d, « %s »", i, r.status, r.err);
         harness_run_free(&r);
     }
@@ -306,7 +306,7 @@ static void test_calendar_file_read_back(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){opt, "calendrier", ics, NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "3 événements à venir écrits"));
+    assert_non_null(harness_strstr(r.out, "3 événements à venir écrits"));
     harness_run_free(&r);
 
     char *text = harness_read_file(ics, NULL);
@@ -326,7 +326,7 @@ static void test_calendar_file_read_back(void **state)
         if (icalcomponent_get_status(ev) == ICAL_STATUS_CANCELLED)
             continue;
         events++;
-        assert_null(strstr(summary, "Annulée"));
+        assert_null(harness_strstr(summary, "Annulée"));
         struct icaltimetype start = icalcomponent_get_dtstart(ev);
         assert_true(start.is_date);
         if (strcmp(summary, "Confirmer l'inscription — Finances locales") == 0) {
@@ -349,7 +349,7 @@ static void test_calendar_file_read_back(void **state)
 
     harness_run(&r, (const char *[]){opt, "calendrier", "/nonexistent-dir/x.ics", NULL}, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "Impossible d'écrire « /nonexistent-dir/x.ics »"));
+    assert_non_null(harness_strstr(r.err, "Impossible d'écrire « /nonexistent-dir/x.ics »"));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){opt, "calendrier", NULL}, NULL);
     assert_int_equal(r.status, 2);
@@ -392,8 +392,8 @@ static void test_status_lists_open_dossiers(void **state)
 
     struct run_result r;
     harness_run(&r, (const char *[]){opt, "statut", NULL}, NULL);
-    assert_non_null(strstr(r.out, "n° 1 « Urbanisme » : Demande d'inscription envoyée — EN RETARD"));
-    assert_non_null(strstr(r.out, "Prochaine échéance : EN RETARD"));
+    assert_non_null(harness_strstr(r.out, "n° 1 « Urbanisme » : Demande d'inscription envoyée — EN RETARD"));
+    assert_non_null(harness_strstr(r.out, "Prochaine échéance : EN RETARD"));
     harness_run_free(&r);
 }
 

@@ -31,7 +31,7 @@ static void assert_no_raw_text(const char *err)
         "error", NULL,
     };
     for (int i = 0; raw[i]; i++)
-        if (strstr(err, raw[i]))
+        if (harness_strstr(err, raw[i]))
             fail_msg("texte brut « %s » dans : %s", raw[i], err);
 }
 
@@ -81,9 +81,9 @@ static void expect_damaged_untouched(const char *path)
         struct run_result r;
         harness_run(&r, args, NULL);
         assert_int_not_equal(r.status, 0);
-        assert_non_null(strstr(r.err, "endommagé"));
-        assert_non_null(strstr(r.err, "difelus ne l'a pas modifié"));
-        assert_non_null(strstr(r.err, "copie de sauvegarde"));
+        assert_non_null(harness_strstr(r.err, "endommagé"));
+        assert_non_null(harness_strstr(r.err, "difelus ne l'a pas modifié"));
+        assert_non_null(harness_strstr(r.err, "copie de sauvegarde"));
         assert_no_raw_text(r.err);
         harness_run_free(&r);
     }
@@ -164,6 +164,8 @@ static void run_unprivileged(struct run_result *r, const char *dir, const char *
     r->status = atoi(buf);
     r->err = strdup(nl + 1);
     r->out = strdup("");
+    r->raw_err = strdup(r->err);
+    r->raw_out = strdup("");
 }
 
 static char read_only_dir[64];
@@ -193,18 +195,18 @@ static void test_read_only_folder(void **state)
     assert_int_equal(chmod(dir, 0555), 0);
     run_unprivileged(&r, dir, (const char *[]){opt, "statut", NULL});
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "est en lecture seule"));
-    assert_non_null(strstr(r.err, dir));
-    assert_non_null(strstr(r.err, "--db"));
-    assert_null(strstr(r.err, "Impossible de lire"));
+    assert_non_null(harness_strstr(r.err, "est en lecture seule"));
+    assert_non_null(harness_strstr(r.err, dir));
+    assert_non_null(harness_strstr(r.err, "--db"));
+    assert_null(harness_strstr(r.err, "Impossible de lire"));
     assert_no_raw_text(r.err);
     harness_run_free(&r);
 
     run_unprivileged(&r, dir, (const char *[]){fresh, "statut", NULL});
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "Impossible de créer"));
-    assert_non_null(strstr(r.err, "est en lecture seule"));
-    assert_non_null(strstr(r.err, "--db"));
+    assert_non_null(harness_strstr(r.err, "Impossible de créer"));
+    assert_non_null(harness_strstr(r.err, "est en lecture seule"));
+    assert_non_null(harness_strstr(r.err, "--db"));
     assert_no_raw_text(r.err);
     harness_run_free(&r);
 
@@ -259,9 +261,9 @@ static void test_disk_io_error(void **state)
     setrlimit(RLIMIT_FSIZE, &old);
     sigaction(SIGXFSZ, &prev, NULL);
     assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "Erreur de lecture ou d'écriture sur le disque"));
-    assert_non_null(strstr(r.err, "rien n'a été enregistré"));
-    assert_non_null(strstr(r.err, "recommencez"));
+    assert_non_null(harness_strstr(r.err, "Erreur de lecture ou d'écriture sur le disque"));
+    assert_non_null(harness_strstr(r.err, "rien n'a été enregistré"));
+    assert_non_null(harness_strstr(r.err, "recommencez"));
     assert_no_raw_text(r.err);
     harness_run_free(&r);
 
@@ -328,9 +330,9 @@ static void test_disk_full(void **state)
                                      "Centre de formation des élus de Bourgogne", NULL},
                 NULL);
     assert_int_not_equal(r.status, 0);
-    assert_true(strstr(r.err, "Le disque est plein") ||
-                strstr(r.err, "Erreur de lecture ou d'écriture sur le disque"));
-    assert_non_null(strstr(r.err, "place"));
+    assert_true(harness_strstr(r.err, "Le disque est plein") ||
+                harness_strstr(r.err, "Erreur de lecture ou d'écriture sur le disque"));
+    assert_non_null(harness_strstr(r.err, "place"));
     assert_no_raw_text(r.err);
     harness_run_free(&r);
 
@@ -355,8 +357,8 @@ static void test_system_errors_in_french(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){"statut", NULL}, (const char *[]){xdg, NULL});
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "Impossible de créer le dossier"));
-    assert_non_null(strstr(r.err, "un élément du chemin n'est pas un dossier"));
+    assert_non_null(harness_strstr(r.err, "Impossible de créer le dossier"));
+    assert_non_null(harness_strstr(r.err, "un élément du chemin n'est pas un dossier"));
     assert_no_raw_text(r.err);
     harness_run_free(&r);
 
@@ -364,7 +366,7 @@ static void test_system_errors_in_french(void **state)
     snprintf(ics, sizeof ics, "%s/dossier-absent/formations.ics", dir);
     harness_run(&r, (const char *[]){db, "calendrier", ics, NULL}, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "fichier ou dossier introuvable"));
+    assert_non_null(harness_strstr(r.err, "fichier ou dossier introuvable"));
     assert_no_raw_text(r.err);
     harness_run_free(&r);
 }
@@ -374,7 +376,7 @@ static bool has_controls(const char *s)
     static const char *const bad[] = {"\033", "\xe2\x80\xae", "\xe2\x80\x8b", "\xe2\x81\xa6",
                                       "\xef\xbb\xbf", "\xe2\x80\xa8", "\xd8\x9c", NULL};
     for (int i = 0; bad[i]; i++)
-        if (strstr(s, bad[i]))
+        if (harness_strstr(s, bad[i]))
             return true;
     return false;
 }
@@ -393,7 +395,7 @@ static void test_outside_text_stripped(void **state)
                                      NULL},
                 NULL);
     assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "Réglage inconnu"));
+    assert_non_null(harness_strstr(r.err, "Réglage inconnu"));
     assert_false(has_controls(r.err));
     assert_null(strchr(r.err, '\007'));
     harness_run_free(&r);
@@ -435,7 +437,7 @@ static void test_outside_text_stripped(void **state)
     harness_run_free(&r);
     harness_run(&r, (const char *[]){opt, "catalogue", "chercher", "communal", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "Budget elbadne communal"));
+    assert_non_null(harness_strstr(r.out, "Budget elbadne communal"));
     assert_false(has_controls(r.out));
     harness_run_free(&r);
 }
@@ -454,10 +456,10 @@ static void test_dangling_link_and_catalogue_folder(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){opt, "statut", NULL}, NULL);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.err, "est un lien vers"));
-    assert_non_null(strstr(r.err, "qui n'existe pas"));
-    assert_non_null(strstr(r.err, "supprimez le lien"));
-    assert_null(strstr(r.err, "existe déjà"));
+    assert_non_null(harness_strstr(r.err, "est un lien vers"));
+    assert_non_null(harness_strstr(r.err, "qui n'existe pas"));
+    assert_non_null(harness_strstr(r.err, "supprimez le lien"));
+    assert_null(harness_strstr(r.err, "existe déjà"));
     assert_no_raw_text(r.err);
     harness_run_free(&r);
     struct stat sb;
@@ -470,9 +472,9 @@ static void test_dangling_link_and_catalogue_folder(void **state)
     snprintf(opt, sizeof opt, "--db=%s", base);
     harness_run(&r, (const char *[]){opt, "catalogue", "info", NULL}, NULL);
     assert_int_not_equal(r.status, 0);
-    assert_non_null(strstr(r.err, "est un dossier"));
-    assert_non_null(strstr(r.err, "Renommez ou supprimez ce dossier"));
-    assert_null(strstr(r.err, "catalogue.db/difelus.db"));
+    assert_non_null(harness_strstr(r.err, "est un dossier"));
+    assert_non_null(harness_strstr(r.err, "Renommez ou supprimez ce dossier"));
+    assert_null(harness_strstr(r.err, "catalogue.db/difelus.db"));
     harness_run_free(&r);
 }
 

@@ -68,7 +68,7 @@ static char *statut(void)
 
 static void expect(const char *out, const char *what)
 {
-    if (!strstr(out, what))
+    if (!harness_strstr(out, what))
         fail_msg("« %s » absent de :\n%s", what, out);
 }
 
@@ -109,7 +109,7 @@ static void test_estimate_from_reading_minus_validated(void **state)
     dates_format_short(end, ended, sizeof ended);
     snprintf(line, sizeof line, "terminé le %s, majorité, avec indemnité", ended);
     expect(out, line);
-    assert_null(strstr(out, "indemnisé"));
+    assert_null(harness_strstr(out, "indemnisé"));
     expect(out, "1 dossier en cours :");
     assert_false(has_iso_date(out)); /* dates in French in text output */
     free(out);
@@ -121,7 +121,7 @@ static void test_estimate_from_reading_minus_validated(void **state)
     assert_non_null(root);
     json_t *credit = json_object_get(root, "solde");
     assert_int_equal(json_integer_value(json_object_get(credit, "estimation_centimes")), 0);
-    assert_non_null(strstr(json_string_value(json_object_get(credit, "estimation_texte")),
+    assert_non_null(harness_strstr(json_string_value(json_object_get(credit, "estimation_texte")),
                            "Hypothèses"));
     json_decref(root);
     harness_run_free(&r);
@@ -155,7 +155,7 @@ static void test_no_credit_after_last_mandate(void **state)
     store_close(st);
     char *out = statut();
     expect(out, "Calcul sans relevé");
-    assert_null(strstr(out, "800,00 €."));
+    assert_null(harness_strstr(out, "800,00 €."));
     char line[128], day[16];
     dates_format_short(dates_today(), day, sizeof day);
     snprintf(line, sizeof line, "Estimation au %s : 0,00 €.", day);
@@ -204,7 +204,7 @@ static void test_deadline_dates_range_and_words(void **state)
     assert_int_equal(r.status, 2);
     assert_string_equal(r.out, "");
     expect(r.err, "tomberaient après 2100");
-    assert_null(strstr(r.err, "2101"));
+    assert_null(harness_strstr(r.err, "2101"));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){"echeances", "--demande", "00/12/2026", NULL}, NULL);
     assert_int_equal(r.status, 2);

@@ -36,10 +36,10 @@ static void squeeze(char *s)
 /* The lines of `out` from the one after `title` to the next empty line (malloc'ed). */
 static char *section(const char *out, const char *title)
 {
-    const char *start = strstr(out, title);
+    const char *start = harness_strstr(out, title);
     assert_non_null(start);
     start = strchr(start, '\n') + 1;
-    const char *end = strstr(start, "\n\n");
+    const char *end = harness_strstr(start, "\n\n");
     assert_non_null(end);
     char *s = strndup(start, (size_t)(end - start) + 1);
     assert_non_null(s);
@@ -119,15 +119,15 @@ static void test_help_lists_every_option_with_its_commands(void **state)
             char flag[128], owner[128];
             snprintf(flag, sizeof flag, "--%s%s%s ", o->name, o->value ? " " : "",
                      o->value ? o->value : "");
-            const char *at = strstr(options, flag);
+            const char *at = harness_strstr(options, flag);
             if (!at)
                 fail_msg("« %s » manque dans les options de « --help »", flag);
-            assert_null(strstr(at + 1, flag)); /* listed once, even when shared */
+            assert_null(harness_strstr(at + 1, flag)); /* listed once, even when shared */
             /* Its line names the command it belongs to. */
             snprintf(owner, sizeof owner, "%s%s%s", cmd->name, cmd->action ? " " : "",
                      cmd->action ? cmd->action : "");
-            const char *next = strstr(at + strlen(flag), " --");
-            const char *found = strstr(at, owner);
+            const char *next = harness_strstr(at + strlen(flag), " --");
+            const char *found = harness_strstr(at, owner);
             if (!found || (next && found > next))
                 fail_msg("l'aide de « %s » ne dit pas qu'elle va avec « %s »", flag, owner);
         }
@@ -186,8 +186,8 @@ static void test_option_of_another_command_is_refused(void **state)
                 harness_run(&r, args, NULL);
                 char pas[256];
                 snprintf(pas, sizeof pas, "pas avec « %s »", name);
-                if (r.status != 2 || !strstr(r.err, expect) || !strstr(r.err, pas) ||
-                    !strstr(r.err, "s'emploie") || !strstr(r.err, "difelus --help") ||
+                if (r.status != 2 || !harness_strstr(r.err, expect) || !harness_strstr(r.err, pas) ||
+                    !harness_strstr(r.err, "s'emploie") || !harness_strstr(r.err, "difelus --help") ||
                     r.out[0] != '\0')
                     fail_msg("« %s %s » : code %d, « %s »", name, flag, r.status, r.err);
                 harness_run_free(&r);
@@ -204,13 +204,13 @@ static void test_option_of_another_command_is_refused(void **state)
     harness_run(&r, (const char *[]){"calendrier", "agenda.ics", "--demande", "03/12/2026", NULL},
                 NULL);
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "l'option --demande ne s'emploie qu'avec « echeances », pas "
+    assert_non_null(harness_strstr(r.err, "l'option --demande ne s'emploie qu'avec « echeances », pas "
                                   "avec « calendrier »."));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){"catalogue", "importer", "formations.csv", "--json", NULL},
                 NULL);
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "l'option --json s'emploie avec « statut », « echeances », "
+    assert_non_null(harness_strstr(r.err, "l'option --json s'emploie avec « statut », « echeances », "
                                   "« catalogue chercher » ou « catalogue info », pas avec "
                                   "« catalogue importer »."));
     harness_run_free(&r);
@@ -227,15 +227,15 @@ static void test_command_option_without_command_is_refused(void **state)
             const char *args[] = {flag, o->value ? "03/12/2026" : NULL, NULL};
             struct run_result r;
             harness_run(&r, args, NULL);
-            if (r.status != 2 || !strstr(r.err, "ne s'emploie qu'avec une commande") ||
-                !strstr(r.err, flag) || r.out[0] != '\0')
+            if (r.status != 2 || !harness_strstr(r.err, "ne s'emploie qu'avec une commande") ||
+                !harness_strstr(r.err, flag) || r.out[0] != '\0')
                 fail_msg("« %s » seul : code %d, « %s »", flag, r.status, r.err);
             harness_run_free(&r);
         }
     }
     struct run_result r;
     harness_run(&r, (const char *[]){"--url", "https://miroir.example.fr", NULL}, NULL);
-    assert_non_null(strstr(r.err, "l'option --url ne s'emploie qu'avec une commande : "
+    assert_non_null(harness_strstr(r.err, "l'option --url ne s'emploie qu'avec une commande : "
                                   "« catalogue synchroniser »."));
     harness_run_free(&r);
 }
@@ -247,18 +247,18 @@ static void test_unknown_names_list_the_table(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){"inscrire", NULL}, NULL);
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "commande inconnue « inscrire ». Commandes : statut, "
+    assert_non_null(harness_strstr(r.err, "commande inconnue « inscrire ». Commandes : statut, "
                                   "echeances, calendrier, catalogue, reglage."));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){"catalogue", "ranger", NULL}, NULL);
     assert_int_equal(r.status, 2);
-    assert_non_null(strstr(r.err, "action inconnue « ranger » : importer, synchroniser, "
+    assert_non_null(harness_strstr(r.err, "action inconnue « ranger » : importer, synchroniser, "
                                   "chercher ou info."));
     harness_run_free(&r);
     /* The other spellings of the table reach the same command. */
     harness_run(&r, (const char *[]){"échéances", "--demande", "22/12/2026", NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "au plus tard le jeudi 24 décembre 2026"));
+    assert_non_null(harness_strstr(r.out, "au plus tard le jeudi 24 décembre 2026"));
     harness_run_free(&r);
 }
 

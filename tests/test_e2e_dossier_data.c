@@ -25,6 +25,7 @@ static void short_date(struct date d, char *buf)
 /* A wizard with a current mandate, on the new dossier form. */
 static char db_opt[4200];
 
+
 static struct term *new_dossier(const char *name)
 {
     snprintf(db_opt, sizeof db_opt, "%s", fresh_db(name));
@@ -112,8 +113,8 @@ static void test_recording_what_mcf_shows(void **state)
     term_send(t, "oc");
     WAIT(t, "changer le statut");
     term_send(t, "\r");
-    WAIT(t, "noté comme sur");
-    ON_SCREEN(t, "Mon Compte Formation, malgré les règles");
+    if (!term_wait_for_wrapped(t, "noté comme sur Mon Compte Formation, malgré les règles"))
+        fail_msg("le message « noté comme sur Mon Compte Formation » n'apparaît pas");
     WAIT(t, "Demande d'inscription envoyée (depuis le");
     /* the message may cover the history for a moment: reopen the dossier */
     term_send(t, "\033");

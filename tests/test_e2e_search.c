@@ -187,7 +187,7 @@ static void test_result_lines_at_80x24(void **state)
     if (next != ' ' && next != ',' && next != ':')
         fail_msg("titre coupé au milieu d'un mot : %s", title);
     const char *facts = term_row(t, row + 1);
-    if (!strstr(facts, "À distance · 1 200,00 € à 2 400,00 € · 14" NBSP "h à 35" NBSP "h · "
+    if (!harness_strstr(facts, "À distance · 1 200,00 € à 2 400,00 € · 14" NBSP "h à 35" NBSP "h · "
                        "dép. 04"))
         fail_msg("ligne des faits : %s", facts);
     term_send(t, "\025l’école");

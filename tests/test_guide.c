@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "harness.h"
 #include "difelus/guide.h"
 #include "difelus/text.h"
 
@@ -41,13 +42,13 @@ static bool guide_says(const char *s)
 {
     for (int n = 1; n <= GUIDE_STEPS; n++) {
         const struct guide_step *g = guide_step(n);
-        if (strstr(g->explanation, s) || strstr(g->help, s) || strstr(g->title, s))
+        if (harness_strstr(g->explanation, s) || harness_strstr(g->help, s) || harness_strstr(g->title, s))
             return true;
         for (size_t i = 0; i < g->item_count; i++)
-            if (strstr(g->items[i].label, s))
+            if (harness_strstr(g->items[i].label, s))
                 return true;
         for (size_t i = 0; i < g->warning_count; i++)
-            if (strstr(g->warnings[i], s))
+            if (harness_strstr(g->warnings[i], s))
                 return true;
     }
     return false;
@@ -82,13 +83,13 @@ static void test_secret_code_warning_where_codes_are_used(void **state)
         const struct guide_step *g = guide_step(n);
         bool warned = false;
         for (size_t i = 0; i < g->warning_count; i++)
-            warned |= strstr(g->warnings[i], "code secret") && strstr(g->warnings[i], "SMS") &&
-                      strstr(g->warnings[i], "support");
+            warned |= harness_strstr(g->warnings[i], "code secret") && harness_strstr(g->warnings[i], "SMS") &&
+                      harness_strstr(g->warnings[i], "support");
         assert_true(warned);
     }
     /* Step 6's box carries the 4-day rule. */
     const struct guide_step *g6 = guide_step(6);
-    assert_non_null(strstr(g6->warnings[0], "4\u00a0jours ouvrés"));
+    assert_non_null(harness_strstr(g6->warnings[0], "4\u00a0jours ouvrés"));
 }
 
 int main(void)

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "harness.h"
 #include "difelus/balance.h"
 #include "difelus/mandate.h"
 
@@ -69,7 +70,7 @@ static void test_each_bad_field_is_named(void **state)
         char err[256] = "";
         assert_false(mandate_from_strings(v, &m, &bad, err, sizeof err));
         assert_int_equal(bad, cases[i].field);
-        if (!strstr(err, cases[i].reason))
+        if (!harness_strstr(err, cases[i].reason))
             fail_msg("champ %d « %s » : « %s »", cases[i].field, cases[i].value, err);
         assert_string_equal(m.collectivite, ""); /* nothing half-filled */
     }
@@ -124,14 +125,14 @@ static void test_balance(void **state)
     assert_false(balance_from_strings("800,01", "26/11/2026", today, &cents, &d, &bad, err,
                                       sizeof err));
     assert_int_equal(bad, BF_AMOUNT);
-    assert_non_null(strstr(err, "800,00 €"));
+    assert_non_null(harness_strstr(err, "800,00 €"));
     assert_false(balance_from_strings("beaucoup", "26/11/2026", today, &cents, &d, &bad, err,
                                       sizeof err));
     assert_int_equal(bad, BF_AMOUNT);
     assert_false(balance_from_strings("400", "27/11/2026", today, &cents, &d, &bad, err,
                                       sizeof err));
     assert_int_equal(bad, BF_DATE);
-    assert_non_null(strstr(err, "futur"));
+    assert_non_null(harness_strstr(err, "futur"));
     assert_false(balance_from_strings("400", "30/02/2026", today, &cents, &d, &bad, err,
                                       sizeof err));
     assert_int_equal(bad, BF_DATE);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness.h"
 #include "difelus/rules.h"
 
 static struct date D(int y, int m, int d)
@@ -125,18 +126,18 @@ static void test_estimate_says_what_it_assumes(void **state)
     char text[1024];
     rules_estimate_balance(&m, 1, &d, 1, 40000, D(2026, 11, 20), NULL, D(2026, 11, 27), &e);
     rules_estimate_text(&e, D(2026, 11, 27), text, sizeof text);
-    assert_non_null(strstr(text, "Estimation au 27/11/2026 : 0,00 €"));
-    assert_non_null(strstr(text, "le relevé du 20/11/2026 (400,00 €), moins les dossiers "
+    assert_non_null(harness_strstr(text, "Estimation au 27/11/2026 : 0,00 €"));
+    assert_non_null(harness_strstr(text, "le relevé du 20/11/2026 (400,00 €), moins les dossiers "
                                  "validés depuis (560,00 €)"));
-    assert_non_null(strstr(text, "Hypothèses : le crédit s'ajoute à la fin de chaque année de "
+    assert_non_null(harness_strstr(text, "Hypothèses : le crédit s'ajoute à la fin de chaque année de "
                                  "mandat, seulement pendant un mandat local, dans la limite de "
                                  "800,00 €"));
-    assert_non_null(strstr(text, "vous n'avez plus de mandat en cours : le solde n'augmente "
+    assert_non_null(harness_strstr(text, "vous n'avez plus de mandat en cours : le solde n'augmente "
                                  "plus"));
     rules_estimate_balance(&m, 1, NULL, 0, -1, D(0, 0, 0), NULL, D(2026, 5, 1), &e);
     rules_estimate_text(&e, D(2026, 5, 1), text, sizeof text);
-    assert_non_null(strstr(text, "Estimation au 01/05/2026 : 800,00 €. Calcul sans relevé"));
-    assert_non_null(strstr(text, "vous avez un mandat en cours"));
+    assert_non_null(harness_strstr(text, "Estimation au 01/05/2026 : 800,00 €. Calcul sans relevé"));
+    assert_non_null(harness_strstr(text, "vous avez un mandat en cours"));
 }
 
 int main(void)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness.h"
 #include "difelus/dossier.h"
 #include "difelus/mandate.h"
 #include "difelus/rules.h"
@@ -46,7 +47,7 @@ static const char *hourly(const struct dossier *d, int *level)
     bool blocking;
     size_t n = rules_check_dossier(d, &m, 1, -1, D(2027, 1, 4), f, &blocking);
     for (size_t i = 0; i < n; i++) {
-        if (strstr(f[i].message, "oût horaire")) {
+        if (harness_strstr(f[i].message, "oût horaire")) {
             *level = (int)f[i].level;
             return f[i].message;
         }
@@ -64,21 +65,21 @@ static void test_hourly_ceiling_compared_exactly(void **state)
     assert_int_equal(rules_compare_hourly(&d), 1);
     const char *msg = hourly(&d, &level);
     assert_int_equal(level, FINDING_BLOCKING);
-    assert_non_null(strstr(msg, "80,01 € HT de l'heure"));
-    assert_non_null(strstr(msg, "dépasse le plafond de 80,00 €"));
+    assert_non_null(harness_strstr(msg, "80,01 € HT de l'heure"));
+    assert_non_null(harness_strstr(msg, "dépasse le plafond de 80,00 €"));
     /* exactly 80 € per hour: said equal, never « sous le plafond » */
     d = dossier(56000, 700, false);
     assert_int_equal(rules_compare_hourly(&d), 0);
     msg = hourly(&d, &level);
     assert_int_equal(level, FINDING_OK);
-    assert_non_null(strstr(msg, "égal au plafond de 80,00 €"));
-    assert_null(strstr(msg, "sous le plafond"));
+    assert_non_null(harness_strstr(msg, "égal au plafond de 80,00 €"));
+    assert_null(harness_strstr(msg, "sous le plafond"));
     /* just under, with hours in hundredths: 839,99 € for 10,5 h */
     d = dossier(83999, 1050, false);
     assert_int_equal(rules_compare_hourly(&d), -1);
     msg = hourly(&d, &level);
-    assert_non_null(strstr(msg, "79,99 € HT"));
-    assert_non_null(strstr(msg, "sous le plafond"));
+    assert_non_null(harness_strstr(msg, "79,99 € HT"));
+    assert_non_null(harness_strstr(msg, "sous le plafond"));
 }
 
 static void test_vat_gives_ht_from_ttc(void **state)
@@ -95,8 +96,8 @@ static void test_vat_gives_ht_from_ttc(void **state)
     assert_int_equal(rules_compare_hourly(&d), 0);
     const char *msg = hourly(&d, &level);
     assert_int_equal(level, FINDING_OK);
-    assert_non_null(strstr(msg, "80,00 € HT"));
-    assert_non_null(strstr(msg, "TTC ÷ 1,2"));
+    assert_non_null(harness_strstr(msg, "80,00 € HT"));
+    assert_non_null(harness_strstr(msg, "TTC ÷ 1,2"));
     d.price_cents = 67201; /* one cent more TTC is over */
     assert_int_equal(rules_compare_hourly(&d), 1);
     d.price_cents = -1;
@@ -114,8 +115,8 @@ static void test_balance_compared_with_ttc(void **state)
     size_t n = rules_check_dossier(&d, &m, 1, 40000, D(2027, 1, 4), f, &blocking);
     bool found = false;
     for (size_t i = 0; i < n; i++)
-        if (strstr(f[i].message, "Le prix TTC (480,00 €)") &&
-            strstr(f[i].message, "80,00 € resteront à votre charge"))
+        if (harness_strstr(f[i].message, "Le prix TTC (480,00 €)") &&
+            harness_strstr(f[i].message, "80,00 € resteront à votre charge"))
             found = true;
     assert_true(found);
 }
@@ -149,12 +150,12 @@ static void test_every_form_error_at_once(void **state)
     struct dossier d = {0};
     char errors[DF_COUNT][256];
     assert_int_equal(dossier_check_strings(v, &d, D(2026, 11, 27), errors), 6);
-    assert_non_null(strstr(errors[DF_TITLE], "obligatoire"));
-    assert_non_null(strstr(errors[DF_SIRET], "n'est pas valide"));
-    assert_non_null(strstr(errors[DF_START], "n'existe pas"));
-    assert_non_null(strstr(errors[DF_PRICE], "n'est pas un prix"));
-    assert_non_null(strstr(errors[DF_HOURS], "nombre d'heures"));
-    assert_non_null(strstr(errors[DF_CREATED], "dans le futur"));
+    assert_non_null(harness_strstr(errors[DF_TITLE], "obligatoire"));
+    assert_non_null(harness_strstr(errors[DF_SIRET], "n'est pas valide"));
+    assert_non_null(harness_strstr(errors[DF_START], "n'existe pas"));
+    assert_non_null(harness_strstr(errors[DF_PRICE], "n'est pas un prix"));
+    assert_non_null(harness_strstr(errors[DF_HOURS], "nombre d'heures"));
+    assert_non_null(harness_strstr(errors[DF_CREATED], "dans le futur"));
     assert_string_equal(errors[DF_BODY], "");
     assert_string_equal(d.title, ""); /* nothing filled while something is wrong */
 
@@ -181,7 +182,7 @@ static void test_creation_date_after_the_fact(void **state)
     d.changed_on = D(2026, 11, 5);
     v[DF_CREATED] = "06/11/2026";
     assert_int_equal(dossier_check_strings(v, &d, D(2026, 11, 27), errors), 1);
-    assert_non_null(strstr(errors[DF_CREATED], "changé de statut le 05/11/2026"));
+    assert_non_null(harness_strstr(errors[DF_CREATED], "changé de statut le 05/11/2026"));
     v[DF_CREATED] = "05/11/2026";
     assert_int_equal(dossier_check_strings(v, &d, D(2026, 11, 27), errors), 0);
     /* the deadline follows the dates entered: sent on 5 November, answer by the 9th */
@@ -205,13 +206,13 @@ static void test_recording_what_mcf_shows(void **state)
     d.status_date = D(2026, 12, 1);
     assert_true(rules_check_record(&d, DS_SENT, D(2026, 12, 22), D(2026, 12, 22), &m, 1, err,
                                    sizeof err, warning, sizeof warning));
-    assert_non_null(strstr(warning, "La session commence trop tôt"));
-    assert_non_null(strstr(warning, "dépasse le plafond"));
+    assert_non_null(harness_strstr(warning, "La session commence trop tôt"));
+    assert_non_null(harness_strstr(warning, "dépasse le plafond"));
     /* the e key of step 5 still refuses it, with the reason */
     d.price_cents = 35000;
     assert_false(rules_check_transition(&d, DS_SENT, D(2026, 12, 22), D(2026, 12, 22), &m, 1,
                                         err, sizeof err));
-    assert_non_null(strstr(err, "Envoi impossible. La session commence trop tôt"));
+    assert_non_null(harness_strstr(err, "Envoi impossible. La session commence trop tôt"));
     /* nothing to say: no warning */
     struct dossier ok = dossier(35000, 700, false);
     ok.status_date = D(2026, 12, 1);
@@ -223,7 +224,7 @@ static void test_recording_what_mcf_shows(void **state)
     d.status_date = D(2026, 12, 28);
     assert_false(rules_check_record(&d, DS_IN_TRAINING, D(2027, 1, 6), D(2027, 1, 6), &m, 1,
                                     err, sizeof err, warning, sizeof warning));
-    assert_non_null(strstr(err, "ne peut pas être « En formation » avant"));
+    assert_non_null(harness_strstr(err, "ne peut pas être « En formation » avant"));
     assert_true(rules_check_record(&d, DS_IN_TRAINING, D(2027, 1, 7), D(2027, 1, 7), &m, 1,
                                    err, sizeof err, warning, sizeof warning));
     /* still: not in the future, not before the previous event */
@@ -231,7 +232,7 @@ static void test_recording_what_mcf_shows(void **state)
                                     err, sizeof err, warning, sizeof warning));
     assert_false(rules_check_record(&d, DS_CANCELLED, D(2026, 12, 27), D(2027, 1, 7), &m, 1,
                                     err, sizeof err, warning, sizeof warning));
-    assert_non_null(strstr(err, "depuis le 28/12/2026"));
+    assert_non_null(harness_strstr(err, "depuis le 28/12/2026"));
 }
 
 int main(void)

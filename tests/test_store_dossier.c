@@ -168,8 +168,8 @@ static void test_setting_limit_in_characters(void **state)
     assert_int_equal(store_setting_get(st, "organisme.nom", back, sizeof back), 0);
     assert_string_equal(back, value);
     strcat(value, "é"); /* 201 characters: refused, and the message says so */
-    assert_int_equal(store_setting_set(st, "organisme.nom", value), -1);
-    assert_non_null(strstr(store_error(st), "de 1 à 200 caractères (elle en fait 201)"));
+    assert_int_equal(store_setting_set(st, "organisme.nom", value), STORE_REFUSED);
+    assert_non_null(harness_strstr(store_error(st), "de 1 à 200 caractères (elle en fait 201)"));
     store_close(st);
 }
 

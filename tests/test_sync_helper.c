@@ -144,7 +144,7 @@ static void sync_fails(const char *name, const char *script, const char *want)
     char err[1024] = "";
     if (sync_catalogue(st, &opt, &rep, err, sizeof err) == 0)
         fail_msg("%s : synchronisation réussie à tort", name);
-    if (!strstr(err, want))
+    if (!harness_strstr(err, want))
         fail_msg("%s : message « %s », attendu « %s »", name, err, want);
     struct catalogue_info info;
     assert_int_equal(catalogue_get_info(st, &info, err, sizeof err), 0);
@@ -183,7 +183,7 @@ static void test_helper_missing(void **state)
     struct catalogue_import rep;
     char err[1024] = "";
     assert_int_equal(sync_catalogue(st, &opt, &rep, err, sizeof err), -1);
-    assert_non_null(strstr(err, "Le programme de téléchargement difelus-telecharger est "
+    assert_non_null(harness_strstr(err, "Le programme de téléchargement difelus-telecharger est "
                                 "introuvable"));
     unsetenv("DIFELUS_LIBEXEC_DIR");
     store_close(st);
@@ -201,7 +201,7 @@ static void test_real_helper_french(void **state)
     struct catalogue_import rep;
     char err[1024] = "";
     assert_int_equal(sync_catalogue(st, &opt, &rep, err, sizeof err), -1);
-    if (!strstr(err, "adresse ni http ni https"))
+    if (!harness_strstr(err, "adresse ni http ni https"))
         fail_msg("message « %s »", err);
     store_close(st);
 }
@@ -237,7 +237,7 @@ static void test_import_in_child(void **state)
     harness_write_file(bad, "bonjour\n", 8);
     assert_int_equal(sync_job_import_start(db_path, &job, bad, err, sizeof err), 0);
     assert_int_equal(wait_job(&job), SYNC_FAILED);
-    if (!strstr(job.err, "Fichier refusé") || !strstr(job.err, "n'a pas été modifié"))
+    if (!harness_strstr(job.err, "Fichier refusé") || !harness_strstr(job.err, "n'a pas été modifié"))
         fail_msg("message « %s »", job.err);
     sync_job_cancel(&job);
 
@@ -267,11 +267,11 @@ static void test_binary_is_lean(void **state)
     while (fgets(line, sizeof line, p)) {
         count++;
         strncat(all, line, sizeof all - strlen(all) - 1);
-        if (strstr(line, "libasan") || strstr(line, "libubsan"))
+        if (harness_strstr(line, "libasan") || harness_strstr(line, "libubsan"))
             sanitized = true;
     }
     assert_int_equal(pclose(p), 0);
-    if (strstr(all, "libcurl") || strstr(all, "libical") || strstr(all, "libicu"))
+    if (harness_strstr(all, "libcurl") || harness_strstr(all, "libical") || harness_strstr(all, "libicu"))
         fail_msg("difelus charge une bibliothèque de trop :\n%s", all);
     /* the sanitizers bring their own runtimes */
     if (!sanitized && count > 12)

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "harness.h"
 #include "difelus/text.h"
 
 static void test_sanitize_strips_controls(void **state)
@@ -54,9 +55,9 @@ static void test_euros(void **state)
     (void)state;
     char buf[32];
     text_format_euros(40000, buf, sizeof buf);
-    assert_string_equal(buf, "400,00 €");
+    assert_string_equal(buf, "400,00\u00a0€");
     text_format_euros(123456789, buf, sizeof buf);
-    assert_string_equal(buf, "1 234 567,89 €");
+    assert_string_equal(buf, "1\u00a0234\u00a0567,89\u00a0€");
     long c;
     assert_true(text_parse_euros("400", &c));
     assert_int_equal(c, 40000);

@@ -101,4 +101,10 @@ struct catalogue_info {
 };
 int catalogue_get_info(store *st, struct catalogue_info *out, char *err, size_t errlen);
 
+/* A search result's price for the official: "560,00 €", "1 200,00 € à 2 400,00 €" (TTC)
+ * or "prix inconnu"; and its hours: "7 h", "14 h à 35 h" or "durée inconnue" (U+00A0
+ * inside, DESIGN §7). The one formatter of the command line and the search screen. */
+void catalogue_format_price(const struct catalogue_hit *h, char *buf, size_t len);
+void catalogue_format_hours(const struct catalogue_hit *h, char *buf, size_t len);
+
 #endif

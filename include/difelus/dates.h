@@ -26,6 +26,9 @@ int dates_days_in_month(int year, int month);
 int dates_compare(struct date a, struct date b);
 
 /* Today in local time. */
+/* A French warning when DIFELUS_AUJOURDHUI is set but is not a date (dates_today then
+ * uses the computer's date), else NULL: said once on stderr at start. */
+const char *dates_today_problem(void);
 struct date dates_today(void);
 
 /* "AAAA-MM-JJ" into buf (at least 11 bytes). */

@@ -42,6 +42,7 @@ struct status {
     bool credit_known;
     struct credit_observation credit;
     long estimate_cents; /* -1 when neither a mandate nor a reading is known */
+    bool *after_reading; /* owned: dossier i validated after the reading (NULL without one) */
     struct rules_estimate estimate; /* how it was made */
     /* Pending deadlines, most urgent (earliest, so overdue) first. */
     struct status_deadline deadlines[STATUS_MAX_DEADLINES];
@@ -58,6 +59,10 @@ const struct dossier *status_current_dossier(const struct status *s);
 /* The balance to compare prices with: the estimate, which starts from the latest reading
  * of Compte élu when there is one; -1 when neither a mandate nor a reading is known. */
 long status_balance(const struct status *s);
+/* The balance a dossier's price must be compared with: the estimate without that dossier
+ * (a Validé or En formation dossier already used its credit in the estimate, so comparing
+ * its price with status_balance would count it twice); -1 when unknown. */
+long status_balance_for_dossier(const struct status *s, const struct dossier *d);
 /* The estimate in words with what it assumes (statut, home and balance screens). */
 void status_estimate_text(const struct status *s, char *buf, size_t len);
 

@@ -108,6 +108,19 @@ int store_dossier_delete(store *st, long long id);
 /* Deletes a balance reading made by mistake. */
 int store_credit_delete(store *st, long long id);
 
+/* What the calendar needs of a deleted dossier to cancel the events an export gave it:
+ * store_dossier_delete keeps it until store_deleted_dossiers_forget. */
+struct store_deleted_dossier {
+    long long id;
+    int events; /* its history's length: the SEQUENCE its events had */
+    struct date start, end, sent, offered;
+    char title[4 * DOSSIER_TEXT_MAX + 1];
+};
+/* The deleted dossiers whose events no export has cancelled yet (*out malloc'd). */
+int store_deleted_dossiers(store *st, struct store_deleted_dossier **out, size_t *count);
+/* After an export cancelled them: they are not cancelled again. */
+int store_deleted_dossiers_forget(store *st, const struct store_deleted_dossier *gone, size_t n);
+
 struct dossier_event {
     enum dossier_status status;
     struct date day;
@@ -145,8 +158,14 @@ int store_commit(store *st, bool ok);
  * (no disk read), for noticing another process's writes. -1 on failure. */
 long long store_data_version(store *st);
 
+/* What a store function returns when it refuses what it was given (an unknown key, a
+ * value too long or with control characters), as opposed to -1 when the database failed:
+ * the command line exits 2 for the one, 1 for the other. */
+#define STORE_REFUSED (-2)
+
 /* Settings: "organisme.nom", "organisme.email", "organisme.telephone". get falls back on
- * the default when the setting was never changed; set refuses unknown keys and bad text. */
+ * the default when the setting was never changed; set refuses unknown keys and bad text
+ * (STORE_REFUSED, with the reason in store_error); -1 when the database failed. */
 int store_setting_get(store *st, const char *key, char *buf, size_t len);
 int store_setting_set(store *st, const char *key, const char *value);
 /* Characters (not bytes) a setting may hold. */

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Copies src into dst (dstlen bytes, always NUL-terminated), dropping control characters
  * (C0, DEL, C1) and invisible format characters (bidirectional controls such as U+202E
@@ -43,10 +44,12 @@ size_t text_wrap_line(const char *s, int cols, const char **next);
 int text_wrap_count(const char *s, int cols);
 
 /* Bytes of s to keep when s must be cut to `cols` columns: all of it when it fits, else up
- * to the last word that fits (never inside a character); the caller adds "…". */
+ * to the last word that fits (a hard cut when the first word is wider than the room), never
+ * inside a character, without a dangling separator (space, , ; : - ( — – · U+00A0) at
+ * the end; the caller adds "…". The one cut at a word: text_clip uses it. */
 size_t text_cut_at_word(const char *s, int cols);
 
-/* "1 234,50 €" into buf. */
+/* "1 234,50 €" into buf, with U+00A0 as thousands gap and before € (DESIGN §7). */
 void text_format_euros(long cents, char *buf, size_t len);
 
 /* Hours given in hundredths, the French way with a non-breaking space (U+00A0) before
@@ -54,8 +57,40 @@ void text_format_euros(long cents, char *buf, size_t len);
  * wherever hours are shown. */
 void text_format_hours(int hundredths, char *buf, size_t len);
 
-/* Parses an amount in euros typed by the official ("400", "400,50", "1 234.5 €") into
- * cents; returns false on anything else. */
+/* Parses an amount in euros typed or copied by the official ("400", "400,50",
+ * "1 234.5 €", MCF's "1 234,50 €" with U+00A0 or U+202F gaps) into cents; returns false
+ * on anything else. */
 bool text_parse_euros(const char *s, long *cents);
+
+/* Parses hours typed by the official ("7", "7 h", "3,5 h", "3h30", "1 200 heures"; spaces
+ * may be U+00A0 or U+202F) into hundredths; false on anything else ("7 €", "3h75"). */
+bool text_parse_hours(const char *s, int *hundredths);
+
+/* Number of characters (code points) of s: what a "200 caractères au plus" counts. */
+size_t text_chars(const char *s);
+
+/* A text field typed by the official: sanitized (text_sanitize) and trimmed, then copied
+ * into dst when it holds 1 (or 0 when !required) to max characters — characters, as the
+ * store counts them, not columns nor bytes. Else false and a French message naming the
+ * field (`what`, e.g. "L'intitulé de la formation"). */
+bool text_check_field(const char *value, const char *what, bool required, int max, char *dst,
+                      size_t dstlen, char *err, size_t errlen);
+
+/* "s" from 2 on, "" for 0 and 1 (French usage: « 0 formation », « 1 formation »,
+ * « 2 formations »). */
+const char *text_plural(size_t n);
+
+/* Typesets a finished French message in place (s holds size bytes): the ordinary space
+ * before : ; ! ? » and after « becomes U+00A0, so that no line starts with the mark
+ * (DESIGN §7). When the text no longer fits, it is cut at a character. Returns s. */
+char *text_typeset(char *s, size_t size);
+
+/* snprintf, then text_typeset: use it wherever a French message is produced. Returns the
+ * length of what buf holds. */
+int text_msgf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* fprintf of a typeset French message (text_typeset). */
+int text_fprintf(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "difelus/paths.h"
+#include "difelus/dates.h"
 #include "difelus/text.h"
 #include "difelus/version.h"
 
@@ -26,9 +27,10 @@ enum { GLOBAL_DB, GLOBAL_NO_COLOR, GLOBAL_HELP, GLOBAL_VERSION, GLOBAL_COUNT };
 int cli_usage(const char *fmt, const char *arg)
 {
     char clean[256];
-    fputs("difelus : ", stderr);
-    fprintf(stderr, fmt, text_sanitize(clean, sizeof clean, arg ? arg : ""));
-    fputs("\nTapez « difelus --help » pour voir les commandes et les options.\n", stderr);
+    fputs("difelus\u00a0: ", stderr);
+    text_fprintf(stderr, fmt, text_sanitize(clean, sizeof clean, arg ? arg : ""));
+    fputs("\nTapez «\u00a0difelus --help\u00a0» pour voir les commandes et les options.\n",
+          stderr);
     return CLI_USAGE;
 }
 
@@ -154,7 +156,9 @@ static void help_line(FILE *out, const char *left, int left_indent, const char *
     }
     fprintf(out, "%*s", at - col, "");
     col = at;
-    wrap(out, help, &col, at, true);
+    char typeset[1024]; /* the spaces French typography glues become U+00A0 (DESIGN §7) */
+    snprintf(typeset, sizeof typeset, "%s", help);
+    wrap(out, text_typeset(typeset, sizeof typeset), &col, at, true);
     fputc('\n', out);
 }
 
@@ -169,12 +173,12 @@ static void option_left(const struct cli_option *o, char *buf, size_t len)
 
 void cli_print_help(FILE *out)
 {
-    fputs("Usage : difelus [OPTIONS] [COMMANDE]\n"
+    fputs("Usage\u00a0: difelus [OPTIONS] [COMMANDE]\n"
           "\n"
           "Assistant d'inscription aux formations des élus (DIF élu), Mon Compte Formation.\n"
           "Sans commande, difelus ouvre l'assistant plein écran.\n"
           "\n"
-          "Commandes :\n",
+          "Commandes\u00a0:\n",
           out);
     for (size_t c = 0; cli_commands[c]; c++) {
         const struct cli_command *cmd = cli_commands[c];
@@ -184,7 +188,7 @@ void cli_print_help(FILE *out)
                  cmd->args ? cmd->args : "");
         help_line(out, left, 2 + text_width(name) + 1, cmd->help, 28);
     }
-    fputs("\nOptions :\n", out);
+    fputs("\nOptions\u00a0:\n", out);
     struct option_set set;
     collect_options(&set);
     int at = 0;
@@ -209,7 +213,8 @@ void cli_print_help(FILE *out)
         }
         help_line(out, left, 4, help, at);
     }
-    fputs("\nDans l'assistant, « ? » affiche l'aide et les touches ; « q » quitte.\n", out);
+    fputs("\nDans l'assistant, «\u00a0?\u00a0» affiche l'aide et les touches\u00a0; «\u00a0q\u00a0» "
+          "quitte.\n", out);
 }
 
 const char *cli_value(const struct cli_call *call, const char *option)
@@ -226,12 +231,12 @@ store *cli_open_store(const char *db_option, char *path, size_t pathlen)
 {
     char err[1024];
     if (paths_database(db_option, path, pathlen, err, sizeof err) != 0) {
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
         return NULL;
     }
     store *st = store_open(path, err, sizeof err);
     if (!st)
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
     return st;
 }
 
@@ -331,6 +336,10 @@ int cli_main(int argc, char **argv, int (*wizard)(const char *db_option, bool co
 
     const char *values[MAX_OPTIONS] = {NULL};
     bool color = getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0';
+    /* A mistyped fixed date must not silently give another day's deadlines. */
+    const char *today_problem = dates_today_problem();
+    if (today_problem)
+        text_fprintf(stderr, "difelus : attention, %s\n", today_problem);
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":hV", longopts, NULL)) != -1) {
@@ -339,7 +348,7 @@ int cli_main(int argc, char **argv, int (*wizard)(const char *db_option, bool co
             return EXIT_SUCCESS;
         }
         if (c == 'V' || c == OPT_BASE + GLOBAL_VERSION) {
-            printf("difelus %s — assistant d'inscription aux formations des élus\n",
+            text_fprintf(stdout, "difelus %s — assistant d'inscription aux formations des élus\n",
                    DIFELUS_VERSION);
             return EXIT_SUCCESS;
         }

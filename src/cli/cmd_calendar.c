@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "difelus/calendar.h"
+#include "difelus/text.h"
 #include "difelus/dates.h"
 #include "difelus/status.h"
 
@@ -11,7 +12,7 @@ static int run(const struct cli_call *call)
     const char *file = call->argv[0];
     struct status s;
     if (status_load(call->st, dates_today(), &s) != 0) {
-        fprintf(stderr, "difelus : %s\n", store_error(call->st));
+        text_fprintf(stderr, "difelus : %s\n", store_error(call->st));
         return EXIT_FAILURE;
     }
     char err[1024];
@@ -19,16 +20,16 @@ static int run(const struct cli_call *call)
     int rc = calendar_write(call->st, &s, file, &count, &cancelled, err, sizeof err);
     status_free(&s);
     if (rc != 0) {
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
         return EXIT_FAILURE;
     }
-    printf("%zu événement%s à venir écrit%s dans %s.\n", count, count > 1 ? "s" : "",
-           count > 1 ? "s" : "", file);
+    text_fprintf(stdout, "%zu événement%s à venir écrit%s dans %s.\n", count, text_plural(count),
+           text_plural(count), file);
     if (cancelled == 1)
-        printf("1 échéance qui n'est plus en attente y est marquée « annulée », pour que votre "
+        text_fprintf(stdout, "1 échéance qui n'est plus en attente y est marquée « annulée », pour que votre "
                "agenda la retire à l'import.\n");
     else if (cancelled > 1)
-        printf("%zu échéances qui ne sont plus en attente y sont marquées « annulées », pour "
+        text_fprintf(stdout, "%zu échéances qui ne sont plus en attente y sont marquées « annulées », pour "
                "que votre agenda les retire à l'import.\n", cancelled);
     return EXIT_SUCCESS;
 }

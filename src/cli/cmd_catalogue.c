@@ -22,8 +22,8 @@ static double now_seconds(void)
 static void show_progress(size_t records, void *user)
 {
     (void)user;
-    fprintf(stderr, "\r%zu formation%s lue%s…", records, records > 1 ? "s" : "",
-            records > 1 ? "s" : "");
+    text_fprintf(stderr, "\r%zu formation%s lue%s…", records, text_plural(records),
+            text_plural(records));
 }
 
 static int check_search(const struct cli_call *call)
@@ -62,11 +62,6 @@ static int check_search(const struct cli_call *call)
     return 0;
 }
 
-/* "1 formation", "2 formations": the plural only from 2 (French usage). */
-static const char *plural(size_t n)
-{
-    return n > 1 ? "s" : "";
-}
 
 static void print_import(const struct catalogue_import *r, double seconds)
 {
@@ -79,27 +74,27 @@ static void print_import(const struct catalogue_import *r, double seconds)
     for (char *c = took; *c; c++)
         if (*c == '.')
             *c = ',';
-    printf("%zu formation%s importée%s (%s) en %s\u202Fs.\n", r->records, plural(r->records),
-           plural(r->records),
+    text_fprintf(stdout, "%zu formation%s importée%s (%s) en %s\u202Fs.\n", r->records, text_plural(r->records),
+           text_plural(r->records),
            r->source == SOURCE_CDC ? "catalogue de la Caisse des Dépôts"
                                    : "formations de l'organisme",
            took);
     const char *other = r->source == SOURCE_CDC ? "de l'organisme" : "de la Caisse des Dépôts";
     if (r->kept)
-        printf("%zu formation%s %s gardée%s telle%s quelle%s.\n", r->kept, plural(r->kept),
-               other, plural(r->kept), plural(r->kept), plural(r->kept));
+        text_fprintf(stdout, "%zu formation%s %s gardée%s telle%s quelle%s.\n", r->kept, text_plural(r->kept),
+               other, text_plural(r->kept), text_plural(r->kept), text_plural(r->kept));
     if (r->old_unreadable)
-        printf("L'ancien catalogue était illisible ; il est remplacé. Importez à nouveau les "
+        text_fprintf(stdout, "L'ancien catalogue était illisible ; il est remplacé. Importez à nouveau les "
                "formations %s si vous en aviez.\n", other);
     if (r->bad_siret)
-        printf("%zu formation%s avec un SIRET invalide (la première : %s) : gardée%s sans "
+        text_fprintf(stdout, "%zu formation%s avec un SIRET invalide (la première : %s) : gardée%s sans "
                "SIRET ; vérifiez le SIRET de l'organisme avant de créer un dossier.\n",
-               r->bad_siret, plural(r->bad_siret), r->bad_siret_where, plural(r->bad_siret));
+               r->bad_siret, text_plural(r->bad_siret), r->bad_siret_where, text_plural(r->bad_siret));
     if (r->unknown_dept)
-        printf("%zu formation%s avec un département inconnu (par exemple « %s ») : "
+        text_fprintf(stdout, "%zu formation%s avec un département inconnu (par exemple « %s ») : "
                "gardée%s, mais introuvable%s par département.\n",
-               r->unknown_dept, plural(r->unknown_dept), r->unknown_dept_example,
-               plural(r->unknown_dept), plural(r->unknown_dept));
+               r->unknown_dept, text_plural(r->unknown_dept), r->unknown_dept_example,
+               text_plural(r->unknown_dept), text_plural(r->unknown_dept));
 }
 
 /* " (importées le 26/11/2026 à 15 h 00)" in local time, from the log's UTC ISO date. */
@@ -115,28 +110,8 @@ static void import_date(const char *iso, size_t count, char *out, size_t len)
     struct tm local;
     if (!localtime_r(&t, &local))
         return;
-    snprintf(out, len, " (importée%s le %02d/%02d/%04d à %d\u202Fh\u202F%02d)", plural(count),
+    snprintf(out, len, " (importée%s le %02d/%02d/%04d à %d\u202Fh\u202F%02d)", text_plural(count),
              local.tm_mday, local.tm_mon + 1, local.tm_year + 1900, local.tm_hour, local.tm_min);
-}
-
-static void format_range(long lo, long hi, bool money, char *buf, size_t len)
-{
-    char a[48], b[48];
-    if (lo < 0 && hi < 0) {
-        snprintf(buf, len, "%s", money ? "prix inconnu" : "durée inconnue");
-        return;
-    }
-    if (money) {
-        text_format_euros(lo >= 0 ? lo : hi, a, sizeof a);
-        text_format_euros(hi >= 0 ? hi : lo, b, sizeof b);
-    } else {
-        text_format_hours((int)(lo > 0 ? lo : hi), a, sizeof a);
-        text_format_hours((int)(hi > 0 ? hi : lo), b, sizeof b);
-    }
-    if (strcmp(a, b) == 0)
-        snprintf(buf, len, "%s", a);
-    else
-        snprintf(buf, len, "%s à %s", a, b);
 }
 
 /* The options of `catalogue chercher` and `catalogue info`. */
@@ -165,7 +140,7 @@ static int search(store *st, int argc, char **argv, const struct catalogue_optio
     size_t n = 0;
     char err[1024];
     if (!hits || catalogue_search(st, &q, hits, 200, &n, err, sizeof err) != 0) {
-        fprintf(stderr, "difelus : %s\n", hits ? err : "mémoire insuffisante");
+        text_fprintf(stderr, "difelus : %s\n", hits ? err : "mémoire insuffisante");
         free(hits);
         return 1;
     }
@@ -199,23 +174,22 @@ static int search(store *st, int argc, char **argv, const struct catalogue_optio
         printf("%s\n", text ? text : "[]");
         free(text);
     } else if (n == 0) {
-        printf("Aucune formation trouvée.\n");
+        text_fprintf(stdout, "Aucune formation trouvée.\n");
     } else {
         for (size_t i = 0; i < n; i++) {
             const struct catalogue_hit *h = &hits[i];
-            format_range(h->price_min, h->price_max, true, price, sizeof price);
-            format_range(h->hours_min > 0 ? h->hours_min : -1, h->hours_max > 0 ? h->hours_max : -1,
-                         false, hours, sizeof hours);
-            printf("%s\n    %s · %s · %s · %s%s\n", h->title, h->body,
+            catalogue_format_price(h, price, sizeof price);
+            catalogue_format_hours(h, hours, sizeof hours);
+            text_fprintf(stdout, "%s\n    %s · %s · %s · %s%s\n", h->title, h->body,
                    h->place[0] ? h->place : "lieu non indiqué", price, hours,
                    h->distance ? " · à distance" : "");
         }
         if (more && n == 1)
-            printf("Seule la première formation est affichée, d'autres correspondent\u00a0: "
+            text_fprintf(stdout, "Seule la première formation est affichée, d'autres correspondent\u00a0: "
                    "précisez la recherche (plus de mots, --departement, --modalite) ou "
                    "augmentez --limite (200 au plus).\n");
         else if (more)
-            printf("Seules les %zu premières formations sont affichées, d'autres "
+            text_fprintf(stdout, "Seules les %zu premières formations sont affichées, d'autres "
                    "correspondent\u00a0: précisez la recherche (plus de mots, --departement, "
                    "--modalite) ou augmentez --limite (200 au plus).\n", n);
     }
@@ -245,7 +219,7 @@ static int run_import(const struct cli_call *call)
     if (tty)
         fputc('\n', stderr);
     if (rc != 0) {
-        fprintf(stderr, "difelus : « %s » refusé : %s Le catalogue n'a pas été modifié.\n",
+        text_fprintf(stderr, "difelus : « %s » refusé : %s Le catalogue n'a pas été modifié.\n",
                 file, err);
         return 1;
     }
@@ -264,7 +238,7 @@ static int run_sync(const struct cli_call *call)
                                .show_progress = isatty(STDERR_FILENO)};
     double t0 = now_seconds();
     if (sync_catalogue(st, &opt, &report, err, sizeof err) != 0) {
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
         return 1;
     }
     print_import(&report, now_seconds() - t0);
@@ -277,7 +251,7 @@ static int run_info(const struct cli_call *call)
     store *st = call->st;
     struct catalogue_info info;
     if (catalogue_get_info(st, &info, err, sizeof err) != 0) {
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
         return 1;
     }
     if (cli_value(call, "json")) {
@@ -296,15 +270,15 @@ static int run_info(const struct cli_call *call)
         return 0;
     }
     if (info.total == 0) {
-        printf("Le catalogue est vide. Importez-le avec « difelus catalogue importer FICHIER » "
+        text_fprintf(stdout, "Le catalogue est vide. Importez-le avec « difelus catalogue importer FICHIER » "
                "ou « difelus catalogue synchroniser ».\n");
         return 0;
     }
     char cdc_when[96] = "", body_when[96] = "";
     import_date(info.cdc_imported, info.cdc, cdc_when, sizeof cdc_when);
     import_date(info.body_imported, info.body, body_when, sizeof body_when);
-    printf("%zu formation%s : %zu de la Caisse des Dépôts%s, %zu de l'organisme%s.\n",
-           info.total, plural(info.total), info.cdc, cdc_when, info.body, body_when);
+    text_fprintf(stdout, "%zu formation%s : %zu de la Caisse des Dépôts%s, %zu de l'organisme%s.\n",
+           info.total, text_plural(info.total), info.cdc, cdc_when, info.body, body_when);
     return 0;
 }
 

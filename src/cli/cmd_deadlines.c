@@ -15,8 +15,8 @@ static bool date_option(const char *name, const char *value, struct date *out)
     if (dates_parse(value, out, err, sizeof err))
         return true;
     char clean[512];
-    fprintf(stderr, "difelus : option --%s, %s\n", name, text_sanitize(clean, sizeof clean, err));
-    fputs("Tapez « difelus --help » pour voir les commandes et les options.\n", stderr);
+    text_fprintf(stderr, "difelus : option --%s, %s\n", name, text_sanitize(clean, sizeof clean, err));
+    fputs("Tapez «\u00a0difelus --help\u00a0» pour voir les commandes et les options.\n", stderr);
     return false;
 }
 
@@ -86,25 +86,25 @@ static int run(const struct cli_call *call)
         return EXIT_SUCCESS;
     }
     dates_format_long(request, a, sizeof a);
-    printf("Demande envoyée le %s.\n", a);
+    text_fprintf(stdout, "Demande envoyée le %s.\n", a);
     dates_format_long(reply, a, sizeof a);
-    printf("Réponse de l'organisme au plus tard le %s (%d jours ouvrés).\n", a,
+    text_fprintf(stdout, "Réponse de l'organisme au plus tard le %s (%d jours ouvrés).\n", a,
            RULES_REPLY_WORKING_DAYS);
     dates_format_long(earliest, a, sizeof a);
-    printf("Début de la formation au plus tôt le %s (%d jours ouvrés ; visez quatre semaines).\n",
+    text_fprintf(stdout, "Début de la formation au plus tôt le %s (%d jours ouvrés ; visez quatre semaines).\n",
            a, RULES_MIN_LEAD_WORKING_DAYS);
     if (validation_text) {
         dates_format_long(validation, b, sizeof b);
         dates_format_long(confirm, a, sizeof a);
-        printf("Validée par l'organisme le %s : confirmez au plus tard le %s (%d jours ouvrés), "
+        text_fprintf(stdout, "Validée par l'organisme le %s : confirmez au plus tard le %s (%d jours ouvrés), "
                "sinon l'inscription est annulée.\n", b, a, RULES_CONFIRM_WORKING_DAYS);
     }
     if (start_text) {
         dates_format_long(start, b, sizeof b);
         if (possible)
-            printf("Début le %s : possible.\n", b);
+            text_fprintf(stdout, "Début le %s : possible.\n", b);
         else
-            printf("Début le %s : trop tôt, il faut au moins %d jours ouvrés après la demande.\n",
+            text_fprintf(stdout, "Début le %s : trop tôt, il faut au moins %d jours ouvrés après la demande.\n",
                    b, RULES_MIN_LEAD_WORKING_DAYS);
     }
     return EXIT_SUCCESS;

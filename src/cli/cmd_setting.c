@@ -1,28 +1,15 @@
 /* `difelus reglage [CLÉ [VALEUR]]`: shows or changes a setting. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "difelus/text.h"
 
 /* A wrong key or value is a usage error (2); the database failing (locked, full disk) is
- * not the user's typing: 1. */
-static bool setting_known(const char *key)
+ * not the user's typing: 1. The store alone judges the value (STORE_REFUSED). */
+static int failed(store *st, int rc)
 {
-    for (int i = 0; store_setting_keys[i]; i++)
-        if (strcmp(store_setting_keys[i], key) == 0)
-            return true;
-    return false;
-}
-
-static bool setting_value_ok(const char *value)
-{
-    char clean[256];
-    if (strlen(value) >= sizeof clean || !text_is_clean(value))
-        return false;
-    snprintf(clean, sizeof clean, "%s", value);
-    text_trim(clean);
-    return clean[0] != '\0' && text_width(clean) <= 200;
+    text_fprintf(stderr, "difelus : %s\n", store_error(st));
+    return rc == STORE_REFUSED ? CLI_USAGE : EXIT_FAILURE;
 }
 
 static int run(const struct cli_call *call)
@@ -33,27 +20,22 @@ static int run(const struct cli_call *call)
     char value[4 * STORE_SETTING_MAX + 1];
     if (argc == 0) {
         for (int i = 0; store_setting_keys[i]; i++) {
-            if (store_setting_get(st, store_setting_keys[i], value, sizeof value) != 0) {
-                fprintf(stderr, "difelus : %s\n", store_error(st));
-                return EXIT_FAILURE;
-            }
+            int rc = store_setting_get(st, store_setting_keys[i], value, sizeof value);
+            if (rc != 0)
+                return failed(st, rc);
             printf("%s = %s\n", store_setting_keys[i], value);
         }
         return EXIT_SUCCESS;
     }
     if (argc == 1) {
-        if (store_setting_get(st, argv[0], value, sizeof value) != 0) {
-            fprintf(stderr, "difelus : %s\n", store_error(st));
-            return setting_known(argv[0]) ? EXIT_FAILURE : CLI_USAGE;
-        }
+        int rc = store_setting_get(st, argv[0], value, sizeof value);
+        if (rc != 0)
+            return failed(st, rc);
         printf("%s\n", value);
         return EXIT_SUCCESS;
     }
-    if (store_setting_set(st, argv[0], argv[1]) != 0) {
-        fprintf(stderr, "difelus : %s\n", store_error(st));
-        return setting_known(argv[0]) && setting_value_ok(argv[1]) ? EXIT_FAILURE : CLI_USAGE;
-    }
-    return EXIT_SUCCESS;
+    int rc = store_setting_set(st, argv[0], argv[1]);
+    return rc != 0 ? failed(st, rc) : EXIT_SUCCESS;
 }
 
 const struct cli_command cli_cmd_setting = {

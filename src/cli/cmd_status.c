@@ -3,13 +3,14 @@
 
 #include "cli/cli.h"
 #include "difelus/dates.h"
+#include "difelus/text.h"
 #include "difelus/status.h"
 
 static int run(const struct cli_call *call)
 {
     struct status s;
     if (status_load(call->st, dates_today(), &s) != 0) {
-        fprintf(stderr, "difelus : %s\n", store_error(call->st));
+        text_fprintf(stderr, "difelus : %s\n", store_error(call->st));
         return EXIT_FAILURE;
     }
     int rc = EXIT_SUCCESS;
@@ -19,7 +20,7 @@ static int run(const struct cli_call *call)
             printf("%s\n", text);
             free(text);
         } else {
-            fprintf(stderr, "difelus : impossible de produire le JSON (mémoire insuffisante).\n");
+            text_fprintf(stderr, "difelus : impossible de produire le JSON (mémoire insuffisante).\n");
             rc = EXIT_FAILURE;
         }
     } else {
