@@ -185,10 +185,12 @@ static bool record_status(struct app *app, const struct dossier *d, enum dossier
         app_flash(app, true, "%s le %s : noté comme sur Mon Compte Formation, malgré les "
                              "règles (voir Vérifications et Historique).",
                   dossier_status_label(to), when);
-    else
-        app_flash(app, false, "Dossier « %s » : %s le %s.", d->title, dossier_status_label(to),
-                  when);
+    char title[sizeof d->title];
+    long long id = d->id;
+    snprintf(title, sizeof title, "%s", d->title);
     app_reload_status(app);
+    if (!warning[0])
+        app_flash_status_noted(app, id, title, to, day);
     return true;
 }
 

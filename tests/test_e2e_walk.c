@@ -1,0 +1,168 @@
+/* End-to-end: the wizard walked at 80×24 as a tester did (issue 7), each finding a check
+ * of what the official sees: nothing important cut, the dossier screen scrolls, the step
+ * panel names the dossier it acts on, one hours format, no data lost without a word. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "difelus/dates.h"
+#include "difelus/dossier.h"
+#include "difelus/guide.h"
+#include "difelus/rules.h"
+#include "difelus/store.h"
+#include "harness.h"
+#include "e2e.h"
+
+#define LONG_BODY "Communauté d’agglomération du Grand Saint-Étienne-du-Rouvray – Métropole"
+#define LONG_TITLE "Urbanisme durable : élaborer et réviser le plan local d’urbanisme intercommunal"
+
+static char db_opt[4200];
+
+static store *new_db(const char *name)
+{
+    snprintf(db_opt, sizeof db_opt, "%s", fresh_db(name));
+    char err[1024];
+    store *st = store_open(db_opt + strlen("--db="), err, sizeof err);
+    if (!st)
+        fail_msg("%s", err);
+    return st;
+}
+
+static void add_mandate(store *st, enum mandate_level level, const char *collectivite,
+                        const char *function, struct date start, struct date end)
+{
+    struct mandate m;
+    memset(&m, 0, sizeof m);
+    m.level = level;
+    snprintf(m.collectivite, sizeof m.collectivite, "%s", collectivite);
+    snprintf(m.function, sizeof m.function, "%s", function);
+    m.start = start;
+    m.end = end;
+    assert_int_equal(store_mandate_save(st, &m), 0);
+}
+
+static long long add_dossier(store *st, const char *title, struct date created,
+                             struct date start)
+{
+    struct dossier d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.title, sizeof d.title, "%s", title);
+    snprintf(d.body, sizeof d.body, "Gestions Locales");
+    d.start = start;
+    d.end = dates_add_days(start, 1);
+    d.price_cents = -1;
+    d.hours_cents = 1750;
+    assert_int_equal(store_dossier_save(st, &d, created, ACTOR_OFFICIAL), 0);
+    return d.id;
+}
+
+static struct dossier dossier_of(store *st, long long id)
+{
+    struct dossier *list, out;
+    size_t n;
+    assert_int_equal(store_dossier_list(st, &list, &n), 0);
+    memset(&out, 0, sizeof out);
+    for (size_t i = 0; i < n; i++)
+        if (list[i].id == id)
+            out = list[i];
+    free(list);
+    assert_true(out.id == id);
+    return out;
+}
+
+/* The deadline advice of dossier id, as the core words it. */
+static void advice_of(store *st, long long id, char *advice, size_t len)
+{
+    struct dossier d = dossier_of(st, id);
+    bool overdue;
+    dossier_deadline_text(dossier_deadline(&d), dates_today(), advice, len, &overdue);
+}
+
+/* Every word of `text` is on screen, in order, once the screen's rows are joined: the
+ * text may wrap but nothing is cut. */
+static void whole_on_screen(struct term *t, const char *text)
+{
+    const char *p = strrchr(text, ' ');
+    WAIT(t, p ? p + 1 : text);
+    char screen[8192];
+    size_t n = 0;
+    const char *s = term_text(t);
+    /* join rows, squeezing runs of spaces and the box's borders */
+    for (; *s && n + 4 < sizeof screen; s++) {
+        char c = *s == '\n' ? ' ' : *s;
+        if (c == ' ' && n && screen[n - 1] == ' ')
+            continue;
+        screen[n++] = c;
+    }
+    screen[n] = '\0';
+    char word[256];
+    const char *at = screen;
+    for (const char *w = text; *w;) {
+        while (*w == ' ')
+            w++;
+        size_t len = strcspn(w, " ");
+        if (!len)
+            break;
+        snprintf(word, sizeof word, "%.*s", (int)len, w);
+        const char *found = strstr(at, word);
+        if (!found)
+            fail_msg("« %s » de « %s » manque à l'écran :\n%s", word, text, term_text(t));
+        at = found + len;
+        w += len;
+    }
+}
+
+static __attribute__((unused)) void dump(struct term *t)
+{
+    fprintf(stderr, "----\n%s\n----\n", term_text(t));
+}
+
+/* Item 1 a, c and 3: step 5, then e; two dossiers in creation. */
+static void test_step5_after_send(void **state)
+{
+    (void)state;
+    struct date today = dates_today();
+    store *st = new_db("e2e-walk-step5");
+    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+                (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
+    long long first = add_dossier(st, LONG_TITLE, today, dates_add_working_days(today, 40));
+    long long second = add_dossier(st, "Finances locales : préparer et voter le budget primitif",
+                                   today, dates_add_working_days(today, 45));
+    char advice1[640], advice2[640];
+    advice_of(st, first, advice1, sizeof advice1);
+    advice_of(st, second, advice2, sizeof advice2);
+    store_close(st);
+
+    struct term *t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "5");
+    WAIT(t, "Envoyer ma demande");
+    whole_on_screen(t, advice1);
+    term_send(t, "e");
+    /* The message names the dossier sent; the panel says it went on to the next one. */
+    WAIT(t, "Dossier « Urbanisme durable : élaborer et réviser… » : statut « Demande");
+    WAIT(t, "» : Demande d'inscription envoyée. Dossier suivant :");
+    WAIT(t, "Mon dossier « Finances locales");
+    /* Its deadline whole, and the ATTENTION box closed above the message. */
+    whole_on_screen(t, advice2);
+    ON_SCREEN(t, "└──");
+    int bottom = term_find_row(t, "└──");
+    int msg = term_find_row(t, "Dossier « Urbanisme");
+    assert_true(bottom >= 0 && msg > bottom);
+    (void)second;
+    quit_cleanly(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_step5_after_send),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
