@@ -159,10 +159,68 @@ static void test_step5_after_send(void **state)
     quit_cleanly(t);
 }
 
+/* Items 2 and 4: the dossier screen scrolls (the offset survives a restart) and shows the
+ * hours as everywhere else. */
+static void test_dossier_scrolls(void **state)
+{
+    (void)state;
+    struct date today = dates_today();
+    store *st = new_db("e2e-walk-scroll");
+    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+                (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
+    long long id = add_dossier(st, LONG_TITLE, dates_add_days(today, -30),
+                               dates_add_working_days(today, 30));
+    assert_int_equal(store_dossier_set_status(st, id, DS_SENT, dates_add_days(today, -20),
+                                              ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_dossier_set_status(st, id, DS_TO_VALIDATE,
+                                              dates_add_days(today, -19), ACTOR_AGENT), 0);
+    struct dossier d = dossier_of(st, id);
+    snprintf(d.notes, sizeof d.notes, "Salle du conseil, covoiturage avec Mme Lefèvre ; "
+                                      "prévenir la direction générale des services");
+    assert_int_equal(store_dossier_save(st, &d, today, ACTOR_OFFICIAL), 0);
+    store_close(st);
+
+    struct term *t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "d\r");
+    WAIT(t, "Dossier n° 1");
+    ON_SCREEN(t, "17,5 h");
+    assert_null(strstr(term_text(t), "17,50"));
+    ON_SCREEN(t, "↓ suite");
+    for (int i = 0; i < 12 && !strstr(term_text(t), "par le support"); i++) {
+        term_send_key(t, TK_DOWN);
+        WAIT(t, "↑ plus haut");
+    }
+    WAIT(t, "Historique");
+    WAIT(t, "À valider, par le support");
+    WAIT(t, "En cours de création, par vous");
+    char before[8192];
+    snprintf(before, sizeof before, "%s", term_text(t));
+    term_send_key(t, TK_DOWN);
+    WAIT(t, "Vous êtes en bas du dossier.");
+    quit_cleanly(t);
+    /* The same rows after a restart. */
+    t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Dossier n° 1");
+    WAIT(t, "En cours de création, par vous");
+    ON_SCREEN(t, "↑ plus haut");
+    term_send_key(t, TK_UP);
+    WAIT(t, "Historique");
+    /* The form says the hours the same way. */
+    term_send(t, "e");
+    WAIT(t, "17,5");
+    assert_null(strstr(term_text(t), "17,50"));
+    term_send(t, "\033");
+    WAIT(t, "Dossier n° 1");
+    quit_cleanly(t);
+    (void)before;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_step5_after_send),
+        cmocka_unit_test(test_dossier_scrolls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

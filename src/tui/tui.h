@@ -185,6 +185,10 @@ int tui_warning_box(int y, int x, int cols, int max_rows, const char *const *war
                     size_t count);
 /* Rows a warning box needs. */
 int tui_warning_box_height(int cols, const char *const *warnings, size_t count);
+/* The deadline advice of d as shown, "EN RETARD — " first when past (empty when it has
+ * none); *overdue says which. */
+void tui_dossier_deadline_line(const struct app *app, const struct dossier *d, char *line,
+                               size_t len, bool *overdue);
 /* Rows the deadline advice of d takes at `cols` columns (0 when it has none). */
 int tui_dossier_deadline_rows(const struct app *app, const struct dossier *d, int cols);
 /* The deadline of dossier d in words, "EN RETARD — …" and marked when past, wrapped on at

@@ -188,8 +188,7 @@ int tui_warning_box(int y, int x, int cols, int max_rows, const char *const *war
     return h;
 }
 
-/* The deadline advice of d as shown (empty when it has none); *overdue says how. */
-static void deadline_line(const struct app *app, const struct dossier *d, char *line,
+void tui_dossier_deadline_line(const struct app *app, const struct dossier *d, char *line,
                           size_t len, bool *overdue)
 {
     struct dossier_deadline dl = dossier_deadline(d);
@@ -206,7 +205,7 @@ int tui_dossier_deadline_rows(const struct app *app, const struct dossier *d, in
 {
     char line[700];
     bool overdue;
-    deadline_line(app, d, line, sizeof line, &overdue);
+    tui_dossier_deadline_line(app, d, line, sizeof line, &overdue);
     return line[0] ? text_wrap_count(line, cols) : 0;
 }
 
@@ -215,7 +214,7 @@ int tui_dossier_deadline(const struct app *app, const struct dossier *d, int y, 
 {
     char line[700];
     bool overdue;
-    deadline_line(app, d, line, sizeof line, &overdue);
+    tui_dossier_deadline_line(app, d, line, sizeof line, &overdue);
     if (!line[0])
         return 0;
     return tui_paragraph(y, x, cols, max_lines, overdue ? tui_attr(TC_ERROR) : attr, line);
