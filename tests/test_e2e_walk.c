@@ -216,11 +216,107 @@ static void test_dossier_scrolls(void **state)
     (void)before;
 }
 
+/* A dossier in creation whose session starts `days` days from today (its deadline advice
+ * then depends on `days`). */
+static long long dossier_starting_in(store *st, const char *title, int days)
+{
+    return add_dossier(st, title, dates_add_days(dates_today(), -2),
+                       dates_add_days(dates_today(), days));
+}
+
+/* Item 1 b and c: at steps 5 and 6 the deadline advice is whole at 80×24 (a weekend
+ * deadline, an overdue one). */
+static void test_step_deadlines_whole(void **state)
+{
+    (void)state;
+    struct date today = dates_today();
+    /* b: a sending deadline on a weekend (the advice says so) */
+    store *st = new_db("e2e-walk-weekend");
+    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+                (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
+    char advice[640] = "";
+    long long id = 0;
+    for (int days = 20; days < 60 && !strstr(advice, "C'est un"); days++) {
+        if (id)
+            assert_int_equal(store_dossier_delete(st, id), 0);
+        id = dossier_starting_in(st, LONG_TITLE, days);
+        advice_of(st, id, advice, sizeof advice);
+    }
+    assert_non_null(strstr(advice, "C'est un"));
+    store_close(st);
+    struct term *t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "5");
+    WAIT(t, "Envoyer ma demande");
+    whole_on_screen(t, advice);
+    quit_cleanly(t);
+
+    /* c: overdue to send (step 5), overdue to confirm (step 6) */
+    st = new_db("e2e-walk-overdue");
+    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+                (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
+    long long late = dossier_starting_in(st, LONG_TITLE, 5);
+    char advice5[640], advice6[640];
+    advice_of(st, late, advice5, sizeof advice5);
+    long long sent = add_dossier(st, "Finances locales : préparer et voter le budget primitif",
+                                 dates_add_days(today, -30), dates_add_working_days(today, 30));
+    assert_int_equal(store_dossier_set_status(st, sent, DS_SENT, dates_add_days(today, -20),
+                                              ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_dossier_set_status(st, sent, DS_TO_VALIDATE,
+                                              dates_add_days(today, -19), ACTOR_AGENT), 0);
+    advice_of(st, sent, advice6, sizeof advice6);
+    store_close(st);
+    t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "5");
+    WAIT(t, "Envoyer ma demande");
+    whole_on_screen(t, advice5);
+    term_send(t, "6");
+    WAIT(t, "Confirmer mon inscription");
+    whole_on_screen(t, advice6);
+    quit_cleanly(t);
+}
+
+/* Item 1 d and 6: the status form's intro is whole with a long title, its date label
+ * aligned like the other forms' (a label never touches its field). */
+static void test_status_form_intro_whole(void **state)
+{
+    (void)state;
+    struct date today = dates_today();
+    store *st = new_db("e2e-walk-status-form");
+    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+                (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
+    add_dossier(st, LONG_TITLE, dates_add_days(today, -2), dates_add_working_days(today, 30));
+    store_close(st);
+    struct term *t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "d\r");
+    WAIT(t, "Dossier n° 1");
+    term_send(t, "c");
+    WAIT(t, "changer le statut");
+    whole_on_screen(t, "Choisissez le statut affiché sur Mon Compte Formation (Espace) et le "
+                       "jour du changement (une date passée si vous le notez après coup).");
+    char today_text[16];
+    dates_format_short(today, today_text, sizeof today_text);
+    WAIT(t, today_text);
+    int row = term_find_row(t, today_text);
+    assert_true(row >= 0);
+    const char *text = term_row(t, row);
+    const char *at = strstr(text, today_text);
+    assert_true(at - text >= 3);
+    assert_memory_equal(at - 2, "  ", 2); /* two spaces at least between label and value */
+    term_send_key(t, TK_F10);
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_step5_after_send),
         cmocka_unit_test(test_dossier_scrolls),
+        cmocka_unit_test(test_step_deadlines_whole),
+        cmocka_unit_test(test_status_form_intro_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
