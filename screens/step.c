@@ -103,9 +103,9 @@ static int dossier_panel(struct app *app, int y, int w, bool draw)
     int start = y;
     if (moved) {
         char tail[160];
-        snprintf(tail, sizeof tail, " » : %s. Dossier suivant :",
+        snprintf(tail, sizeof tail, " » : %s. Dossier suivant :",
                  dossier_status_label(moved->status));
-        snprintf(line, sizeof line, "« %s", moved->title);
+        snprintf(line, sizeof line, "« %s", moved->title);
         if (draw)
             tui_print_pair(y, 3, w, tui_attr(TC_DONE), line, tail);
         y++;

@@ -310,6 +310,37 @@ static void test_status_form_intro_whole(void **state)
     term_free(t);
 }
 
+/* Item 1 e and f: home with a long organisation name and e-mail, and a long collectivité:
+ * the phone, the e-mail and the collectivité are whole. */
+static void test_home_support_and_mandate_whole(void **state)
+{
+    (void)state;
+    store *st = new_db("e2e-walk-home");
+    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire déléguée",
+                (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
+    store_close(st);
+    const char *settings[][2] = {
+        {"organisme.nom", "Institut « Élus & Territoires » – Normandie"},
+        {"organisme.email", "formation.des.elus@elus-et-territoires-normandie.fr"},
+        {"organisme.telephone", "02 35 71 84 96"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        struct run_result r;
+        harness_run(&r, (const char *[]){db_opt, "reglage", settings[i][0], settings[i][1], NULL},
+                    NULL);
+        assert_int_equal(r.status, 0);
+        harness_run_free(&r);
+    }
+    struct term *t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    WAIT(t, "q quitter");
+    ON_SCREEN(t, "Institut « Élus & Territoires » – Normandie");
+    ON_SCREEN(t, "formation.des.elus@elus-et-territoires-normandie.fr — 02 35 71 84 96");
+    ON_SCREEN(t, LONG_BODY);
+    ON_SCREEN(t, "jusqu'au 15/03/2032");
+    quit_cleanly(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_dossier_scrolls),
         cmocka_unit_test(test_step_deadlines_whole),
         cmocka_unit_test(test_status_form_intro_whole),
+        cmocka_unit_test(test_home_support_and_mandate_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

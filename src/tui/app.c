@@ -300,7 +300,7 @@ void app_flash_status_noted(struct app *app, long long id, const char *title,
         dates_format_long(dl.date, due, sizeof due);
         snprintf(next, sizeof next, " Échéance : %s (%s).", due, dossier_deadline_label(dl.kind));
     }
-    app_flash(app, false, "Dossier « %s » : statut « %s » noté à la date du %s.%s", name,
+    app_flash(app, false, "Dossier « %s » : statut « %s » noté à la date du %s.%s", name,
               dossier_status_label(to), when, next);
 }
 
