@@ -872,6 +872,7 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     switch (tui_form_key(&app->form, type, ch)) {
     case TFR_NONE:
         run_search(app, false);
+        tui_form_say_refused(app, &app->form);
         return KR_HANDLED;
     case TFR_UNHANDLED:
         return KR_UNHANDLED;

@@ -118,6 +118,17 @@ static void whole_on_screen(struct term *t, const char *text)
     }
 }
 
+/* F10 on a form: asks when something was typed, o answers. */
+static void quit_cleanly_form(struct term *t)
+{
+    term_send_key(t, TK_F10);
+    WAIT(t, "Quitter sans enregistrer");
+    term_send(t, "o");
+    assert_int_equal(term_wait_exit(t), 0);
+    assert_true(term_restored(t));
+    term_free(t);
+}
+
 static __attribute__((unused)) void dump(struct term *t)
 {
     fprintf(stderr, "----\n%s\n----\n", term_text(t));
@@ -341,6 +352,36 @@ static void test_home_support_and_mandate_whole(void **state)
     quit_cleanly(t);
 }
 
+/* Item 5: a text typed past a field's maximum is refused with a message, never cut
+ * silently; the field takes what the core accepts. */
+static void test_typing_past_the_maximum_says_so(void **state)
+{
+    (void)state;
+    store_close(new_db("e2e-walk-maximum"));
+    struct term *t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "mn");
+    WAIT(t, "nouveau mandat");
+    /* 100 characters (the most a mandate's function may have), then more */
+    const char *function = "Vice-présidente chargée de la transition écologique, des mobilités "
+                           "douces et de l’intermodalité";
+    char keys[512];
+    snprintf(keys, sizeof keys, "\tRouen\t%s", function);
+    term_send(t, keys);
+    term_send(t, " et du plan vélo");
+    WAIT(t, "100 caractères au plus");
+    quit_cleanly_form(t);
+
+    store_close(new_db("e2e-walk-maximum-balance"));
+    t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "s");
+    WAIT(t, "Solde lu sur Compte élu");
+    term_send(t, "12345678901234567");
+    WAIT(t, "16 caractères au plus");
+    quit_cleanly_form(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_step_deadlines_whole),
         cmocka_unit_test(test_status_form_intro_whole),
         cmocka_unit_test(test_home_support_and_mandate_whole),
+        cmocka_unit_test(test_typing_past_the_maximum_says_so),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -369,7 +369,7 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     if (ch < 0x20 || choice)
         return TFR_NONE;
     tf->dirty = true;
-    form_driver_w(tf->form, OK, ch);
+    tf->refused = form_driver_w(tf->form, OK, ch) == E_REQUEST_DENIED;
     /* The form library keeps typing in the window until validation: copy it into the
      * field now, so that a resize (which rebuilds the window) loses nothing. */
     request(tf, REQ_VALIDATION);
@@ -482,6 +482,7 @@ bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t 
     }
     switch (tui_form_key(tf, type, ch)) {
     case TFR_NONE:
+        tui_form_say_refused(app, tf);
         *result = KR_HANDLED;
         return false;
     case TFR_UNHANDLED:
@@ -499,6 +500,17 @@ bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t 
     case TFR_SUBMIT:
         break;
     }
+    return true;
+}
+
+bool tui_form_say_refused(struct app *app, struct tui_form *tf)
+{
+    if (!tf->refused)
+        return false;
+    tf->refused = false;
+    const struct tui_field_desc *d = &tf->desc[tui_form_current(tf)];
+    app_flash(app, true, "«  %s  » : %d caractères au plus. Ce que vous tapez de plus n'est "
+                         "pas pris : raccourcissez le texte.", d->label, d->max);
     return true;
 }
 

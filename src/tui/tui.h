@@ -96,6 +96,7 @@ struct tui_form {
     char errors[TUI_FORM_MAX][256];
     int rows[TUI_FORM_MAX]; /* row of each field below `top`: errors wrap between fields */
     bool dirty;             /* the official changed a value since the form was opened */
+    bool refused;           /* the last character typed did not fit (field full) */
 };
 
 struct app {
@@ -210,6 +211,9 @@ void tui_form_close(struct tui_form *tf);
  * the terminal is too small to show the form (a message says so). Call last. */
 bool tui_form_draw(struct tui_form *tf);
 enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch);
+/* After tui_form_key: when the character typed did not fit in its full field, says so in
+ * the message line (nothing typed is dropped without a word) and returns true. */
+bool tui_form_say_refused(struct app *app, struct tui_form *tf);
 /* Trimmed value of a field. */
 void tui_form_value(struct tui_form *tf, int index, char *buf, size_t len);
 void tui_form_set_error(struct tui_form *tf, int index, const char *message);
