@@ -81,9 +81,19 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
     enum key_result r;
     struct dossier d;
     char errors[DF_COUNT][256];
+    /* Échap says what is true: a dossier already saved (from a search result too) stays
+     * as it is; a new one is not created. */
+    const struct dossier *saved = app->ui.dossier_id ? app_dossier(app) : NULL;
+    char cancelled[1024], title[160];
+    if (saved)
+        snprintf(cancelled, sizeof cancelled, "Aucune modification\u00a0: le dossier "
+                 "«\u00a0%s\u00a0» reste enregistré tel quel.",
+                 text_clip(title, sizeof title, saved->title, 50));
+    else
+        snprintf(cancelled, sizeof cancelled, "Aucun dossier créé.");
     if (!tui_form_shared_key(app, &app->form, type, ch,
                              app->ui.dossier_id ? &screen_dossier : &screen_dossiers,
-                             "Rien n'a été modifié.", &r)) {
+                             cancelled, &r)) {
         if (r == KR_HANDLED && tui_form_has_errors(&app->form)) {
             check_form(app, &d, errors);
             tui_form_recheck(&app->form, (const char(*)[256])errors, DF_COUNT);

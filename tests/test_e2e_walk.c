@@ -382,6 +382,43 @@ static void test_typing_past_the_maximum_says_so(void **state)
     quit_cleanly_form(t);
 }
 
+/* Item 6: x deletes a mandate (d opens the dossiers everywhere), a function key that does
+ * nothing says why, Échap on a saved dossier's form says it stays as it is, a long
+ * prefilled field opens showing its start. */
+static void test_minor_keys_and_fields(void **state)
+{
+    (void)state;
+    struct date today = dates_today();
+    store *st = new_db("e2e-walk-minor");
+    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+                (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
+    add_dossier(st, LONG_TITLE, dates_add_days(today, -2), dates_add_working_days(today, 30));
+    store_close(st);
+    struct term *t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "\033[15~"); /* F5 */
+    WAIT(t, "F5 et F6");
+    term_send(t, "m");
+    WAIT(t, "x supprimer");
+    term_send(t, "d");
+    WAIT(t, "Mes dossiers d'inscription");
+    term_send(t, "m");
+    WAIT(t, "x supprimer");
+    term_send(t, "x");
+    WAIT(t, "Supprimer le mandat");
+    term_send(t, "n");
+    WAIT(t, "Le mandat est gardé.");
+    term_send(t, "d\r");
+    WAIT(t, "Dossier n° 1");
+    term_send(t, "e");
+    WAIT(t, "modifier le dossier");
+    WAIT(t, "Urbanisme durable : élaborer"); /* the title from its start */
+    term_send(t, "\033");
+    WAIT(t, "Aucune modification : le dossier « Urbanisme durable");
+    ON_SCREEN(t, "reste enregistré tel quel.");
+    quit_cleanly(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_status_form_intro_whole),
         cmocka_unit_test(test_home_support_and_mandate_whole),
         cmocka_unit_test(test_typing_past_the_maximum_says_so),
+        cmocka_unit_test(test_minor_keys_and_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,26 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
     return true;
 }
 
+/* The cursor on the current field: at the end of a value that fits (to add to it), at the
+ * start of a longer one until something is typed in the form, so that a prefilled field
+ * shows its beginning rather than being scrolled to its end. Depends on the value and on
+ * `dirty` only (both in the draft): the screen stays the same after a restart. */
+static void place_cursor(struct tui_form *tf)
+{
+    FIELD *cur = current_field(tf->form);
+    if (!cur)
+        return;
+    int rows, cols, frow, fcol, nrow, nbuf;
+    field_info(cur, &rows, &cols, &frow, &fcol, &nrow, &nbuf);
+    char value[TUI_FORM_VALUE_MAX];
+    const char *raw = field_buffer(cur, 0);
+    snprintf(value, sizeof value, "%s", raw ? raw : "");
+    text_trim(value);
+    form_driver_w(tf->form, KEY_CODE_YES, REQ_BEG_LINE);
+    if (tf->dirty || text_width(value) < cols)
+        form_driver_w(tf->form, KEY_CODE_YES, REQ_END_LINE);
+}
+
 static void unpost(struct tui_form *tf)
 {
     if (tf->posted) {
@@ -173,7 +193,7 @@ static bool post(struct tui_form *tf)
         return false;
     }
     set_current_field(tf->form, tf->fields[tf->current]);
-    form_driver_w(tf->form, KEY_CODE_YES, REQ_END_LINE);
+    place_cursor(tf);
     tf->posted = true;
     tf->posted_lines = LINES;
     tf->posted_cols = COLS;
@@ -283,7 +303,7 @@ static void switch_field(struct tui_form *tf, int req)
 {
     request(tf, REQ_BEG_LINE);
     request(tf, req);
-    request(tf, REQ_END_LINE);
+    place_cursor(tf);
 }
 
 enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
@@ -543,6 +563,6 @@ void tui_form_focus(struct tui_form *tf, int index)
     if (tf->posted) {
         request(tf, REQ_BEG_LINE);
         set_current_field(tf->form, tf->fields[index]);
-        request(tf, REQ_END_LINE);
+        place_cursor(tf);
     }
 }
