@@ -419,6 +419,72 @@ static void test_minor_keys_and_fields(void **state)
     quit_cleanly(t);
 }
 
+static const char csv_header[] =
+    "numero_formation;intitule_formation;nom_of;siret_of;code_departement;nom_departement;"
+    "nom_region;frais_ttc_tot_min;frais_ttc_tot_max;frais_ttc_tot_mean;"
+    "nombre_heures_total_min;nombre_heures_total_max;nombre_heures_total_mean;"
+    "nb_session_a_distance;type_referentiel;code_rncp;code_rs;intitule_certification;"
+    "objectif_formation;date_chargement\n";
+
+/* Imports a catalogue of `count` trainings about the budget, as another process would. */
+static void import_budget_catalogue(const char *name, int count)
+{
+    char csv[4400], data[8192];
+    const char *dir = db_opt + strlen("--db=");
+    snprintf(csv, sizeof csv, "%.*s/%s.csv", (int)(strrchr(dir, '/') - dir), dir, name);
+    size_t o = (size_t)snprintf(data, sizeof data, "%s", csv_header);
+    for (int i = 1; i <= count; i++)
+        o += (size_t)snprintf(data + o, sizeof data - o,
+                              "B-%d-%s;Budget communal, module %d : préparer le débat "
+                              "d’orientation;Gestions Locales;;07;Ardèche;Auvergne-Rhône-Alpes;"
+                              "500;500;500;7;7;7;0;RS;;RS%d;;;2026-11-01\n",
+                              i, name, i, 10 + i);
+    harness_write_file(csv, data, o);
+    struct run_result r;
+    harness_run(&r, (const char *[]){db_opt, "catalogue", "importer", csv, NULL}, NULL);
+    if (r.status != 0)
+        fail_msg("import : %s", r.err);
+    harness_run_free(&r);
+}
+
+/* Item 7: a catalogue imported while « create the dossier? » waits cancels the question
+ * (with a message) and keeps the focus on a result that exists. */
+static void test_confirmation_cancelled_when_catalogue_changes(void **state)
+{
+    (void)state;
+    store_close(new_db("e2e-walk-confirm"));
+    import_budget_catalogue("premier", 3);
+    struct term *t = start(24, 80, db_opt, NULL);
+    WAIT(t, "Accueil");
+    term_send(t, "r");
+    WAIT(t, "Tapez au moins deux lettres");
+    term_send(t, "budget\r");
+    WAIT(t, "module 3");
+    term_send_key(t, TK_DOWN);
+    term_send_key(t, TK_DOWN);
+    term_send(t, "\r");
+    WAIT(t, "Créer un dossier avec cette formation");
+    import_budget_catalogue("second", 1);
+    WAIT(t, "Le catalogue a changé pendant la question : aucun dossier créé.");
+    term_send(t, "\r"); /* on the one result left, asks again */
+    WAIT(t, "Créer un dossier avec cette formation");
+    ON_SCREEN(t, "module 1");
+    term_send(t, "\033");
+    WAIT(t, "Aucun dossier créé.");
+    struct dossier *list;
+    size_t n;
+    char err[1024];
+    store *st = store_open(db_opt + strlen("--db="), err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(store_dossier_list(st, &list, &n), 0);
+    assert_int_equal(n, 0);
+    free(list);
+    store_close(st);
+    term_send_key(t, TK_F10);
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_home_support_and_mandate_whole),
         cmocka_unit_test(test_typing_past_the_maximum_says_so),
         cmocka_unit_test(test_minor_keys_and_fields),
+        cmocka_unit_test(test_confirmation_cancelled_when_catalogue_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

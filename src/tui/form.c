@@ -529,7 +529,7 @@ bool tui_form_say_refused(struct app *app, struct tui_form *tf)
         return false;
     tf->refused = false;
     const struct tui_field_desc *d = &tf->desc[tui_form_current(tf)];
-    app_flash(app, true, "«  %s  » : %d caractères au plus. Ce que vous tapez de plus n'est "
+    app_flash(app, true, "« %s » : %d caractères au plus. Ce que vous tapez de plus n'est "
                          "pas pris : raccourcissez le texte.", d->label, d->max);
     return true;
 }
