@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "difelus/text.h"
 #include "difelus/rules.h"
 #include "screens.h"
 
@@ -80,9 +81,19 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
     enum key_result r;
     struct dossier d;
     char errors[DF_COUNT][256];
+    /* Échap says what is true: a dossier already saved (from a search result too) stays
+     * as it is; a new one is not created. */
+    const struct dossier *saved = app->ui.dossier_id ? app_dossier(app) : NULL;
+    char cancelled[1024], title[160];
+    if (saved)
+        snprintf(cancelled, sizeof cancelled, "Aucune modification\u00a0: le dossier "
+                 "«\u00a0%s\u00a0» reste enregistré tel quel.",
+                 text_clip(title, sizeof title, saved->title, 50));
+    else
+        snprintf(cancelled, sizeof cancelled, "Aucun dossier créé.");
     if (!tui_form_shared_key(app, &app->form, type, ch,
                              app->ui.dossier_id ? &screen_dossier : &screen_dossiers,
-                             "Rien n'a été modifié.", &r)) {
+                             cancelled, &r)) {
         if (r == KR_HANDLED && tui_form_has_errors(&app->form)) {
             check_form(app, &d, errors);
             tui_form_recheck(&app->form, (const char(*)[256])errors, DF_COUNT);
@@ -121,6 +132,16 @@ enum { SF_STATUS, SF_DATE, SF_COUNT };
 /* « Annulé » is final: asked (app->ui.confirm) before it is recorded. */
 #define CONFIRM_CANCEL "annuler-dossier"
 
+/* What the status form asks, above it; returns the rows it takes at this width. */
+static int status_intro(const struct dossier *d, char *line, size_t len)
+{
+    snprintf(line, len, "%s : aujourd'hui « %s ». Choisissez le statut affiché sur Mon Compte "
+                        "Formation (Espace) et le jour du changement (une date passée si vous "
+                        "le notez après coup).",
+             d->title, dossier_status_label(d->status));
+    return text_wrap_count(line, COLS - 4);
+}
+
 static void status_enter(struct app *app)
 {
     struct screens_view *v = view_of(app);
@@ -132,11 +153,14 @@ static void status_enter(struct app *app)
     v->status_fields[SF_STATUS] =
         (struct tui_field_desc){"Nouveau statut", TF_CHOICE, 30, 30, v->status_choices};
     v->status_fields[SF_DATE] =
-        (struct tui_field_desc){"Date du changement (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL};
-    char today[16];
+        (struct tui_field_desc){"Changé le (JJ/MM/AAAA)", TF_TEXT, 10, 10, NULL};
+    char today[16], intro[2048];
     dates_format_short(app->today, today, sizeof today);
     const char *init[SF_COUNT] = {NULL, today};
-    if (v->status_count == 0 || !tui_form_open(&app->form, v->status_fields, SF_COUNT, init, 6))
+    /* The form below the whole intro (a long title makes it four rows). */
+    int top = d ? 3 + status_intro(d, intro, sizeof intro) : 6;
+    if (v->status_count == 0 ||
+        !tui_form_open(&app->form, v->status_fields, SF_COUNT, init, top > 6 ? top : 6))
         app_flash(app, true, "Ce dossier ne peut plus changer de statut.");
 }
 
@@ -146,16 +170,15 @@ static void status_draw(struct app *app)
     char line[1024];
     snprintf(line, sizeof line, "Dossier n° %lld — changer le statut", d ? d->id : 0LL);
     tui_title_bar(line);
-    for (int y = 1; y < 6; y++) {
+    int top = app->form.form ? app->form.top : 6;
+    for (int y = 1; y < top; y++) {
         move(y, 0);
         clrtoeol();
     }
     if (d) {
-        snprintf(line, sizeof line, "%s : aujourd'hui « %s ». Choisissez le statut affiché sur "
-                                    "Mon Compte Formation (Espace) et le jour du changement "
-                                    "(une date passée si vous le notez après coup).",
-                 d->title, dossier_status_label(d->status));
-        tui_paragraph(2, 2, COLS - 4, 3, 0, line);
+        char intro[2048];
+        int rows = status_intro(d, intro, sizeof intro);
+        tui_paragraph(2, 2, COLS - 4, rows < top - 3 ? rows : top - 3, 0, intro);
     }
     move(tui_form_bottom(&app->form), 0);
     clrtobot();
@@ -185,10 +208,12 @@ static bool record_status(struct app *app, const struct dossier *d, enum dossier
         app_flash(app, true, "%s le %s : noté comme sur Mon Compte Formation, malgré les "
                              "règles (voir Vérifications et Historique).",
                   dossier_status_label(to), when);
-    else
-        app_flash(app, false, "Dossier « %s » : %s le %s.", d->title, dossier_status_label(to),
-                  when);
+    char title[sizeof d->title];
+    long long id = d->id;
+    snprintf(title, sizeof title, "%s", d->title);
     app_reload_status(app);
+    if (!warning[0])
+        app_flash_status_noted(app, id, title, to, day);
     return true;
 }
 

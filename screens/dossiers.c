@@ -1,6 +1,8 @@
 /* The official's registration dossiers: the list (open and closed), and one dossier with
  * its status, deadline in words, eligibility checks and history. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "difelus/rules.h"
 #include "difelus/text.h"
@@ -92,40 +94,77 @@ const struct screen screen_dossiers = {
 
 /* ---- one dossier ---- */
 
-/* A labelled value on up to two rows: a long title or body is wrapped, not cut. */
-static void detail_line(int *y, const char *label, const char *value)
-{
-    tui_print(*y, 2, 12, 0, label);
-    *y += tui_paragraph(*y, 15, COLS - 17, 2, 0, value);
-}
+/* The dossier's screen is taller than 24 rows once it has checks and a history: it is
+ * laid out whole on a sheet of rows, of which the rows from ui.scroll on are shown. */
+#define SHEET_SEGS 160
+struct sheet_seg {
+    int row, x, cols;
+    attr_t attr;
+    char text[600];
+};
+struct sheet {
+    struct sheet_seg seg[SHEET_SEGS];
+    int count, rows;
+};
 
-static void detail_load(struct app *app)
+static void sheet_put(struct sheet *sh, int row, int x, int cols, attr_t attr, const char *text)
 {
-    struct screens_view *v = view_of(app);
-    v->event_count = 0;
-    if (app->ui.dossier_id &&
-        store_dossier_events(app->st, app->ui.dossier_id, v->events, VIEW_EVENTS,
-                             &v->event_count) != 0)
-        app_flash(app, true, "%s", store_error(app->st));
-}
-
-static void detail_draw(struct app *app)
-{
-    const struct dossier *d = app_dossier(app);
-    char line[1100], a[160], b[64], c[32];
-    int w = COLS - 4, y = 2;
-    if (!d) {
-        tui_title_bar("Dossier");
-        tui_print(y, 2, w, 0, "Ce dossier n'existe plus. Échap : retour à la liste.");
-        tui_key_line(app, "Échap retour  h accueil  q quitter");
-        return;
+    if (sh->count < SHEET_SEGS) {
+        struct sheet_seg *g = &sh->seg[sh->count++];
+        g->row = row;
+        g->x = x;
+        g->cols = cols;
+        g->attr = attr;
+        text_clip(g->text, sizeof g->text, text, cols);
     }
-    snprintf(line, sizeof line, "Dossier n° %lld — %s", d->id, d->title);
-    tui_title_bar(line);
+    if (row + 1 > sh->rows)
+        sh->rows = row + 1;
+}
+
+/* Wrapped as tui_paragraph does, on at most max_lines rows; returns rows used. */
+static int sheet_para(struct sheet *sh, int row, int x, int cols, int max_lines, attr_t attr,
+                      const char *text)
+{
+    char clean[4096];
+    text_sanitize(clean, sizeof clean, text);
+    const char *p = clean;
+    int rows = 0;
+    while (*p && rows < max_lines) {
+        const char *next;
+        size_t len = text_wrap_line(p, cols, &next);
+        char line[600];
+        if (len >= sizeof line)
+            len = sizeof line - 1;
+        memcpy(line, p, len);
+        line[len] = '\0';
+        if (rows == max_lines - 1 && *next) {
+            size_t fit = text_cut_at_word(line, cols - 1);
+            snprintf(line + fit, sizeof line - fit, "…");
+        }
+        sheet_put(sh, row + rows, x, cols, attr, line);
+        rows++;
+        p = next;
+    }
+    return rows;
+}
+
+/* A labelled value on up to two rows: a long title or body is wrapped, not cut. */
+static void detail_line(struct sheet *sh, int *y, const char *label, const char *value)
+{
+    sheet_put(sh, *y, 2, 12, 0, label);
+    *y += sheet_para(sh, *y, 15, COLS - 17, 2, 0, value);
+}
+
+/* Lays out dossier d whole, from row 0. */
+static void detail_build(struct app *app, const struct dossier *d, struct sheet *sh)
+{
+    char line[2048], a[160], b[64], c[32];
+    int w = COLS - 4, y = 0;
+    sh->count = sh->rows = 0;
     snprintf(line, sizeof line, "%s%s%s", d->body[0] ? d->body : "(organisme non indiqué)",
              d->siret[0] ? " · SIRET " : "", d->siret);
-    detail_line(&y, "Formation", d->title); /* the title bar may have cut it */
-    detail_line(&y, "Organisme", line);
+    detail_line(sh, &y, "Formation", d->title); /* the title bar may have cut it */
+    detail_line(sh, &y, "Organisme", line);
     if (dates_valid(d->start) && dates_valid(d->end)) {
         dates_format_short(d->start, a, sizeof a);
         dates_format_short(d->end, b, sizeof b);
@@ -133,7 +172,7 @@ static void detail_draw(struct app *app)
     } else {
         snprintf(line, sizeof line, "dates à indiquer (e)");
     }
-    detail_line(&y, "Session", line);
+    detail_line(sh, &y, "Session", line);
     /* Prices are TTC (MCF, the catalogue); HT only differs when the body charges VAT. */
     if (d->price_cents >= 0 && d->vat) {
         char ht[32];
@@ -146,30 +185,32 @@ static void detail_draw(struct app *app)
     } else {
         snprintf(a, sizeof a, "prix à indiquer");
     }
-    if (d->hours_cents > 0 && d->hours_cents % 100)
-        snprintf(b, sizeof b, " · %d,%02d h", d->hours_cents / 100, d->hours_cents % 100);
-    else if (d->hours_cents > 0)
-        snprintf(b, sizeof b, " · %d h", d->hours_cents / 100);
-    else
-        b[0] = '\0';
+    b[0] = '\0';
+    if (d->hours_cents > 0) {
+        char hours[32];
+        text_format_hours(d->hours_cents, hours, sizeof hours);
+        snprintf(b, sizeof b, " · %s", hours);
+    }
     snprintf(line, sizeof line, "%s%s · formation %s", a, b,
              d->kind == DK_RECONVERSION ? "de reconversion" : "liée au mandat");
-    detail_line(&y, "Prix", line);
+    detail_line(sh, &y, "Prix", line);
     dates_format_short(d->status_date, c, sizeof c);
     snprintf(line, sizeof line, "%s (depuis le %s)", dossier_status_label(d->status), c);
     y++;
-    tui_print(y, 2, 12, A_BOLD, "Statut");
-    tui_print(y++, 15, w - 13, A_BOLD, line);
+    sheet_put(sh, y, 2, 12, A_BOLD, "Statut");
+    sheet_put(sh, y++, 15, w - 13, A_BOLD, line);
     /* The deadline and its advice are shown whole (what to do when it is late matters
-     * most); the checks and the history take the rows left. */
-    y += tui_dossier_deadline(app, d, y, 15, w - 13, LINES - 4 - y > 1 ? LINES - 4 - y : 1,
-                              A_BOLD);
-    if (d->notes[0] && y < LINES - 4) {
-        tui_print(y, 2, 12, 0, "Notes");
-        y += tui_paragraph(y, 15, w - 13, 2, 0, d->notes);
+     * most). */
+    bool overdue;
+    tui_dossier_deadline_line(app, d, line, sizeof line, &overdue);
+    if (line[0])
+        y += sheet_para(sh, y, 15, w - 13, 12, overdue ? tui_attr(TC_ERROR) : A_BOLD, line);
+    if (d->notes[0]) {
+        sheet_put(sh, y, 2, 12, 0, "Notes");
+        y += sheet_para(sh, y, 15, w - 13, 12, 0, d->notes);
     }
     y++;
-    if (!dossier_status_closed(d->status) && y < LINES - 4) {
+    if (!dossier_status_closed(d->status)) {
         struct rules_finding f[RULES_MAX_FINDINGS];
         bool blocking;
         struct date request = dates_valid(d->sent_on) ? d->sent_on : app->today;
@@ -181,44 +222,129 @@ static void detail_draw(struct app *app)
         for (size_t i = 0; i < n; i++)
             shown += all || f[i].level != FINDING_OK;
         if (shown)
-            tui_print(y++, 2, w, A_BOLD, "Vérifications");
-        for (size_t i = 0; i < n && y < LINES - 4; i++) {
+            sheet_put(sh, y++, 2, w, A_BOLD, "Vérifications");
+        for (size_t i = 0; i < n; i++) {
             if (!all && f[i].level == FINDING_OK)
                 continue;
             static const char *const marks[] = {"ok", "!", "NON"};
             attr_t attr = f[i].level == FINDING_BLOCKING ? tui_attr(TC_ERROR) : 0;
-            tui_print(y, 4, 4, attr | A_BOLD, marks[f[i].level]);
-            y += tui_paragraph(y, 9, w - 7, 2, attr, f[i].message);
+            sheet_put(sh, y, 4, 4, attr | A_BOLD, marks[f[i].level]);
+            y += sheet_para(sh, y, 9, w - 7, 6, attr, f[i].message);
         }
         if (shown)
             y++;
     }
     const struct dossier_event *events = view_of(app)->events;
     size_t count = view_of(app)->event_count;
-    if (count && y < LINES - 3) {
-        tui_print(y++, 2, w, A_BOLD, "Historique");
-        size_t room = (size_t)(LINES - 2 - y); /* rows y to LINES - 3 */
-        size_t first = count > room ? count - room + 1 : 0; /* the latest ones fit */
-        if (first)
-            tui_print(y++, 4, w - 2, 0, "…");
-        for (size_t i = first; i < count && y < LINES - 2; i++) {
+    if (count) {
+        sheet_put(sh, y++, 2, w, A_BOLD, "Historique");
+        for (size_t i = 0; i < count; i++) {
             dates_format_short(events[i].day, a, sizeof a);
             snprintf(line, sizeof line, "%s  %s, %s%s", a, dossier_status_label(events[i].status),
                      events[i].actor == ACTOR_AGENT ? "par le support" : "par vous",
                      events[i].warning[0] ? " — malgré les règles" : "");
-            tui_print(y++, 4, w - 2, events[i].warning[0] ? tui_attr(TC_ERROR) : 0, line);
-            if (events[i].warning[0] && y < LINES - 2 && i + 1 == count) {
+            sheet_put(sh, y++, 4, w - 2, events[i].warning[0] ? tui_attr(TC_ERROR) : 0, line);
+            if (events[i].warning[0] && i + 1 == count) {
                 /* Recorded as MCF showed it although a rule said otherwise. */
                 snprintf(line, sizeof line, "ATTENTION\u00a0: %s", events[i].warning);
-                y += tui_paragraph(y, 6, w - 4, LINES - 2 - y < 2 ? 1 : 2, tui_attr(TC_ERROR),
-                                   line);
+                y += sheet_para(sh, y, 6, w - 4, 6, tui_attr(TC_ERROR), line);
             }
         }
     }
-    tui_key_line(app, dossier_status_closed(d->status)
-                          ? "e modifier  x supprimer  Échap liste  h accueil  q quitter"
-                          : "e modifier  c statut  x supprimer  Échap liste  h accueil  q quitter");
+}
+
+static void detail_load(struct app *app)
+{
+    struct screens_view *v = view_of(app);
+    v->event_count = 0;
+    if (app->ui.dossier_id &&
+        store_dossier_events(app->st, app->ui.dossier_id, v->events, VIEW_EVENTS,
+                             &v->event_count) != 0)
+        app_flash(app, true, "%s", store_error(app->st));
+}
+
+/* Rows of the screen for the sheet: 2 to the message line. */
+static int detail_rows(const struct app *app)
+{
+    int msg = tui_message_rows(app);
+    int rows = LINES - 1 - (msg > 1 ? msg : 1) - 2;
+    return rows > 1 ? rows : 1;
+}
+
+/* The highest useful scroll: the last row shown above the « ↓ suite » row's place. */
+static int detail_max_scroll(const struct app *app, const struct sheet *sh)
+{
+    int rows = detail_rows(app);
+    return sh->rows > rows ? sh->rows - rows + 1 : 0;
+}
+
+static void detail_draw(struct app *app)
+{
+    const struct dossier *d = app_dossier(app);
+    char line[1024];
+    int w = COLS - 4;
+    if (!d) {
+        tui_title_bar("Dossier");
+        tui_print(2, 2, w, 0, "Ce dossier n'existe plus. Échap : retour à la liste.");
+        tui_key_line(app, "Échap retour  h accueil  q quitter");
+        return;
+    }
+    snprintf(line, sizeof line, "Dossier n° %lld — %s", d->id, d->title);
+    tui_title_bar(line);
+    struct sheet *sh = malloc(sizeof *sh);
+    if (!sh)
+        return;
+    detail_build(app, d, sh);
+    int rows = detail_rows(app), max = detail_max_scroll(app, sh);
+    int scroll = app->ui.scroll > max ? max : app->ui.scroll; /* a wider window since */
+    /* When some rows are hidden, one row says where: « ↑ » above, « ↓ suite » below. */
+    bool above = scroll > 0, below = scroll + rows < sh->rows;
+    int top = 2 + above, last = 2 + rows - below; /* screen rows top to last, excluded */
+    for (int i = 0; i < sh->count; i++) {
+        const struct sheet_seg *g = &sh->seg[i];
+        int y = g->row - scroll + above;
+        if (y >= 0 && 2 + y >= top && 2 + y < last)
+            tui_print(2 + y, g->x, g->cols, g->attr, g->text);
+    }
+    if (above)
+        tui_print(2, 2, w, A_BOLD, "↑ plus haut (↑)");
+    if (below)
+        tui_print(last, 2, w, A_BOLD, "↓ suite (↓)");
+    free(sh);
+    /* 80 columns: with ↑↓, h (still a global key) gives its place. */
+    if (dossier_status_closed(d->status))
+        tui_key_line(app, max ? "↑↓ défiler  e modifier  x supprimer  Échap liste  h accueil  "
+                                "q quitter"
+                              : "e modifier  x supprimer  Échap liste  h accueil  q quitter");
+    else
+        tui_key_line(app, max ? "↑↓ défiler  e modifier  c statut  x supprimer  Échap liste  "
+                                "q quitter"
+                              : "e modifier  c statut  x supprimer  Échap liste  h accueil  "
+                                "q quitter");
     move(2, 1);
+}
+
+/* ↑ ↓ Page préc. Page suiv. scroll the dossier; true when the key was one of them. */
+static bool detail_scroll(struct app *app, const struct dossier *d, int type, wint_t ch)
+{
+    if (type != KEY_CODE_YES || (ch != KEY_UP && ch != KEY_DOWN))
+        return false;
+    struct sheet *sh = malloc(sizeof *sh);
+    if (!sh)
+        return true;
+    detail_build(app, d, sh);
+    int max = detail_max_scroll(app, sh);
+    free(sh);
+    int scroll = app->ui.scroll > max ? max : app->ui.scroll;
+    if (ch == KEY_UP && scroll == 0)
+        app_flash(app, false, "Vous êtes en haut du dossier.");
+    else if (ch == KEY_DOWN && scroll >= max)
+        app_flash(app, false, max ? "Vous êtes en bas du dossier."
+                                  : "Tout le dossier est à l'écran.");
+    else
+        scroll += ch == KEY_UP ? -1 : 1;
+    app->ui.scroll = scroll;
+    return true;
 }
 
 static enum key_result detail_key(struct app *app, int type, wint_t ch)
@@ -259,6 +385,8 @@ static enum key_result detail_key(struct app *app, int type, wint_t ch)
     }
     if (!d)
         return KR_UNHANDLED;
+    if (detail_scroll(app, d, type, ch))
+        return KR_HANDLED;
     if (type == OK && (ch == 'e' || ch == 'E')) {
         app->next = &screen_dossier_form;
         return KR_GOTO;

@@ -13,6 +13,16 @@ static void home_enter(struct app *app)
         app->ui.focus = app->status.current_step ? app->status.current_step - 1 : 0;
 }
 
+/* Rows mandate m takes on home at `cols` columns: two when its line does not fit on one
+ * (the collectivité then whole on the second, rather than reduced to « … »). */
+static int mandate_rows_needed(const struct mandate *m, int cols, bool ended)
+{
+    char row[1024];
+    snprintf(row, sizeof row, "- %s, %s (%s), %s 00/00/0000", m->function, m->collectivite,
+             mandate_level_label(m->level), ended ? "terminé le" : "jusqu'au");
+    return text_width(row) > cols ? 2 : 1;
+}
+
 /* Mandates still running (or to come) first, ended ones after: the current mandate is the
  * one the official needs to see. Order within each group: as the store gives them. */
 static size_t order_mandates(const struct status *s, size_t *order)
@@ -91,11 +101,23 @@ static void home_draw(struct app *app)
 
     /* Below: deadlines, then mandates, down to the support line. The current mandates
      * always get their rows; the deadlines take what is left, the most urgent first. */
-    int support_y = LINES - 3; /* a message of several rows covers it for a moment */
+    /* The support line on two rows when it does not fit on one: the e-mail and the phone
+     * are whole on the second. A message of several rows covers it for a moment. */
+    char support[1024], contact[1024];
+    snprintf(support, sizeof support, "Support : %s — %s — %s", app->org_name, app->org_email,
+             app->org_phone);
+    snprintf(contact, sizeof contact, "%s — %s", app->org_email, app->org_phone);
+    bool support_two = text_width(support) > w;
+    int support_y = LINES - 3 - support_two;
     size_t order[s->mandate_count + 1];
     size_t current = order_mandates(s, order);
     int avail = support_y - y;
-    int mandate_min = 1 + (s->mandate_count == 0 ? 1 : (int)(current ? current : 1));
+    /* A current mandate too long for a row takes two: its collectivité whole on the
+     * second. */
+    int current_rows = 0;
+    for (size_t k = 0; k < current; k++)
+        current_rows += mandate_rows_needed(&s->mandates[order[k]], w - 2, false);
+    int mandate_min = 1 + (s->mandate_count == 0 ? 1 : (current ? current_rows : 1));
     int gap = 1;
     int deadline_rows = s->deadline_count == 0 ? 1 : 1 + (int)s->deadline_count;
     if (deadline_rows > avail - mandate_min - gap)
@@ -133,9 +155,19 @@ static void home_draw(struct app *app)
         tui_print(y++, 2, w, A_BOLD, "Mes mandats (m : les gérer)");
         tui_print(y++, 4, w - 2, 0, "Aucun mandat enregistré : appuyez sur m pour en ajouter un.");
     } else {
-        size_t shown = (size_t)(mandate_rows > 0 ? mandate_rows : 0);
-        if (shown > s->mandate_count)
-            shown = s->mandate_count;
+        /* As many mandates as fit, each on the rows it needs (one when room is short) */
+        size_t shown = 0;
+        int used = 0;
+        bool split[s->mandate_count + 1];
+        for (size_t k = 0; k < s->mandate_count; k++) {
+            int need = mandate_rows_needed(&s->mandates[order[k]], w - 2, k >= current);
+            int left = mandate_rows - used - (k + 1 < s->mandate_count); /* « et N autres » */
+            if (need > left && (k > 0 || left < 1))
+                break;
+            split[k] = need == 2 && used + 2 <= mandate_rows;
+            used += split[k] ? 2 : 1;
+            shown++;
+        }
         if (shown < s->mandate_count)
             snprintf(line, sizeof line, "Mes mandats (et %zu autre%s : m)",
                      s->mandate_count - shown, s->mandate_count - shown > 1 ? "s" : "");
@@ -147,17 +179,28 @@ static void home_draw(struct app *app)
             char end[16], head[1024], tail[64];
             dates_format_short(m->end, end, sizeof end);
             bool ended = k >= current;
-            snprintf(head, sizeof head, "- %s, %s (%s)", m->function, m->collectivite,
-                     mandate_level_label(m->level));
             /* The end date is never cut: the names give way. */
             snprintf(tail, sizeof tail, ended ? ", terminé le %s" : ", jusqu'au %s", end);
-            tui_print_pair(y++, 4, w - 2, 0, head, tail);
+            if (split[k]) {
+                snprintf(head, sizeof head, "- %s (%s)", m->function,
+                         mandate_level_label(m->level));
+                tui_print_pair(y++, 4, w - 2, 0, head, tail);
+                tui_print(y++, 6, w - 4, 0, m->collectivite);
+            } else {
+                snprintf(head, sizeof head, "- %s, %s (%s)", m->function, m->collectivite,
+                         mandate_level_label(m->level));
+                tui_print_pair(y++, 4, w - 2, 0, head, tail);
+            }
         }
     }
 
-    snprintf(line, sizeof line, "Support : %s — %s — %s", app->org_name, app->org_email,
-             app->org_phone);
-    tui_print(support_y, 2, w, 0, line);
+    if (support_two) {
+        snprintf(line, sizeof line, "Support : %s", app->org_name);
+        tui_print(support_y, 2, w, 0, line);
+        tui_print(support_y + 1, 4, w - 2, 0, contact);
+    } else {
+        tui_print(support_y, 2, w, 0, support);
+    }
 
     tui_key_line(app, "1-6 étapes  r rechercher  m mandats  d dossiers  s solde  ? aide  q quitter");
     move(cursor_y, 1);

@@ -46,7 +46,7 @@ static void mandates_draw(struct app *app)
     }
     tui_key_line(app, app->ui.confirm[0]
                           ? "o supprimer  n ou Échap garder"
-                          : "n nouveau  Entrée modifier  d supprimer  h accueil  ? aide  q quitter");
+                          : "n nouveau  Entrée modifier  x supprimer  h accueil  ? aide  q quitter");
     move(cursor_y, 1);
 }
 
@@ -78,7 +78,8 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
         return KR_GOTO;
     }
     bool enter = tui_key_is_enter(type, ch);
-    bool del = (type == OK && (ch == 'd' || ch == 'D')) || (type == KEY_CODE_YES && ch == KEY_DC);
+    /* x and Suppr delete, as on a dossier: d stays « mes dossiers » everywhere. */
+    bool del = (type == OK && (ch == 'x' || ch == 'X')) || (type == KEY_CODE_YES && ch == KEY_DC);
     if ((enter || del) && n == 0) {
         app_flash(app, false, "Aucun mandat : appuyez sur n pour en ajouter un.");
         return KR_HANDLED;

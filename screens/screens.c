@@ -45,7 +45,22 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
         case KEY_LEFT:
         case KEY_PPAGE:
             goto previous_step;
+        case KEY_RESIZE:
+#ifdef KEY_MOUSE
+        case KEY_MOUSE:
+#endif
+            return KR_HANDLED;
         default:
+            /* A function key that does nothing here says so too (DESIGN §7). */
+            if (ch == KEY_F(5) || ch == KEY_F(6))
+                app_flash(app, false, "F5 et F6 (catalogue : télécharger, importer un fichier) "
+                                      "servent dans la recherche : r pour l'ouvrir.");
+            else if (ch >= KEY_F(1) && ch <= KEY_F(12))
+                app_flash(app, false, "La touche F%d ne fait rien ici. ? : l'aide et les "
+                                      "touches.", (int)(ch - KEY_F0));
+            else
+                app_flash(app, false, "Cette touche ne fait rien ici. ? : l'aide et les "
+                                      "touches.");
             return KR_HANDLED;
         }
     }

@@ -496,6 +496,7 @@ static void search_load(struct app *app)
     if (!app->form.form)
         return;
     bool force = !v->query[0] || v->catalogue_seen != app->catalogue_changes;
+    bool replaced = v->query[0] && force; /* not the first load: an import meanwhile */
     if (force) {
         v->catalogue_seen = app->catalogue_changes;
         struct catalogue_info info;
@@ -505,6 +506,18 @@ static void search_load(struct app *app)
             v->catalogue_size = info.total;
     }
     run_search(app, force);
+    /* The focus on a result that exists; a pending « create the dossier? » only about the
+     * training it was asked for (confirm_id), not about another one that took its place. */
+    if (app->ui.focus >= (int)v->hit_count && app->ui.results)
+        app->ui.focus = v->hit_count ? (int)v->hit_count - 1 : 0;
+    if (strcmp(app->ui.confirm, CONFIRM_CREATE) == 0 &&
+        (replaced || app->ui.focus >= (int)v->hit_count ||
+         v->hits[app->ui.focus].id != app->ui.confirm_id)) {
+        app->ui.confirm[0] = '\0';
+        app->ui.confirm_id = 0;
+        app_flash(app, false, "Le catalogue a changé pendant la question : aucun dossier créé. "
+                              "Choisissez de nouveau la formation dans les résultats.");
+    }
 }
 
 /* The second line of a result: modality, price, hours and place always whole (the place
@@ -753,7 +766,7 @@ static enum key_result create_dossier(struct app *app, const struct catalogue_hi
 static enum key_result confirm_key(struct app *app, int type, wint_t ch)
 {
     struct screens_view *v = view_of(app);
-    if (tui_key_is_enter(type, ch))
+    if (tui_key_is_enter(type, ch) && app->ui.focus < (int)v->hit_count)
         return create_dossier(app, &v->hits[app->ui.focus]);
     if (type == OK && ch == 27) {
         app->ui.confirm[0] = '\0';
@@ -797,6 +810,7 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
             return KR_HANDLED;
         if (tui_key_is_enter(type, ch) && app->ui.focus < (int)v->hit_count) {
             snprintf(app->ui.confirm, sizeof app->ui.confirm, CONFIRM_CREATE);
+            app->ui.confirm_id = v->hits[app->ui.focus].id; /* the training asked about */
             return KR_HANDLED;
         }
         if ((type == OK && (ch == 27 || ch == '\t')) || (type == KEY_CODE_YES && ch == KEY_BTAB)) {
@@ -813,6 +827,7 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     switch (tui_form_key(&app->form, type, ch)) {
     case TFR_NONE:
         run_search(app, false);
+        tui_form_say_refused(app, &app->form);
         return KR_HANDLED;
     case TFR_UNHANDLED:
         return KR_UNHANDLED;

@@ -75,24 +75,53 @@ static const char *dossier_action(int step, const struct dossier *d)
     return "o : ouvrir le dossier    d : tous mes dossiers";
 }
 
+/* The dossier the official last moved on with e, v or c at this step, when the panel has
+ * gone on to another one (NULL otherwise): the panel says so, lest the next key act on a
+ * dossier the official did not look at. */
+static const struct dossier *moved_dossier(const struct app *app, const struct dossier *shown)
+{
+    if (!shown || !app->ui.dossier_id || app->ui.dossier_id == shown->id)
+        return NULL;
+    for (size_t i = 0; i < app->status.dossier_count; i++) {
+        const struct dossier *d = &app->status.dossiers[i];
+        if (d->id == app->ui.dossier_id)
+            return dossier_fits_step(app->screen->step, d) ? NULL : d;
+    }
+    return NULL;
+}
+
 /* Steps 4 to 6 work on one dossier: its status, its deadline in words, the key that moves
- * it on. Nothing is cut: the deadline takes the rows it needs, up to `room`. Returns the
- * rows used. */
-static int draw_dossier_panel(struct app *app, int y, int w, int room)
+ * it on. Nothing is cut: the deadline takes the rows it needs. With draw false, only
+ * counts the rows. Returns the rows used. */
+static int dossier_panel(struct app *app, int y, int w, bool draw)
 {
     int step = app->screen->step;
     size_t others = 0;
     const struct dossier *d = step_dossier(app, &others);
+    const struct dossier *moved = moved_dossier(app, d);
     char line[1024];
     int start = y;
+    if (moved) {
+        char tail[160];
+        snprintf(tail, sizeof tail, " » : %s. Dossier suivant :",
+                 dossier_status_label(moved->status));
+        snprintf(line, sizeof line, "« %s", moved->title);
+        if (draw)
+            tui_print_pair(y, 3, w, tui_attr(TC_DONE), line, tail);
+        y++;
+    }
     if (d) {
         char tail[256];
         /* The title in guillemets: one that has a colon of its own stays readable. */
         snprintf(tail, sizeof tail, " » — %s", dossier_status_label(d->status));
-        snprintf(line, sizeof line, "Mon dossier « %s", d->title);
-        tui_print_pair(y++, 3, w, A_BOLD, line, tail);
-        int left = room - 2 - (others > 0);
-        y += tui_dossier_deadline(app, d, y, 3, w, left > 1 ? left : 1, 0);
+        snprintf(line, sizeof line, "Mon dossier « %s", d->title);
+        if (draw)
+            tui_print_pair(y, 3, w, A_BOLD, line, tail);
+        y++;
+        int rows = tui_dossier_deadline_rows(app, d, w);
+        if (draw)
+            tui_dossier_deadline(app, d, y, 3, w, rows, 0);
+        y += rows;
         if (others) {
             /* An overdue dossier is never hidden without a word. */
             size_t late = 0;
@@ -102,16 +131,23 @@ static int draw_dossier_panel(struct app *app, int y, int w, int room)
             char dont[64] = "";
             if (late)
                 snprintf(dont, sizeof dont, ", dont %zu en retard", late);
-            snprintf(line, sizeof line, "Et %zu autre%s dossier%s en cours%s : d pour les voir.",
+            snprintf(line, sizeof line, "Et %zu autre%s dossier%s en cours%s : d pour les voir.",
                      others, others > 1 ? "s" : "", others > 1 ? "s" : "", dont);
-            tui_print(y++, 3, w, late ? tui_attr(TC_ERROR) : 0, line);
+            if (draw)
+                tui_print(y, 3, w, late ? tui_attr(TC_ERROR) : 0, line);
+            y++;
         }
     } else {
-        tui_print(y++, 3, w, A_BOLD, "Aucun dossier en cours dans difelus.");
+        if (draw)
+            tui_print(y, 3, w, A_BOLD, "Aucun dossier en cours dans difelus.");
+        y++;
     }
     const char *action = dossier_action(step, d);
-    if (action)
-        tui_print(y++, 3, w, 0, action);
+    if (action) {
+        if (draw)
+            tui_print(y, 3, w, 0, action);
+        y++;
+    }
     return y - start;
 }
 
@@ -121,44 +157,60 @@ static void step_draw(struct app *app)
     int idx = g->number - 1;
     char line[512];
     int w = COLS - 4, y = 2;
+    /* Rows 2 to `end` (excluded) are the step's; the message line, however long, below. */
+    int msg = tui_message_rows(app);
+    int end = LINES - 1 - (msg > 1 ? msg : 1);
+
+    /* What must be whole (explanation, items, dossier panel) first; then the ATTENTION
+     * box as it fits; the blank rows between them only when there is room. A date or a
+     * deadline is never cut: the box gives way first. */
+    int expl = text_wrap_count(g->explanation, w);
+    if (expl > 4)
+        expl = 4;
+    int items = 0;
+    for (size_t i = 0; i < g->item_count; i++) {
+        int r = text_wrap_count(g->items[i].label, w - 5);
+        items += r > 2 ? 2 : r;
+    }
+    bool done = app->status.steps[idx].done;
+    int panel = g->number >= 4 ? dossier_panel(app, 0, w, false) : 0;
+    int extra = g->number == 3 ? 1 : 0;
+    int box = tui_warning_box_height(COLS - 2, g->warnings, g->warning_count);
+    int need = expl + items + done + panel + extra + box;
+    int spare = end - y - need;
+    /* blanks: after the explanation, before « Étape faite », before the panel, before the
+     * box; given in that order of usefulness */
+    bool blank[4] = {spare > 0, spare > 1, spare > 2, spare > 3};
 
     snprintf(line, sizeof line, "Étape %d/%d — %s", g->number, GUIDE_STEPS, g->title);
     tui_title_bar(line);
     y += tui_paragraph(y, 2, w, 4, 0, g->explanation);
-    y++;
+    y += blank[0];
 
     int cursor_y = y;
-    for (size_t i = 0; i < g->item_count && y < LINES - 3; i++) {
+    for (size_t i = 0; i < g->item_count && y < end; i++) {
         bool focus = (int)i == app->ui.focus;
-        bool done = app->status.ticked[idx][i];
+        bool ticked = app->status.ticked[idx][i];
         if (focus)
             cursor_y = y;
         tui_print(y, 1, 1, A_BOLD, focus ? ">" : " ");
-        tui_print(y, 3, 4, done ? tui_attr(TC_DONE) | A_BOLD : 0, done ? "[x]" : "[ ]");
+        tui_print(y, 3, 4, ticked ? tui_attr(TC_DONE) | A_BOLD : 0, ticked ? "[x]" : "[ ]");
         y += tui_paragraph(y, 7, w - 5, 2, focus ? tui_attr(TC_FOCUS) : 0, g->items[i].label);
     }
-    if (app->status.steps[idx].done && y < LINES - 3) {
-        tui_print(y + 1, 3, w, tui_attr(TC_DONE) | A_BOLD,
-                  g->number < GUIDE_STEPS ? "Étape faite. → : étape suivante."
-                                          : "Dernière étape faite. h : retour à l'accueil.");
-        y += 2;
+    if (done && y < end) {
+        y += blank[3];
+        tui_print(y++, 3, w, tui_attr(TC_DONE) | A_BOLD,
+                  g->number < GUIDE_STEPS ? "Étape faite. → : étape suivante."
+                                          : "Dernière étape faite. h : retour à l'accueil.");
     }
-    y++;
-    if (g->number >= 4) {
-        /* The panel gets what the warnings leave, at least its status and key lines; the
-         * blank row before the box only when both fit whole. */
-        int box = tui_warning_box_height(COLS - 2, g->warnings, g->warning_count);
-        int room = LINES - 2 - y - box;
-        y += draw_dossier_panel(app, y, w, room > 3 ? room : 3);
-        if (LINES - 2 - y > box)
-            y++;
-    }
-    if (g->number == 3 && y < LINES - 5) {
-        tui_print(y++, 3, w, A_BOLD, "r : chercher dans le catalogue de difelus, hors ligne, "
+    y += blank[1];
+    if (g->number >= 4)
+        y += dossier_panel(app, y, w, true);
+    if (g->number == 3 && y < end)
+        tui_print(y++, 3, w, A_BOLD, "r : chercher dans le catalogue de difelus, hors ligne, "
                                      "et créer le dossier");
-        y++;
-    }
-    tui_warning_box(y, 1, COLS - 2, LINES - 2 - y, g->warnings, g->warning_count);
+    y += blank[2];
+    tui_warning_box(y, 1, COLS - 2, end - y, g->warnings, g->warning_count);
     tui_key_line(app, "↑↓ choisir  Espace cocher  ←→ étapes  ? aide  h accueil  q quitter");
     move(cursor_y, 4);
 }
@@ -221,7 +273,9 @@ static enum key_result dossier_key(struct app *app, int step, wint_t ch)
         return KR_HANDLED;
     }
     enum dossier_status to = ch == 'e' ? DS_SENT : ch == 'v' ? DS_TO_VALIDATE : DS_VALIDATED;
-    app_dossier_transition(app, d, to, app->today);
+    long long id = d->id;
+    if (app_dossier_transition(app, d, to, app->today))
+        app->ui.dossier_id = id; /* the panel says it went on to another dossier */
     return KR_HANDLED;
 }
 

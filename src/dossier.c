@@ -283,7 +283,11 @@ void dossier_to_strings(const struct dossier *d, char values[DF_COUNT][DOSSIER_V
     if (d->price_cents >= 0)
         snprintf(values[DF_PRICE], DOSSIER_VALUE_MAX, "%ld,%02ld", d->price_cents / 100,
                  d->price_cents % 100);
-    if (d->hours_cents > 0)
+    /* as text_format_hours writes them (17,5 h): 17,5 rather than 17,50 */
+    if (d->hours_cents > 0 && d->hours_cents % 10 == 0 && d->hours_cents % 100)
+        snprintf(values[DF_HOURS], DOSSIER_VALUE_MAX, "%d,%d", d->hours_cents / 100,
+                 d->hours_cents % 100 / 10);
+    else if (d->hours_cents > 0)
         snprintf(values[DF_HOURS], DOSSIER_VALUE_MAX, d->hours_cents % 100 ? "%d,%02d" : "%d",
                  d->hours_cents / 100, d->hours_cents % 100);
     snprintf(values[DF_VAT], DOSSIER_VALUE_MAX, "%s", dossier_vat_choices[d->vat ? 1 : 0]);

@@ -220,11 +220,11 @@ static void test_mandate_edit_and_delete(void **state)
     WAIT(t, "modifier un mandat");
     term_send(t, "\t\t\025Vice-présidente\r");
     WAIT(t, "Mandat enregistré : Vice-présidente — Conseil régional de Bretagne.");
-    term_send(t, "d");
+    term_send(t, "x");
     WAIT(t, "Supprimer le mandat « Vice-présidente — Conseil régional de Bretagne » ?");
     term_send(t, "n");
     WAIT(t, "Le mandat est gardé.");
-    term_send(t, "d");
+    term_send(t, "x");
     WAIT(t, "Supprimer le mandat");
     term_send(t, "o");
     WAIT(t, "Mandat supprimé.");

@@ -120,8 +120,14 @@ static void test_recording_what_mcf_shows(void **state)
     term_send(t, "\033");
     WAIT(t, "Mes dossiers d'inscription");
     term_send(t, "\r");
-    WAIT(t, "Demande d'inscription envoyée, par vous — malgré les règles");
     ON_SCREEN(t, "NON  La session commence trop tôt");
+    /* the history is below the checks: the dossier scrolls */
+    WAIT(t, "↓ suite");
+    for (int i = 0; i < 10 && !strstr(term_text(t), "par vous — malgré"); i++) {
+        term_send_key(t, TK_DOWN);
+        WAIT(t, "↑ plus haut");
+    }
+    WAIT(t, "Demande d'inscription envoyée, par vous — malgré les règles");
     term_send(t, "c");
     WAIT(t, "changer le statut");
     term_send(t, "\r"); /* À valider */

@@ -121,7 +121,7 @@ static void test_status_change_states_the_deadline(void **state)
     WAIT(t, "Mon dossier « Urbanisme » — À valider");
     dates_format_long(today, when, sizeof when);
     dates_format_long(dates_add_working_days(today, 4), due, sizeof due);
-    snprintf(text, sizeof text, "Statut « À valider » noté à la date du %s.", when);
+    snprintf(text, sizeof text, "Dossier « Urbanisme » : statut « À valider » noté à la date du");
     WAIT(t, text);
     WAIT(t, "Échéance :"); /* the message wraps on two rows */
     snprintf(text, sizeof text, "%s (Confirmer l'inscription).", due);

@@ -367,7 +367,7 @@ static void test_wide_name_in_three_columns(void **state)
     WAIT(t, " A\n");
     term_send(t, "m");
     WAIT(t, " M\n");
-    term_send(t, "d"); /* « Supprimer le mandat « 漢字 — 漢字 » ? », one column wide */
+    term_send(t, "x"); /* « Supprimer le mandat « 漢字 — 漢字 » ? », one column wide */
     WAIT(t, "\n S\n u\n p\n …\n"); /* four rows of one column, the rest given up */
     term_send(t, "n");
     WAIT(t, "\n L\n e\n m\n");

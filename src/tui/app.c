@@ -283,6 +283,27 @@ const struct dossier *app_dossier(const struct app *app)
     return NULL;
 }
 
+void app_flash_status_noted(struct app *app, long long id, const char *title,
+                            enum dossier_status to, struct date day)
+{
+    /* A statement of what was recorded and of the deadline it sets (« À valider le
+     * vendredi… » alone read as an order), naming the dossier: at steps 5 and 6 the panel
+     * then goes on to another one. */
+    char when[64], next[160] = "", name[160];
+    text_clip(name, sizeof name, title, 40);
+    dates_format_long(day, when, sizeof when);
+    for (size_t i = 0; i < app->status.dossier_count; i++) {
+        struct dossier_deadline dl = dossier_deadline(&app->status.dossiers[i]);
+        if (app->status.dossiers[i].id != id || dl.kind == DL_NONE)
+            continue;
+        char due[64];
+        dates_format_long(dl.date, due, sizeof due);
+        snprintf(next, sizeof next, " Échéance : %s (%s).", due, dossier_deadline_label(dl.kind));
+    }
+    app_flash(app, false, "Dossier « %s » : statut « %s » noté à la date du %s.%s", name,
+              dossier_status_label(to), when, next);
+}
+
 bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossier_status to,
                             struct date day)
 {
@@ -296,22 +317,11 @@ bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossi
         app_flash(app, true, "%s", store_error(app->st));
         return false;
     }
-    /* A statement of what was recorded and of the deadline it sets (« À valider le
-     * vendredi… » alone read as an order); short enough for the two message rows. */
-    char when[64], next[160] = "";
+    char title[sizeof d->title];
     long long id = d->id;
-    dates_format_long(day, when, sizeof when);
+    snprintf(title, sizeof title, "%s", d->title);
     app_reload_status(app);
-    for (size_t i = 0; i < app->status.dossier_count; i++) {
-        struct dossier_deadline dl = dossier_deadline(&app->status.dossiers[i]);
-        if (app->status.dossiers[i].id != id || dl.kind == DL_NONE)
-            continue;
-        char due[64];
-        dates_format_long(dl.date, due, sizeof due);
-        snprintf(next, sizeof next, " Échéance : %s (%s).", due, dossier_deadline_label(dl.kind));
-    }
-    app_flash(app, false, "Statut « %s » noté à la date du %s.%s", dossier_status_label(to), when,
-              next);
+    app_flash_status_noted(app, id, title, to, day);
     return true;
 }
 

@@ -143,6 +143,26 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
     return true;
 }
 
+/* The cursor on the current field: at the end of a value that fits (to add to it), at the
+ * start of a longer one until something is typed in the form, so that a prefilled field
+ * shows its beginning rather than being scrolled to its end. Depends on the value and on
+ * `dirty` only (both in the draft): the screen stays the same after a restart. */
+static void place_cursor(struct tui_form *tf)
+{
+    FIELD *cur = current_field(tf->form);
+    if (!cur)
+        return;
+    int rows, cols, frow, fcol, nrow, nbuf;
+    field_info(cur, &rows, &cols, &frow, &fcol, &nrow, &nbuf);
+    char value[TUI_FORM_VALUE_MAX];
+    const char *raw = field_buffer(cur, 0);
+    snprintf(value, sizeof value, "%s", raw ? raw : "");
+    text_trim(value);
+    form_driver_w(tf->form, KEY_CODE_YES, REQ_BEG_LINE);
+    if (tf->dirty || text_width(value) < cols)
+        form_driver_w(tf->form, KEY_CODE_YES, REQ_END_LINE);
+}
+
 static void unpost(struct tui_form *tf)
 {
     if (tf->posted) {
@@ -173,7 +193,7 @@ static bool post(struct tui_form *tf)
         return false;
     }
     set_current_field(tf->form, tf->fields[tf->current]);
-    form_driver_w(tf->form, KEY_CODE_YES, REQ_END_LINE);
+    place_cursor(tf);
     tf->posted = true;
     tf->posted_lines = LINES;
     tf->posted_cols = COLS;
@@ -283,7 +303,7 @@ static void switch_field(struct tui_form *tf, int req)
 {
     request(tf, REQ_BEG_LINE);
     request(tf, req);
-    request(tf, REQ_END_LINE);
+    place_cursor(tf);
 }
 
 enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
@@ -369,7 +389,7 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
     if (ch < 0x20 || choice)
         return TFR_NONE;
     tf->dirty = true;
-    form_driver_w(tf->form, OK, ch);
+    tf->refused = form_driver_w(tf->form, OK, ch) == E_REQUEST_DENIED;
     /* The form library keeps typing in the window until validation: copy it into the
      * field now, so that a resize (which rebuilds the window) loses nothing. */
     request(tf, REQ_VALIDATION);
@@ -482,6 +502,7 @@ bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t 
     }
     switch (tui_form_key(tf, type, ch)) {
     case TFR_NONE:
+        tui_form_say_refused(app, tf);
         *result = KR_HANDLED;
         return false;
     case TFR_UNHANDLED:
@@ -499,6 +520,17 @@ bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t 
     case TFR_SUBMIT:
         break;
     }
+    return true;
+}
+
+bool tui_form_say_refused(struct app *app, struct tui_form *tf)
+{
+    if (!tf->refused)
+        return false;
+    tf->refused = false;
+    const struct tui_field_desc *d = &tf->desc[tui_form_current(tf)];
+    app_flash(app, true, "« %s » : %d caractères au plus. Ce que vous tapez de plus n'est "
+                         "pas pris : raccourcissez le texte.", d->label, d->max);
     return true;
 }
 
@@ -531,6 +563,6 @@ void tui_form_focus(struct tui_form *tf, int index)
     if (tf->posted) {
         request(tf, REQ_BEG_LINE);
         set_current_field(tf->form, tf->fields[index]);
-        request(tf, REQ_END_LINE);
+        place_cursor(tf);
     }
 }

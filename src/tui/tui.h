@@ -96,6 +96,7 @@ struct tui_form {
     char errors[TUI_FORM_MAX][256];
     int rows[TUI_FORM_MAX]; /* row of each field below `top`: errors wrap between fields */
     bool dirty;             /* the official changed a value since the form was opened */
+    bool refused;           /* the last character typed did not fit (field full) */
 };
 
 struct app {
@@ -137,6 +138,10 @@ void app_flash(struct app *app, bool error, const char *fmt, ...)
 const struct dossier *app_dossier(const struct app *app);
 /* Records a change of status of dossier d on `day` after the rules' checks; on refusal
  * shows why (for sending: the earliest possible start) and returns false. */
+/* After a status was recorded and the status reloaded: says so in the message line, the
+ * dossier named, with the deadline the new status sets. One wording for every path. */
+void app_flash_status_noted(struct app *app, long long id, const char *title,
+                            enum dossier_status to, struct date day);
 bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossier_status to,
                             struct date day);
 /* Looks a screen up by id; NULL when unknown. */
@@ -173,11 +178,20 @@ int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char
 void tui_title_bar(const char *title);
 /* Key help on the last row, and the flash message above it. */
 void tui_key_line(struct app *app, const char *keys);
+/* Rows the message line takes above the key line (0 without a message): a screen lays
+ * itself out above them, so that the message never hides its last rows. */
+int tui_message_rows(const struct app *app);
 /* Box titled ATTENTION with one "! " paragraph per warning; returns rows used. */
 int tui_warning_box(int y, int x, int cols, int max_rows, const char *const *warnings,
                     size_t count);
 /* Rows a warning box needs. */
 int tui_warning_box_height(int cols, const char *const *warnings, size_t count);
+/* The deadline advice of d as shown, "EN RETARD — " first when past (empty when it has
+ * none); *overdue says which. */
+void tui_dossier_deadline_line(const struct app *app, const struct dossier *d, char *line,
+                               size_t len, bool *overdue);
+/* Rows the deadline advice of d takes at `cols` columns (0 when it has none). */
+int tui_dossier_deadline_rows(const struct app *app, const struct dossier *d, int cols);
 /* The deadline of dossier d in words, "EN RETARD — …" and marked when past, wrapped on at
  * most max_lines; returns rows used (0 when the dossier has no deadline). */
 int tui_dossier_deadline(const struct app *app, const struct dossier *d, int y, int x, int cols,
@@ -197,6 +211,9 @@ void tui_form_close(struct tui_form *tf);
  * the terminal is too small to show the form (a message says so). Call last. */
 bool tui_form_draw(struct tui_form *tf);
 enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch);
+/* After tui_form_key: when the character typed did not fit in its full field, says so in
+ * the message line (nothing typed is dropped without a word) and returns true. */
+bool tui_form_say_refused(struct app *app, struct tui_form *tf);
 /* Trimmed value of a field. */
 void tui_form_value(struct tui_form *tf, int index, char *buf, size_t len);
 void tui_form_set_error(struct tui_form *tf, int index, const char *message);

@@ -122,15 +122,21 @@ void tui_title_bar(const char *title)
         tui_print(0, COLS - 8, 8, a, "difelus");
 }
 
+int tui_message_rows(const struct app *app)
+{
+    if (!app->ui.message[0])
+        return 0;
+    /* A message longer than a line takes the rows above it (up to four), rather than
+     * being cut: a refusal says why and what to do, all of it matters. */
+    int rows = text_wrap_count(app->ui.message, COLS - 2);
+    int most = LINES > 8 ? 4 : LINES > 4 ? 2 : 1;
+    return rows > most ? most : rows;
+}
+
 void tui_key_line(struct app *app, const char *keys)
 {
     if (app->ui.message[0]) {
-        /* A message longer than a line takes the rows above it (up to four), rather than
-         * being cut: a refusal says why and what to do, all of it matters. */
-        int rows = text_wrap_count(app->ui.message, COLS - 2);
-        int most = LINES > 8 ? 4 : LINES > 4 ? 2 : 1;
-        if (rows > most)
-            rows = most;
+        int rows = tui_message_rows(app);
         for (int r = 0; r < rows; r++) {
             move(LINES - 2 - r, 0);
             clrtoeol();
@@ -182,16 +188,35 @@ int tui_warning_box(int y, int x, int cols, int max_rows, const char *const *war
     return h;
 }
 
+void tui_dossier_deadline_line(const struct app *app, const struct dossier *d, char *line,
+                          size_t len, bool *overdue)
+{
+    struct dossier_deadline dl = dossier_deadline(d);
+    line[0] = '\0';
+    *overdue = false;
+    if (dl.kind == DL_NONE || dossier_status_closed(d->status))
+        return;
+    char text[640];
+    dossier_deadline_text(dl, app->today, text, sizeof text, overdue);
+    snprintf(line, len, "%s%s", *overdue ? "EN RETARD — " : "", text);
+}
+
+int tui_dossier_deadline_rows(const struct app *app, const struct dossier *d, int cols)
+{
+    char line[700];
+    bool overdue;
+    tui_dossier_deadline_line(app, d, line, sizeof line, &overdue);
+    return line[0] ? text_wrap_count(line, cols) : 0;
+}
+
 int tui_dossier_deadline(const struct app *app, const struct dossier *d, int y, int x, int cols,
                          int max_lines, attr_t attr)
 {
-    struct dossier_deadline dl = dossier_deadline(d);
-    if (dl.kind == DL_NONE || dossier_status_closed(d->status))
-        return 0;
+    char line[700];
     bool overdue;
-    char text[640], line[700];
-    dossier_deadline_text(dl, app->today, text, sizeof text, &overdue);
-    snprintf(line, sizeof line, "%s%s", overdue ? "EN RETARD — " : "", text);
+    tui_dossier_deadline_line(app, d, line, sizeof line, &overdue);
+    if (!line[0])
+        return 0;
     return tui_paragraph(y, x, cols, max_lines, overdue ? tui_attr(TC_ERROR) : attr, line);
 }
 
