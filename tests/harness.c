@@ -502,7 +502,10 @@ static bool wait_until(struct term *t, const char *text, bool present)
 {
     long long deadline = now_ms() + WAIT_MS;
     for (;;) {
-        bool on = shows(wrapped_wait ? joined_rows(term_text(t)) : term_text(t), text);
+        /* A text is on screen on one row or wrapped over several: where a sentence wraps
+         * depends on the dates and paths in it, which vary with « today » and $BUILD. */
+        bool on = (!wrapped_wait && shows(term_text(t), text)) ||
+                  shows(joined_rows(term_text(t)), text);
         if (on == present)
             return true;
         long long left = deadline - now_ms();

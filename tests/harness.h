@@ -43,14 +43,15 @@ struct term;
 /* Starts the binary in a pseudo-terminal of rows × cols, TERM=xterm-256color, with extra
  * environment entries (overriding the defaults). */
 struct term *term_start(int rows, int cols, const char *const args[], const char *const env[]);
-/* Waits until `text` is on screen; false after WAIT_MS. Here and in term_find_row and
- * term_wait_gone, a non-breaking space (U+00A0, U+202F) matches a plain one, both ways:
- * term_text and term_row give the screen as it is, for checks of the typography. */
+/* Waits until `text` is on screen, on one row or wrapped over several at any of its spaces
+ * (a message wraps elsewhere on another date): rows are also read joined by one space;
+ * false after WAIT_MS. Here and in term_find_row and term_wait_gone, a non-breaking space
+ * (U+00A0, U+202F) matches a plain one, both ways: term_text and term_row give the screen
+ * as it is, for checks of the typography. */
 bool term_wait_for(struct term *t, const char *text);
-/* The same, for a text that may wrap over several rows at any of its spaces (a message
- * wraps elsewhere on another date): rows are read joined by one space. */
+/* Only wrapped: the rows joined (kept for the tests that say so). */
 bool term_wait_for_wrapped(struct term *t, const char *text);
-/* Waits until `text` is no longer on screen. */
+/* Waits until `text` is no longer on screen, on one row or wrapped. */
 bool term_wait_gone(struct term *t, const char *text);
 /* Sends bytes as if typed. Use "\r" for Enter, "\t" for Tab, "\033" for Escape. */
 void term_send(struct term *t, const char *keys);
