@@ -25,6 +25,10 @@ enum { SF_MANDATE, SF_WORDS, SF_MODALITY, SF_PLACE, SF_COUNT };
 #define CONFIRM_PATH "chemin-fichier"
 #define SF_PATH SF_COUNT
 #define PATH_TEXT_MAX 1024
+/* How the last download or import ended, under the criteria until the next key: the
+ * draft's field after the path (its error text non-empty for a failure), so that a
+ * restart shows it again. */
+#define SF_JOB (SF_COUNT + 1)
 
 static const char *const modality_choices[] = {"indifférente", "présentiel", "à distance", NULL};
 
@@ -187,6 +191,22 @@ static char *path_text(struct app *app)
     return app->draft.value[SF_PATH];
 }
 
+/* The job's last word (SF_JOB): its text and whether it is a failure. */
+static char *job_text(struct app *app)
+{
+    return app->draft.value[SF_JOB];
+}
+
+static bool job_text_error(const struct app *app)
+{
+    return app->draft.error[SF_JOB][0] != '\0';
+}
+
+static void job_text_clear(struct app *app)
+{
+    app->draft.value[SF_JOB][0] = app->draft.error[SF_JOB][0] = '\0';
+}
+
 static void job_ready(struct app *app, int fd, short revents, void *data);
 
 /* Has the app poll the job's current pipe (it changes when the import's child starts). */
@@ -207,16 +227,19 @@ static void job_said(struct app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void job_said(struct app *app, bool error, const char *fmt, ...)
 {
-    struct screens_view *v = view_of(app);
+    char said[1200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(v->job_message, sizeof v->job_message, fmt, ap);
+    vsnprintf(said, sizeof said, fmt, ap);
     va_end(ap);
-    v->job_message_error = error;
     if (app->screen != &screen_search) {
-        app_flash(app, error, "%s", v->job_message);
-        v->job_message[0] = '\0';
+        app_flash(app, error, "%s", said);
+        return;
     }
+    /* The search's screen has its draft open: the message is saved with it. */
+    snprintf(job_text(app), sizeof app->draft.value[SF_JOB], "%s", said);
+    snprintf(app->draft.error[SF_JOB], sizeof app->draft.error[SF_JOB], "%s",
+             error ? "erreur" : "");
 }
 
 /* The event loop calls this when the helper or the import's child spoke or ended. */
@@ -323,10 +346,10 @@ static int draw_job(struct app *app, int y)
     int w = COLS - 4;
     if (job->state != SYNC_RUNNING && job->state != SYNC_RECEIVED &&
         job->state != SYNC_IMPORTING) {
-        if (!v->job_message[0])
+        if (!job_text(app)[0])
             return 0;
-        return tui_paragraph(y, 2, w, 5, v->job_message_error ? tui_attr(TC_ERROR) : A_BOLD,
-                             v->job_message) + 1;
+        return tui_paragraph(y, 2, w, 5, job_text_error(app) ? tui_attr(TC_ERROR) : A_BOLD,
+                             job_text(app)) + 1;
     }
     char line[512], got[64], total[64];
     if (job->state == SYNC_RUNNING) {
@@ -773,7 +796,7 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     if (!app->form.form)
         return KR_UNHANDLED;
     if (!(type == KEY_CODE_YES && ch == KEY_RESIZE))
-        v->job_message[0] = '\0'; /* read: the results take the room back */
+        job_text_clear(app); /* read: the results take the room back */
     if (strcmp(app->ui.confirm, CONFIRM_PATH) == 0)
         return path_key(app, type, ch);
     if (v->job.state != SYNC_IDLE && type == OK && ch == 27) {
@@ -846,7 +869,7 @@ const struct screen screen_search = {
     .id = "recherche",
     .step = 0,
     .text_input = true,
-    .draft_extra = 1, /* the path typed after F6 */
+    .draft_extra = 2, /* the path typed after F6, the job's last word */
     .enter = search_enter,
     .load = search_load,
     .draw = search_draw,
