@@ -249,7 +249,7 @@ static void job_ready(struct app *app, int fd, short revents, void *data)
     (void)revents;
     (void)data;
     struct screens_view *v = view_of(app);
-    char err[1024];
+    char err[1024], count[32];
     switch (sync_job_read(&v->job)) {
     case SYNC_RUNNING:
     case SYNC_IMPORTING:
@@ -269,11 +269,13 @@ static void job_ready(struct app *app, int fd, short revents, void *data)
              * its form is the one open (or behind the help). */
             if (strcmp(app->ui.draft_screen, screen_search.id) == 0)
                 path_text(app)[0] = '\0';
-            job_said(app, false, "Fichier importé\u00a0: %zu formation%s dans le catalogue.",
-                     v->job.records, v->job.records > 1 ? "s" : "");
+            job_said(app, false, "Fichier importé\u00a0: %s formation%s dans le catalogue.",
+                     text_format_count(v->job.records, count, sizeof count),
+                     v->job.records > 1 ? "s" : "");
         } else {
-            job_said(app, false, "Catalogue téléchargé\u00a0: %zu formation%s importée%s.",
-                     v->job.records, v->job.records > 1 ? "s" : "",
+            job_said(app, false, "Catalogue téléchargé\u00a0: %s formation%s importée%s.",
+                     text_format_count(v->job.records, count, sizeof count),
+                     v->job.records > 1 ? "s" : "",
                      v->job.records > 1 ? "s" : "");
         }
         sync_job_cancel(&v->job);
@@ -361,9 +363,10 @@ static int draw_job(struct app *app, int y)
         else
             snprintf(line, sizeof line, "Téléchargement du catalogue\u00a0: %s reçus", got);
     } else {
-        snprintf(line, sizeof line, "%s\u00a0: %zu formations lues…",
+        char count[32];
+        snprintf(line, sizeof line, "%s\u00a0: %s formations lues…",
                  v->job_is_file ? "Import du fichier" : "Import du catalogue téléchargé",
-                 job->records);
+                 text_format_count(job->records, count, sizeof count));
     }
     tui_print(y, 2, w, A_BOLD, line);
     const char *stop = "  Échap\u00a0: arrêter (l'ancien catalogue reste)";
@@ -591,8 +594,10 @@ static int draw_results(struct app *app, int y)
         return -1;
     }
     if (text_width(words) < 2) {
-        snprintf(line, sizeof line, "Tapez au moins deux lettres\u00a0: les %zu formations du "
-                                    "catalogue sont cherchées au fil de la frappe.", v->catalogue_size);
+        char count[32];
+        snprintf(line, sizeof line, "Tapez au moins deux lettres\u00a0: les %s formations du "
+                                    "catalogue sont cherchées au fil de la frappe.",
+                 text_format_count(v->catalogue_size, count, sizeof count));
         tui_paragraph(y, 2, w, 2, 0, line);
         return -1;
     }
@@ -689,8 +694,11 @@ static void search_draw(struct app *app)
                                           "F10 quitter"
                       : busy            ? "Échap arrêter  Tab champ  Entrée résultats  F1 aide  "
                                           "F10 quitter"
-                      : app->ui.results ? "↑↓ choisir  Entrée créer  Échap critères  "
-                                          "F5 télécharger  F6 importer  F10 quitter"
+                      : app->ui.results && v->hit_count > 0
+                          ? "↑↓ choisir  Entrée créer  Échap critères  F5 télécharger  "
+                            "F6 importer  F10 quitter"
+                      : app->ui.results ? "Échap critères  F5 télécharger  F6 importer  "
+                                          "F10 quitter"
                                         : "Tab champ  Entrée résultats  F5 télécharger  "
                                           "F6 importer  F1 aide  F10 quitter");
     app->form.hide_focus = app->ui.results || creating; /* the results list has the « > » */
