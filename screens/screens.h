@@ -57,10 +57,6 @@ struct screens_view {
     bool job_is_file;  /* the running job imports a file the official named */
     bool job_watched;  /* job_fd is polled by the app (app_watch_fd) */
     int job_fd;
-    /* how the last job ended, under the criteria until the next key (the message line is
-     * too short for an import's reasons); gone with the process, like the job */
-    char job_message[1200];
-    bool job_message_error;
     /* change of status: the statuses the dossier may take */
     struct tui_field_desc status_fields[2];
     const char *status_choices[DS_COUNT + 1];

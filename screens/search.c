@@ -25,6 +25,10 @@ enum { SF_MANDATE, SF_WORDS, SF_MODALITY, SF_PLACE, SF_COUNT };
 #define CONFIRM_PATH "chemin-fichier"
 #define SF_PATH SF_COUNT
 #define PATH_TEXT_MAX 1024
+/* How the last download or import ended, under the criteria until the next key: the
+ * draft's field after the path (its error text non-empty for a failure), so that a
+ * restart shows it again. */
+#define SF_JOB (SF_COUNT + 1)
 
 static const char *const modality_choices[] = {"indifférente", "présentiel", "à distance", NULL};
 
@@ -187,6 +191,22 @@ static char *path_text(struct app *app)
     return app->draft.value[SF_PATH];
 }
 
+/* The job's last word (SF_JOB): its text and whether it is a failure. */
+static char *job_text(struct app *app)
+{
+    return app->draft.value[SF_JOB];
+}
+
+static bool job_text_error(const struct app *app)
+{
+    return app->draft.error[SF_JOB][0] != '\0';
+}
+
+static void job_text_clear(struct app *app)
+{
+    app->draft.value[SF_JOB][0] = app->draft.error[SF_JOB][0] = '\0';
+}
+
 static void job_ready(struct app *app, int fd, short revents, void *data);
 
 /* Has the app poll the job's current pipe (it changes when the import's child starts). */
@@ -207,16 +227,19 @@ static void job_said(struct app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void job_said(struct app *app, bool error, const char *fmt, ...)
 {
-    struct screens_view *v = view_of(app);
+    char said[1200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(v->job_message, sizeof v->job_message, fmt, ap);
+    vsnprintf(said, sizeof said, fmt, ap);
     va_end(ap);
-    v->job_message_error = error;
     if (app->screen != &screen_search) {
-        app_flash(app, error, "%s", v->job_message);
-        v->job_message[0] = '\0';
+        app_flash(app, error, "%s", said);
+        return;
     }
+    /* The search's screen has its draft open: the message is saved with it. */
+    snprintf(job_text(app), sizeof app->draft.value[SF_JOB], "%s", said);
+    snprintf(app->draft.error[SF_JOB], sizeof app->draft.error[SF_JOB], "%s",
+             error ? "erreur" : "");
 }
 
 /* The event loop calls this when the helper or the import's child spoke or ended. */
@@ -226,7 +249,7 @@ static void job_ready(struct app *app, int fd, short revents, void *data)
     (void)revents;
     (void)data;
     struct screens_view *v = view_of(app);
-    char err[1024];
+    char err[1024], count[32];
     switch (sync_job_read(&v->job)) {
     case SYNC_RUNNING:
     case SYNC_IMPORTING:
@@ -246,11 +269,13 @@ static void job_ready(struct app *app, int fd, short revents, void *data)
              * its form is the one open (or behind the help). */
             if (strcmp(app->ui.draft_screen, screen_search.id) == 0)
                 path_text(app)[0] = '\0';
-            job_said(app, false, "Fichier importé\u00a0: %zu formation%s dans le catalogue.",
-                     v->job.records, v->job.records > 1 ? "s" : "");
+            job_said(app, false, "Fichier importé\u00a0: %s formation%s dans le catalogue.",
+                     text_format_count(v->job.records, count, sizeof count),
+                     v->job.records > 1 ? "s" : "");
         } else {
-            job_said(app, false, "Catalogue téléchargé\u00a0: %zu formation%s importée%s.",
-                     v->job.records, v->job.records > 1 ? "s" : "",
+            job_said(app, false, "Catalogue téléchargé\u00a0: %s formation%s importée%s.",
+                     text_format_count(v->job.records, count, sizeof count),
+                     v->job.records > 1 ? "s" : "",
                      v->job.records > 1 ? "s" : "");
         }
         sync_job_cancel(&v->job);
@@ -323,10 +348,10 @@ static int draw_job(struct app *app, int y)
     int w = COLS - 4;
     if (job->state != SYNC_RUNNING && job->state != SYNC_RECEIVED &&
         job->state != SYNC_IMPORTING) {
-        if (!v->job_message[0])
+        if (!job_text(app)[0])
             return 0;
-        return tui_paragraph(y, 2, w, 5, v->job_message_error ? tui_attr(TC_ERROR) : A_BOLD,
-                             v->job_message) + 1;
+        return tui_paragraph(y, 2, w, 5, job_text_error(app) ? tui_attr(TC_ERROR) : A_BOLD,
+                             job_text(app)) + 1;
     }
     char line[512], got[64], total[64];
     if (job->state == SYNC_RUNNING) {
@@ -338,9 +363,10 @@ static int draw_job(struct app *app, int y)
         else
             snprintf(line, sizeof line, "Téléchargement du catalogue\u00a0: %s reçus", got);
     } else {
-        snprintf(line, sizeof line, "%s\u00a0: %zu formations lues…",
+        char count[32];
+        snprintf(line, sizeof line, "%s\u00a0: %s formations lues…",
                  v->job_is_file ? "Import du fichier" : "Import du catalogue téléchargé",
-                 job->records);
+                 text_format_count(job->records, count, sizeof count));
     }
     tui_print(y, 2, w, A_BOLD, line);
     const char *stop = "  Échap\u00a0: arrêter (l'ancien catalogue reste)";
@@ -581,8 +607,10 @@ static int draw_results(struct app *app, int y)
         return -1;
     }
     if (text_width(words) < 2) {
-        snprintf(line, sizeof line, "Tapez au moins deux lettres\u00a0: les %zu formations du "
-                                    "catalogue sont cherchées au fil de la frappe.", v->catalogue_size);
+        char count[32];
+        snprintf(line, sizeof line, "Tapez au moins deux lettres\u00a0: les %s formations du "
+                                    "catalogue sont cherchées au fil de la frappe.",
+                 text_format_count(v->catalogue_size, count, sizeof count));
         tui_paragraph(y, 2, w, 2, 0, line);
         return -1;
     }
@@ -679,8 +707,11 @@ static void search_draw(struct app *app)
                                           "F10 quitter"
                       : busy            ? "Échap arrêter  Tab champ  Entrée résultats  F1 aide  "
                                           "F10 quitter"
-                      : app->ui.results ? "↑↓ choisir  Entrée créer  Échap critères  "
-                                          "F5 télécharger  F6 importer  F10 quitter"
+                      : app->ui.results && v->hit_count > 0
+                          ? "↑↓ choisir  Entrée créer  Échap critères  F5 télécharger  "
+                            "F6 importer  F10 quitter"
+                      : app->ui.results ? "Échap critères  F5 télécharger  F6 importer  "
+                                          "F10 quitter"
                                         : "Tab champ  Entrée résultats  F5 télécharger  "
                                           "F6 importer  F1 aide  F10 quitter");
     app->form.hide_focus = app->ui.results || creating; /* the results list has the « > » */
@@ -786,7 +817,7 @@ static enum key_result search_key(struct app *app, int type, wint_t ch)
     if (!app->form.form)
         return KR_UNHANDLED;
     if (!(type == KEY_CODE_YES && ch == KEY_RESIZE))
-        v->job_message[0] = '\0'; /* read: the results take the room back */
+        job_text_clear(app); /* read: the results take the room back */
     if (strcmp(app->ui.confirm, CONFIRM_PATH) == 0)
         return path_key(app, type, ch);
     if (v->job.state != SYNC_IDLE && type == OK && ch == 27) {
@@ -861,7 +892,7 @@ const struct screen screen_search = {
     .id = "recherche",
     .step = 0,
     .text_input = true,
-    .draft_extra = 1, /* the path typed after F6 */
+    .draft_extra = 2, /* the path typed after F6, the job's last word */
     .enter = search_enter,
     .load = search_load,
     .draw = search_draw,

@@ -124,6 +124,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  field INTEGER PRIMARY KEY CHECK (field >= 0),"
     "  value TEXT NOT NULL DEFAULT '',"
     "  error TEXT NOT NULL DEFAULT '');",
+
+    /* 6: where the cursor is inside the open form's field, so that a restart puts it back
+     * there (-1: after the text, where a form opens) */
+    "ALTER TABLE ui_state ADD COLUMN draft_cursor INTEGER NOT NULL DEFAULT -1;"
+    "ALTER TABLE ui_state ADD COLUMN draft_scroll INTEGER NOT NULL DEFAULT 0;",
 };
 
 const char *const store_setting_keys[] = {"organisme.nom", "organisme.email",
@@ -894,10 +899,12 @@ int store_ui_get(store *st, struct ui_state *out)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->screen, sizeof out->screen, "accueil");
+    out->draft_cursor = -1;
     sqlite3_stmt *stmt = prepare(st, "SELECT screen, focus, scroll, dossier_id, mandate_id,"
                                      " help_from, search_from, confirm, confirm_id, results,"
                                      " message, message_error, draft_screen, draft_field,"
-                                     " draft_dirty FROM ui_state WHERE id = 1");
+                                     " draft_dirty, draft_cursor, draft_scroll"
+                                     " FROM ui_state WHERE id = 1");
     if (!stmt)
         return -1;
     int rc = sqlite3_step(stmt);
@@ -920,6 +927,8 @@ int store_ui_get(store *st, struct ui_state *out)
         column_copy(stmt, 12, out->draft_screen, sizeof out->draft_screen);
         out->draft_field = sqlite3_column_int(stmt, 13);
         out->draft_dirty = sqlite3_column_int(stmt, 14) != 0;
+        out->draft_cursor = sqlite3_column_int(stmt, 15);
+        out->draft_scroll = sqlite3_column_int(stmt, 16);
     }
     sqlite3_finalize(stmt);
     if (out->focus < 0)
@@ -928,6 +937,10 @@ int store_ui_get(store *st, struct ui_state *out)
         out->scroll = 0;
     if (out->draft_field < 0 || out->draft_field >= STORE_DRAFT_FIELDS)
         out->draft_field = 0;
+    if (out->draft_cursor < -1)
+        out->draft_cursor = -1;
+    if (out->draft_scroll < 0)
+        out->draft_scroll = 0;
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "lecture de la position");
 }
 
@@ -936,8 +949,9 @@ int store_ui_set(store *st, const struct ui_state *ui)
     sqlite3_stmt *stmt = prepare(
         st, "INSERT INTO ui_state (id, screen, focus, scroll, dossier_id, mandate_id,"
             " help_from, search_from, confirm, confirm_id, results, message, message_error,"
-            " draft_screen, draft_field, draft_dirty)"
-            " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            " draft_screen, draft_field, draft_dirty, draft_cursor, draft_scroll)"
+            " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+            " ?16, ?17)"
             " ON CONFLICT (id) DO UPDATE SET screen = excluded.screen, focus = excluded.focus,"
             " scroll = excluded.scroll, dossier_id = excluded.dossier_id,"
             " mandate_id = excluded.mandate_id, help_from = excluded.help_from,"
@@ -945,7 +959,8 @@ int store_ui_set(store *st, const struct ui_state *ui)
             " confirm_id = excluded.confirm_id, results = excluded.results,"
             " message = excluded.message, message_error = excluded.message_error,"
             " draft_screen = excluded.draft_screen, draft_field = excluded.draft_field,"
-            " draft_dirty = excluded.draft_dirty");
+            " draft_dirty = excluded.draft_dirty, draft_cursor = excluded.draft_cursor,"
+            " draft_scroll = excluded.draft_scroll");
     if (!stmt)
         return -1;
     sqlite3_bind_text(stmt, 1, ui->screen, -1, SQLITE_STATIC);
@@ -963,6 +978,8 @@ int store_ui_set(store *st, const struct ui_state *ui)
     sqlite3_bind_text(stmt, 13, ui->draft_screen, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 14, ui->draft_field);
     sqlite3_bind_int(stmt, 15, ui->draft_dirty ? 1 : 0);
+    sqlite3_bind_int(stmt, 16, ui->draft_cursor);
+    sqlite3_bind_int(stmt, 17, ui->draft_scroll);
     return run(st, stmt, "enregistrement de la position");
 }
 

@@ -273,6 +273,20 @@ static enum sync_state helper_error(struct sync_job *job, const struct sync_msg 
     if (strcmp(m->code, "ecriture") == 0)
         return fail(job, "Impossible d'enregistrer le catalogue téléchargé (disque plein\u00a0?). "
                          "Libérez de la place, puis réessayez.");
+    /* Not found: waiting will not help, the address is wrong (a mirror mistyped, or the
+     * portal moved). */
+    if (strcmp(m->code, "http") == 0 && (m->status == 404 || m->status == 410)) {
+        bool portal = strcmp(job->base, SYNC_DEFAULT_BASE) == 0;
+        return fail(job, "Aucun catalogue à l'adresse %s (erreur HTTP %ld)\u00a0: %s",
+                    job->wizard ? base : job->url, m->status,
+                    portal ? "le portail a changé d'adresse. Installez la dernière version de "
+                             "difelus, ou donnez la nouvelle adresse dans la variable "
+                             "DIFELUS_CATALOGUE_URL (voir le README)."
+                    : job->wizard ? "l'adresse est fausse. Vérifiez la variable "
+                                    "DIFELUS_CATALOGUE_URL (voir le README)."
+                                  : "l'adresse est fausse. Vérifiez l'adresse donnée avec --url "
+                                    "ou la variable DIFELUS_CATALOGUE_URL (voir le README).");
+    }
     if (strcmp(m->code, "http") == 0 && !job->wizard)
         return fail(job, "Le serveur a répondu «\u00a0erreur HTTP %ld\u00a0» pour %s. Réessayez "
                          "plus tard%s.", m->status, job->url, url_hint);
@@ -576,7 +590,8 @@ int sync_job_import(store *st, struct sync_job *job, struct catalogue_import *re
 static void import_progress(size_t records, void *user)
 {
     (void)user;
-    fprintf(stderr, "\r%zu formations importées…", records);
+    char count[32];
+    fprintf(stderr, "\r%s formations importées…", text_format_count(records, count, sizeof count));
 }
 
 int sync_catalogue(store *st, const struct sync_options *opt, struct catalogue_import *report,

@@ -315,6 +315,23 @@ size_t text_cut_at_word(const char *s, int cols)
     return len;
 }
 
+char *text_format_count(size_t n, char *buf, size_t len)
+{
+    char digits[32], grouped[64];
+    snprintf(digits, sizeof digits, "%zu", n);
+    size_t count = strlen(digits), o = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0 && (count - i) % 3 == 0) {
+            memcpy(grouped + o, "\u202f", 3);
+            o += 3;
+        }
+        grouped[o++] = digits[i];
+    }
+    grouped[o] = '\0';
+    snprintf(buf, len, "%s", grouped);
+    return buf;
+}
+
 void text_format_euros(long cents, char *buf, size_t len)
 {
     bool neg = cents < 0;

@@ -432,6 +432,14 @@ const char *term_text(struct term *t)
     return t->text;
 }
 
+void term_cursor(struct term *t, int *row, int *col)
+{
+    VTermPos pos;
+    vterm_state_get_cursorpos(vterm_obtain_state(t->vt), &pos);
+    *row = pos.row;
+    *col = pos.col;
+}
+
 const char *term_row(struct term *t, int y)
 {
     static char row[4096];
@@ -523,6 +531,55 @@ static bool wait_until(struct term *t, const char *text, bool present)
 bool term_wait_for(struct term *t, const char *text)
 {
     return wait_until(t, text, true);
+}
+
+/* The row of `label` holds `value` as a whole word after the label. */
+static bool row_holds(struct term *t, const char *label, const char *value)
+{
+    int y = term_find_row(t, label);
+    if (y < 0)
+        return false;
+    const char *row = term_row(t, y);
+    const char *from = harness_strstr(row, label);
+    size_t n = strlen(value);
+    for (const char *p = from ? from + strlen(label) : row; (p = strstr(p, value)); p++)
+        if (p[-1] == ' ' && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+bool term_wait_field(struct term *t, const char *label, const char *value)
+{
+    long long deadline = now_ms() + WAIT_MS;
+    for (;;) {
+        if (row_holds(t, label, value))
+            return true;
+        long long left = deadline - now_ms();
+        if (left <= 0 || t->exited)
+            break;
+        if (!pump(t, left > 50 ? 50 : (int)left))
+            t->exited = true;
+    }
+    fprintf(stderr, "--- screen while waiting for «%s» beside «%s» ---\n%s---\n", value,
+            label, term_text(t));
+    return false;
+}
+
+bool term_wait_cursor(struct term *t, int row, int col)
+{
+    long long deadline = now_ms() + WAIT_MS;
+    for (;;) {
+        int r, c;
+        term_cursor(t, &r, &c);
+        if (r == row && c == col)
+            return true;
+        long long left = deadline - now_ms();
+        if (left <= 0 || t->exited)
+            break;
+        if (!pump(t, left > 50 ? 50 : (int)left))
+            t->exited = true;
+    }
+    return false;
 }
 
 bool term_wait_for_wrapped(struct term *t, const char *text)

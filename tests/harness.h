@@ -51,6 +51,9 @@ struct term *term_start(int rows, int cols, const char *const args[], const char
 bool term_wait_for(struct term *t, const char *text);
 /* Only wrapped: the rows joined (kept for the tests that say so). */
 bool term_wait_for_wrapped(struct term *t, const char *text);
+/* Waits until the row where `label` appears holds `value`, a whole word after the label
+ * (a form's field beside its label). */
+bool term_wait_field(struct term *t, const char *label, const char *value);
 /* Waits until `text` is no longer on screen, on one row or wrapped. */
 bool term_wait_gone(struct term *t, const char *text);
 /* Sends bytes as if typed. Use "\r" for Enter, "\t" for Tab, "\033" for Escape. */
@@ -62,6 +65,10 @@ void term_send_key(struct term *t, enum term_key key);
 const char *term_text(struct term *t);
 /* Row y as text (static buffer). */
 const char *term_row(struct term *t, int y);
+/* Where the terminal's cursor is (0-based row and column). */
+void term_cursor(struct term *t, int *row, int *col);
+/* Waits until the cursor is at (row, col); false after WAIT_MS. */
+bool term_wait_cursor(struct term *t, int row, int col);
 /* Row where text first appears, or -1. */
 int term_find_row(struct term *t, const char *text);
 /* True when the cell at (row, col) has default colours (no colour used). */

@@ -343,7 +343,8 @@ static void test_messages_in_french(void **state)
     /* a damaged catalogue.db: page 4 overwritten */
     snprintf(file, sizeof file, "%s/grand.csv", dir);
     write_catalogue(file, 2000, "Urbanisme");
-    expect(db, (const char *[]){"catalogue", "importer", file, NULL}, 0, "2000 formations");
+    expect(db, (const char *[]){"catalogue", "importer", file, NULL}, 0,
+           "2\u202f000 formations importées");
     FILE *f = fopen(cat, "r+b");
     assert_non_null(f);
     char junk[4096];

@@ -102,7 +102,7 @@ static void wait_idle(pid_t pid)
 /* Kills the wizard with SIGKILL once it has drawn, reads what it left on the terminal,
  * starts it again at the same size on the same database and checks that the screen is
  * the same, character for character (the message line included: it is part of the saved
- * state, until the next key). */
+ * state, until the next key), with the cursor at the same place. */
 static void kill_and_compare(struct term **tp, const char *db, const char *screen_id)
 {
     pid_t pid = child_pid();
@@ -110,6 +110,8 @@ static void kill_and_compare(struct term **tp, const char *db, const char *scree
     wait_idle(pid);
     assert_int_equal(kill(pid, SIGKILL), 0);
     assert_int_equal(term_wait_exit(*tp), 128 + SIGKILL);
+    int row, col; /* the cursor too: in a form, on the same character of the same field */
+    term_cursor(*tp, &row, &col);
     char *before = strdup(term_text(*tp));
     assert_non_null(before);
     term_free(*tp);
@@ -118,6 +120,12 @@ static void kill_and_compare(struct term **tp, const char *db, const char *scree
     if (!term_wait_for(*tp, before))
         fail_msg("écran « %s » différent après kill -9 ; avant :\n%s", screen_id, before);
     assert_string_equal(term_text(*tp), before);
+    if (!term_wait_cursor(*tp, row, col)) {
+        int now_row, now_col;
+        term_cursor(*tp, &now_row, &now_col);
+        fail_msg("écran « %s » : curseur en %d,%d avant kill -9, en %d,%d après", screen_id,
+                 row, col, now_row, now_col);
+    }
     free(before);
     mark(screen_id);
 }

@@ -1,4 +1,4 @@
-/* The wizard's state in the database (schema 5): ui_state holds everything a screen
+/* The wizard's state in the database (schemas 5 and 6): ui_state holds everything a screen
  * depends on, ui_draft the open form as typed; both read back as written, and PRAGMA
  * data_version tells another connection's write. */
 #include <setjmp.h>
@@ -27,13 +27,16 @@ static void test_state_round_trip(void **state)
     (void)state;
     char path[4200];
     store *st = open_fresh("store-ui-state", path, sizeof path);
-    assert_int_equal(store_schema_version(st), 5);
+    assert_int_equal(store_schema_version(st), 6);
+    struct ui_state fresh;
+    assert_int_equal(store_ui_get(st, &fresh), 0);
+    assert_int_equal(fresh.draft_cursor, -1); /* a form opens with the cursor at the end */
     struct ui_state ui = {.screen = "dossier", .focus = 3, .scroll = 7, .dossier_id = 42,
                           .mandate_id = 9, .help_from = "etape3", .search_from = "accueil",
                           .confirm = "supprimer", .confirm_id = 12, .results = true,
                           .message = "Supprimer le dossier « Prendre la parole – oser » ?",
                           .message_error = true, .draft_screen = "mandat", .draft_field = 2,
-                          .draft_dirty = true};
+                          .draft_dirty = true, .draft_cursor = 17, .draft_scroll = 4};
     assert_int_equal(store_ui_set(st, &ui), 0);
     assert_int_equal(store_draft_set_field(st, 0, "municipal", ""), 0);
     assert_int_equal(store_draft_set_field(st, 2, "Vice-présidente chargée de l’urbanisme…",
@@ -61,6 +64,8 @@ static void test_state_round_trip(void **state)
     assert_string_equal(back.draft_screen, "mandat");
     assert_int_equal(back.draft_field, 2);
     assert_true(back.draft_dirty);
+    assert_int_equal(back.draft_cursor, 17);
+    assert_int_equal(back.draft_scroll, 4);
     static struct ui_draft draft;
     assert_int_equal(store_draft_get(st, &draft), 0);
     assert_int_equal(draft.count, 3);

@@ -13,7 +13,7 @@
 #include "difelus/mandate.h"
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 /* PRAGMA application_id of a difelus database ("DIFE"). */
 #define STORE_APPLICATION_ID 0x44494645
 
@@ -40,6 +40,8 @@ struct ui_state {
     char draft_screen[32]; /* screen whose form the draft holds ("" when none) */
     int draft_field;       /* field with the cursor */
     bool draft_dirty;      /* the official changed a value since the form was opened */
+    int draft_cursor;      /* cursor's column in that field (-1: after its text) */
+    int draft_scroll;      /* first column shown of that field (a long text scrolls) */
 };
 
 /* The open form as typed (table ui_draft): value and message of each field. */

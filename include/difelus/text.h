@@ -49,6 +49,10 @@ int text_wrap_count(const char *s, int cols);
  * the end; the caller adds "…". The one cut at a word: text_clip uses it. */
 size_t text_cut_at_word(const char *s, int cols);
 
+/* A count the French way, thousands apart with a narrow no-break space (U+202F, which
+ * never wraps): 3000 → "3 000". Returns buf. */
+char *text_format_count(size_t n, char *buf, size_t len);
+
 /* "1 234,50 €" into buf, with U+00A0 as thousands gap and before € (DESIGN §7). */
 void text_format_euros(long cents, char *buf, size_t len);
 

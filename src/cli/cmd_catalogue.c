@@ -22,8 +22,9 @@ static double now_seconds(void)
 static void show_progress(size_t records, void *user)
 {
     (void)user;
-    text_fprintf(stderr, "\r%zu formation%s lue%s…", records, text_plural(records),
-            text_plural(records));
+    char count[32];
+    text_fprintf(stderr, "\r%s formation%s lue%s…", text_format_count(records, count, sizeof count),
+                 text_plural(records), text_plural(records));
 }
 
 static int check_search(const struct cli_call *call)
@@ -74,7 +75,9 @@ static void print_import(const struct catalogue_import *r, double seconds)
     for (char *c = took; *c; c++)
         if (*c == '.')
             *c = ',';
-    text_fprintf(stdout, "%zu formation%s importée%s (%s) en %s\u202Fs.\n", r->records, text_plural(r->records),
+    char count[32];
+    text_fprintf(stdout, "%s formation%s importée%s (%s) en %s\u202Fs.\n",
+                 text_format_count(r->records, count, sizeof count), text_plural(r->records),
            text_plural(r->records),
            r->source == SOURCE_CDC ? "catalogue de la Caisse des Dépôts"
                                    : "formations de l'organisme",

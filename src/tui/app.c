@@ -163,6 +163,7 @@ static void draft_capture(struct app *app)
     }
     app->ui.draft_field = tui_form_current(tf);
     app->ui.draft_dirty = tf->dirty;
+    tui_form_cursor(tf, &app->ui.draft_cursor, &app->ui.draft_scroll);
 }
 
 /* Puts the draft back into the form just opened (or changed by another process). */
@@ -175,6 +176,7 @@ static void draft_apply(struct app *app)
     }
     tf->dirty = app->ui.draft_dirty;
     tui_form_focus(tf, app->ui.draft_field);
+    tui_form_set_cursor(tf, app->ui.draft_cursor, app->ui.draft_scroll);
 }
 
 static void forget_draft(struct app *app)
@@ -183,6 +185,8 @@ static void forget_draft(struct app *app)
     app->ui.draft_screen[0] = '\0';
     app->ui.draft_field = 0;
     app->ui.draft_dirty = false;
+    app->ui.draft_cursor = -1;
+    app->ui.draft_scroll = 0;
     app->ui.results = false;
 }
 
@@ -196,7 +200,8 @@ static bool ui_equal(const struct ui_state *a, const struct ui_state *b)
            a->confirm_id == b->confirm_id && a->results == b->results &&
            strcmp(a->message, b->message) == 0 && a->message_error == b->message_error &&
            strcmp(a->draft_screen, b->draft_screen) == 0 && a->draft_field == b->draft_field &&
-           a->draft_dirty == b->draft_dirty;
+           a->draft_dirty == b->draft_dirty && a->draft_cursor == b->draft_cursor &&
+           a->draft_scroll == b->draft_scroll;
 }
 
 static bool draft_equal(const struct ui_draft *a, const struct ui_draft *b)

@@ -112,6 +112,7 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
     tf->count = count > TUI_FORM_MAX ? TUI_FORM_MAX : count;
     tf->top = top;
     tf->field_x = FIELD_X;
+    tf->cursor_col = -1;
     for (int i = 0; i < tf->count; i++) {
         tf->rows[i] = 2 * i;
         FIELD *f = new_field(1, desc[i].width, 2 * i, 0, 0, 0);
@@ -169,12 +170,42 @@ static void unpost(struct tui_form *tf)
         form_driver_w(tf->form, KEY_CODE_YES, REQ_VALIDATION);
         FIELD *cur = current_field(tf->form);
         tf->current = cur ? field_index(cur) : 0;
+        tui_form_cursor(tf, &tf->cursor_col, &tf->cursor_scroll);
         unpost_form(tf->form);
         tf->posted = false;
     }
     if (tf->win) {
         delwin(tf->win);
         tf->win = NULL;
+    }
+}
+
+/* Puts the cursor back where it was in the current field, with the same scroll: from
+ * the start, right until the scroll is the same, then left to the column (the form
+ * library has no request to set them). */
+static void place_cursor(struct tui_form *tf)
+{
+    FORM *f = tf->form;
+    if (tf->cursor_col < 0) {
+        form_driver_w(f, KEY_CODE_YES, REQ_END_LINE);
+        return;
+    }
+    form_driver_w(f, KEY_CODE_YES, REQ_BEG_LINE);
+    int cols = tf->desc[tf->current].width;
+    int right = tf->cursor_scroll > 0 ? tf->cursor_scroll + cols - 1 : 0;
+    if (right < tf->cursor_col)
+        right = tf->cursor_col;
+    for (int i = 0; i < 4096 && f->curcol < right; i++) {
+        int was = f->curcol;
+        form_driver_w(f, KEY_CODE_YES, REQ_RIGHT_CHAR);
+        if (f->curcol == was)
+            break;
+    }
+    for (int i = 0; i < 4096 && f->curcol > tf->cursor_col; i++) {
+        int was = f->curcol;
+        form_driver_w(f, KEY_CODE_YES, REQ_LEFT_CHAR);
+        if (f->curcol == was)
+            break;
     }
 }
 
@@ -306,6 +337,24 @@ static void switch_field(struct tui_form *tf, int req)
     place_cursor(tf);
 }
 
+/* ⌫. A full field has no cell after its last character: the cursor stays on that last
+ * cell once it is typed, and ⌫ there erases the character under it (the one just typed),
+ * not the one before. */
+static void delete_back(struct tui_form *tf, int index)
+{
+    tf->dirty = true;
+    int rows, cols, max;
+    bool full = false;
+    if (dynamic_field_info(tf->fields[index], &rows, &cols, &max) == E_OK &&
+        tf->form->curcol == cols - 1) {
+        char value[TUI_FORM_VALUE_MAX];
+        tui_form_value(tf, index, value, sizeof value);
+        full = text_width(value) >= cols;
+    }
+    request(tf, full ? REQ_DEL_CHAR : REQ_DEL_PREV);
+    request(tf, REQ_VALIDATION);
+}
+
 enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
 {
     if (!ensure_posted(tf))
@@ -334,9 +383,7 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
                 request(tf, REQ_RIGHT_CHAR);
             return TFR_NONE;
         case KEY_BACKSPACE:
-            tf->dirty = true;
-            request(tf, REQ_DEL_PREV);
-            request(tf, REQ_VALIDATION);
+            delete_back(tf, cur);
             return TFR_NONE;
         case KEY_DC:
             tf->dirty = true;
@@ -368,9 +415,7 @@ enum tui_form_result tui_form_key(struct tui_form *tf, int type, wint_t ch)
         return TFR_CANCEL;
     case 127:
     case 8:
-        tf->dirty = true;
-        request(tf, REQ_DEL_PREV);
-        request(tf, REQ_VALIDATION);
+        delete_back(tf, cur);
         return TFR_NONE;
     case 21: /* Ctrl-U */
         tf->dirty = true;
@@ -560,9 +605,31 @@ void tui_form_focus(struct tui_form *tf, int index)
     if (index < 0 || index >= tf->count)
         return;
     tf->current = index;
+    tf->cursor_col = -1;
     if (tf->posted) {
         request(tf, REQ_BEG_LINE);
         set_current_field(tf->form, tf->fields[index]);
+        place_cursor(tf);
+    }
+}
+
+void tui_form_cursor(const struct tui_form *tf, int *col, int *scroll)
+{
+    if (tf->posted && tf->form) {
+        *col = tf->form->curcol;
+        *scroll = tf->form->begincol;
+    } else {
+        *col = tf->cursor_col;
+        *scroll = tf->cursor_scroll;
+    }
+}
+
+void tui_form_set_cursor(struct tui_form *tf, int col, int scroll)
+{
+    tf->cursor_col = col < 0 ? -1 : col;
+    tf->cursor_scroll = scroll < 0 ? 0 : scroll;
+    if (tf->posted) {
+        tf->current = tui_form_current(tf);
         place_cursor(tf);
     }
 }

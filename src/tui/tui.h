@@ -92,6 +92,9 @@ struct tui_form {
     bool posted;
     int posted_lines, posted_cols; /* terminal size when posted */
     int current; /* field index kept across unpost/post */
+    /* cursor in the current field (the form library's column and horizontal scroll), put
+     * back when the form is posted (a restart, a resize); cursor_col -1: at the text's end */
+    int cursor_col, cursor_scroll;
     bool hide_focus; /* no « > » on the current field: the screen's focus is elsewhere */
     char errors[TUI_FORM_MAX][256];
     int rows[TUI_FORM_MAX]; /* row of each field below `top`: errors wrap between fields */
@@ -239,6 +242,10 @@ void tui_form_set_value(struct tui_form *tf, int index, const char *value);
 int tui_form_current(const struct tui_form *tf);
 void tui_form_clear_errors(struct tui_form *tf);
 void tui_form_focus(struct tui_form *tf, int index);
+/* The cursor's place in the current field (saved in ui_state with the draft), and putting
+ * it back (after tui_form_focus). */
+void tui_form_cursor(const struct tui_form *tf, int *col, int *scroll);
+void tui_form_set_cursor(struct tui_form *tf, int col, int scroll);
 /* Row just below the form. */
 int tui_form_bottom(const struct tui_form *tf);
 
