@@ -308,7 +308,7 @@ static void test_backspace_at_end_of_full_date(void **state)
     term_send(t, "c");
     WAIT(t, "changer le statut");
     term_send(t, "\t");
-    backspace_on_full_date(t, "Date du changement", "27/11/2026");
+    backspace_on_full_date(t, "Changé le", "27/11/2026");
     term_send(t, "\033");
     WAIT(t, "Abandonner ce que vous avez tapé");
     term_send(t, "o");

@@ -148,7 +148,7 @@ bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int c
  * start of a longer one until something is typed in the form, so that a prefilled field
  * shows its beginning rather than being scrolled to its end. Depends on the value and on
  * `dirty` only (both in the draft): the screen stays the same after a restart. */
-static void place_cursor(struct tui_form *tf)
+static void default_cursor(struct tui_form *tf)
 {
     FIELD *cur = current_field(tf->form);
     if (!cur)
@@ -160,7 +160,7 @@ static void place_cursor(struct tui_form *tf)
     snprintf(value, sizeof value, "%s", raw ? raw : "");
     text_trim(value);
     form_driver_w(tf->form, KEY_CODE_YES, REQ_BEG_LINE);
-    if (tf->dirty || text_width(value) < cols)
+    if (tf->dirty || text_width(value) <= cols) /* a full field needs no scroll */
         form_driver_w(tf->form, KEY_CODE_YES, REQ_END_LINE);
 }
 
@@ -182,12 +182,12 @@ static void unpost(struct tui_form *tf)
 
 /* Puts the cursor back where it was in the current field, with the same scroll: from
  * the start, right until the scroll is the same, then left to the column (the form
- * library has no request to set them). */
+ * library has no request to set them). With no saved place, the default one. */
 static void place_cursor(struct tui_form *tf)
 {
     FORM *f = tf->form;
     if (tf->cursor_col < 0) {
-        form_driver_w(f, KEY_CODE_YES, REQ_END_LINE);
+        default_cursor(tf);
         return;
     }
     form_driver_w(f, KEY_CODE_YES, REQ_BEG_LINE);
@@ -334,7 +334,7 @@ static void switch_field(struct tui_form *tf, int req)
 {
     request(tf, REQ_BEG_LINE);
     request(tf, req);
-    place_cursor(tf);
+    default_cursor(tf);
 }
 
 /* ⌫. A full field has no cell after its last character: the cursor stays on that last
@@ -609,7 +609,7 @@ void tui_form_focus(struct tui_form *tf, int index)
     if (tf->posted) {
         request(tf, REQ_BEG_LINE);
         set_current_field(tf->form, tf->fields[index]);
-        place_cursor(tf);
+        default_cursor(tf);
     }
 }
 
