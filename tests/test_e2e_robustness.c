@@ -194,41 +194,6 @@ static void test_sigquit_restores_terminal(void **state)
     term_free(t);
 }
 
-/* The wizard started last by this test process (a failed test may leave an older one). */
-static pid_t child_pid(void)
-{
-    DIR *d = opendir("/proc");
-    assert_non_null(d);
-    struct dirent *e;
-    pid_t found = 0;
-    unsigned long long newest = 0;
-    while ((e = readdir(d))) {
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        const char *close_paren = strrchr(buf, ')');
-        int ppid = 0;
-        char st;
-        unsigned long long started = 0;
-        /* fields 3 (state), 4 (parent) and 22 (start time) of proc(5) */
-        if (close_paren &&
-            sscanf(close_paren + 1,
-                   " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
-                   "%llu",
-                   &st, &ppid, &started) == 3 &&
-            ppid == getpid() && st != 'Z' && started >= newest) {
-            newest = started;
-            found = (pid_t)atoi(e->d_name);
-        }
-    }
-    closedir(d);
-    return found;
-}
 
 /* A failing poll() ended the wizard with status 0 and its message lost. poll() fails with
  * EINVAL once the process may hold fewer descriptors than it polls. */
