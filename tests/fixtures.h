@@ -1,11 +1,14 @@
 /* Test fixtures: a store with mandates and dossiers made through the core API, as the
  * wizard would have left it. Shared by unit, CLI and end-to-end tests so that each test
- * file does not carry its own copy. Include after <cmocka.h>. */
+ * file does not carry its own copy; and the tiny tmpfs of the « disk full » tests.
+ * Include after <cmocka.h>. */
 #ifndef DIFELUS_TEST_FIXTURES_H
 #define DIFELUS_TEST_FIXTURES_H
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include "difelus/dates.h"
 #include "difelus/dossier.h"
@@ -50,6 +53,45 @@ static inline long long fixture_dossier(store *st, const char *title, struct dat
     d.hours_cents = hours_cents;
     assert_int_equal(store_dossier_save(st, &d, created, ACTOR_OFFICIAL), 0);
     return d.id;
+}
+
+/* The tmpfs of a full-disk test ("" when none is mounted); a function so that each test
+ * file has one without an unused variable where it has none. */
+static inline char *full_disk_dir(void)
+{
+    static char dir[64];
+    return dir;
+}
+
+/* A 512 KiB tmpfs mounted on a new folder made from `template` (…XXXXXX); skips the test
+ * when this user may not mount one (not root). Unmount with unmount_full_disk. */
+static inline char *mount_full_disk(const char *template)
+{
+    char *dir = full_disk_dir();
+    snprintf(dir, 64, "%s", template);
+    assert_non_null(mkdtemp(dir));
+    if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0777") != 0) {
+        rmdir(dir);
+        dir[0] = '\0';
+        skip();
+    }
+    return dir;
+}
+
+/* Teardown: the tmpfs unmounted even when the test fails. */
+static inline int unmount_full_disk(void **state)
+{
+    (void)state;
+    char *dir = full_disk_dir();
+    if (dir[0]) {
+        char filler[128];
+        snprintf(filler, sizeof filler, "%s/remplissage", dir);
+        unlink(filler);
+        umount2(dir, MNT_DETACH);
+        rmdir(dir);
+        dir[0] = '\0';
+    }
+    return 0;
 }
 
 #endif

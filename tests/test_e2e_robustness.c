@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "e2e.h"
+#include "fixtures.h"
 
 /* The terminal wraps the message hard at its last column, inside words: compare the
  * screen and the text with every blank and line end removed. */
@@ -223,36 +224,13 @@ static void test_poll_failure_reported(void **state)
     term_free(t);
 }
 
-/* The tmpfs of the full-disk test, unmounted even when the test fails. */
-static char mounted[64];
-
-static int unmount_full_disk(void **state)
-{
-    (void)state;
-    if (mounted[0]) {
-        char filler[128];
-        snprintf(filler, sizeof filler, "%s/remplissage", mounted);
-        unlink(filler);
-        umount2(mounted, MNT_DETACH);
-        rmdir(mounted);
-        mounted[0] = '\0';
-    }
-    return 0;
-}
-
 /* The disk fills up while the wizard is open: a tick says so in French (it used to show
  * « database or disk is full »), and the wizard goes on. Needs a tiny tmpfs (root). */
 static void test_disk_full_in_wizard(void **state)
 {
     (void)state;
-    char *dir = mounted;
-    snprintf(mounted, sizeof mounted, "/tmp/difelus-plein-e2e-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0777") != 0) {
-        rmdir(dir);
-        mounted[0] = '\0';
-        skip(); /* not root: tests/test_cli_errors.c covers the failing writes */
-    }
+    /* Skipped when not root: tests/test_cli_errors.c covers the failing writes. */
+    char *dir = mount_full_disk("/tmp/difelus-plein-e2e-XXXXXX");
     char db[4300], filler[4300];
     snprintf(db, sizeof db, "--db=%s/difelus.db", dir);
     snprintf(filler, sizeof filler, "%s/remplissage", dir);
