@@ -1,11 +1,14 @@
 /* Test fixtures: a store with mandates and dossiers made through the core API, as the
  * wizard would have left it. Shared by unit, CLI and end-to-end tests so that each test
  * file does not carry its own copy; and the tiny tmpfs of the « disk full » tests.
- * Include after <cmocka.h>. */
+ * Include after <cmocka.h> and "harness.h". */
 #ifndef DIFELUS_TEST_FIXTURES_H
 #define DIFELUS_TEST_FIXTURES_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -24,9 +27,21 @@ static inline store *fixture_open(const char *path)
     return st;
 }
 
-static inline void fixture_mandate(store *st, enum mandate_level level,
-                                   const char *collectivite, const char *function,
-                                   struct date start, struct date end)
+/* A new database in a fresh folder named from `name` (needs "harness.h"), open; its
+ * --db option is written to `opt` when `opt` is not NULL. */
+static inline store *fixture_fresh(const char *name, char *opt, size_t opt_size)
+{
+    char db[4200];
+    snprintf(db, sizeof db, "%s/difelus.db", harness_tmpdir(name));
+    if (opt)
+        snprintf(opt, opt_size, "--db=%s", db);
+    return fixture_open(db);
+}
+
+/* A mandate saved through the store; `indemnified`: the official is paid for it. */
+static inline void fixture_mandate_paid(store *st, enum mandate_level level,
+                                        const char *collectivite, const char *function,
+                                        struct date start, struct date end, bool indemnified)
 {
     struct mandate m;
     memset(&m, 0, sizeof m);
@@ -35,7 +50,15 @@ static inline void fixture_mandate(store *st, enum mandate_level level,
     snprintf(m.function, sizeof m.function, "%s", function);
     m.start = start;
     m.end = end;
+    m.indemnified = indemnified;
     assert_int_equal(store_mandate_save(st, &m), 0);
+}
+
+static inline void fixture_mandate(store *st, enum mandate_level level,
+                                   const char *collectivite, const char *function,
+                                   struct date start, struct date end)
+{
+    fixture_mandate_paid(st, level, collectivite, function, start, end, false);
 }
 
 /* A dossier with Gestions Locales created on `created`, its session from `start` for two
