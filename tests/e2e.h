@@ -1,6 +1,6 @@
 /* Shared by the end-to-end test files: a fresh database, the wizard started on it, waits
- * that fail with what was missing, a clean quit, `statut --json` read back. Include after
- * <cmocka.h>, <jansson.h> and "harness.h". */
+ * that fail with what was missing and the screen shown, a clean quit, `statut --json`
+ * read back, the kill -9 helpers. Include after <cmocka.h>, <jansson.h> and "harness.h". */
 #ifndef DIFELUS_TEST_E2E_H
 #define DIFELUS_TEST_E2E_H
 
@@ -29,7 +29,7 @@ static inline struct term *start(int rows, int cols, const char *db, const char 
 #define WAIT(t, text)                                                                      \
     do {                                                                                   \
         if (!term_wait_for((t), (text)))                                                   \
-            fail_msg("« %s » n'apparaît pas à l'écran", (text));                           \
+            fail_msg("« %s » n'apparaît pas à l'écran :\n%s", (text), term_text(t));       \
     } while (0)
 
 /* The screen arrives in several writes: every check waits for its text. */

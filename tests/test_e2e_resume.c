@@ -25,13 +25,6 @@
 #define F6 "\033[17~"
 #define BACKSPACE "\177"
 
-#undef WAIT
-#define WAIT(t, text)                                                                      \
-    do {                                                                                   \
-        if (!term_wait_for((t), (text)))                                                   \
-            fail_msg("« %s » n'apparaît pas à l'écran :\n%s", (text), term_text(t));       \
-    } while (0)
-
 
 /* Kills the wizard with SIGKILL once it has drawn, starts it again at the same size on the
  * same database (and environment) and checks that the screen and the cursor are the
