@@ -93,7 +93,7 @@ $(BUILD)/libexec/difelus/difelus-telecharger: src/net/telecharger.c
 difelus: $(BIN)
 	@[ "$(BUILD)" = build ] && ln -sf $(BIN) difelus || true
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h $(CORE_OBJ) | $(HELPERS)
+$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h tests/fixtures.h $(CORE_OBJ) | $(HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "fixtures.h"
 
 /* English words that only ever come from SQLite or strerror(). */
 static void assert_no_raw_text(const char *err)
@@ -273,36 +274,13 @@ static void test_disk_io_error(void **state)
     harness_run_free(&r);
 }
 
-/* The tmpfs of the full-disk test, unmounted even when the test fails. */
-static char mounted[64];
-
-static int unmount_full_disk(void **state)
-{
-    (void)state;
-    if (mounted[0]) {
-        char filler[128];
-        snprintf(filler, sizeof filler, "%s/remplissage", mounted);
-        unlink(filler);
-        umount2(mounted, MNT_DETACH);
-        rmdir(mounted);
-        mounted[0] = '\0';
-    }
-    return 0;
-}
-
 /* « database or disk is full »: on a tiny tmpfs when this user may mount one (root),
  * filled up to what the database's working files need to start a write. */
 static void test_disk_full(void **state)
 {
     (void)state;
-    char *dir = mounted;
-    snprintf(mounted, sizeof mounted, "/tmp/difelus-plein-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0777") != 0) {
-        rmdir(dir);
-        mounted[0] = '\0';
-        skip(); /* not root: test_disk_io_error covers the failing-write path */
-    }
+    /* Skipped when not root: test_disk_io_error covers the failing-write path. */
+    char *dir = mount_full_disk("/tmp/difelus-plein-XXXXXX");
     char src[4200], path[4200], filler[4200], opt[4300];
     path_join(src, sizeof src, harness_tmpdir("cli-err-full"), "difelus.db");
     make_database(src);

@@ -12,32 +12,20 @@
 
 #include "difelus/store.h"
 #include "harness.h"
+#include "fixtures.h"
 
 static char opt[4300];
 
 /* A fresh database, its --db option in opt. */
 static store *fresh(const char *name)
 {
-    char db[4200], err[1024];
-    snprintf(db, sizeof db, "%s/difelus.db", harness_tmpdir(name));
-    snprintf(opt, sizeof opt, "--db=%s", db);
-    store *st = store_open(db, err, sizeof err);
-    if (!st)
-        fail_msg("%s", err);
-    return st;
+    return fixture_fresh(name, opt, sizeof opt);
 }
 
 static void add_mandate(store *st, struct date start, struct date end, bool indemnified)
 {
-    struct mandate m;
-    memset(&m, 0, sizeof m);
-    m.level = MANDATE_MUNICIPAL;
-    snprintf(m.collectivite, sizeof m.collectivite, "Saint-Étienne-du-Rouvray");
-    snprintf(m.function, sizeof m.function, "Conseillère municipale déléguée à la jeunesse");
-    m.start = start;
-    m.end = end;
-    m.indemnified = indemnified;
-    assert_int_equal(store_mandate_save(st, &m), 0);
+    fixture_mandate_paid(st, MANDATE_MUNICIPAL, "Saint-Étienne-du-Rouvray",
+                         "Conseillère municipale déléguée à la jeunesse", start, end, indemnified);
 }
 
 /* A dossier taken to « Validé » on `day`. */

@@ -12,30 +12,18 @@
 
 #include "difelus/store.h"
 #include "harness.h"
+#include "fixtures.h"
 
 static char opt[4300];
 
 static store *fresh(const char *name)
 {
-    char db[4200], err[1024];
-    snprintf(db, sizeof db, "%s/difelus.db", harness_tmpdir(name));
-    snprintf(opt, sizeof opt, "--db=%s", db);
-    store *st = store_open(db, err, sizeof err);
-    if (!st)
-        fail_msg("%s", err);
-    return st;
+    return fixture_fresh(name, opt, sizeof opt);
 }
 
 static void add_mandate(store *st, const char *function, struct date start, struct date end)
 {
-    struct mandate m;
-    memset(&m, 0, sizeof m);
-    m.level = MANDATE_MUNICIPAL;
-    snprintf(m.collectivite, sizeof m.collectivite, "Saint-Étienne-du-Rouvray");
-    snprintf(m.function, sizeof m.function, "%s", function);
-    m.start = start;
-    m.end = end;
-    assert_int_equal(store_mandate_save(st, &m), 0);
+    fixture_mandate(st, MANDATE_MUNICIPAL, "Saint-Étienne-du-Rouvray", function, start, end);
 }
 
 static void test_status_current_mandate_first(void **state)

@@ -26,14 +26,6 @@
 #define F5 "\033[15~"
 #define F6 "\033[17~"
 
-/* As WAIT, and the screen shown when the text does not come. */
-#undef WAIT
-#define WAIT(t, text)                                                                      \
-    do {                                                                                   \
-        if (!term_wait_for((t), (text)))                                                   \
-            fail_msg("« %s » n'apparaît pas à l'écran :\n%s", (text), term_text(t));       \
-    } while (0)
-
 /* ---- a fixture HTTP server on 127.0.0.1 ---- */
 
 struct server {

@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "e2e.h"
+#include "fixtures.h"
 
 /* The terminal wraps the message hard at its last column, inside words: compare the
  * screen and the text with every blank and line end removed. */
@@ -194,41 +195,6 @@ static void test_sigquit_restores_terminal(void **state)
     term_free(t);
 }
 
-/* The wizard started last by this test process (a failed test may leave an older one). */
-static pid_t child_pid(void)
-{
-    DIR *d = opendir("/proc");
-    assert_non_null(d);
-    struct dirent *e;
-    pid_t found = 0;
-    unsigned long long newest = 0;
-    while ((e = readdir(d))) {
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        const char *close_paren = strrchr(buf, ')');
-        int ppid = 0;
-        char st;
-        unsigned long long started = 0;
-        /* fields 3 (state), 4 (parent) and 22 (start time) of proc(5) */
-        if (close_paren &&
-            sscanf(close_paren + 1,
-                   " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
-                   "%llu",
-                   &st, &ppid, &started) == 3 &&
-            ppid == getpid() && st != 'Z' && started >= newest) {
-            newest = started;
-            found = (pid_t)atoi(e->d_name);
-        }
-    }
-    closedir(d);
-    return found;
-}
 
 /* A failing poll() ended the wizard with status 0 and its message lost. poll() fails with
  * EINVAL once the process may hold fewer descriptors than it polls. */
@@ -258,36 +224,13 @@ static void test_poll_failure_reported(void **state)
     term_free(t);
 }
 
-/* The tmpfs of the full-disk test, unmounted even when the test fails. */
-static char mounted[64];
-
-static int unmount_full_disk(void **state)
-{
-    (void)state;
-    if (mounted[0]) {
-        char filler[128];
-        snprintf(filler, sizeof filler, "%s/remplissage", mounted);
-        unlink(filler);
-        umount2(mounted, MNT_DETACH);
-        rmdir(mounted);
-        mounted[0] = '\0';
-    }
-    return 0;
-}
-
 /* The disk fills up while the wizard is open: a tick says so in French (it used to show
  * « database or disk is full »), and the wizard goes on. Needs a tiny tmpfs (root). */
 static void test_disk_full_in_wizard(void **state)
 {
     (void)state;
-    char *dir = mounted;
-    snprintf(mounted, sizeof mounted, "/tmp/difelus-plein-e2e-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=512k,mode=0777") != 0) {
-        rmdir(dir);
-        mounted[0] = '\0';
-        skip(); /* not root: tests/test_cli_errors.c covers the failing writes */
-    }
+    /* Skipped when not root: tests/test_cli_errors.c covers the failing writes. */
+    char *dir = mount_full_disk("/tmp/difelus-plein-e2e-XXXXXX");
     char db[4300], filler[4300];
     snprintf(db, sizeof db, "--db=%s/difelus.db", dir);
     snprintf(filler, sizeof filler, "%s/remplissage", dir);

@@ -18,6 +18,7 @@
 #include "difelus/store.h"
 #include "harness.h"
 #include "e2e.h"
+#include "fixtures.h"
 
 #define LONG_BODY "Communauté d’agglomération du Grand Saint-Étienne-du-Rouvray – Métropole"
 #define LONG_TITLE "Urbanisme durable : élaborer et réviser le plan local d’urbanisme intercommunal"
@@ -28,39 +29,13 @@ static char db_opt[4200];
 static store *new_db(const char *name)
 {
     snprintf(db_opt, sizeof db_opt, "%s", fresh_db(name));
-    char err[1024];
-    store *st = store_open(db_opt + strlen("--db="), err, sizeof err);
-    if (!st)
-        fail_msg("%s", err);
-    return st;
+    return fixture_open(db_opt + strlen("--db="));
 }
 
-static void add_mandate(store *st, enum mandate_level level, const char *collectivite,
-                        const char *function, struct date start, struct date end)
-{
-    struct mandate m;
-    memset(&m, 0, sizeof m);
-    m.level = level;
-    snprintf(m.collectivite, sizeof m.collectivite, "%s", collectivite);
-    snprintf(m.function, sizeof m.function, "%s", function);
-    m.start = start;
-    m.end = end;
-    assert_int_equal(store_mandate_save(st, &m), 0);
-}
-
-/* A dossier created on `created`, its session from `start` for two days. */
 static long long add_dossier(store *st, const char *title, struct date created,
                              struct date start)
 {
-    struct dossier d;
-    memset(&d, 0, sizeof d);
-    snprintf(d.title, sizeof d.title, "%s", title);
-    snprintf(d.body, sizeof d.body, "Gestions Locales");
-    d.start = start;
-    d.end = dates_add_days(start, 1);
-    d.price_cents = -1;
-    assert_int_equal(store_dossier_save(st, &d, created, ACTOR_OFFICIAL), 0);
-    return d.id;
+    return fixture_dossier(st, title, created, start, 0);
 }
 
 static void set_status(store *st, long long id, enum dossier_status to, struct date day,
@@ -101,7 +76,7 @@ static void test_progress_follows_dossier(void **state)
     const struct guide_step *g1 = guide_step(1);
     for (size_t i = 0; i < g1->item_count; i++)
         assert_int_equal(store_checklist_set(st, g1->items[i].id, true, ACTOR_OFFICIAL), 0);
-    add_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Maire", dates_add_days(today, -300),
+    fixture_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Maire", dates_add_days(today, -300),
                 dates_add_days(today, 2000));
     add_dossier(st, "Budget communal", today, dates_add_working_days(today, 20));
     store_close(st);
@@ -139,10 +114,10 @@ static void test_home_nothing_cut_current_mandate_first(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-screens-home");
-    add_mandate(st, MANDATE_MUNICIPAL, "Commune de Saint-Germain-au-Mont-d’Or",
+    fixture_mandate(st, MANDATE_MUNICIPAL, "Commune de Saint-Germain-au-Mont-d’Or",
                 "Conseillère municipale déléguée aux affaires scolaires",
                 (struct date){2014, 3, 28}, (struct date){2020, 5, 23});
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY,
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY,
                 "Vice-présidente chargée de la transition écologique et des mobilités",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     assert_int_equal(store_credit_add(st, 24000, dates_add_days(today, -10)), 0);
@@ -183,7 +158,7 @@ static void test_dossier_screens_nothing_cut(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-screens-dossier");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     long long id = add_dossier(st, LONG_TITLE, dates_add_days(today, -20),
                                dates_add_working_days(today, 30));
@@ -223,7 +198,7 @@ static void test_step5_refusal_whole(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-screens-refusal");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     long long id = add_dossier(st, LONG_TITLE, today, dates_add_working_days(today, 3));
     struct dossier d = dossier_of(st, id);
@@ -259,7 +234,7 @@ static void test_steps_show_most_urgent_dossier(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-screens-urgent");
-    add_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Maire", (struct date){2020, 7, 15},
+    fixture_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Maire", (struct date){2020, 7, 15},
                 (struct date){2032, 3, 15});
     long long late = add_dossier(st, "Urbanisme et droit des sols", dates_add_days(today, -20),
                                  dates_add_working_days(today, 30));
@@ -293,7 +268,7 @@ static void test_keys_that_do_nothing_say_why(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-screens-keys");
-    add_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Maire", (struct date){2020, 7, 15},
+    fixture_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Maire", (struct date){2020, 7, 15},
                 (struct date){2032, 3, 15});
     add_dossier(st, "Budget communal", today, dates_add_working_days(today, 30));
     store_close(st);
@@ -358,7 +333,7 @@ static void test_wide_name_in_three_columns(void **state)
 {
     (void)state;
     store *st = new_db("e2e-screens-narrow");
-    add_mandate(st, MANDATE_MUNICIPAL, "漢字", "漢字", (struct date){2020, 7, 15},
+    fixture_mandate(st, MANDATE_MUNICIPAL, "漢字", "漢字", (struct date){2020, 7, 15},
                 (struct date){2032, 3, 15});
     store_close(st);
     struct term *t = start(24, 3, db_opt, NULL);
@@ -380,7 +355,7 @@ static void test_navigation(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-screens-nav");
-    add_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Maire", (struct date){2020, 7, 15},
+    fixture_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Maire", (struct date){2020, 7, 15},
                 (struct date){2032, 3, 15});
     add_dossier(st, "Budget communal", today, dates_add_working_days(today, 30));
     add_dossier(st, "Urbanisme et droit des sols", today, dates_add_working_days(today, 31));

@@ -20,14 +20,6 @@
 
 #define NBSP "\u00a0"
 
-/* As WAIT, and the screen shown when the text does not come. */
-#undef WAIT
-#define WAIT(t, text)                                                                      \
-    do {                                                                                   \
-        if (!term_wait_for((t), (text)))                                                   \
-            fail_msg("« %s » n'apparaît pas à l'écran :\n%s", (text), term_text(t));       \
-    } while (0)
-
 static const char header[] =
     "numero_formation;intitule_formation;nom_of;siret_of;code_departement;nom_departement;"
     "nom_region;frais_ttc_tot_min;frais_ttc_tot_max;frais_ttc_tot_mean;"

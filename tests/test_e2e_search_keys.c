@@ -21,13 +21,6 @@
 #define F5 "\033[15~"
 #define F6 "\033[17~"
 
-#undef WAIT
-#define WAIT(t, text)                                                                      \
-    do {                                                                                   \
-        if (!term_wait_for((t), (text)))                                                   \
-            fail_msg("« %s » n'apparaît pas à l'écran :\n%s", (text), term_text(t));       \
-    } while (0)
-
 static void import_catalogue(const char *db)
 {
     struct run_result r;

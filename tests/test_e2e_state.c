@@ -41,63 +41,6 @@ static void mark(const char *id)
     snprintf(checked[checked_count++], sizeof checked[0], "%s", id);
 }
 
-/* The wizard started last by this test process. */
-static pid_t child_pid(void)
-{
-    DIR *d = opendir("/proc");
-    assert_non_null(d);
-    struct dirent *e;
-    pid_t found = 0;
-    unsigned long long newest = 0;
-    while ((e = readdir(d))) {
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        const char *close_paren = strrchr(buf, ')');
-        int ppid = 0;
-        char st;
-        unsigned long long started = 0;
-        /* fields 3 (state), 4 (parent) and 22 (start time) of proc(5) */
-        if (close_paren &&
-            sscanf(close_paren + 1,
-                   " %c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d "
-                   "%llu",
-                   &st, &ppid, &started) == 3 &&
-            ppid == getpid() && st != 'Z' && started >= newest) {
-            newest = started;
-            found = (pid_t)atoi(e->d_name);
-        }
-    }
-    closedir(d);
-    return found;
-}
-
-/* Until the wizard waits in poll(): it has drawn everything it had to (it draws before it
- * waits), so the screen seen is whole. Without /proc/PID/syscall, returns at once. */
-static void wait_idle(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/syscall", (int)pid);
-    for (long i = 0; i < 1000000; i++) {
-        FILE *f = fopen(path, "r");
-        if (!f)
-            return;
-        char word[32] = "";
-        int got = fscanf(f, "%31s", word);
-        fclose(f);
-        if (got != 1)
-            return;
-        long nr = strcmp(word, "running") == 0 ? -1 : atol(word); /* "running": not idle */
-        if (nr == 7 || nr == 271 || nr == 73) /* poll, ppoll (x86-64), ppoll (arm64) */
-            return;
-        sched_yield();
-    }
-}
 
 /* Kills the wizard with SIGKILL once it has drawn, reads what it left on the terminal,
  * starts it again at the same size on the same database and checks that the screen is

@@ -18,48 +18,24 @@
 #include "difelus/store.h"
 #include "harness.h"
 #include "e2e.h"
+#include "fixtures.h"
 
 #define LONG_BODY "Communauté d’agglomération du Grand Saint-Étienne-du-Rouvray – Métropole"
 #define LONG_TITLE "Urbanisme durable : élaborer et réviser le plan local d’urbanisme intercommunal"
 
 static char db_opt[4200];
 
+/* A new database; returns the store open on it (the --db option is in db_opt). */
 static store *new_db(const char *name)
 {
     snprintf(db_opt, sizeof db_opt, "%s", fresh_db(name));
-    char err[1024];
-    store *st = store_open(db_opt + strlen("--db="), err, sizeof err);
-    if (!st)
-        fail_msg("%s", err);
-    return st;
-}
-
-static void add_mandate(store *st, enum mandate_level level, const char *collectivite,
-                        const char *function, struct date start, struct date end)
-{
-    struct mandate m;
-    memset(&m, 0, sizeof m);
-    m.level = level;
-    snprintf(m.collectivite, sizeof m.collectivite, "%s", collectivite);
-    snprintf(m.function, sizeof m.function, "%s", function);
-    m.start = start;
-    m.end = end;
-    assert_int_equal(store_mandate_save(st, &m), 0);
+    return fixture_open(db_opt + strlen("--db="));
 }
 
 static long long add_dossier(store *st, const char *title, struct date created,
                              struct date start)
 {
-    struct dossier d;
-    memset(&d, 0, sizeof d);
-    snprintf(d.title, sizeof d.title, "%s", title);
-    snprintf(d.body, sizeof d.body, "Gestions Locales");
-    d.start = start;
-    d.end = dates_add_days(start, 1);
-    d.price_cents = -1;
-    d.hours_cents = 1750;
-    assert_int_equal(store_dossier_save(st, &d, created, ACTOR_OFFICIAL), 0);
-    return d.id;
+    return fixture_dossier(st, title, created, start, 1750);
 }
 
 static struct dossier dossier_of(store *st, long long id)
@@ -140,7 +116,7 @@ static void test_step5_after_send(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-walk-step5");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     long long first = add_dossier(st, LONG_TITLE, today, dates_add_working_days(today, 40));
     long long second = add_dossier(st, "Finances locales : préparer et voter le budget primitif",
@@ -177,7 +153,7 @@ static void test_dossier_scrolls(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-walk-scroll");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     long long id = add_dossier(st, LONG_TITLE, dates_add_days(today, -30),
                                dates_add_working_days(today, 30));
@@ -243,7 +219,7 @@ static void test_step_deadlines_whole(void **state)
     struct date today = dates_today();
     /* b: a sending deadline on a weekend (the advice says so) */
     store *st = new_db("e2e-walk-weekend");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     char advice[640] = "";
     long long id = 0;
@@ -264,7 +240,7 @@ static void test_step_deadlines_whole(void **state)
 
     /* c: overdue to send (step 5), overdue to confirm (step 6) */
     st = new_db("e2e-walk-overdue");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     long long late = dossier_starting_in(st, LONG_TITLE, 5);
     char advice5[640], advice6[640];
@@ -295,7 +271,7 @@ static void test_status_form_intro_whole(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-walk-status-form");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     add_dossier(st, LONG_TITLE, dates_add_days(today, -2), dates_add_working_days(today, 30));
     store_close(st);
@@ -327,7 +303,7 @@ static void test_home_support_and_mandate_whole(void **state)
 {
     (void)state;
     store *st = new_db("e2e-walk-home");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire déléguée",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire déléguée",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     store_close(st);
     const char *settings[][2] = {
@@ -390,7 +366,7 @@ static void test_minor_keys_and_fields(void **state)
     (void)state;
     struct date today = dates_today();
     store *st = new_db("e2e-walk-minor");
-    add_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
+    fixture_mandate(st, MANDATE_COMMUNAUTAIRE, LONG_BODY, "Conseillère communautaire",
                 (struct date){2020, 7, 15}, (struct date){2032, 3, 15});
     add_dossier(st, LONG_TITLE, dates_add_days(today, -2), dates_add_working_days(today, 30));
     store_close(st);

@@ -12,29 +12,18 @@
 #include "difelus/status.h"
 #include "difelus/store.h"
 #include "harness.h"
+#include "fixtures.h"
 
 #define D(y, m, d) ((struct date){(y), (m), (d)})
 
 static store *fresh(const char *name)
 {
-    char db[4200], err[1024];
-    snprintf(db, sizeof db, "%s/difelus.db", harness_tmpdir(name));
-    store *st = store_open(db, err, sizeof err);
-    if (!st)
-        fail_msg("%s", err);
-    return st;
+    return fixture_fresh(name, NULL, 0);
 }
 
 static void add_mandate(store *st, struct date start, struct date end)
 {
-    struct mandate m;
-    memset(&m, 0, sizeof m);
-    m.level = MANDATE_MUNICIPAL;
-    snprintf(m.collectivite, sizeof m.collectivite, "Rouen");
-    snprintf(m.function, sizeof m.function, "Conseillère municipale");
-    m.start = start;
-    m.end = end;
-    assert_int_equal(store_mandate_save(st, &m), 0);
+    fixture_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Conseillère municipale", start, end);
 }
 
 static long long add_reconversion(store *st, struct date created)
