@@ -306,7 +306,7 @@ static void test_calendar_file_read_back(void **state)
     struct run_result r;
     harness_run(&r, (const char *[]){opt, "calendrier", ics, NULL}, NULL);
     assert_int_equal(r.status, 0);
-    assert_non_null(harness_strstr(r.out, "3 événements à venir écrits"));
+    assert_non_null(harness_strstr(r.out, "3 événements en attente écrits"));
     harness_run_free(&r);
 
     char *text = harness_read_file(ics, NULL);

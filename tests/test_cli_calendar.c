@@ -147,7 +147,7 @@ static void test_deadline_no_longer_pending_is_cancelled(void **state)
     store_close(st);
     struct run_result r;
     harness_run(&r, (const char *[]){b.opt, "calendrier", b.ics, NULL}, NULL);
-    assert_non_null(harness_strstr(r.out, "0 événement à venir écrit"));
+    assert_non_null(harness_strstr(r.out, "0 événement en attente écrit"));
     assert_non_null(harness_strstr(r.out, "échéances qui ne sont plus en attente y sont marquées "
                                   "« annulées »"));
     harness_run_free(&r);

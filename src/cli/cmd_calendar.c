@@ -23,7 +23,7 @@ static int run(const struct cli_call *call)
         text_fprintf(stderr, "difelus : %s\n", err);
         return EXIT_FAILURE;
     }
-    text_fprintf(stdout, "%zu événement%s à venir écrit%s dans %s.\n", count, text_plural(count),
+    text_fprintf(stdout, "%zu événement%s en attente écrit%s dans %s.\n", count, text_plural(count),
            text_plural(count), file);
     if (cancelled == 1)
         text_fprintf(stdout, "1 échéance qui n'est plus en attente y est marquée « annulée », pour que votre "
