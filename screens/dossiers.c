@@ -121,31 +121,24 @@ static void sheet_put(struct sheet *sh, int row, int x, int cols, attr_t attr, c
         sh->rows = row + 1;
 }
 
+struct sheet_at {
+    struct sheet *sh;
+    int row, x, cols;
+    attr_t attr;
+};
+
+static void sheet_row(void *ctx, int row, const char *line)
+{
+    const struct sheet_at *at = ctx;
+    sheet_put(at->sh, at->row + row, at->x, at->cols, at->attr, line);
+}
+
 /* Wrapped as tui_paragraph does, on at most max_lines rows; returns rows used. */
 static int sheet_para(struct sheet *sh, int row, int x, int cols, int max_lines, attr_t attr,
                       const char *text)
 {
-    char clean[4096];
-    text_sanitize(clean, sizeof clean, text);
-    const char *p = clean;
-    int rows = 0;
-    while (*p && rows < max_lines) {
-        const char *next;
-        size_t len = text_wrap_line(p, cols, &next);
-        char line[600];
-        if (len >= sizeof line)
-            len = sizeof line - 1;
-        memcpy(line, p, len);
-        line[len] = '\0';
-        if (rows == max_lines - 1 && *next) {
-            size_t fit = text_cut_at_word(line, cols - 1);
-            snprintf(line + fit, sizeof line - fit, "…");
-        }
-        sheet_put(sh, row + rows, x, cols, attr, line);
-        rows++;
-        p = next;
-    }
-    return rows;
+    struct sheet_at at = {sh, row, x, cols, attr};
+    return tui_wrap_each(text, cols, max_lines, sheet_row, &at);
 }
 
 /* A labelled value on up to two rows: a long title or body is wrapped, not cut. */

@@ -177,6 +177,10 @@ int tui_print(int y, int x, int cols, attr_t attr, const char *text);
 int tui_print_pair(int y, int x, int cols, attr_t attr, const char *head, const char *tail);
 /* Wrapped paragraph from row y, at most max_lines; returns rows used. */
 int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char *text);
+/* The wrapping of tui_paragraph (sanitized, at most max_lines rows, the last one ended with
+ * "…" when text remains), each row handed to emit; returns the rows used. */
+int tui_wrap_each(const char *text, int cols, int max_lines,
+                  void (*emit)(void *ctx, int row, const char *line), void *ctx);
 /* Title bar on the first row. */
 void tui_title_bar(const char *title);
 /* Key help on the last row, and the flash message above it. */

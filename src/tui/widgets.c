@@ -85,7 +85,8 @@ int tui_print_pair(int y, int x, int cols, attr_t attr, const char *head, const 
     return tui_print(y, x, cols, attr, line);
 }
 
-int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char *text)
+int tui_wrap_each(const char *text, int cols, int max_lines,
+                  void (*emit)(void *ctx, int row, const char *line), void *ctx)
 {
     char clean[4096];
     text_sanitize(clean, sizeof clean, text);
@@ -95,8 +96,11 @@ int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char
         const char *next;
         size_t len = text_wrap_line(p, cols, &next);
         char line[1024];
-        if (len >= sizeof line)
+        if (len >= sizeof line) {
             len = sizeof line - 1;
+            while (len > 0 && ((unsigned char)p[len] & 0xC0) == 0x80)
+                len--; /* never inside a character */
+        }
         memcpy(line, p, len);
         line[len] = '\0';
         if (rows == max_lines - 1 && *next) {
@@ -104,11 +108,28 @@ int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char
             size_t fit = text_cut_at_word(line, cols - 1);
             snprintf(line + fit, sizeof line - fit, "…");
         }
-        tui_print(y + rows, x, cols, attr, line);
+        emit(ctx, rows, line);
         rows++;
         p = next;
     }
     return rows;
+}
+
+struct paragraph_at {
+    int y, x, cols;
+    attr_t attr;
+};
+
+static void print_row(void *ctx, int row, const char *line)
+{
+    const struct paragraph_at *at = ctx;
+    tui_print(at->y + row, at->x, at->cols, at->attr, line);
+}
+
+int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char *text)
+{
+    struct paragraph_at at = {y, x, cols, attr};
+    return tui_wrap_each(text, cols, max_lines, print_row, &at);
 }
 
 void tui_title_bar(const char *title)
