@@ -6,7 +6,8 @@ PREFIX  ?= /usr/local
 
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev locales libncurses-dev libsqlite3-dev libjansson-dev \
-               libcmocka-dev libvterm-dev libical-dev libcurl4-openssl-dev valgrind
+               libcmocka-dev libvterm-dev libical-dev libcurl4-openssl-dev libmicrohttpd-dev \
+               libssl-dev haproxy valgrind
 
 # difelus itself links only these (DESIGN §3): the network lives in helper programs.
 PKG_LIBS  = ncursesw formw sqlite3 jansson
@@ -18,7 +19,8 @@ TEST_LIBS = cmocka vterm libical
 WERROR  ?=
 WARN    = -std=c17 -Wall -Wextra -Wpedantic $(WERROR) -Wshadow -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -Iinclude -Isrc -Iscreens \
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -DSQLITE_ENABLE_SESSION \
+             -DSQLITE_ENABLE_PREUPDATE_HOOK -Iinclude -Isrc -Iscreens \
              $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 LDLIBS_APP  = $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lm
 LDLIBS_TEST = $(shell pkg-config --libs $(TEST_LIBS) 2>/dev/null) -lutil
