@@ -220,6 +220,22 @@ static void test_proposal_leaves_replica_unchanged_until_it_comes_back(void **st
     assert_int_equal(n, 0);
     free(credit);
 
+    /* A screen's own transaction rolled back (store_commit(st, false)) inside a proposal
+     * leaves what came before it in the proposal. */
+    assert_int_equal(store_proposal_begin(rep), 0);
+    assert_int_equal(store_checklist_set(rep, "2.premiere", true, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_begin(rep), 0);
+    assert_int_equal(store_checklist_set(rep, "2.confirmation", true, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_commit(rep, false), -1);
+    assert_true(ticked(rep, "2.premiere"));
+    assert_false(ticked(rep, "2.confirmation"));
+    void *partial = NULL;
+    size_t partial_len = 0;
+    assert_int_equal(store_proposal_end(rep, &partial, &partial_len), 0);
+    assert_non_null(partial);
+    assert_false(ticked(rep, "2.premiere"));
+    free(partial);
+
     /* Nothing changed: nothing to propose. */
     assert_int_equal(store_proposal_begin(rep), 0);
     void *none = (void *)1;

@@ -184,6 +184,11 @@ static void test_negative_price_or_hours(void **state)
     refused_sql("filter-negative",
                 "PRAGMA ignore_check_constraints = ON; UPDATE dossier SET price_cents = -100",
                 "une valeur n'est pas permise");
+    refused_sql("filter-foreign-key",
+                "PRAGMA defer_foreign_keys = ON;"
+                "INSERT INTO dossier_event (dossier_id, status, event_date, actor) VALUES"
+                " (999, 'envoyee', '2026-11-20', 'agent')",
+                "un mandat ou un dossier qui n'existe pas");
     refused_sql("filter-session-order",
                 "UPDATE dossier SET session_start = '2027-01-12', session_end = '2027-01-10'",
                 "des dates de session incorrects");
