@@ -495,10 +495,10 @@ static bool record_wrong(const char *agent_id, double now)
     struct lockent *l = lock_entry(agent_id, true);
     if (!l)
         return false;
-    /* The oldest of the last LOCK_FAILS wrong codes is in the slot about to be reused. */
-    double oldest = l->fails[l->nfails % LOCK_FAILS];
     l->fails[l->nfails % LOCK_FAILS] = now;
     l->nfails++;
+    /* The ring holds the last LOCK_FAILS wrong codes; the oldest is the next to go. */
+    double oldest = l->fails[l->nfails % LOCK_FAILS];
     if (now - oldest <= LOCK_WINDOW) {
         l->locked_until = now + LOCK_SECONDS;
         for (int i = 0; i < LOCK_FAILS; i++)
