@@ -408,8 +408,8 @@ static struct session *new_session(const char *key, const char *sid)
     struct session *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    snprintf(s->key, sizeof s->key, "%s", key);
-    snprintf(s->sid, sizeof s->sid, "%s", sid);
+    memcpy(s->key, key, KEY_LEN); /* checked by valid_key */
+    memcpy(s->sid, sid, RELAY_HEX_LEN); /* checked by valid_hex */
     s->q[OFFICIAL].next_seq = s->q[AGENT].next_seq = first_seq();
     s->seen[OFFICIAL] = s->seen[AGENT] = now_mono();
     unsigned b = bucket_of(key);
