@@ -89,9 +89,13 @@ static void relay_start_in(struct relay *r, const char *dir, const char *const e
     }
     line[len] = '\0';
     /* The one line, French, typeset: "relais : écoute sur http://127.0.0.1:PORT". */
-    assert_non_null(harness_strstr(line, "relais : écoute sur http://127.0.0.1:"));
+    assert_non_null(harness_strstr(line, "relais : écoute sur http"));
+    assert_non_null(strstr(line, "\u00a0: ")); /* the typeset colon (DESIGN §7) */
+    bool tls = strstr(line, "https://127.0.0.1:") != NULL;
+    assert_true(tls || strstr(line, "http://127.0.0.1:"));
     const char *port = strrchr(line, ':') + 1;
-    snprintf(r->url, sizeof r->url, "http://127.0.0.1:%d/v1", atoi(port));
+    snprintf(r->url, sizeof r->url, "%s://127.0.0.1:%d/v1", tls ? "https" : "http",
+             atoi(port));
     assert_true(atoi(port) > 0);
 }
 
@@ -196,6 +200,8 @@ static void resp_free(struct resp *r)
 }
 
 /* One request; body NULL for GET and DELETE. `path` follows the relay's /v1. */
+static const char *trusted_cert; /* the TLS test's self-signed certificate */
+
 static void http_on(CURL *c, struct resp *r, const struct relay *rl, const char *method,
                     const char *path, const char *token, const void *body, size_t len)
 {
@@ -209,6 +215,8 @@ static void http_on(CURL *c, struct resp *r, const struct relay *rl, const char 
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)WAIT_MS * 4);
+    if (trusted_cert)
+        curl_easy_setopt(c, CURLOPT_CAINFO, trusted_cert);
     struct curl_slist *h = NULL;
     if (token) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
@@ -746,7 +754,8 @@ static void test_reprise_after_restart(void **state)
     wait_pollers(&rl, 1);
     assert_int_equal(relay_stop(&rl, SIGTERM), 0);
     pthread_join(p.thread, NULL);
-    assert_true(p.r.status == 503 || p.r.status == -1);
+    assert_int_equal(p.r.status, 503);
+    assert_non_null(strstr(p.r.body, "\"arret\""));
     resp_free(&p.r);
 
     relay_start_in(&rl, saved, NULL, NULL);
@@ -903,6 +912,46 @@ static void test_command_line(void **state)
     harness_run_free(&r);
 }
 
+/* --certificat and --cle: the relay speaks HTTPS (a certificate made for the test, trusted
+ * by the client: the check of the peer stays on). */
+static void test_tls(void **state)
+{
+    (void)state;
+    const char *dir = harness_tmpdir("relay-tls");
+    char saved[4096], cert[4200], key[4200], cmd[10000], certopt[4300], keyopt[4300];
+    snprintf(saved, sizeof saved, "%s", dir);
+    snprintf(cert, sizeof cert, "%s/cert.pem", saved);
+    snprintf(key, sizeof key, "%s/cle.pem", saved);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+             "-keyout '%s' -out '%s' -days 2 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+             key, cert);
+    if (system(cmd) != 0)
+        skip(); /* no openssl command here */
+    snprintf(certopt, sizeof certopt, "--certificat=%s", cert);
+    snprintf(keyopt, sizeof keyopt, "--cle=%s", key);
+    struct relay rl;
+    relay_start_in(&rl, saved, (const char *[]){certopt, keyopt, NULL}, NULL);
+    assert_non_null(strstr(rl.url, "https://"));
+    trusted_cert = cert;
+    CURL *c = curl_easy_init();
+    struct resp r;
+    http_on(c, &r, &rl, "POST", "/ABCD/session", NULL,
+            "{\"session\":\"" SID1 "\",\"code\":\"ABCDEFGH\"}", 64);
+    curl_easy_cleanup(c);
+    trusted_cert = NULL;
+    assert_int_equal(r.status, 201);
+    resp_free(&r);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+    /* Half of the pair is a usage error. */
+    struct run_result u;
+    harness_run(&u, (const char *[]){"relais", certopt, NULL}, NULL);
+    assert_int_equal(u.status, 2);
+    assert_non_null(harness_strstr(u.err, "--certificat et --cle vont ensemble"));
+    harness_run_free(&u);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -921,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_robustness),
         cmocka_unit_test(test_replaced_agents_file),
         cmocka_unit_test(test_command_line),
+        cmocka_unit_test(test_tls),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_easy_cleanup(shared);

@@ -70,16 +70,20 @@ static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
     snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
-sqlite3 *relay_db_open(const char *path, bool create, char *err, size_t errlen)
+sqlite3 *relay_db_open(const char *path, bool write, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
-    int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
+    /* Reading only: an administrator reading the log of a relay that runs as another user
+     * must not create files (-wal, -shm) that the relay then could not open. */
+    int flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "impossible d'ouvrir la base « %s ».", path);
         sqlite3_close(db);
         return NULL;
     }
     sqlite3_busy_timeout(db, 2000);
+    if (!write)
+        return db;
     if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "la base « %s » est illisible ou n'est pas une base du relais.",
                  path);

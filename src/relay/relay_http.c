@@ -99,6 +99,7 @@ struct request {
     struct session *session; /* valid only while linked */
     enum side side;
     int delayed; /* an answer kept back (a wrong code): its HTTP status */
+    bool draining; /* resumed by the stop: counted until answered */
 };
 
 /* A token's recent wrong codes. */
@@ -123,6 +124,7 @@ static struct {
     struct lockent *locks;
     size_t bytes;
     bool stopping;
+    unsigned draining; /* waits resumed by the stop, not answered yet */
     double planned; /* when the timer thread wakes next */
 } G;
 
@@ -1027,6 +1029,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     pthread_mutex_lock(&G.lock);
     if (r->suspended)
         unlink_waiter(r);
+    if (r->draining && --G.draining == 0)
+        pthread_cond_broadcast(&G.wake);
     pthread_mutex_unlock(&G.lock);
     free(r->body);
     free(r);
@@ -1293,11 +1297,22 @@ int relay_serve(const struct relay_config *cfg)
         unlink_waiter(r);
         r->resumed = true;
         r->timed_out = true;
+        r->draining = true;
+        G.draining++;
         MHD_resume_connection(r->conn);
     }
-    pthread_cond_signal(&G.wake);
+    pthread_cond_broadcast(&G.wake);
     pthread_mutex_unlock(&G.lock);
     pthread_join(timer, NULL);
+    /* The waits just resumed get their answer (503) before the connections close; a client
+     * that stopped reading does not hold the stop more than two seconds. */
+    pthread_mutex_lock(&G.lock);
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += 2;
+    while (G.draining > 0 && pthread_cond_timedwait(&G.wake, &G.lock, &until) == 0)
+        ;
+    pthread_mutex_unlock(&G.lock);
     MHD_stop_daemon(d);
 
     for (unsigned b = 0; b < BUCKETS; b++)
