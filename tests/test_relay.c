@@ -384,7 +384,8 @@ static void test_session_create_conflict_and_retry(void **state)
 {
     (void)state;
     struct relay rl;
-    relay_start(&rl, "relay-session", NULL);
+    relay_start_in(&rl, harness_tmpdir("relay-session"), (const char *[]){"--max-sessions=1", NULL},
+                   NULL);
     struct resp r;
     http(&r, &rl, "POST", "/ABCD/session", NULL,
          "{\"session\":\"" SID1 "\",\"code\":\"ABCD-EFGH\"}");
@@ -404,6 +405,47 @@ static void test_session_create_conflict_and_retry(void **state)
     expect(&rl, "POST", "/ABCE/session", NULL, "{\"session\":\"" SID2 "\",\"code\":\"ABCDWXYZ\"}",
            400, "code");
     assert_int_equal(health(&rl, "sessions"), 1);
+    /* --max-sessions: one session, the relay is full. */
+    expect(&rl, "POST", "/WXYZ/session", NULL, "{\"session\":\"" SID2 "\",\"code\":\"WXYZ0000\"}",
+           503, "complet");
+    assert_int_equal(relay_stop(&rl, SIGINT), 0);
+}
+
+/* An agent that stops polling is gone: the official is told, the session ends. */
+static void test_silent_agent_leaves(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start(&rl, "relay-idle",
+                (const char *[]){"DIFELUS_RELAIS_INACTIF=1", "DIFELUS_RELAIS_ATTENTE=1", NULL});
+    char token[33];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", token);
+    open_join_accept(&rl, token);
+    unsigned long long apres = 0;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    bool gone = false;
+    while (!gone) {
+        if (ms_left(&start) <= 0)
+            fail_msg("l'élu n'a pas appris le départ de l'agent");
+        char path[256];
+        snprintf(path, sizeof path, OFFICIAL "?apres=%llu", apres);
+        struct resp r;
+        http(&r, &rl, "GET", path, NULL, NULL);
+        if (r.status == 200) {
+            struct frames f;
+            parse_frames(&r, &f);
+            apres = f.seq[f.n - 1];
+            gone = strcmp(f.type[f.n - 1], "depart") == 0;
+        } else {
+            assert_int_equal(r.status, 204);
+        }
+        resp_free(&r);
+    }
+    expect(&rl, "GET", AGENT, token, NULL, 200, NULL); /* its last frame: fin */
+    char *log = journal(&rl);
+    assert_non_null(strstr(log, "agent absent"));
+    free(log);
     assert_int_equal(relay_stop(&rl, SIGTERM), 0);
 }
 
@@ -959,6 +1001,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_session_create_conflict_and_retry),
         cmocka_unit_test(test_join_and_codes),
+        cmocka_unit_test(test_silent_agent_leaves),
         cmocka_unit_test(test_code_expires),
         cmocka_unit_test(test_wrong_codes_lock_one_token),
         cmocka_unit_test(test_unknown_and_revoked_tokens),
