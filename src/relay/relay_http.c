@@ -1249,6 +1249,9 @@ int relay_serve(const struct relay_config *cfg)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* libmicrohttpd's default SO_REUSEADDR lets a restarted relay take its port back at
+     * once; SO_REUSEPORT (MHD_OPTION_LISTENING_ADDRESS_REUSE) would let a second relay
+     * share the port by mistake, splitting the sessions between them. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -1262,8 +1265,8 @@ int relay_serve(const struct relay_config *cfg)
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_ARRAY, tls,
+        MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!d) {
         text_fprintf(stderr, "relais : impossible d'écouter sur « %s » (adresse déjà prise "
