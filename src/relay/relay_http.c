@@ -809,8 +809,11 @@ static enum MHD_Result deliver(struct request *r, struct session *s, enum side f
                           "Le relais manque de mémoire.");
     /* The relay's view of the session follows the frames it carries. */
     if (strcmp(type, "accepte") == 0) {
-        s->phase = P_VIEW;
-        audit(s, "accepte", "");
+        /* Only the first one admits: a retried accepte must not take control back. */
+        if (s->phase == P_JOINED) {
+            s->phase = P_VIEW;
+            audit(s, "accepte", "");
+        }
     } else if (strcmp(type, "refuse") == 0) {
         audit(s, "refuse", "");
         end_session(s, NULL, NULL);
