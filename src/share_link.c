@@ -35,10 +35,10 @@ int share_link_start(struct share_link *l, const char *mode, const char *relay_u
 {
     link_reset(l);
     char helper[PATH_MAX + 64];
-    if (!helper_program_path(SHARE_HELPER, helper, sizeof helper)) {
+    if (!libexec_path(SHARE_HELPER, helper, sizeof helper)) {
         text_msgf(err, errlen, "Le programme de partage %s est introuvable (cherché à côté de "
                               "difelus et dans %s). Réinstallez difelus («\u00a0make "
-                              "install\u00a0»).", SHARE_HELPER, helper_program_dir());
+                              "install\u00a0»).", SHARE_HELPER, libexec_dir());
         l->dead = true;
         return -1;
     }
