@@ -343,6 +343,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *user)
         r->got_status = true;
     }
     if (r->kind == R_POLL && r->status == 200) {
+        /* The relay answers again: said before the frames it brings. */
+        connection_ok();
         /* Frames are taken as they come: a 1 MiB snapshot in many parts never has to sit
          * whole in memory, and what arrived before a cut is not asked for again. */
         if (share_reader_feed(&r->frames, p, n) != 0) {
