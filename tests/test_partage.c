@@ -400,6 +400,77 @@ static void test_refusals(void **state)
     share_link_stop(&o);
 }
 
+/* A snapshot of more than 1 MiB goes in parts, each of the maximum size, while neither
+ * wizard reads: the helpers buffer, nobody blocks, and the bytes arrive whole and in order. */
+static void test_big_snapshot(void **state)
+{
+    (void)state;
+    char base[4200], token[64], code[SHARE_CODE_LEN + 1];
+    snprintf(base, sizeof base, "%s/relais.db", harness_tmpdir("partage-gros"));
+    agent_token(base, "Marie Curie", "France Services", token, sizeof token);
+    struct relay relay;
+    assert_true(relay_start(&relay, base, "127.0.0.1:0"));
+    struct share_link o, a;
+    open_and_join(&o, &a, relay.url, token, code);
+    unsigned char *part = malloc(SHARE_FRAME_MAX);
+    for (size_t i = 0; i < SHARE_FRAME_MAX; i++)
+        part[i] = (unsigned char)(i * 31 + 7);
+    send_text(&o, "accepte", "");
+    assert_int_equal(share_link_send(&o, "instantane-partie", 0, part, SHARE_FRAME_MAX), 0);
+    part[0] ^= 0xff;
+    assert_int_equal(share_link_send(&o, "instantane-partie", 0, part, SHARE_FRAME_MAX), 0);
+    send_text(&o, "instantane", "fin de l'instantané");
+    expect(&a, "agent", "accepte", NULL);
+    struct share_frame f = expect(&a, "agent", "instantane-partie", NULL);
+    part[0] ^= 0xff;
+    assert_int_equal(f.len, SHARE_FRAME_MAX);
+    assert_memory_equal(f.data, part, SHARE_FRAME_MAX);
+    f = expect(&a, "agent", "instantane-partie", NULL);
+    part[0] ^= 0xff;
+    assert_int_equal(f.len, SHARE_FRAME_MAX);
+    assert_memory_equal(f.data, part, SHARE_FRAME_MAX);
+    expect(&a, "agent", "instantane", "fin de l'instantané");
+    free(part);
+    share_link_stop(&o);
+    share_link_stop(&a);
+    relay_kill(&relay);
+}
+
+/* The relay restarts before any agent came: the session is registered again with the same
+ * code, which an agent can still use; no snapshot is asked for. */
+static void test_restart_while_waiting(void **state)
+{
+    (void)state;
+    char base[4200], token[64];
+    snprintf(base, sizeof base, "%s/relais.db", harness_tmpdir("partage-attente"));
+    agent_token(base, "Marie Curie", "France Services", token, sizeof token);
+    struct relay relay;
+    assert_true(relay_start(&relay, base, "127.0.0.1:0"));
+    struct share_link o, a;
+    start(&o, "officiel", relay.url);
+    struct share_frame f = expect(&o, "élu", "ouvert", "{\"code\":\"");
+    char code[SHARE_CODE_LEN + 1];
+    memcpy(code, f.data + 9, SHARE_CODE_LEN);
+    code[SHARE_CODE_LEN] = '\0';
+    char port_listen[64];
+    snprintf(port_listen, sizeof port_listen, "127.0.0.1%s", strrchr(relay.url, ':'));
+    relay_kill(&relay);
+    expect(&o, "élu", "connexion", "perdue");
+    double end = now_s() + WAIT_MS / 1000.0;
+    while (!relay_start(&relay, base, port_listen))
+        if (now_s() > end)
+            fail_msg("le relais ne redémarre pas sur %s", port_listen);
+    expect(&o, "élu", "connexion", "retablie");
+    start(&a, "agent", relay.url);
+    send_text(&a, "jeton", token);
+    send_text(&a, "rejoindre", code);
+    expect(&a, "agent", "attente", "{");
+    expect(&o, "élu", "demande", "{");
+    share_link_stop(&a);
+    share_link_stop(&o);
+    relay_kill(&relay);
+}
+
 /* A relay that does not answer: the official's side says the connection is lost (and keeps
  * trying), and leaves at once when its wizard does. */
 static void test_no_relay(void **state)
@@ -429,6 +500,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_session_through_a_relay_restart),
         cmocka_unit_test(test_agent_leaves_and_official_closes),
+        cmocka_unit_test(test_big_snapshot),
+        cmocka_unit_test(test_restart_while_waiting),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_no_relay),
     };
