@@ -72,9 +72,11 @@ static pid_t spawn(const char *const args[], int *out_fd)
 
 /* Starts the relay on `listen` (127.0.0.1:0 for a free port). False when it could not
  * listen (the port is taken): the caller retries. */
-static bool relay_start(struct relay *r, const char *base, const char *listen)
+static bool relay_start_tls(struct relay *r, const char *base, const char *listen,
+                            const char *cert, const char *key)
 {
-    const char *args[] = {relay_program(), "--ecoute", listen, "--base", base, NULL};
+    const char *args[] = {relay_program(), "--ecoute", listen, "--base", base,
+                          cert ? "--certificat" : NULL, cert, "--cle", key, NULL};
     int fd;
     r->pid = spawn(args, &fd);
     char buf[512] = "";
@@ -104,6 +106,11 @@ static bool relay_start(struct relay *r, const char *base, const char *listen)
     waitpid(r->pid, NULL, 0);
     r->pid = 0;
     return false;
+}
+
+static bool relay_start(struct relay *r, const char *base, const char *listen)
+{
+    return relay_start_tls(r, base, listen, NULL, NULL);
 }
 
 /* As a crash: nothing is said to anyone. */
@@ -471,6 +478,39 @@ static void test_restart_while_waiting(void **state)
     relay_kill(&relay);
 }
 
+/* A relay with a self-signed certificate: refused (in French) until DIFELUS_RELAIS_CA names
+ * it, then the session opens over HTTPS. */
+static void test_self_signed_relay(void **state)
+{
+    (void)state;
+    const char *dir = harness_tmpdir("partage-tls");
+    char cmd[10000], cert[4200], key[4200], base[4200];
+    snprintf(cert, sizeof cert, "%s/relais.pem", dir);
+    snprintf(key, sizeof key, "%s/relais.key", dir);
+    snprintf(base, sizeof base, "%s/relais.db", dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1",
+             key, cert);
+    if (system(cmd) != 0)
+        skip(); /* no openssl program here */
+    struct relay relay;
+    assert_true(relay_start_tls(&relay, base, "127.0.0.1:0", cert, key));
+    assert_non_null(strstr(relay.url, "https://"));
+    struct share_link o;
+    unsetenv("DIFELUS_RELAIS_CA");
+    start(&o, "officiel", relay.url);
+    struct share_frame f = expect(&o, "élu", "connexion", "perdue ");
+    assert_non_null(harness_strstr((const char *)f.data, "certificat du relais"));
+    share_link_stop(&o);
+    setenv("DIFELUS_RELAIS_CA", cert, 1);
+    start(&o, "officiel", relay.url);
+    unsetenv("DIFELUS_RELAIS_CA");
+    expect(&o, "élu", "ouvert", "{\"code\":\"");
+    share_link_stop(&o);
+    relay_kill(&relay);
+}
+
 /* A relay that does not answer: the official's side says the connection is lost (and keeps
  * trying), and leaves at once when its wizard does. */
 static void test_no_relay(void **state)
@@ -503,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_big_snapshot),
         cmocka_unit_test(test_restart_while_waiting),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_self_signed_relay),
         cmocka_unit_test(test_no_relay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
