@@ -385,6 +385,30 @@ static void test_refusals(void **state)
     send_text(&a, "rejoindre", code);
     expect(&a, "agent", "attente", "{");
     expect(&o, "élu", "demande", "{");
+    /* A code already used. */
+    char token2[64];
+    agent_token(base, "Paul Martin", "Mission locale", token2, sizeof token2);
+    struct share_link a2;
+    start(&a2, "agent", relay.url);
+    send_text(&a2, "jeton", token2);
+    send_text(&a2, "rejoindre", code);
+    f = expect(&a2, "agent 2", "code-refuse", "code-expire ");
+    assert_non_null(harness_strstr((const char *)f.data, "demandez un nouveau code à l'élu"));
+    /* Wrong codes one after the other: the token is locked, and told for how long. */
+    char wrong[SHARE_CODE_LEN + 1];
+    snprintf(wrong, sizeof wrong, "%s", code);
+    wrong[0] = wrong[0] == 'Z' ? 'Y' : 'Z';
+    bool locked = false;
+    for (int i = 0; i < 7 && !locked; i++) {
+        send_text(&a2, "rejoindre", wrong);
+        f = expect(&a2, "agent 2", "code-refuse", NULL);
+        locked = strncmp((const char *)f.data, "verrouille ", 11) == 0;
+        if (!locked)
+            assert_memory_equal(f.data, "code ", 5);
+    }
+    assert_true(locked);
+    assert_non_null(harness_strstr((const char *)f.data, "réessayez dans "));
+    share_link_stop(&a2);
     /* The official refuses: the agent is told and the session ends. */
     send_text(&o, "refuse", "");
     expect(&a, "agent", "refuse", NULL);
