@@ -281,6 +281,25 @@ static void test_session_through_a_relay_restart(void **state)
     expect(&o, "élu", "proposition", "1\nchangement-1");
     send_text(&o, "resultat", "1 ok");
     expect(&a, "agent", "resultat", "1 ok");
+    /* One the official has received but not answered yet when the relay dies. */
+    send_text(&a, "proposition", "3\nchangement-3");
+    expect(&o, "élu", "proposition", "3\nchangement-3");
+
+    /* The token went only through the pipe: not on the helper's command line nor in its
+     * environment. */
+    char proc[64];
+    size_t plen;
+    snprintf(proc, sizeof proc, "/proc/%d/cmdline", (int)a.pid);
+    char *seen = harness_read_file(proc, &plen);
+    assert_non_null(seen);
+    assert_non_null(memmem(seen, plen, "agent\0--relais", 15));
+    assert_null(memmem(seen, plen, token, strlen(token)));
+    free(seen);
+    snprintf(proc, sizeof proc, "/proc/%d/environ", (int)a.pid);
+    seen = harness_read_file(proc, &plen);
+    assert_non_null(seen);
+    assert_null(memmem(seen, plen, token, strlen(token)));
+    free(seen);
 
     /* The relay dies: both sides say so. A proposal made meanwhile waits. */
     char port_listen[64];
@@ -302,10 +321,14 @@ static void test_session_through_a_relay_restart(void **state)
     send_text(&o, "instantane", "instantane-2");
     expect(&a, "agent", "connexion", "retablie");
     expect(&a, "agent", "instantane", "instantane-2");
-    /* The waiting proposal arrives once; the answered one is not sent again. */
+    /* The waiting proposal arrives once, the unanswered one again (the official's side
+     * ignores a number it applied), the answered one never. */
     expect(&o, "élu", "proposition", "2\nchangement-2");
+    expect(&o, "élu", "proposition", "3\nchangement-3");
     send_text(&o, "resultat", "2 ok");
+    send_text(&o, "resultat", "3 ok");
     expect(&a, "agent", "resultat", "2 ok");
+    expect(&a, "agent", "resultat", "3 ok");
     send_text(&a, "demande-controle", "");
     expect(&o, "élu", "demande-controle", NULL);
     struct share_frame none;
