@@ -541,24 +541,15 @@ int store_replica_reset(store *st, const void *snapshot, size_t len)
     sqlite3 *fresh = replica_connection(st, snapshot, len);
     if (!fresh)
         return -1;
-    sqlite3 *db = store_db(st);
     if (rs->proposal) {
         sqlite3session_delete(rs->proposal);
         rs->proposal = NULL;
     }
-    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
-        sqlite3_reset(s);
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    if (!sqlite3_next_stmt(db, NULL) && load_image(db, snapshot, len) == SQLITE_OK) {
-        /* In place: the catalogue stays attached. */
-        sqlite3_close(fresh);
-        return 0;
-    }
-    /* A statement kept prepared (a cache) makes SQLite 3.40 crash once the schema under it
-     * is replaced: the checked connection takes the old one's place instead; the old one
-     * closes when its last statement is finalized, and the catalogue is attached again
-     * when next used. */
+    /* Never replaced in place: SQLite 3.40 crashes once the schema under a statement kept
+     * prepared is replaced (a cache, FTS5's own statements on the attached catalogue), and
+     * was seen reading freed memory in the next catalogue query. The checked connection
+     * takes the old one's place; the old one closes when its last statement is finalized,
+     * and the catalogue is attached again when next used. */
     sqlite3_close_v2(store_swap_connection(st, fresh));
     return 0;
 }

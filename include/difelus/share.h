@@ -60,8 +60,10 @@ int store_share_apply_proposal(store *st, const void *buf, size_t len);
  * schema version or another program is refused. NULL with a French message on failure. */
 store *store_open_replica(const void *snapshot, size_t len, const char *catalogue_path,
                           char *err, size_t errlen);
-/* Replaces the replica's content with a new snapshot (the catalogue stays attached). A bad
- * snapshot leaves the replica as it was. A proposal in progress is dropped. */
+/* Replaces the replica's content with a new snapshot (the agent's catalogue stays
+ * available). It puts a new SQLite connection in place (replacing the image under the old
+ * one is unsafe in SQLite 3.40): never keep store_db()'s pointer across it. A bad snapshot
+ * leaves the replica as it was. A proposal in progress is dropped. */
 int store_replica_reset(store *st, const void *snapshot, size_t len);
 /* Applies the official's changeset (conflicts: the official's row wins). A malformed
  * changeset is refused before SQLite reads it. 0, or -1 (then ask for a new snapshot). */
