@@ -859,10 +859,11 @@ static int table_shape(store *st, const char *table, struct table_shape *out)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail_sqlite(st, "lecture du schéma");
 }
 
+/* The reason alone, as a clause: both sides put it after their own words (« Modification
+ * de Zoé refusée, rien n'a changé : … », « L'élu n'a pas pris votre modification : … »). */
 static int refuse(store *st, const char *why)
 {
-    return failf(st, STORE_REFUSED, "Modification de l'assistance refusée : %s. Rien n'a été "
-                                    "modifié.", why);
+    return failf(st, STORE_REFUSED, "%s.", why);
 }
 
 static int refuse_value(store *st, const char *what, const char *problem)

@@ -42,6 +42,8 @@ int store_snapshot(store *st, void **buf, size_t *len);
 /* Validates an agent's proposal (changeset) and applies it in one transaction: allowed
  * tables only, the same checks as the official's own input, actor columns "agent". Returns
  * 0, STORE_REFUSED with the French reason in store_error (nothing changed), or -1. The
+ * reason is a clause to put after one's own words, e.g. « une modification des réglages
+ * n'est pas permise à l'assistance. » or « la modification reçue est illisible. ». The
  * changes it makes are recorded like the official's own (store_share_take).
  * Besides the allowed tables, only the store's own bookkeeping rows of `setting` that go
  * with a balance reading or a deleted dossier ("interne.releve.N",
