@@ -42,6 +42,8 @@ int store_snapshot(store *st, void **buf, size_t *len);
 /* Validates an agent's proposal (changeset) and applies it in one transaction: allowed
  * tables only, the same checks as the official's own input, actor columns "agent". Returns
  * 0, STORE_REFUSED with the French reason in store_error (nothing changed), or -1. The
+ * reason is a clause to put after one's own words, e.g. « une modification des réglages
+ * n'est pas permise à l'assistance. » or « la modification reçue est illisible. ». The
  * changes it makes are recorded like the official's own (store_share_take).
  * Besides the allowed tables, only the store's own bookkeeping rows of `setting` that go
  * with a balance reading or a deleted dossier ("interne.releve.N",
@@ -60,8 +62,10 @@ int store_share_apply_proposal(store *st, const void *buf, size_t len);
  * schema version or another program is refused. NULL with a French message on failure. */
 store *store_open_replica(const void *snapshot, size_t len, const char *catalogue_path,
                           char *err, size_t errlen);
-/* Replaces the replica's content with a new snapshot (the catalogue stays attached). A bad
- * snapshot leaves the replica as it was. A proposal in progress is dropped. */
+/* Replaces the replica's content with a new snapshot (the agent's catalogue stays
+ * available). It puts a new SQLite connection in place (replacing the image under the old
+ * one is unsafe in SQLite 3.40): never keep store_db()'s pointer across it. A bad snapshot
+ * leaves the replica as it was. A proposal in progress is dropped. */
 int store_replica_reset(store *st, const void *snapshot, size_t len);
 /* Applies the official's changeset (conflicts: the official's row wins). A malformed
  * changeset is refused before SQLite reads it. 0, or -1 (then ask for a new snapshot). */
