@@ -486,6 +486,47 @@ static void test_killed_mid_session(void **state)
     fake_free(&fk);
 }
 
+/* A database above 1 MiB goes in `instantane-partie` frames of 1 MiB, then `instantane`;
+ * what another process writes meanwhile goes as a new snapshot. */
+static void test_big_snapshot_and_other_process(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-big");
+    store_close(fixture_open(fk.db_opt + strlen("--db=")));
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(fk.db_opt + strlen("--db="), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE bourrage (x BLOB); INSERT INTO bourrage "
+                                      "VALUES (randomblob(1500000));", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    term_send(t, "o");
+    wait_received(&fk, "instantane-partie 0 1048576\n");
+    wait_received(&fk, "instantane 0 ");
+    assert_int_equal(count_received(&fk, "instantane 0 "), 1);
+
+    struct run_result r;
+    harness_run(&r, (const char *[]){fk.db_opt, "reglage", "organisme.nom", "Formations 76",
+                                     NULL},
+                NULL);
+    assert_int_equal(r.status, 0);
+    harness_run_free(&r);
+    for (int i = 0; i < WAIT_MS / 5 && count_received(&fk, "instantane 0 ") < 2; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(count_received(&fk, "instantane 0 "), 2);
+    assert_int_equal(count_received(&fk, "instantane-partie 0 1048576\n"), 2);
+    quit_cleanly(t);
+    wait_received(&fk, "fin 0 0\n"); /* quitting ends the sharing */
+    fake_free(&fk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_session_with_agent),
         cmocka_unit_test(test_ends_without_the_official),
         cmocka_unit_test(test_killed_mid_session),
+        cmocka_unit_test(test_big_snapshot_and_other_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
