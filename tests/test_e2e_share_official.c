@@ -527,6 +527,100 @@ static void test_big_snapshot_and_other_process(void **state)
     fake_free(&fk);
 }
 
+/* The screens a session's banner must not cover anything of, with the key that leads
+ * there, a text that says it is shown and the key that leaves it. */
+static const struct {
+    const char *key, *marker, *leave;
+} every_screen[] = {
+    {"h", "1-6 étapes", NULL},
+    {"1", "Espace cocher", NULL},
+    {"2", "Espace cocher", NULL},
+    {"3", "Espace cocher", NULL},
+    {"4", "Espace cocher", NULL},
+    {"5", "Espace cocher", NULL},
+    {"6", "Espace cocher", NULL},
+    {"m", "Vos mandats d'élu(e)", NULL},
+    {"n", "Fonction (maire, adjoint…)", "\033"},
+    {"s", "F8 supprimer le dernier relevé", "\033"},
+    {"?", "Les touches", "\033"},
+    {"d", "n nouveau  Entrée ouvrir", NULL},
+    {"r", "Entrée résultats  F5 télécharger", "\033"},
+};
+#define SCREEN_COUNT (sizeof every_screen / sizeof every_screen[0])
+
+/* Rows 1 to 23 of each screen, as the screen draws them. */
+static void visit_every_screen(struct term *t, char rows[][24 * 400], bool banner)
+{
+    for (size_t i = 0; i < SCREEN_COUNT; i++) {
+        term_send(t, every_screen[i].key);
+        WAIT(t, every_screen[i].marker);
+        /* A function key that does nothing says so below everything the screen drew: once
+         * its words are there, so is the screen (F11 and F12 in turn, so that the words of
+         * the screen before never match). */
+        bool odd = i % 2;
+        term_send(t, odd ? "\033[23~" : "\033[24~");
+        WAIT(t, odd ? "La touche F11 ne fait rien ici" : "La touche F12 ne fait rien ici");
+        if (banner && !harness_strstr(term_row(t, 0), "Partage : Marie Dupont-Lefèvre "
+                                                      "(Formations Élus) — lecture seule"))
+            fail_msg("pas de bandeau après « %s » :\n%s", every_screen[i].key, term_text(t));
+        if (!banner && harness_strstr(term_row(t, 0), "Partage"))
+            fail_msg("bandeau resté après « %s » :\n%s", every_screen[i].key, term_text(t));
+        rows[i][0] = '\0';
+        for (int y = 1; y < 24; y++) {
+            strcat(rows[i], term_row(t, y));
+            strcat(rows[i], "\n");
+        }
+        if (every_screen[i].leave)
+            term_send(t, every_screen[i].leave);
+    }
+}
+
+/* At 80×24 on every screen, the banner takes the title row only: rows 1 to 23 are the
+ * same with and without it. F4 over the question ends the session at once. */
+static void test_banner_hides_nothing(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-banner");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"Marie Dupont-Lefèvre\","
+                             "\"organisme\":\"Formations Élus\"}");
+    WAIT(t, "DEMANDE DU SUPPORT");
+    term_send(t, "o");
+    WAIT(t, "lecture seule");
+    static char with[SCREEN_COUNT][24 * 400], without[SCREEN_COUNT][24 * 400];
+    visit_every_screen(t, with, true);
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
+    assert_true(term_wait_gone(t, "Partage :"));
+    visit_every_screen(t, without, false);
+    for (size_t i = 0; i < SCREEN_COUNT; i++)
+        if (strcmp(with[i], without[i]) != 0)
+            fail_msg("après « %s », l'écran diffère avec le bandeau :\n%s\nsans :\n%s",
+                     every_screen[i].key, with[i], without[i]);
+
+    /* F4 answers the question too: the session ends. */
+    term_send(t, "a");
+    WAIT(t, "Demande d'un code au relais…");
+    fake_say(&fk, "ouvert", CODE_JSON);
+    WAIT(t, "Code : K7QM-3WX9");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    int fins = count_received(&fk, "fin 0 0\n");
+    term_send(t, F4);
+    assert_true(term_wait_gone(t, "DEMANDE DU SUPPORT"));
+    assert_true(term_wait_gone(t, "Partage :"));
+    for (int i = 0; i < WAIT_MS / 5 && count_received(&fk, "fin 0 0\n") == fins; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(count_received(&fk, "fin 0 0\n") > fins);
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_ends_without_the_official),
         cmocka_unit_test(test_killed_mid_session),
         cmocka_unit_test(test_big_snapshot_and_other_process),
+        cmocka_unit_test(test_banner_hides_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
