@@ -224,7 +224,7 @@ int store_share_log_list(store *st, struct share_log_entry *out, size_t max, siz
     if (!stmt)
         return -1;
     sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
-    int rc;
+    int rc = SQLITE_DONE;
     while (*count < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         struct share_log_entry *e = &out[*count];
         column_text(stmt, 0, e->at, sizeof e->at, 31);
@@ -541,24 +541,15 @@ int store_replica_reset(store *st, const void *snapshot, size_t len)
     sqlite3 *fresh = replica_connection(st, snapshot, len);
     if (!fresh)
         return -1;
-    sqlite3 *db = store_db(st);
     if (rs->proposal) {
         sqlite3session_delete(rs->proposal);
         rs->proposal = NULL;
     }
-    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
-        sqlite3_reset(s);
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    if (!sqlite3_next_stmt(db, NULL) && load_image(db, snapshot, len) == SQLITE_OK) {
-        /* In place: the catalogue stays attached. */
-        sqlite3_close(fresh);
-        return 0;
-    }
-    /* A statement kept prepared (a cache) makes SQLite 3.40 crash once the schema under it
-     * is replaced: the checked connection takes the old one's place instead; the old one
-     * closes when its last statement is finalized, and the catalogue is attached again
-     * when next used. */
+    /* Never replaced in place: SQLite 3.40 crashes once the schema under a statement kept
+     * prepared is replaced (a cache, FTS5's own statements on the attached catalogue), and
+     * was seen reading freed memory in the next catalogue query. The checked connection
+     * takes the old one's place; the old one closes when its last statement is finalized,
+     * and the catalogue is attached again when next used. */
     sqlite3_close_v2(store_swap_connection(st, fresh));
     return 0;
 }
@@ -868,10 +859,11 @@ static int table_shape(store *st, const char *table, struct table_shape *out)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail_sqlite(st, "lecture du schéma");
 }
 
+/* The reason alone, as a clause: both sides put it after their own words (« Modification
+ * de Zoé refusée, rien n'a changé : … », « L'élu n'a pas pris votre modification : … »). */
 static int refuse(store *st, const char *why)
 {
-    return failf(st, STORE_REFUSED, "Modification de l'assistance refusée : %s. Rien n'a été "
-                                    "modifié.", why);
+    return failf(st, STORE_REFUSED, "%s.", why);
 }
 
 static int refuse_value(store *st, const char *what, const char *problem)
@@ -1011,7 +1003,7 @@ static int scan_proposal(store *st, const void *buf, size_t len, struct proposal
         return refuse(st, "la modification reçue est illisible");
     struct table_shape shape;
     char shape_of[64] = "";
-    int status = 0, rc;
+    int status = 0, rc = SQLITE_DONE;
     while (status == 0 && (rc = sqlite3changeset_next(it)) == SQLITE_ROW) {
         const char *table = NULL;
         int ncol = 0, op = 0, indirect = 0;

@@ -343,6 +343,8 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *user)
         r->got_status = true;
     }
     if (r->kind == R_POLL && r->status == 200) {
+        /* The relay answers again: said before the frames it brings. */
+        connection_ok();
         /* Frames are taken as they come: a 1 MiB snapshot in many parts never has to sit
          * whole in memory, and what arrived before a cut is not asked for again. */
         if (share_reader_feed(&r->frames, p, n) != 0) {
@@ -782,7 +784,7 @@ static void on_open_done(struct req *r, CURLcode rc)
         curl_easy_getinfo(r->h, CURLINFO_RETRY_AFTER, &wait);
         if (wait <= 0 || wait > 3600)
             wait = 60;
-        emit_text("code-refuse", "verrouille Trop de codes erronés : réessayez dans %ld s.",
+        emit_text("code-refuse", "verrouille Trop de codes erronés : réessayez dans %ld\u00a0s.",
                   (long)wait);
     } else if (st == 403 || strcmp(code, "code") == 0) {
         emit_text("code-refuse", "code Ce code ne correspond à aucune session : vérifiez-le "
