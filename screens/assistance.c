@@ -246,7 +246,9 @@ static void assistance_draw(struct app *app)
         break;
     }
     default: {
-        text_msgf(text, sizeof text, "Connecté : %s (%s)", s->agent_name, s->agent_org);
+        text_msgf(text, sizeof text, "%s : %s (%s)",
+                  s->phase == SHARE_ASKED ? "Demande de connexion" : "Connecté", s->agent_name,
+                  s->agent_org);
         y += tui_paragraph(y, 2, w, 3, A_BOLD, text);
         cursor_y = 2;
         const char *mode =
