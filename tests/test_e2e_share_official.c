@@ -442,6 +442,16 @@ static void test_ends_without_the_official(void **state)
     WAIT(t, "Le partage s'est arrêté : adresse du relais invalide.");
     assert_true(term_wait_gone(t, "Partage :"));
 
+    /* The helper speaks garbage: the session stops, said in French. */
+    open_with_code(t, &fk, "\r");
+    const char garbage[] = "CECI N'EST PAS UNE TRAME\n";
+    assert_int_equal(write(fk.fifo, garbage, sizeof garbage - 1), (ssize_t)(sizeof garbage - 1));
+    WAIT(t, "Le partage s'est arrêté : Le programme de partage difelus-partage a envoyé un "
+            "message illisible");
+    assert_true(term_wait_gone(t, "Partage :"));
+    term_send(t, "a"); /* a key that does nothing here says so */
+    WAIT(t, "Vous êtes dans l'assistance");
+
     /* The relay ends the session (its helper says `fin`). */
     open_with_code(t, &fk, "\r");
     fake_say(&fk, "fin", "");
