@@ -28,8 +28,10 @@
 #include "fixtures.h"
 
 /* Names at the limits the relay accepts (100 characters each), with French punctuation. */
-#define AGENT_NAME "Marie-Hélène Dupont-Lefèvre de la Tour d’Auvergne « Mariette » : conseillère ; support ! ? dévouée"
-#define AGENT_ORG "Formations Élus — Association départementale des maires de Saône-et-Loire (AD71) : pôle élus"
+#define AGENT_NAME "Marie-Hélène Dupont-Lefèvre de la Tour d’Auvergne « Mariette » : " \
+                   "conseillère ; support ! ? dévouée"
+#define AGENT_ORG "Formations Élus — Association départementale des maires de " \
+                  "Saône-et-Loire (AD71) : pôle élus"
 #define AGENT_JSON "{\"agent\":\"0123456789abcdef0123456789abcdef\",\"nom\":\"" AGENT_NAME \
                    "\",\"organisme\":\"" AGENT_ORG "\"}"
 #define CODE_JSON "{\"code\":\"K7QM3WX9\",\"expire\":600}"
