@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,4 +261,371 @@ int store_share_reset_stale(store *st)
         return -1;
     }
     return exec(st, "RELEASE share_reset", "fin de l'assistance interrompue");
+}
+
+/* ---- the official's side: recording and snapshots ---- */
+
+static int fail_code(store *st, int rc, const char *what)
+{
+    size_t len;
+    char *err = store_errbuf(st, &len);
+    store_describe_sqlite(err, len, store_path(st), rc, what);
+    return -1;
+}
+
+/* A session recording every table of "main" (tables added later too). */
+static int session_new(store *st, sqlite3_session **out, const char *what)
+{
+    *out = NULL;
+    int rc = sqlite3session_create(store_db(st), "main", out);
+    if (rc == SQLITE_OK)
+        rc = sqlite3session_attach(*out, NULL);
+    if (rc != SQLITE_OK) {
+        if (*out)
+            sqlite3session_delete(*out);
+        *out = NULL;
+        return fail_code(st, rc, what);
+    }
+    return 0;
+}
+
+/* The changeset of session s as a malloc'd buffer (NULL and 0 when empty). */
+static int session_take(store *st, sqlite3_session *s, void **buf, size_t *len, const char *what)
+{
+    *buf = NULL;
+    *len = 0;
+    int n = 0;
+    void *p = NULL;
+    int rc = sqlite3session_changeset(s, &n, &p);
+    if (rc != SQLITE_OK) {
+        sqlite3_free(p);
+        return fail_code(st, rc, what);
+    }
+    if (n > 0) {
+        *buf = malloc((size_t)n);
+        if (!*buf) {
+            sqlite3_free(p);
+            return failf(st, -1, "Mémoire insuffisante.");
+        }
+        memcpy(*buf, p, (size_t)n);
+        *len = (size_t)n;
+    }
+    sqlite3_free(p);
+    return 0;
+}
+
+int store_share_record_start(store *st)
+{
+    struct replica_state *rs = state_of(st, true);
+    if (!rs)
+        return failf(st, -1, "Mémoire insuffisante.");
+    if (rs->recording)
+        return 0;
+    return session_new(st, &rs->recording, "début du partage");
+}
+
+int store_share_take(store *st, void **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    struct replica_state *rs = state_of(st, false);
+    if (!rs || !rs->recording)
+        return failf(st, -1, "Le partage n'est pas ouvert : aucune modification à envoyer.");
+    if (session_take(st, rs->recording, buf, len, "lecture des modifications") != 0)
+        return -1;
+    /* A session keeps everything since it started: a fresh one makes the next take hold
+     * only what comes after this one. */
+    sqlite3session_delete(rs->recording);
+    rs->recording = NULL;
+    if (session_new(st, &rs->recording, "suite du partage") != 0) {
+        free(*buf);
+        *buf = NULL;
+        *len = 0;
+        return -1;
+    }
+    return 0;
+}
+
+void store_share_record_stop(store *st)
+{
+    struct replica_state *rs = state_of(st, false);
+    if (rs && rs->recording) {
+        sqlite3session_delete(rs->recording);
+        rs->recording = NULL;
+    }
+}
+
+/* A WAL database's image says so in bytes 18 and 19 (2); read from memory, it must say
+ * "rollback journal" (1), otherwise the copy shows no row (checked on SQLite 3.40). */
+static void unwal(unsigned char *image, size_t len)
+{
+    if (len >= 20) {
+        image[18] = 1;
+        image[19] = 1;
+    }
+}
+
+int store_snapshot(store *st, void **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    sqlite3_int64 size = 0;
+    unsigned char *image = sqlite3_serialize(store_db(st), "main", &size, 0);
+    if (!image || size <= 0) {
+        sqlite3_free(image);
+        return failf(st, -1, "Impossible de copier la base pour le partage (mémoire "
+                             "insuffisante ?).");
+    }
+    *buf = malloc((size_t)size);
+    if (!*buf) {
+        sqlite3_free(image);
+        return failf(st, -1, "Mémoire insuffisante.");
+    }
+    memcpy(*buf, image, (size_t)size);
+    sqlite3_free(image);
+    *len = (size_t)size;
+    unwal(*buf, *len);
+    return 0;
+}
+
+/* ---- the agent's side: the replica ---- */
+
+static const char sqlite_magic[] = "SQLite format 3";
+
+/* Loads snapshot into db's "main" (db owns the copy). SQLite's result code. */
+static int load_image(sqlite3 *db, const void *snapshot, size_t len)
+{
+    unsigned char *copy = sqlite3_malloc64(len);
+    if (!copy)
+        return SQLITE_NOMEM;
+    memcpy(copy, snapshot, len);
+    unwal(copy, len);
+    return sqlite3_deserialize(db, "main", copy, (sqlite3_int64)len, (sqlite3_int64)len,
+                               SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+}
+
+/* Whether the loaded image is a difelus database of this program's schema: a replica
+ * drawn by other code than the database's would show wrong screens. NULL, or why not. */
+static const char *image_problem(sqlite3 *db)
+{
+    sqlite3_stmt *stmt = NULL;
+    int app_id = -1, version = -1;
+    if (sqlite3_prepare_v2(db, "SELECT (SELECT application_id FROM pragma_application_id),"
+                               " (SELECT user_version FROM pragma_user_version),"
+                               " (SELECT count(*) FROM sqlite_master)",
+                           -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+        app_id = sqlite3_column_int(stmt, 0);
+        version = sqlite3_column_int(stmt, 1);
+    }
+    sqlite3_finalize(stmt);
+    if (app_id < 0)
+        return "la copie reçue de la base est illisible";
+    if (app_id != STORE_APPLICATION_ID)
+        return "la copie reçue n'est pas une base difelus";
+    if (version > STORE_SCHEMA_VERSION)
+        return "la personne aidée a une version plus récente de difelus : mettez la vôtre à "
+               "jour";
+    if (version < STORE_SCHEMA_VERSION)
+        return "la personne aidée a une version plus ancienne de difelus : elle doit la "
+               "mettre à jour";
+    return NULL;
+}
+
+store *store_open_replica(const void *snapshot, size_t len, const char *catalogue_path,
+                          char *err, size_t errlen)
+{
+    /* The catalogue module finds "catalogue.db" beside store_path(st): the replica's path
+     * is made so that it names the agent's own catalogue; without one, a folder that
+     * cannot exist, so that the catalogue behaves as on a fresh install (empty). */
+    char path[4096];
+    if (catalogue_path && *catalogue_path) {
+        const char *slash = strrchr(catalogue_path, '/');
+        const char *base = slash ? slash + 1 : catalogue_path;
+        if (strcmp(base, "catalogue.db") != 0 || strlen(catalogue_path) + 16 >= sizeof path) {
+            text_msgf(err, errlen, "Le catalogue de l'assistance doit être un fichier nommé "
+                                   "catalogue.db (reçu : « %s »).", catalogue_path);
+            return NULL;
+        }
+        snprintf(path, sizeof path, "%.*sdifelus.db", (int)(base - catalogue_path),
+                 catalogue_path);
+    } else {
+        snprintf(path, sizeof path, "/proc/self/difelus-sans-catalogue/difelus.db");
+    }
+    if (!snapshot || len < 100 || memcmp(snapshot, sqlite_magic, sizeof sqlite_magic) != 0) {
+        text_msgf(err, errlen, "La copie reçue de la base de la personne aidée est "
+                               "illisible. Demandez-en une nouvelle.");
+        return NULL;
+    }
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc == SQLITE_OK)
+        rc = load_image(db, snapshot, len);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        text_msgf(err, errlen, "Impossible de charger la copie de la base de la personne "
+                               "aidée (%s).", store_sqlite_cause(rc));
+        return NULL;
+    }
+    const char *problem = image_problem(db);
+    if (problem) {
+        sqlite3_close(db);
+        text_msgf(err, errlen, "Assistance impossible : %s.", problem);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(db, 0);
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    store *st = store_from_connection(db, path);
+    struct replica_state *rs = st ? state_of(st, true) : NULL;
+    if (!rs) {
+        if (st)
+            store_close(st);
+        else
+            sqlite3_close(db);
+        text_msgf(err, errlen, "Mémoire insuffisante.");
+        return NULL;
+    }
+    rs->replica = true;
+    rs->actor = ACTOR_AGENT;
+    return st;
+}
+
+bool store_is_replica(const store *st)
+{
+    struct replica_state *const *slot = store_replica_slot((store *)st);
+    return *slot && (*slot)->replica;
+}
+
+void store_set_actor(store *st, enum store_actor actor)
+{
+    struct replica_state *rs = state_of(st, true);
+    if (rs)
+        rs->actor = actor;
+}
+
+/* A new in-memory connection holding snapshot, checked. NULL with the reason in st. */
+static sqlite3 *replica_connection(store *st, const void *snapshot, size_t len)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc == SQLITE_OK)
+        rc = load_image(db, snapshot, len);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        failf(st, -1, "Impossible de charger la nouvelle copie de la base de la personne "
+                      "aidée (%s).", store_sqlite_cause(rc));
+        return NULL;
+    }
+    const char *problem = image_problem(db);
+    if (problem) {
+        sqlite3_close(db);
+        failf(st, -1, "Assistance impossible : %s.", problem);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(db, 0);
+    sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    return db;
+}
+
+int store_replica_reset(store *st, const void *snapshot, size_t len)
+{
+    struct replica_state *rs = state_of(st, false);
+    if (!rs || !rs->replica)
+        return failf(st, -1, "Cette base n'est pas une copie d'assistance.");
+    if (!snapshot || len < 100 || memcmp(snapshot, sqlite_magic, sizeof sqlite_magic) != 0)
+        return failf(st, -1, "La copie reçue de la base de la personne aidée est illisible.");
+    /* Checked on a connection of its own first: a bad copy leaves the replica as it was. */
+    sqlite3 *fresh = replica_connection(st, snapshot, len);
+    if (!fresh)
+        return -1;
+    sqlite3 *db = store_db(st);
+    if (rs->proposal) {
+        sqlite3session_delete(rs->proposal);
+        rs->proposal = NULL;
+    }
+    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
+        sqlite3_reset(s);
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_next_stmt(db, NULL) && load_image(db, snapshot, len) == SQLITE_OK) {
+        /* In place: the catalogue stays attached. */
+        sqlite3_close(fresh);
+        return 0;
+    }
+    /* A statement kept prepared (a cache) makes SQLite 3.40 crash once the schema under it
+     * is replaced: the checked connection takes the old one's place instead; the old one
+     * closes when its last statement is finalized, and the catalogue is attached again
+     * when next used. */
+    sqlite3_close_v2(store_swap_connection(st, fresh));
+    return 0;
+}
+
+/* The official's row wins: the replica is a copy, never an authority. */
+static int replica_conflict(void *ctx, int conflict, sqlite3_changeset_iter *it)
+{
+    (void)ctx;
+    (void)it;
+    switch (conflict) {
+    case SQLITE_CHANGESET_DATA:
+    case SQLITE_CHANGESET_CONFLICT:
+        return SQLITE_CHANGESET_REPLACE;
+    case SQLITE_CHANGESET_NOTFOUND:
+        return SQLITE_CHANGESET_OMIT;
+    default: /* CONSTRAINT, FOREIGN_KEY: the copy has drifted, a new snapshot is needed */
+        return SQLITE_CHANGESET_ABORT;
+    }
+}
+
+int store_replica_apply(store *st, const void *buf, size_t len)
+{
+    struct replica_state *rs = state_of(st, false);
+    if (!rs || !rs->replica)
+        return failf(st, -1, "Cette base n'est pas une copie d'assistance.");
+    if (rs->proposal)
+        return failf(st, -1, "Une modification de l'assistance est en cours.");
+    if (len == 0)
+        return 0;
+    if (len > INT32_MAX)
+        return failf(st, -1, "Modification reçue trop grande.");
+    int rc = sqlite3changeset_apply(store_db(st), (int)len, (void *)buf, NULL,
+                                    replica_conflict, NULL);
+    if (rc != SQLITE_OK)
+        return failf(st, -1, "La modification reçue de la personne aidée n'a pas pu être "
+                             "appliquée (%s) : une nouvelle copie est demandée.",
+                     store_sqlite_cause(rc));
+    return 0;
+}
+
+int store_proposal_begin(store *st)
+{
+    struct replica_state *rs = state_of(st, true);
+    if (!rs)
+        return failf(st, -1, "Mémoire insuffisante.");
+    if (rs->proposal)
+        return failf(st, -1, "Une modification de l'assistance est déjà en cours.");
+    if (exec(st, "SAVEPOINT proposal", "début de la modification") != 0)
+        return -1;
+    if (session_new(st, &rs->proposal, "début de la modification") != 0) {
+        sqlite3_exec(store_db(st), "ROLLBACK TO proposal; RELEASE proposal", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int store_proposal_end(store *st, void **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    struct replica_state *rs = state_of(st, false);
+    if (!rs || !rs->proposal)
+        return failf(st, -1, "Aucune modification de l'assistance en cours.");
+    /* The changeset first: after ROLLBACK TO, the session would find nothing changed. */
+    int status = session_take(st, rs->proposal, buf, len, "lecture de la modification");
+    sqlite3session_delete(rs->proposal);
+    rs->proposal = NULL;
+    /* A store function that failed inside may have rolled everything back already. */
+    sqlite3 *db = store_db(st);
+    if (!sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK TO proposal; RELEASE proposal", NULL, NULL, NULL);
+    return status;
 }

@@ -653,6 +653,13 @@ char *store_errbuf(store *st, size_t *len)
     return st->err;
 }
 
+sqlite3 *store_swap_connection(store *st, sqlite3 *db)
+{
+    sqlite3 *old = st->db;
+    st->db = db;
+    return old;
+}
+
 struct replica_state **store_replica_slot(store *st)
 {
     return &st->replica;

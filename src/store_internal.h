@@ -34,6 +34,8 @@ char *store_errbuf(store *st, size_t *len);
 /* A store around a connection already open (a replica); it takes the connection. NULL when
  * out of memory (the connection is then still the caller's). */
 store *store_from_connection(sqlite3 *db, const char *path);
+/* Puts db in place of st's connection; returns the old one (the caller closes it). */
+sqlite3 *store_swap_connection(store *st, sqlite3 *db);
 /* The replication state of st (NULL until replica.c needs one). */
 struct replica_state;
 struct replica_state **store_replica_slot(store *st);
