@@ -113,6 +113,12 @@ int screens_agent_run(const char *relay_url, const char *token, const char *code
 {
     struct screen_table table = screens_table;
     table.home = &screen_agent_code;
+    /* The official's side's hooks (share_official.c) are not the agent's: its line is
+     * drawn over the screens, and nothing is shared from here but through proposals. */
+    table.first_key = NULL;
+    table.after_event = NULL;
+    table.overlay = share_agent_overlay;
+    table.release = search_release;
     static const struct share_agent_screens own = {&screen_agent_code, &screen_agent_status};
     struct assist_request rq = {.relay_url = relay_url, .token = token, .code = code,
                                 .color = color};

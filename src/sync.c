@@ -111,15 +111,15 @@ static bool executable(const char *dir, const char *sub, const char *name, char 
 
 bool sync_helper_path(char *out, size_t outlen)
 {
-    return helper_program_path(SYNC_HELPER, out, outlen);
+    return libexec_path(SYNC_HELPER, out, outlen);
 }
 
-const char *helper_program_dir(void)
+const char *libexec_dir(void)
 {
     return DIFELUS_LIBEXECDIR;
 }
 
-bool helper_program_path(const char *name, char *out, size_t outlen)
+bool libexec_path(const char *name, char *out, size_t outlen)
 {
     const char *env = getenv("DIFELUS_LIBEXEC_DIR");
     if (env && *env)

@@ -25,7 +25,6 @@
 #include "difelus/share.h"
 #include "difelus/share_link.h"
 #include "difelus/store.h"
-#include "store_internal.h"
 #include "harness.h"
 #include "e2e.h"
 #include "fixtures.h"
@@ -249,7 +248,7 @@ static void test_code_prompt(void **state)
     fake_start(&f, "agent-code");
     struct term *t = term_start(24, 80, (const char *[]){"assister", NULL}, agent_env(&f, TOKEN));
     WAIT(t, "Code de l'élu");
-    WAIT(t, "Assistance : pas encore d'écran de l'élu");
+    WAIT(t, "Assistance : pas encore connecté");
 
     /* A wrong format is said without contacting the relay. */
     term_send(t, "abcd efg\r");
@@ -349,24 +348,6 @@ static void checklist_of(const char *path, const char *item, int *done, char *by
     sqlite3_close(db);
 }
 
-static int replace_on_conflict(void *ctx, int conflict, sqlite3_changeset_iter *it)
-{
-    (void)ctx;
-    (void)it;
-    return conflict == SQLITE_CHANGESET_DATA || conflict == SQLITE_CHANGESET_CONFLICT
-               ? SQLITE_CHANGESET_REPLACE
-               : SQLITE_CHANGESET_OMIT;
-}
-
-/* The official's side applies the agent's proposal (its checks are helper A's tests): the
- * changeset as it came, on the official's connection, which records it as its own. */
-static void apply_proposal(store *official, const void *buf, size_t len)
-{
-    assert_int_equal(sqlite3changeset_apply(store_db(official), (int)len, (void *)buf, NULL,
-                                            replace_on_conflict, NULL),
-                     SQLITE_OK);
-}
-
 /* The official's side of a change: recorded on its database and sent as `changement`. */
 static void send_changes(struct fake *f, store *official)
 {
@@ -444,7 +425,8 @@ static void test_view_then_control(void **state)
     char by[16];
     checklist_of(path, "1.application", &done, by, sizeof by);
     assert_int_equal(done, 0);
-    apply_proposal(official, fr.data[3] + 2, fr.len[3] - 2);
+    if (store_share_apply_proposal(official, fr.data[3] + 2, fr.len[3] - 2) != 0)
+        fail_msg("proposition refusée : %s", store_error(official));
     checklist_of(path, "1.application", &done, by, sizeof by);
     assert_int_equal(done, 1);
     assert_string_equal(by, "agent");

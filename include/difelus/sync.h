@@ -85,10 +85,11 @@ void sync_job_cancel(struct sync_job *job);
  * tree: libexec/difelus/ next to it, or ../libexec/difelus/ once installed), then the
  * folder compiled in ($(PREFIX)/libexec/difelus). False when none is executable. */
 bool sync_helper_path(char *out, size_t outlen);
-/* The same lookup for any helper program (difelus-telecharger, difelus-partage…). */
-bool helper_program_path(const char *name, char *out, size_t outlen);
+/* Any helper program by name (difelus-relais, difelus-partage), searched in the same
+ * folders as sync_helper_path. */
+bool libexec_path(const char *name, char *out, size_t outlen);
 /* The folder compiled in, for messages saying where a helper was looked for. */
-const char *helper_program_dir(void);
+const char *libexec_dir(void);
 
 /* ---- the helper's line protocol (README, « Protocole de difelus-telecharger ») ---- */
 

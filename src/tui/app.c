@@ -450,7 +450,10 @@ static bool handle_key(struct app *app, int type, wint_t ch)
     }
     app->next = NULL;
     app->next_focus = 0; /* a handler that names no focus gets the first row */
-    enum key_result r = app->screen->key ? app->screen->key(app, type, ch) : KR_UNHANDLED;
+    enum key_result r = app->table->first_key ? app->table->first_key(app, type, ch)
+                                              : KR_UNHANDLED;
+    if (r == KR_UNHANDLED && app->screen->key)
+        r = app->screen->key(app, type, ch);
     if (r == KR_UNHANDLED)
         r = app->table->global_key(app, type, ch);
     if (r == KR_GOTO && app->next) {
@@ -501,8 +504,8 @@ static void draw(struct app *app)
     if (!app->screen->text_input)
         erase();
     app->screen->draw(app);
-    if (app->agent)
-        share_agent_draw(app);
+    if (app->table->overlay)
+        app->table->overlay(app);
     refresh();
 }
 
@@ -515,8 +518,6 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         snprintf(err, errlen, "impossible de préparer le terminal (%s).", syserr_text(errno));
         return EXIT_FAILURE;
     }
-    if (agent_for_run)
-        share_agent_reserve_banner(); /* before newterm, as ripoffline wants */
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
         remove_signals();
@@ -582,12 +583,11 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
             break;
         bool changed = false;
         char cat_err[512];
-        /* app.st: the agent's side may replace its replica (a new snapshot). */
-        if (catalogue_refresh_if_changed(app.st, cat_err, sizeof cat_err) != 0) {
+        if (catalogue_refresh_if_changed(st, cat_err, sizeof cat_err) != 0) {
             app.catalogue_changes++;
             changed = true;
         }
-        long long dv = store_data_version(app.st);
+        long long dv = store_data_version(st);
         if (dv != app.data_version) {
             app.data_version = dv;
             changed = true;
@@ -639,7 +639,8 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         idle = r > 0 && (p[0].revents & POLLIN) && !got_key ? idle + 1 : 0;
         if (idle > 1000)
             break;
-        if (!quit && (got_key || changed))
+        bool again = !quit && table->after_event && table->after_event(&app, got_key || changed);
+        if (!quit && (got_key || changed || again))
             draw(&app);
     }
     bool typed = app.screen && app.ui.draft_dirty && app.ui.draft_screen[0];

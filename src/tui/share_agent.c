@@ -39,12 +39,12 @@ struct share_agent {
     uint64_t next_proposal; /* the last number used (from 1) */
     uint64_t pending[PENDING_MAX];
     size_t pending_count;
-    store *replica;        /* app->st: replaced whole by each snapshot */
-    char catalogue[4200];  /* the agent's own catalogue.db ("" when no data folder) */
+    char catalogue[4200]; /* the agent's own catalogue.db ("" when no data folder) */
 };
 
 static struct share_agent the_agent; /* one session per process, like the app */
-static WINDOW *banner_win;
+
+static void banner_update(const struct share_agent *a);
 
 static struct share_agent *agent_of(const struct app *app)
 {
@@ -219,21 +219,11 @@ static void snapshot(struct app *app, const struct share_frame *f)
         bytes = all;
         len = a->parts_len + f->len;
     }
-    /* A fresh replica rather than store_replica_reset: replacing the image under a
-     * connection that has the catalogue attached made SQLite 3.40 read freed memory (seen
-     * under valgrind, in the next catalogue query). */
-    char err[512];
-    store *fresh = store_open_replica(bytes, len, a->catalogue[0] ? a->catalogue : NULL, err,
-                                      sizeof err);
+    int rc = store_replica_reset(app->st, bytes, len);
     free(a->parts);
     a->parts = NULL;
     a->parts_len = 0;
-    if (fresh) {
-        store_set_actor(fresh, ACTOR_AGENT);
-        store_close(a->replica);
-        a->replica = app->st = fresh;
-    }
-    if (!fresh) {
+    if (rc != 0) {
         say(a, true, "L'écran de l'élu n'a pas pu être lu ; nouvelle demande…");
         send_frame(app, "besoin-instantane", NULL, 0);
         return;
@@ -336,6 +326,7 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
             show_own(app, AGENT_FAILED);
         }
     }
+    banner_update(a);
 }
 
 /* ---- keys ---- */
@@ -399,7 +390,7 @@ static void propose(struct app *app, int type, wint_t ch)
         a->pending[a->pending_count++] = a->next_proposal;
 }
 
-bool share_agent_key(struct app *app, int type, wint_t ch)
+static bool key(struct app *app, int type, wint_t ch)
 {
     struct share_agent *a = agent_of(app);
     if (type == KEY_CODE_YES && ch == KEY_RESIZE)
@@ -444,23 +435,19 @@ bool share_agent_key(struct app *app, int type, wint_t ch)
     return false;
 }
 
+bool share_agent_key(struct app *app, int type, wint_t ch)
+{
+    bool quit = key(app, type, ch);
+    banner_update(agent_of(app));
+    return quit;
+}
+
 /* ---- drawing ---- */
 
-static int banner_init(WINDOW *win, int cols)
+/* The banner at the end of every title bar (tui_banner_set), as on the official's side:
+ * set before the screen draws, after anything that may change it. */
+static void banner_update(const struct share_agent *a)
 {
-    (void)cols;
-    banner_win = win;
-    return OK;
-}
-
-void share_agent_reserve_banner(void)
-{
-    ripoffline(1, banner_init);
-}
-
-void share_agent_draw(struct app *app)
-{
-    struct share_agent *a = agent_of(app);
     char line[512];
     if (a->connection_lost)
         snprintf(line, sizeof line, "Assistance : connexion perdue, nouvelle tentative…");
@@ -470,23 +457,13 @@ void share_agent_draw(struct app *app)
     else if (a->phase == AGENT_ENDED || a->phase == AGENT_REFUSED || a->phase == AGENT_FAILED)
         snprintf(line, sizeof line, "Assistance : partage terminé");
     else
-        snprintf(line, sizeof line, "Assistance : pas encore d'écran de l'élu");
-    text_typeset(line, sizeof line);
-    if (banner_win) {
-        werase(banner_win);
-        attr_t attr = a->connection_lost ? tui_attr(TC_WARNING) : tui_attr(TC_TITLE);
-        wattron(banner_win, attr);
-        for (int x = 0; x < getmaxx(banner_win); x++)
-            mvwaddch(banner_win, 0, x, ' ');
-        wattroff(banner_win, attr);
-        /* the banner's own window: print through a copy of stdscr's helper */
-        char clipped[512];
-        text_clip(clipped, sizeof clipped, line, getmaxx(banner_win) - 1);
-        wattron(banner_win, attr | A_BOLD);
-        mvwaddstr(banner_win, 0, 0, clipped);
-        wattroff(banner_win, attr | A_BOLD);
-        wnoutrefresh(banner_win);
-    }
+        snprintf(line, sizeof line, "Assistance : pas encore connecté");
+    tui_banner_set(text_typeset(line, sizeof line));
+}
+
+void share_agent_overlay(struct app *app)
+{
+    struct share_agent *a = agent_of(app);
     if (a->phase != AGENT_LIVE)
         return;
     /* The last row: what the agent was told, else in view mode what the keys do (the
@@ -514,9 +491,7 @@ void share_agent_start(struct app *app)
 {
     struct share_agent *a = agent_of(app);
     app_watch_fd(app, a->link.fd, link_ready, NULL);
-    /* One row goes to the banner: a terminal of 80×24 still shows the screens. */
-    if (LINES + 1 >= TUI_MIN_LINES && COLS >= TUI_MIN_COLS)
-        app->ignore_small = true;
+    banner_update(a);
 }
 
 /* ---- the run ---- */
@@ -570,7 +545,7 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
     store *st = empty_replica(a->catalogue[0] ? a->catalogue : NULL, err, errlen);
     if (!st)
         return EXIT_FAILURE;
-    a->replica = st;
+
     if (share_link_start(&a->link, "agent", rq->relay_url, err, errlen) != 0) {
         store_close(st);
         return EXIT_FAILURE;
@@ -592,6 +567,7 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
     app_set_agent(a);
     int rc = tui_run(table, st, "", rq->color, err, errlen);
     app_set_agent(NULL);
+    tui_banner_set(NULL);
     bool joined = a->phase != AGENT_CODE && a->phase != AGENT_ENDED &&
                   a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED;
     if (joined && !a->link.dead)
@@ -603,7 +579,6 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
     share_link_stop(&a->link);
     free(a->parts);
     a->parts = NULL;
-    store_close(a->replica);
-    a->replica = NULL;
+    store_close(st);
     return rc;
 }
