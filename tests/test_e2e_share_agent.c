@@ -470,6 +470,97 @@ static void test_view_then_control(void **state)
     close(f.fd);
 }
 
+/* The official types in a form, then opens the search: the agent follows the typed text,
+ * and its own (absent) catalogue is said to be empty. With control and an answer awaited,
+ * q asks before leaving; leaving says so to the relay. */
+static void test_follows_form_and_asks_before_leaving(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_start(&f, "agent-formulaire");
+    char opt[4300], path[4300];
+    store *official = fixture_fresh("agent-formulaire-elu", opt, sizeof opt);
+    snprintf(path, sizeof path, "%s", opt + strlen("--db="));
+    struct ui_state ui;
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "solde");
+    snprintf(ui.draft_screen, sizeof ui.draft_screen, "solde");
+    ui.draft_dirty = true;
+    ui.draft_cursor = -1;
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    assert_int_equal(store_draft_set_field(official, 0, "123", ""), 0);
+    assert_int_equal(store_draft_set_field(official, 1, "20/11/2026", ""), 0);
+    void *snap = NULL;
+    size_t snap_len = 0;
+    assert_int_equal(store_snapshot(official, &snap, &snap_len), 0);
+
+    struct term *t = term_start(24, 80, (const char *[]){"assister", "ABCD-EFGH", NULL},
+                                agent_env(&f, TOKEN));
+    struct frames fr = {0};
+    frames_wait(&f, &fr, 2);
+    fake_say(&f, "accepte", "");
+    fake_send(&f, "instantane", snap, snap_len);
+    free(snap);
+    WAIT(t, "Mon solde DIF élu");
+    if (!term_wait_field(t, "Solde lu sur Compte élu", "123"))
+        fail_msg("le texte tapé par l'élu manque :\n%s", term_text(t));
+
+    /* A change that does not apply: the agent asks for a new snapshot, and takes it. */
+    fake_say(&f, "changement", "pas un changeset");
+    frames_wait(&f, &fr, 3);
+    assert_string_equal(fr.type[2], "besoin-instantane");
+    assert_int_equal(store_draft_set_field(official, 0, "12", ""), 0);
+    assert_int_equal(store_snapshot(official, &snap, &snap_len), 0);
+    fake_send(&f, "instantane", snap, snap_len);
+    free(snap);
+    if (!term_wait_field(t, "Solde lu sur Compte élu", "12"))
+        fail_msg("la nouvelle copie n'est pas montrée :\n%s", term_text(t));
+
+    /* The official types more digits. */
+    assert_int_equal(store_share_record_start(official), 0);
+    assert_int_equal(store_draft_set_field(official, 0, "1234", ""), 0);
+    send_changes(&f, official);
+    if (!term_wait_field(t, "Solde lu sur Compte élu", "1234"))
+        fail_msg("le chiffre tapé par l'élu manque :\n%s", term_text(t));
+
+    /* The search, with the agent's catalogue: there is none. */
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "recherche");
+    ui.draft_screen[0] = '\0';
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    assert_int_equal(store_draft_clear(official, 0), 0);
+    send_changes(&f, official);
+    WAIT(t, "Le catalogue de difelus est vide");
+
+    /* Back to step 1; control; a tick awaits the official's answer: q asks first. */
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "etape1");
+    ui.focus = 0;
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    send_changes(&f, official);
+    WAIT(t, "Étape 1/6");
+    fake_say(&f, "controle-accorde", "");
+    WAIT(t, "contrôle");
+    term_send(t, " ");
+    frames_wait(&f, &fr, 4);
+    assert_string_equal(fr.type[3], "proposition");
+    term_send(t, "q");
+    WAIT(t, "Une modification attend encore la réponse de l'élu. Quitter quand même ?");
+    term_send(t, "n");
+    WAIT(t, "Étape 1/6");
+    term_send(t, "q");
+    WAIT(t, "Quitter quand même ?");
+    term_send(t, "o");
+    assert_int_equal(term_wait_exit(t), 0);
+    assert_true(term_restored(t));
+    term_free(t);
+    frames_wait(&f, &fr, 5);
+    assert_string_equal(fr.type[4], "depart");
+    frames_free(&fr);
+    store_close(official);
+    close(f.fd);
+}
+
 static void test_refused_and_quit(void **state)
 {
     (void)state;
@@ -509,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_token_file_readable_by_others_warns),
         cmocka_unit_test(test_code_prompt),
         cmocka_unit_test(test_view_then_control),
+        cmocka_unit_test(test_follows_form_and_asks_before_leaving),
         cmocka_unit_test(test_refused_and_quit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
