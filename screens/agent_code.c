@@ -99,6 +99,8 @@ static void status_draw(struct app *app)
     int y = 2 + tui_paragraph(2, 2, COLS - 4, 6, A_BOLD, text_typeset(shown, sizeof shown));
     if (note[0])
         tui_paragraph(y + 1, 2, COLS - 4, 6, error ? tui_attr(TC_ERROR) : 0, note);
+    else if (share_agent_phase(app) >= AGENT_REFUSED)
+        tui_paragraph(y + 1, 2, COLS - 4, 2, 0, "Appuyez sur une touche pour quitter.");
     tui_key_line(app, keys);
 }
 

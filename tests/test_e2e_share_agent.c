@@ -586,8 +586,22 @@ static void test_refused_and_quit(void **state)
     frames_wait(&f, &fr, 2);
     fake_say(&f, "refuse", "");
     WAIT(t, "L'élu a refusé le partage");
+    WAIT(t, "Appuyez sur une touche pour quitter.");
     term_send(t, " ");
     assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+    close(f.fd);
+
+    /* A token the relay does not know: said, and the exit status says it failed. */
+    fake_start(&f, "agent-refus-3");
+    t = term_start(24, 80, (const char *[]){"assister", "ABCD-EFGH", NULL}, agent_env(&f, TOKEN));
+    frames_wait(&f, &fr, 2);
+    fake_say(&f, "code-refuse", "jeton Jeton inconnu.");
+    WAIT(t, "Le relais refuse votre jeton d'agent");
+    term_send(t, " ");
+    assert_int_equal(term_wait_exit(t), 1);
+    assert_true(term_restored(t));
+    WAIT(t, "difelus : Le relais refuse votre jeton d'agent");
     term_free(t);
     frames_free(&fr);
     close(f.fd);

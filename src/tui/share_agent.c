@@ -165,8 +165,7 @@ static void code_refused(struct app *app, const char *payload)
                      "Attendez une minute, puis tapez de nouveau le code.");
     else if (strcmp(why, "jeton") == 0) {
         say(a, true, "Le relais refuse votre jeton d'agent (inconnu ou révoqué) : demandez-en "
-                     "un à l'administrateur du relais (difelus relais agent-ajouter). "
-                     "Appuyez sur une touche pour quitter.");
+                     "un à l'administrateur du relais (difelus relais agent-ajouter).");
         show_own(app, AGENT_FAILED);
         return;
     } else
@@ -268,7 +267,7 @@ static void frame(struct app *app, const struct share_frame *f)
         if (a->phase != AGENT_LIVE)
             show_own(app, AGENT_ACCEPTED);
     } else if (strcmp(t, "refuse") == 0) {
-        say(a, true, "L'élu a refusé le partage. Appuyez sur une touche pour quitter.");
+        say(a, true, "L'élu a refusé le partage.");
         show_own(app, AGENT_REFUSED);
     } else if (strcmp(t, "instantane-partie") == 0) {
         part(app, f);
@@ -292,15 +291,14 @@ static void frame(struct app *app, const struct share_frame *f)
     } else if (strcmp(t, "fin") == 0) {
         a->control = false;
         a->pending_count = 0;
-        say(a, false, "L'élu a terminé le partage. Appuyez sur une touche pour quitter.");
+        say(a, false, "L'élu a terminé le partage.");
         show_own(app, AGENT_ENDED);
     } else if (strcmp(t, "connexion") == 0) {
         a->connection_lost = strncmp(payload, "perdue", 6) == 0;
     } else if (strcmp(t, "erreur") == 0) {
         char text[512];
         text_sanitize(text, sizeof text, payload);
-        say(a, true, "%s Appuyez sur une touche pour quitter.",
-            text[0] ? text : "Le partage s'est arrêté.");
+        say(a, true, "%s", text[0] ? text : "Le partage s'est arrêté.");
         show_own(app, AGENT_FAILED);
     }
     /* Anything else is not for the agent: ignored, as the relay's envelope allows. */
@@ -321,7 +319,7 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
         if (a->phase != AGENT_ENDED && a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED) {
             char why[512];
             text_sanitize(why, sizeof why, a->link.err);
-            say(a, true, "Le partage s'est arrêté : %s Appuyez sur une touche pour quitter.",
+            say(a, true, "Le partage s'est arrêté : %s",
                 why[0] ? why : "le programme de connexion au relais s'est arrêté.");
             show_own(app, AGENT_FAILED);
         }
@@ -395,6 +393,9 @@ static bool key(struct app *app, int type, wint_t ch)
     struct share_agent *a = agent_of(app);
     if (type == KEY_CODE_YES && ch == KEY_RESIZE)
         return false;
+    /* « Terminal trop petit »: i and q work there as on the official's side (no write). */
+    if (!app->ignore_small && (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES))
+        return app_handle_key(app, type, ch);
     switch (a->phase) {
     case AGENT_CODE:
         a->note[0] = '\0';
