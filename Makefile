@@ -97,7 +97,7 @@ $(BUILD)/libexec/difelus/difelus-telecharger: src/net/telecharger.c
 
 $(RELAY_OBJ): ALL_CFLAGS += $(shell pkg-config --cflags $(RELAY_LIBS) 2>/dev/null)
 
-$(BUILD)/libexec/difelus/difelus-relais: $(RELAY_OBJ) $(BUILD)/src/text.o
+$(BUILD)/libexec/difelus/difelus-relais: $(RELAY_OBJ) $(BUILD)/src/text.o $(BUILD)/src/share.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(RELAY_LIBS) 2>/dev/null) \
 	  -lpthread -lm
@@ -125,6 +125,12 @@ $(BUILD)/tests/test_cli_table: tests/test_cli_table.c $(HARNESS) tests/harness.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(CLI_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
+
+# The relay's test talks HTTP to it: libcurl, for that test only.
+$(BUILD)/tests/test_relay: tests/test_relay.c $(HARNESS) tests/harness.h $(CORE_OBJ) | $(HELPERS) $(BIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS) $(NET_LIBS)) -o $@ $< $(HARNESS) \
+	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST) $(shell pkg-config --libs $(NET_LIBS)) -lpthread
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -22,11 +22,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "difelus/share.h"
 #include "difelus/text.h"
 
 #define BODY_MAX (1024 * 1024) /* a frame's payload, or a JSON body */
-#define KEY_LEN 4
-#define CODE_LEN 8
+#define KEY_LEN SHARE_KEY_LEN
+#define CODE_LEN SHARE_CODE_LEN
 #define TYPE_MAX 24
 #define BUCKETS 4096
 #define LOCK_FAILS 5        /* wrong codes ... */
@@ -99,6 +100,7 @@ struct request {
     struct session *session; /* valid only while linked */
     enum side side;
     int delayed; /* an answer kept back (a wrong code): its HTTP status */
+    bool draining; /* resumed by the stop: counted until answered */
 };
 
 /* A token's recent wrong codes. */
@@ -123,6 +125,7 @@ static struct {
     struct lockent *locks;
     size_t bytes;
     bool stopping;
+    unsigned draining; /* waits resumed by the stop, not answered yet */
     double planned; /* when the timer thread wakes next */
 } G;
 
@@ -240,33 +243,6 @@ static bool valid_hex(const char *s)
         if (!strchr("0123456789abcdef", *p))
             return false;
     return true;
-}
-
-/* The code as an agent may have typed it (docs/share-protocol.md §1): spaces and dashes
- * ignored, lower case accepted, I and L read as 1, O as 0. */
-static bool normalize_code(const char *typed, char out[CODE_LEN + 1])
-{
-    size_t n = 0;
-    for (const char *p = typed; *p; p++) {
-        char ch = *p;
-        if (ch == ' ' || ch == '-')
-            continue;
-        if (ch >= 'a' && ch <= 'z')
-            ch = (char)(ch - 'a' + 'A');
-        if (ch == 'I' || ch == 'L')
-            ch = '1';
-        else if (ch == 'O')
-            ch = '0';
-        if (!strchr(crockford, ch) || ch == '\0' || n == CODE_LEN) {
-            out[0] = '\0';
-            return false;
-        }
-        out[n++] = ch;
-    }
-    out[n] = '\0';
-    if (n != CODE_LEN)
-        out[0] = '\0';
-    return n == CODE_LEN;
 }
 
 /* Comparison of secrets in a time that does not depend on where they differ. */
@@ -408,8 +384,8 @@ static struct session *new_session(const char *key, const char *sid)
     struct session *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    snprintf(s->key, sizeof s->key, "%s", key);
-    snprintf(s->sid, sizeof s->sid, "%s", sid);
+    memcpy(s->key, key, KEY_LEN); /* checked by valid_key */
+    memcpy(s->sid, sid, RELAY_HEX_LEN); /* checked by valid_hex */
     s->q[OFFICIAL].next_seq = s->q[AGENT].next_seq = first_seq();
     s->seen[OFFICIAL] = s->seen[AGENT] = now_mono();
     unsigned b = bucket_of(key);
@@ -495,10 +471,10 @@ static bool record_wrong(const char *agent_id, double now)
     struct lockent *l = lock_entry(agent_id, true);
     if (!l)
         return false;
-    /* The oldest of the last LOCK_FAILS wrong codes is in the slot about to be reused. */
-    double oldest = l->fails[l->nfails % LOCK_FAILS];
     l->fails[l->nfails % LOCK_FAILS] = now;
     l->nfails++;
+    /* The ring holds the last LOCK_FAILS wrong codes; the oldest is the next to go. */
+    double oldest = l->fails[l->nfails % LOCK_FAILS];
     if (now - oldest <= LOCK_WINDOW) {
         l->locked_until = now + LOCK_SECONDS;
         for (int i = 0; i < LOCK_FAILS; i++)
@@ -638,7 +614,7 @@ static enum MHD_Result open_session(struct request *r, const char *key)
     struct relay_agent agent = {0};
     enum phase phase = P_WAITING;
     if (code) {
-        if (!normalize_code(code, norm) || strncmp(norm, key, KEY_LEN) != 0) {
+        if (!share_code_parse(code, norm) || strncmp(norm, key, KEY_LEN) != 0) {
             json_decref(body);
             return send_error(c, MHD_HTTP_BAD_REQUEST, "code",
                               "Le code ne correspond pas à la clé de rendez-vous.");
@@ -743,7 +719,7 @@ static enum MHD_Result join(struct request *r, const char *key, const struct rel
         return bad_json(c);
     }
     char norm[CODE_LEN + 1];
-    bool valid = normalize_code(code, norm) && strncmp(norm, key, KEY_LEN) == 0;
+    bool valid = share_code_parse(code, norm) && strncmp(norm, key, KEY_LEN) == 0;
     json_decref(body);
     struct session *s = valid ? find_session(key) : NULL;
     if (s && s->code[0] && same_secret(s->code, norm)) {
@@ -833,8 +809,11 @@ static enum MHD_Result deliver(struct request *r, struct session *s, enum side f
                           "Le relais manque de mémoire.");
     /* The relay's view of the session follows the frames it carries. */
     if (strcmp(type, "accepte") == 0) {
-        s->phase = P_VIEW;
-        audit(s, "accepte", "");
+        /* Only the first one admits: a retried accepte must not take control back. */
+        if (s->phase == P_JOINED) {
+            s->phase = P_VIEW;
+            audit(s, "accepte", "");
+        }
     } else if (strcmp(type, "refuse") == 0) {
         audit(s, "refuse", "");
         end_session(s, NULL, NULL);
@@ -1027,6 +1006,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     pthread_mutex_lock(&G.lock);
     if (r->suspended)
         unlink_waiter(r);
+    if (r->draining && --G.draining == 0)
+        pthread_cond_broadcast(&G.wake);
     pthread_mutex_unlock(&G.lock);
     free(r->body);
     free(r);
@@ -1245,6 +1226,9 @@ int relay_serve(const struct relay_config *cfg)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* libmicrohttpd's default SO_REUSEADDR lets a restarted relay take its port back at
+     * once; SO_REUSEPORT (MHD_OPTION_LISTENING_ADDRESS_REUSE) would let a second relay
+     * share the port by mistake, splitting the sessions between them. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -1258,8 +1242,8 @@ int relay_serve(const struct relay_config *cfg)
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_ARRAY, tls,
+        MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!d) {
         text_fprintf(stderr, "relais : impossible d'écouter sur « %s » (adresse déjà prise "
@@ -1293,11 +1277,22 @@ int relay_serve(const struct relay_config *cfg)
         unlink_waiter(r);
         r->resumed = true;
         r->timed_out = true;
+        r->draining = true;
+        G.draining++;
         MHD_resume_connection(r->conn);
     }
-    pthread_cond_signal(&G.wake);
+    pthread_cond_broadcast(&G.wake);
     pthread_mutex_unlock(&G.lock);
     pthread_join(timer, NULL);
+    /* The waits just resumed get their answer (503) before the connections close; a client
+     * that stopped reading does not hold the stop more than two seconds. */
+    pthread_mutex_lock(&G.lock);
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += 2;
+    while (G.draining > 0 && pthread_cond_timedwait(&G.wake, &G.lock, &until) == 0)
+        ;
+    pthread_mutex_unlock(&G.lock);
     MHD_stop_daemon(d);
 
     for (unsigned b = 0; b < BUCKETS; b++)
