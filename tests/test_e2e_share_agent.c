@@ -408,6 +408,9 @@ static void test_view_then_control(void **state)
     WAIT(t, "Étape 1/6");
     term_send(t, "c");
     WAIT(t, "Demande envoyée ; l'élu doit accepter");
+    /* A frame the relay refused for good: its French text is shown. */
+    fake_say(&f, "erreur-envoi", "demande-controle refuse La demande n'a pas pu partir.");
+    WAIT(t, "La demande n'a pas pu partir.");
     frames_wait(&f, &fr, 3);
     assert_int_equal(fr.n, 3);
     assert_string_equal(fr.type[2], "demande-controle");

@@ -295,6 +295,16 @@ static void frame(struct app *app, const struct share_frame *f)
         show_own(app, AGENT_ENDED);
     } else if (strcmp(t, "connexion") == 0) {
         a->connection_lost = strncmp(payload, "perdue", 6) == 0;
+    } else if (strcmp(t, "erreur-envoi") == 0) {
+        /* `<type> <code> <French text>`: a frame the relay refused for good; not fatal. */
+        const char *p = payload;
+        for (int k = 0; k < 2 && *p; k++) {
+            p += strcspn(p, " ");
+            p += *p == ' ';
+        }
+        char text[512];
+        text_sanitize(text, sizeof text, p);
+        say(a, true, "%s", text[0] ? text : "Le relais a refusé un envoi.");
     } else if (strcmp(t, "erreur") == 0) {
         char text[512];
         text_sanitize(text, sizeof text, payload);
