@@ -109,6 +109,20 @@ const struct screen screen_agent_status = {
     .draw = status_draw,
 };
 
+/* With control, the agent still may not open or drive the assistance screen: the share
+ * belongs to the official (its keys there would start a share from the agent's side). */
+static bool agent_refuses(const struct app *app, int type, wint_t ch, char *why, size_t len)
+{
+    bool typing = app->screen->text_input;
+    bool to_assistance = (type == KEY_CODE_YES && ch == KEY_F(2)) ||
+                         (!typing && type == OK && (ch == 'a' || ch == 'A'));
+    if (app->screen != &screen_assistance && !to_assistance)
+        return false;
+    text_msgf(why, len, "Le partage se règle chez l'élu : l'écran d'assistance ne répond qu'à "
+                        "ses touches.");
+    return true;
+}
+
 /* `difelus assister`: the official's screens, with the agent's own first. */
 int screens_agent_run(const char *relay_url, const char *token, const char *code, bool color,
                       char *err, size_t errlen)
@@ -121,7 +135,8 @@ int screens_agent_run(const char *relay_url, const char *token, const char *code
     table.after_event = NULL;
     table.overlay = share_agent_overlay;
     table.release = search_release;
-    static const struct share_agent_screens own = {&screen_agent_code, &screen_agent_status};
+    static const struct share_agent_screens own = {&screen_agent_code, &screen_agent_status,
+                                                   agent_refuses};
     struct assist_request rq = {.relay_url = relay_url, .token = token, .code = code,
                                 .color = color};
     return share_agent_run(&table, &own, &rq, err, errlen);

@@ -544,6 +544,9 @@ static void test_follows_form_and_asks_before_leaving(void **state)
     WAIT(t, "Étape 1/6");
     fake_say(&f, "controle-accorde", "");
     WAIT(t, "contrôle");
+    /* The assistance stays the official's: a is not proposed. */
+    term_send(t, "a");
+    WAIT(t, "Le partage se règle chez l'élu");
     term_send(t, " ");
     frames_wait(&f, &fr, 4);
     assert_string_equal(fr.type[3], "proposition");

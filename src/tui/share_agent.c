@@ -433,7 +433,11 @@ static bool key(struct app *app, int type, wint_t ch)
         return leave(app);
     if (a->control) {
         a->note[0] = '\0';
-        propose(app, type, ch);
+        char why[512];
+        if (a->own->refuse_key && a->own->refuse_key(app, type, ch, why, sizeof why))
+            say(a, true, "%s", why);
+        else
+            propose(app, type, ch);
         return false;
     }
     if (type == OK && (ch == 'c' || ch == 'C')) {

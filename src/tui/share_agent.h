@@ -26,6 +26,9 @@ enum agent_phase {
  * before the official's screen arrives or after the session. */
 struct share_agent_screens {
     const struct screen *code, *status;
+    /* With control: a key the agent may not use on the official's screens (true, and why
+     * in French); such a key is not proposed. NULL: none. */
+    bool (*refuse_key)(const struct app *app, int type, wint_t ch, char *why, size_t len);
 };
 
 struct assist_request {
