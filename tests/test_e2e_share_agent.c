@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -299,9 +300,14 @@ static void test_code_prompt(void **state)
     free(args);
     free(env);
 
-    term_send_key(t, TK_F10);
-    assert_int_equal(term_wait_exit(t), 0);
+    /* Ctrl-C (SIGINT): the terminal restored, and words about the agent's session. */
+    pid_t pid = child_pid();
+    assert_true(pid > 0);
+    wait_idle(pid);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    assert_int_equal(term_wait_exit(t), 130);
     assert_true(term_restored(t));
+    WAIT(t, "la session d'assistance est quittée, rien n'a changé chez l'élu");
     term_free(t);
     frames_free(&fr);
     close(f.fd);
@@ -543,7 +549,7 @@ static void test_follows_form_and_asks_before_leaving(void **state)
     send_changes(&f, official);
     WAIT(t, "Étape 1/6");
     fake_say(&f, "controle-accorde", "");
-    WAIT(t, "contrôle");
+    WAIT(t, "L'élu vous a donné le contrôle");
     /* The assistance stays the official's: a is not proposed. */
     term_send(t, "a");
     WAIT(t, "Le partage se règle chez l'élu");

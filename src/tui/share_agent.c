@@ -587,6 +587,9 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
                   a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED;
     if (joined && !a->link.dead)
         share_link_send(&a->link, "depart", 0, NULL, 0);
+    if (rc > 128) /* a signal: the app's words are about the official's own typing */
+        text_msgf(err, errlen, "interrompu ; la session d'assistance est quittée, rien n'a "
+                               "changé chez l'élu.");
     if (rc == EXIT_SUCCESS && a->phase == AGENT_FAILED) {
         text_msgf(err, errlen, "%s", a->note);
         rc = EXIT_FAILURE;
