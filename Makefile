@@ -141,6 +141,12 @@ $(BUILD)/bench/bench_wizard: bench/bench_wizard.c $(CORE_OBJ)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags vterm) -o $@ $< $(CORE_OBJ) $(LDLIBS_APP) \
 	  $(shell pkg-config --libs vterm) -lutil
 
+# The relay under load: 500 sessions, 1 000 long polls held (libcurl multi).
+$(BUILD)/bench/bench_relay: bench/bench_relay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) 2>/dev/null) -o $@ $< \
+	  $(shell pkg-config --libs $(NET_LIBS) 2>/dev/null)
+
 bench: deps
 	@if ! command -v dialog >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -156,6 +162,8 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/bench_catalogue $(BUILD)/bench/bench_wizard
 	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
 	@$(BUILD)/bench/bench_wizard $(BIN) $(BUILD)/bench || true
+	@$(MAKE) --no-print-directory $(HELPERS) $(BUILD)/bench/bench_relay
+	@$(BUILD)/bench/bench_relay $(BUILD)/libexec/difelus/difelus-relais $(BUILD)/bench || true
 
 install: $(BIN) $(HELPERS)
 	install -d $(DESTDIR)$(PREFIX)/bin
