@@ -41,7 +41,10 @@ TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN = $(BUILD)/difelus
 # Helpers, found beside the binary in a build tree, installed in $(PREFIX)/libexec/difelus.
 LIBEXECDIR = $(PREFIX)/libexec/difelus
-HELPERS    = $(BUILD)/libexec/difelus/difelus-telecharger
+HELPERS    = $(BUILD)/libexec/difelus/difelus-telecharger $(BUILD)/libexec/difelus/difelus-relais
+# The relay (src/relay/): libmicrohttpd, and libcrypto for SHA-256; never in the wizard.
+RELAY_LIBS = libmicrohttpd jansson sqlite3 libcrypto
+RELAY_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/relay/*.c))
 
 .PHONY: all deps run test asan valgrind bench install clean
 
@@ -90,6 +93,13 @@ $(BUILD)/libexec/difelus/difelus-telecharger: src/net/telecharger.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) 2>/dev/null) $(LDFLAGS) -o $@ $< \
 	  $(shell pkg-config --libs $(NET_LIBS) 2>/dev/null)
+
+$(RELAY_OBJ): ALL_CFLAGS += $(shell pkg-config --cflags $(RELAY_LIBS) 2>/dev/null)
+
+$(BUILD)/libexec/difelus/difelus-relais: $(RELAY_OBJ) $(BUILD)/src/text.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(RELAY_LIBS) 2>/dev/null) \
+	  -lpthread -lm
 
 # A link at the root so that `./difelus` works from a clone.
 difelus: $(BIN)

@@ -102,17 +102,23 @@ int sync_parse_message(const char *line, size_t len, struct sync_msg *m)
 
 /* ---- the helper ---- */
 
-static bool executable(const char *dir, const char *sub, char *out, size_t outlen)
+static bool executable(const char *dir, const char *sub, const char *name, char *out,
+                       size_t outlen)
 {
-    int n = snprintf(out, outlen, "%s%s/%s", dir, sub, SYNC_HELPER);
+    int n = snprintf(out, outlen, "%s%s/%s", dir, sub, name);
     return n > 0 && (size_t)n < outlen && access(out, X_OK) == 0;
 }
 
 bool sync_helper_path(char *out, size_t outlen)
 {
+    return libexec_path(SYNC_HELPER, out, outlen);
+}
+
+bool libexec_path(const char *name, char *out, size_t outlen)
+{
     const char *env = getenv("DIFELUS_LIBEXEC_DIR");
     if (env && *env)
-        return executable(env, "", out, outlen);
+        return executable(env, "", name, out, outlen);
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n > 0) {
@@ -122,12 +128,12 @@ bool sync_helper_path(char *out, size_t outlen)
             *slash = '\0';
             /* A build tree (build/difelus, build/libexec/difelus/), its test programs
              * (build/tests/), or an installed tree (bin/ beside libexec/). */
-            if (executable(self, "/libexec/difelus", out, outlen) ||
-                executable(self, "/../libexec/difelus", out, outlen))
+            if (executable(self, "/libexec/difelus", name, out, outlen) ||
+                executable(self, "/../libexec/difelus", name, out, outlen))
                 return true;
         }
     }
-    return executable(DIFELUS_LIBEXECDIR, "", out, outlen);
+    return executable(DIFELUS_LIBEXECDIR, "", name, out, outlen);
 }
 
 /* Ends the job with a French message: the helper is stopped and waited for. */

@@ -85,6 +85,9 @@ void sync_job_cancel(struct sync_job *job);
  * tree: libexec/difelus/ next to it, or ../libexec/difelus/ once installed), then the
  * folder compiled in ($(PREFIX)/libexec/difelus). False when none is executable. */
 bool sync_helper_path(char *out, size_t outlen);
+/* Any helper program by name (difelus-relais, difelus-partage), searched in the same
+ * folders as sync_helper_path. */
+bool libexec_path(const char *name, char *out, size_t outlen);
 
 /* ---- the helper's line protocol (README, « Protocole de difelus-telecharger ») ---- */
 

@@ -11,7 +11,8 @@
     X(cli_cmd_catalogue_sync)                                                              \
     X(cli_cmd_catalogue_search)                                                            \
     X(cli_cmd_catalogue_info)                                                              \
-    X(cli_cmd_setting)
+    X(cli_cmd_setting)                                                                     \
+    X(cli_cmd_relay)
 
 #define CLI_DECLARE(c) extern const struct cli_command c;
 #define CLI_ENTRY(c) &c,
