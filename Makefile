@@ -117,6 +117,13 @@ $(BUILD)/tests/test_cli_table: tests/test_cli_table.c $(HARNESS) tests/harness.h
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(CLI_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
 
+# The HAProxy test speaks HTTP to the relays itself: it links libcurl too.
+$(BUILD)/tests/test_e2e_share_haproxy: tests/test_e2e_share_haproxy.c tests/share_e2e.h $(HARNESS) \
+                                       tests/harness.h $(CORE_OBJ) | $(HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS) $(NET_LIBS)) -o $@ $< $(HARNESS) \
+	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST) $(shell pkg-config --libs $(NET_LIBS))
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	./$(BIN) $(ARGS)
