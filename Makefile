@@ -164,6 +164,13 @@ $(BUILD)/bench/bench_relay: bench/bench_relay.c
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) 2>/dev/null) -o $@ $< \
 	  $(shell pkg-config --libs $(NET_LIBS) 2>/dev/null)
 
+# The shared session: 1 000 ticks from the official's commit to the agent's redraw, through
+# the real relay (two wizards on pseudo-terminals, tests/harness.c; DIFELUS_TRACE files).
+$(BUILD)/bench/bench_share: bench/bench_share.c $(HARNESS) tests/harness.h tests/share_e2e.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags vterm) -o $@ $< $(HARNESS) \
+	  $(shell pkg-config --libs vterm) -lutil
+
 bench: deps
 	@if ! command -v dialog >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -179,8 +186,9 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/bench_catalogue $(BUILD)/bench/bench_wizard
 	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
 	@$(BUILD)/bench/bench_wizard $(BIN) $(BUILD)/bench || true
-	@$(MAKE) --no-print-directory $(HELPERS) $(BUILD)/bench/bench_relay
+	@$(MAKE) --no-print-directory $(HELPERS) $(BUILD)/bench/bench_relay $(BUILD)/bench/bench_share
 	@$(BUILD)/bench/bench_relay $(BUILD)/libexec/difelus/difelus-relais $(BUILD)/bench || true
+	@BUILD=$(BUILD) $(BUILD)/bench/bench_share $(BIN) $(BUILD)/bench || true
 
 install: $(BIN) $(HELPERS)
 	install -d $(DESTDIR)$(PREFIX)/bin
