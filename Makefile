@@ -124,6 +124,12 @@ $(BUILD)/tests/test_e2e_share_haproxy: tests/test_e2e_share_haproxy.c tests/shar
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS) $(NET_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST) $(shell pkg-config --libs $(NET_LIBS))
 
+# The relay's test talks HTTP to it: libcurl, for that test only.
+$(BUILD)/tests/test_relay: tests/test_relay.c $(HARNESS) tests/harness.h $(CORE_OBJ) | $(HELPERS) $(BIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS) $(NET_LIBS)) -o $@ $< $(HARNESS) \
+	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST) $(shell pkg-config --libs $(NET_LIBS)) -lpthread
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	./$(BIN) $(ARGS)

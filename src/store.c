@@ -18,6 +18,7 @@ struct store {
     sqlite3 *db;
     char path[4096];
     char err[8192];
+    struct replica_state *replica; /* src/replica.c: recording, replica, proposal */
 };
 
 /* Each migration brings the schema from version i to i + 1, in one transaction. */
@@ -129,6 +130,29 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
      * there (-1: after the text, where a form opens) */
     "ALTER TABLE ui_state ADD COLUMN draft_cursor INTEGER NOT NULL DEFAULT -1;"
     "ALTER TABLE ui_state ADD COLUMN draft_scroll INTEGER NOT NULL DEFAULT 0;",
+
+    /* 7: the shared session (docs/share-protocol.md §6): where it stands, kept in the
+     * database so that a crash is noticed at the next start and both sides' screens follow
+     * it, and the log of every join, consent and change of control */
+    "CREATE TABLE share_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  phase TEXT NOT NULL DEFAULT 'aucun' CHECK (phase IN ('aucun','ouverture','attente',"
+    "    'demande','vue','demande-controle','controle')),"
+    "  code TEXT NOT NULL DEFAULT '',"
+    "  expires_at TEXT NOT NULL DEFAULT '',"
+    "  agent_id TEXT NOT NULL DEFAULT '',"
+    "  agent_name TEXT NOT NULL DEFAULT '',"
+    "  agent_org TEXT NOT NULL DEFAULT '',"
+    "  connection_lost INTEGER NOT NULL DEFAULT 0,"
+    "  note TEXT NOT NULL DEFAULT '');"
+    "INSERT INTO share_state (id) VALUES (1);"
+    "CREATE TABLE share_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
+    "  event TEXT NOT NULL,"
+    "  agent_name TEXT NOT NULL DEFAULT '',"
+    "  agent_org TEXT NOT NULL DEFAULT '',"
+    "  detail TEXT NOT NULL DEFAULT '');",
 };
 
 const char *const store_setting_keys[] = {"organisme.nom", "organisme.email",
@@ -603,6 +627,7 @@ void store_close(store *st)
 {
     if (!st)
         return;
+    replica_release(st); /* sessions must go before their connection */
     sqlite3_close(st->db);
     free(st);
 }
@@ -622,6 +647,34 @@ const char *store_error(const store *st)
     return st->err;
 }
 
+char *store_errbuf(store *st, size_t *len)
+{
+    *len = sizeof st->err;
+    return st->err;
+}
+
+sqlite3 *store_swap_connection(store *st, sqlite3 *db)
+{
+    sqlite3 *old = st->db;
+    st->db = db;
+    return old;
+}
+
+struct replica_state **store_replica_slot(store *st)
+{
+    return &st->replica;
+}
+
+store *store_from_connection(sqlite3 *db, const char *path)
+{
+    store *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->db = db;
+    snprintf(st->path, sizeof st->path, "%s", path);
+    return st;
+}
+
 int store_schema_version(store *st)
 {
     int v = -1;
@@ -632,9 +685,10 @@ int store_schema_version(store *st)
 
 /* ---- checklist ---- */
 
-static const char *actor_key(enum store_actor actor)
+/* An agent's replica records the agent whatever the screens say (they do not know). */
+static const char *actor_key(store *st, enum store_actor actor)
 {
-    return actor == ACTOR_AGENT ? "agent" : "official";
+    return replica_actor(st, actor) == ACTOR_AGENT ? "agent" : "official";
 }
 
 int store_checklist_set(store *st, const char *item_id, bool done, enum store_actor actor)
@@ -655,7 +709,7 @@ int store_checklist_set(store *st, const char *item_id, bool done, enum store_ac
     sqlite3_bind_text(stmt, 1, item_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 2, step);
     sqlite3_bind_int(stmt, 3, done ? 1 : 0);
-    sqlite3_bind_text(stmt, 4, actor_key(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, actor_key(st, actor), -1, SQLITE_STATIC);
     return run(st, stmt, "coche");
 }
 
@@ -688,7 +742,7 @@ static int tick_item_if_undone(store *st, const char *id, enum store_actor actor
         return -1;
     sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 2, step);
-    sqlite3_bind_text(stmt, 3, actor_key(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, actor_key(st, actor), -1, SQLITE_STATIC);
     return run(st, stmt, "coche");
 }
 
@@ -1032,7 +1086,7 @@ int store_begin(store *st)
 {
     /* Deferred: the first write locks the personal database only, never the attached
      * catalogue, which an import may be writing meanwhile. */
-    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(st->db, replica_nested_sql(st, "BEGIN"), NULL, NULL, NULL) != SQLITE_OK)
         return fail(st, "début d'écriture");
     return 0;
 }
@@ -1043,7 +1097,7 @@ int store_commit(store *st, bool ok)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(st->db, replica_nested_sql(st, "COMMIT"), NULL, NULL, NULL) != SQLITE_OK) {
         fail(st, "fin d'écriture");
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
@@ -1216,7 +1270,7 @@ static int add_event(store *st, long long id, enum dossier_status status, struct
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, dossier_status_key(status), -1, SQLITE_STATIC);
     bind_optional_date(stmt, 3, day);
-    sqlite3_bind_text(stmt, 4, actor_key(actor), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, actor_key(st, actor), -1, SQLITE_STATIC);
     if (run(st, stmt, "historique du dossier") != 0)
         return -1;
     /* Progress follows the dossier: what its status proves done is ticked. */
@@ -1225,6 +1279,7 @@ static int add_event(store *st, long long id, enum dossier_status status, struct
 
 static int transaction(store *st, const char *sql)
 {
+    sql = replica_nested_sql(st, sql);
     if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return fail(st, "transaction");
     return 0;

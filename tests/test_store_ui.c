@@ -27,7 +27,7 @@ static void test_state_round_trip(void **state)
     (void)state;
     char path[4200];
     store *st = open_fresh("store-ui-state", path, sizeof path);
-    assert_int_equal(store_schema_version(st), 6);
+    assert_true(store_schema_version(st) >= 6);
     struct ui_state fresh;
     assert_int_equal(store_ui_get(st, &fresh), 0);
     assert_int_equal(fresh.draft_cursor, -1); /* a form opens with the cursor at the end */

@@ -13,7 +13,7 @@
 #include "difelus/mandate.h"
 
 /* Schema version this program writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 /* PRAGMA application_id of a difelus database ("DIFE"). */
 #define STORE_APPLICATION_ID 0x44494645
 

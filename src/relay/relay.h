@@ -33,10 +33,10 @@ int relay_agents_check(struct relay_agents *a, const char *token, struct relay_a
 /* 1 with *out for a known agent id (revoked or not), 0 unknown, -1 error. */
 int relay_agents_find(struct relay_agents *a, const char *id, struct relay_agent *out);
 
-/* Opens (creating it) a database holding the agents table and/or the audit log. NULL with
- * a French message. */
+/* Opens a database holding the agents table and/or the audit log: to write (created with
+ * its tables when missing) or read only. NULL with a French message. */
 struct sqlite3;
-struct sqlite3 *relay_db_open(const char *path, bool create, char *err, size_t errlen);
+struct sqlite3 *relay_db_open(const char *path, bool write, char *err, size_t errlen);
 /* The subcommands' work: 0, or -1 with a French message. */
 int relay_db_agent_add(struct sqlite3 *db, const char *name, const char *org,
                        char id[RELAY_ID_LEN + 1], char token[RELAY_HEX_LEN + 1], char *err,

@@ -70,16 +70,20 @@ static void copy_col(char *dst, size_t len, sqlite3_stmt *st, int col)
     snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
-sqlite3 *relay_db_open(const char *path, bool create, char *err, size_t errlen)
+sqlite3 *relay_db_open(const char *path, bool write, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
-    int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
+    /* Reading only: an administrator reading the log of a relay that runs as another user
+     * must not create files (-wal, -shm) that the relay then could not open. */
+    int flags = write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "impossible d'ouvrir la base « %s ».", path);
         sqlite3_close(db);
         return NULL;
     }
     sqlite3_busy_timeout(db, 2000);
+    if (!write)
+        return db;
     if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "la base « %s » est illisible ou n'est pas une base du relais.",
                  path);
@@ -236,14 +240,16 @@ void relay_agents_close(struct relay_agents *a)
 }
 
 /* Reopens the file when it was replaced (another inode: a deployment by copy and rename)
- * or changed; SQLite alone would keep reading the old inode. Called with the lock held. */
+ * or changed; SQLite alone would keep reading the old inode. 0 when open, 1 when the file
+ * does not exist, -1 when it cannot be opened. Called with the lock held. */
 static int agents_fresh(struct relay_agents *a)
 {
     struct stat sb;
     if (stat(a->path, &sb) != 0) {
         sqlite3_close(a->db);
         a->db = NULL;
-        return -1;
+        /* Not deployed yet: no agent at all, rather than a relay out of order. */
+        return errno == ENOENT ? 1 : -1;
     }
     if (a->db && sb.st_dev == a->dev && sb.st_ino == a->ino && sb.st_size == a->size &&
         sb.st_mtim.tv_sec == a->mtime.tv_sec && sb.st_mtim.tv_nsec == a->mtime.tv_nsec)
@@ -267,9 +273,10 @@ static int agents_query(struct relay_agents *a, const char *sql, const char *val
                         struct relay_agent *out)
 {
     pthread_mutex_lock(&a->lock);
-    int result = -1;
+    int fresh = agents_fresh(a);
+    int result = fresh == 1 ? 0 : -1;
     sqlite3_stmt *st = NULL;
-    if (agents_fresh(a) == 0 && sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) == SQLITE_OK) {
+    if (fresh == 0 && sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
@@ -323,8 +330,10 @@ struct relay_audit *relay_audit_open(const char *path, char *err, size_t errlen)
         free(a);
         return NULL;
     }
-    /* The log is a record, not the session's data: losing its last line on a power cut is
-     * acceptable, waiting for the disk at every wrong code is not. */
+    /* The log is a record, not the session's data: losing its last lines on a power cut is
+     * acceptable, waiting for the disk at every wrong code is not (WAL, no sync per
+     * line). */
+    sqlite3_exec(a->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
     sqlite3_exec(a->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     if (sqlite3_prepare_v2(a->db,
                            "INSERT INTO relay_log (event, agent_id, agent_name, session_key, "

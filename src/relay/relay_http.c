@@ -99,6 +99,7 @@ struct request {
     struct session *session; /* valid only while linked */
     enum side side;
     int delayed; /* an answer kept back (a wrong code): its HTTP status */
+    bool draining; /* resumed by the stop: counted until answered */
 };
 
 /* A token's recent wrong codes. */
@@ -123,6 +124,7 @@ static struct {
     struct lockent *locks;
     size_t bytes;
     bool stopping;
+    unsigned draining; /* waits resumed by the stop, not answered yet */
     double planned; /* when the timer thread wakes next */
 } G;
 
@@ -408,8 +410,8 @@ static struct session *new_session(const char *key, const char *sid)
     struct session *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    snprintf(s->key, sizeof s->key, "%s", key);
-    snprintf(s->sid, sizeof s->sid, "%s", sid);
+    memcpy(s->key, key, KEY_LEN); /* checked by valid_key */
+    memcpy(s->sid, sid, RELAY_HEX_LEN); /* checked by valid_hex */
     s->q[OFFICIAL].next_seq = s->q[AGENT].next_seq = first_seq();
     s->seen[OFFICIAL] = s->seen[AGENT] = now_mono();
     unsigned b = bucket_of(key);
@@ -495,10 +497,10 @@ static bool record_wrong(const char *agent_id, double now)
     struct lockent *l = lock_entry(agent_id, true);
     if (!l)
         return false;
-    /* The oldest of the last LOCK_FAILS wrong codes is in the slot about to be reused. */
-    double oldest = l->fails[l->nfails % LOCK_FAILS];
     l->fails[l->nfails % LOCK_FAILS] = now;
     l->nfails++;
+    /* The ring holds the last LOCK_FAILS wrong codes; the oldest is the next to go. */
+    double oldest = l->fails[l->nfails % LOCK_FAILS];
     if (now - oldest <= LOCK_WINDOW) {
         l->locked_until = now + LOCK_SECONDS;
         for (int i = 0; i < LOCK_FAILS; i++)
@@ -1027,6 +1029,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     pthread_mutex_lock(&G.lock);
     if (r->suspended)
         unlink_waiter(r);
+    if (r->draining && --G.draining == 0)
+        pthread_cond_broadcast(&G.wake);
     pthread_mutex_unlock(&G.lock);
     free(r->body);
     free(r);
@@ -1245,6 +1249,9 @@ int relay_serve(const struct relay_config *cfg)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* libmicrohttpd's default SO_REUSEADDR lets a restarted relay take its port back at
+     * once; SO_REUSEPORT (MHD_OPTION_LISTENING_ADDRESS_REUSE) would let a second relay
+     * share the port by mistake, splitting the sessions between them. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
@@ -1258,8 +1265,8 @@ int relay_serve(const struct relay_config *cfg)
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_ARRAY, tls,
+        MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!d) {
         text_fprintf(stderr, "relais : impossible d'écouter sur « %s » (adresse déjà prise "
@@ -1293,11 +1300,22 @@ int relay_serve(const struct relay_config *cfg)
         unlink_waiter(r);
         r->resumed = true;
         r->timed_out = true;
+        r->draining = true;
+        G.draining++;
         MHD_resume_connection(r->conn);
     }
-    pthread_cond_signal(&G.wake);
+    pthread_cond_broadcast(&G.wake);
     pthread_mutex_unlock(&G.lock);
     pthread_join(timer, NULL);
+    /* The waits just resumed get their answer (503) before the connections close; a client
+     * that stopped reading does not hold the stop more than two seconds. */
+    pthread_mutex_lock(&G.lock);
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += 2;
+    while (G.draining > 0 && pthread_cond_timedwait(&G.wake, &G.lock, &until) == 0)
+        ;
+    pthread_mutex_unlock(&G.lock);
     MHD_stop_daemon(d);
 
     for (unsigned b = 0; b < BUCKETS; b++)

@@ -117,7 +117,8 @@ static int administer(const char *cmd, int argc, char **argv, const char *file,
                       const char *org)
 {
     char err[512];
-    sqlite3 *db = relay_db_open(file, true, err, sizeof err);
+    bool write = strcmp(cmd, "agent-ajouter") == 0 || strcmp(cmd, "agent-revoquer") == 0;
+    sqlite3 *db = relay_db_open(file, write, err, sizeof err);
     if (!db)
         return fail(err);
     int rc = EXIT_SUCCESS;
