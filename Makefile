@@ -42,6 +42,7 @@ BIN = $(BUILD)/difelus
 # Helpers, found beside the binary in a build tree, installed in $(PREFIX)/libexec/difelus.
 LIBEXECDIR = $(PREFIX)/libexec/difelus
 HELPERS    = $(BUILD)/libexec/difelus/difelus-telecharger $(BUILD)/libexec/difelus/difelus-relais
+HELPERS   += $(BUILD)/libexec/difelus/difelus-partage
 # The relay (src/relay/): libmicrohttpd, and libcrypto for SHA-256; never in the wizard.
 RELAY_LIBS = libmicrohttpd jansson sqlite3 libcrypto
 RELAY_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/relay/*.c))
@@ -100,6 +101,14 @@ $(BUILD)/libexec/difelus/difelus-relais: $(RELAY_OBJ) $(BUILD)/src/text.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(RELAY_LIBS) 2>/dev/null) \
 	  -lpthread -lm
+
+# The shared session's network helper: libcurl's multi interface, jansson, and only the
+# core objects it needs (frames, codes, French text).
+PARTAGE_OBJ = $(BUILD)/src/share_frame.o $(BUILD)/src/share.o $(BUILD)/src/text.o
+$(BUILD)/libexec/difelus/difelus-partage: src/net/partage.c $(PARTAGE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) jansson 2>/dev/null) $(LDFLAGS) \
+	  -o $@ $< $(PARTAGE_OBJ) $(shell pkg-config --libs $(NET_LIBS) jansson 2>/dev/null)
 
 # A link at the root so that `./difelus` works from a clone.
 difelus: $(BIN)

@@ -114,6 +114,11 @@ bool sync_helper_path(char *out, size_t outlen)
     return libexec_path(SYNC_HELPER, out, outlen);
 }
 
+const char *libexec_dir(void)
+{
+    return DIFELUS_LIBEXECDIR;
+}
+
 bool libexec_path(const char *name, char *out, size_t outlen)
 {
     const char *env = getenv("DIFELUS_LIBEXEC_DIR");

@@ -28,6 +28,11 @@ struct share_reader {
     size_t taken; /* bytes of buf already returned */
     bool failed;
     char err[256]; /* French, when failed */
+    /* The byte after the last frame's payload, overwritten by its NUL: put back before
+     * the buffer is read or moved again. */
+    size_t nul_at;
+    unsigned char nul_saved;
+    bool nul_set;
 };
 
 void share_reader_init(struct share_reader *r);
@@ -35,7 +40,8 @@ void share_reader_free(struct share_reader *r);
 /* Appends bytes. -1 when out of memory. */
 int share_reader_feed(struct share_reader *r, const void *bytes, size_t n);
 /* 1 with the next whole frame in *f, 0 when more bytes are needed, -1 on a malformed
- * stream (r->err says what; the reader stays failed). */
+ * stream (r->err says what; the reader stays failed). f->data stays valid until the next
+ * call of share_reader_feed, share_reader_next or share_reader_free. */
 int share_reader_next(struct share_reader *r, struct share_frame *f);
 /* Writes a frame's header into buf (at least SHARE_HEADER_MAX); returns its length, or -1
  * for a bad type or len. */

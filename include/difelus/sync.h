@@ -88,6 +88,8 @@ bool sync_helper_path(char *out, size_t outlen);
 /* Any helper program by name (difelus-relais, difelus-partage), searched in the same
  * folders as sync_helper_path. */
 bool libexec_path(const char *name, char *out, size_t outlen);
+/* The folder compiled in, for messages saying where a helper was looked for. */
+const char *libexec_dir(void);
 
 /* ---- the helper's line protocol (README, « Protocole de difelus-telecharger ») ---- */
 
