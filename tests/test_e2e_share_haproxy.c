@@ -188,7 +188,8 @@ static const char builtin_cfg[] =
 
 /* The test's config from contrib/haproxy.cfg (else the one above): the same balancing,
  * listening on 127.0.0.1:port, its first two servers our relays, the rest dropped, and
- * what a test cannot do (daemon, chroot, user, syslog, stats socket, TLS) left out. */
+ * what a test cannot do (daemon, chroot, user, syslog, stats socket, TLS, thousands of
+ * connections) left out. */
 static char *haproxy_config(int port, const struct relay relays[2], bool *from_contrib)
 {
     char *src = harness_read_file("contrib/haproxy.cfg", NULL);
@@ -217,6 +218,9 @@ static char *haproxy_config(int port, const struct relay relays[2], bool *from_c
             !strcmp(first, "stats") || !strncmp(first, "ssl-", 4) || !strcmp(first, "ca-base") ||
             !strcmp(first, "crt-base")) {
             keep[0] = '\0';
+        } else if (!strcmp(first, "maxconn")) {
+            /* two descriptors a connection: within a test's ulimit -n */
+            snprintf(keep, sizeof keep, "    maxconn 1000");
         } else if (!strcmp(first, "bind")) {
             snprintf(keep, sizeof keep, "    bind 127.0.0.1:%d", port);
         } else if (!strcmp(first, "server")) {
