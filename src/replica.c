@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "difelus/dates.h"
+#include "difelus/dossier.h"
+#include "difelus/guide.h"
 #include "difelus/mandate.h"
 #include "difelus/text.h"
 #include "store_internal.h"
@@ -538,26 +541,114 @@ int store_replica_reset(store *st, const void *snapshot, size_t len)
     sqlite3 *fresh = replica_connection(st, snapshot, len);
     if (!fresh)
         return -1;
-    sqlite3 *db = store_db(st);
     if (rs->proposal) {
         sqlite3session_delete(rs->proposal);
         rs->proposal = NULL;
     }
-    for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s))
-        sqlite3_reset(s);
-    if (!sqlite3_get_autocommit(db))
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    if (!sqlite3_next_stmt(db, NULL) && load_image(db, snapshot, len) == SQLITE_OK) {
-        /* In place: the catalogue stays attached. */
-        sqlite3_close(fresh);
-        return 0;
-    }
-    /* A statement kept prepared (a cache) makes SQLite 3.40 crash once the schema under it
-     * is replaced: the checked connection takes the old one's place instead; the old one
-     * closes when its last statement is finalized, and the catalogue is attached again
-     * when next used. */
+    /* Never replaced in place: SQLite 3.40 crashes once the schema under a statement kept
+     * prepared is replaced (a cache, FTS5's own statements on the attached catalogue), and
+     * was seen reading freed memory in the next catalogue query. The checked connection
+     * takes the old one's place; the old one closes when its last statement is finalized,
+     * and the catalogue is attached again when next used. */
     sqlite3_close_v2(store_swap_connection(st, fresh));
     return 0;
+}
+
+/* ---- changesets from outside ---- */
+
+/* SQLite's varint (1 to 9 bytes, big-endian, 7 bits a byte, all 8 in the ninth). */
+static bool read_varint(const unsigned char *p, size_t len, size_t *at, unsigned long long *out)
+{
+    unsigned long long v = 0;
+    for (int i = 0; i < 9; i++) {
+        if (*at >= len)
+            return false;
+        unsigned char b = p[(*at)++];
+        if (i == 8) {
+            *out = v << 8 | b;
+            return true;
+        }
+        v = v << 7 | (b & 0x7f);
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One record of ncol values; undefined values (type 0) only where `undefined_ok`. */
+static bool read_record(const unsigned char *p, size_t len, size_t *at, unsigned long long ncol,
+                        bool undefined_ok)
+{
+    for (unsigned long long c = 0; c < ncol; c++) {
+        if (*at >= len)
+            return false;
+        unsigned char type = p[(*at)++];
+        unsigned long long n = 0;
+        switch (type) {
+        case 0:
+            if (!undefined_ok)
+                return false;
+            break;
+        case SQLITE_INTEGER:
+        case SQLITE_FLOAT:
+            if (len - *at < 8)
+                return false;
+            *at += 8;
+            break;
+        case SQLITE_TEXT:
+        case SQLITE_BLOB:
+            if (!read_varint(p, len, at, &n) || n > len - *at)
+                return false;
+            *at += (size_t)n;
+            break;
+        case SQLITE_NULL:
+            break;
+        default:
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether buf is a well-formed changeset, walked byte by byte before SQLite sees it: Debian's
+ * SQLite 3.40 loops forever on some truncated ones (a table header cut short). */
+static bool changeset_well_formed(const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    size_t at = 0;
+    unsigned long long ncol = 0;
+    if (len == 0 || p[0] != 'T')
+        return false;
+    while (at < len) {
+        unsigned char op = p[at++];
+        if (op == 'T') {
+            if (!read_varint(p, len, &at, &ncol) || ncol == 0 || ncol > 64 || ncol > len - at)
+                return false;
+            at += (size_t)ncol; /* the primary-key flags */
+            const unsigned char *nul = at < len ? memchr(p + at, 0, len - at) : NULL;
+            if (!nul || nul == p + at)
+                return false;
+            at = (size_t)(nul - p) + 1;
+            continue;
+        }
+        if (at >= len || p[at] > 1) /* the "indirect" flag */
+            return false;
+        at++;
+        bool ok;
+        if (op == SQLITE_INSERT)
+            ok = read_record(p, len, &at, ncol, false);
+        else if (op == SQLITE_DELETE)
+            ok = read_record(p, len, &at, ncol, false);
+        else if (op == SQLITE_UPDATE)
+            ok = read_record(p, len, &at, ncol, true) && read_record(p, len, &at, ncol, true);
+        else
+            ok = false;
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 /* The official's row wins: the replica is a copy, never an authority. */
@@ -585,8 +676,9 @@ int store_replica_apply(store *st, const void *buf, size_t len)
         return failf(st, -1, "Une modification de l'assistance est en cours.");
     if (len == 0)
         return 0;
-    if (len > INT32_MAX)
-        return failf(st, -1, "Modification reçue trop grande.");
+    if (len > INT32_MAX || !changeset_well_formed(buf, len))
+        return failf(st, -1, "La modification reçue de la personne aidée est illisible : une "
+                             "nouvelle copie est demandée.");
     int rc = sqlite3changeset_apply(store_db(st), (int)len, (void *)buf, NULL,
                                     replica_conflict, NULL);
     if (rc != SQLITE_OK)
@@ -627,5 +719,514 @@ int store_proposal_end(store *st, void **buf, size_t *len)
     sqlite3 *db = store_db(st);
     if (!sqlite3_get_autocommit(db))
         sqlite3_exec(db, "ROLLBACK TO proposal; RELEASE proposal", NULL, NULL, NULL);
+    return status;
+}
+
+/* ---- the official's side: validating an agent's proposal ---- */
+
+/* What may be in a proposal's text columns: the limits and checks of local input. */
+enum value_rule {
+    RULE_TEXT,     /* clean text within the limit */
+    RULE_REQUIRED, /* the same, not empty */
+    RULE_DATE,     /* an ISO date, or NULL */
+    RULE_AGENT,    /* 'agent' (the author of a change made in a shared session) */
+    RULE_DONE_BY,  /* 'agent', or NULL (an item unticked) */
+    RULE_ITEM,     /* an item of the guide */
+    RULE_STATUS,   /* a dossier status key */
+    RULE_SIRET,    /* empty, or a valid SIRET */
+    RULE_TABBED,   /* the store's bookkeeping: clean text whose fields are apart by tabs */
+};
+
+struct column_rule {
+    const char *table, *column;
+    enum value_rule rule;
+    int max_chars; /* 0: no limit of characters */
+    const char *what; /* in words an official understands */
+};
+
+static const struct column_rule column_rules[] = {
+    {"mandate", "collectivite", RULE_REQUIRED, MANDATE_TEXT_MAX, "la collectivité d'un mandat"},
+    {"mandate", "function", RULE_REQUIRED, MANDATE_TEXT_MAX, "la fonction d'un mandat"},
+    {"mandate", "start_date", RULE_DATE, 10, "le début d'un mandat"},
+    {"mandate", "end_date", RULE_DATE, 10, "la fin d'un mandat"},
+    {"credit_observation", "observed_on", RULE_DATE, 10, "la date d'un solde"},
+    {"checklist", "item", RULE_ITEM, 64, "un élément de la liste"},
+    {"checklist", "done_by", RULE_DONE_BY, 8, "l'auteur d'une coche"},
+    {"dossier", "catalogue_id", RULE_TEXT, 63, "la référence d'une formation"},
+    {"dossier", "title", RULE_REQUIRED, DOSSIER_TEXT_MAX, "l'intitulé d'une formation"},
+    {"dossier", "body", RULE_TEXT, DOSSIER_TEXT_MAX, "l'organisme d'une formation"},
+    {"dossier", "siret", RULE_SIRET, 20, "le SIRET d'un organisme"},
+    {"dossier", "session_start", RULE_DATE, 10, "le début d'une session"},
+    {"dossier", "session_end", RULE_DATE, 10, "la fin d'une session"},
+    {"dossier", "status", RULE_STATUS, 32, "l'état d'un dossier"},
+    {"dossier", "notes", RULE_TEXT, DOSSIER_NOTES_MAX, "les notes d'un dossier"},
+    {"dossier_event", "status", RULE_STATUS, 32, "l'état d'un dossier"},
+    {"dossier_event", "event_date", RULE_DATE, 10, "la date d'un changement d'état"},
+    {"dossier_event", "actor", RULE_AGENT, 8, "l'auteur d'un changement d'état"},
+    {"dossier_event", "warning", RULE_TEXT, 1000, "l'avertissement d'un changement d'état"},
+    {"search", "keywords", RULE_TEXT, 500, "les mots d'une recherche"},
+    {"search", "location", RULE_TEXT, 64, "le lieu d'une recherche"},
+    {"search_result", "title", RULE_TEXT, 500, "le titre d'un résultat de recherche"},
+    {"ui_state", "screen", RULE_TEXT, 31, "l'écran affiché"},
+    {"ui_state", "help_from", RULE_TEXT, 31, "l'écran affiché"},
+    {"ui_state", "search_from", RULE_TEXT, 31, "l'écran affiché"},
+    {"ui_state", "confirm", RULE_TEXT, 23, "la question en cours"},
+    {"ui_state", "draft_screen", RULE_TEXT, 31, "l'écran affiché"},
+    {"ui_state", "message", RULE_TEXT, 1000, "le message affiché"},
+    {"ui_draft", "value", RULE_TEXT, STORE_DRAFT_VALUE_MAX - 1, "un champ du formulaire en cours"},
+    {"ui_draft", "error", RULE_TEXT, 250, "un message du formulaire en cours"},
+    {"profile", NULL, RULE_TEXT, 200, "le profil"},
+    {"setting", "value", RULE_TABBED, 1000, "une donnée interne"},
+};
+
+/* The tables an agent may change, and how a refusal names the others. */
+static const char *const allowed_tables[] = {
+    "checklist", "mandate", "credit_observation", "dossier", "dossier_event", "search",
+    "search_result", "profile", "ui_state", "ui_draft", NULL,
+};
+
+static bool table_allowed(const char *table)
+{
+    for (const char *const *t = allowed_tables; *t; t++)
+        if (strcmp(*t, table) == 0)
+            return true;
+    return false;
+}
+
+static const char *table_words(const char *table)
+{
+    if (strcmp(table, "setting") == 0)
+        return "une modification des réglages";
+    if (strcmp(table, "share_state") == 0)
+        return "une modification de l'état de l'assistance";
+    if (strcmp(table, "share_log") == 0)
+        return "une modification du journal de l'assistance";
+    if (strncmp(table, "sqlite_", 7) == 0)
+        return "une modification interne de la base";
+    return "une modification d'une partie inconnue de la base";
+}
+
+/* The store keeps its own bookkeeping beside a balance reading and a deleted dossier in the
+ * setting table (src/store.c, keys "interne.releve.N" and "interne.dossier_supprime.N"):
+ * an agent noting a reading or deleting a dossier makes them, and only them. */
+static bool bookkeeping_key(const char *key)
+{
+    static const char *const prefixes[] = {"interne.releve.", "interne.dossier_supprime."};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        size_t n = strlen(prefixes[i]);
+        if (strncmp(key, prefixes[i], n) == 0 && key[n] && strspn(key + n, "0123456789") ==
+                                                              strlen(key + n))
+            return true;
+    }
+    return false;
+}
+
+static const struct column_rule *rule_of(const char *table, const char *column)
+{
+    for (size_t i = 0; i < sizeof column_rules / sizeof *column_rules; i++) {
+        const struct column_rule *r = &column_rules[i];
+        if (strcmp(r->table, table) == 0 && (!r->column || strcmp(r->column, column) == 0))
+            return r;
+    }
+    return NULL;
+}
+
+/* A table's columns as the official's database has them. */
+#define PROPOSAL_COLUMNS 32
+struct table_shape {
+    int count;
+    char name[PROPOSAL_COLUMNS][40];
+    char type[PROPOSAL_COLUMNS][16];
+};
+
+static int table_shape(store *st, const char *table, struct table_shape *out)
+{
+    out->count = 0;
+    sqlite3_stmt *stmt = prepare(st, "SELECT name, upper(type) FROM pragma_table_info(?1)"
+                                     " ORDER BY cid");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && out->count < PROPOSAL_COLUMNS) {
+        const char *name = (const char *)sqlite3_column_text(stmt, 0);
+        const char *type = (const char *)sqlite3_column_text(stmt, 1);
+        snprintf(out->name[out->count], sizeof out->name[0], "%s", name ? name : "");
+        snprintf(out->type[out->count], sizeof out->type[0], "%s", type ? type : "");
+        out->count++;
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail_sqlite(st, "lecture du schéma");
+}
+
+/* The reason alone, as a clause: both sides put it after their own words (« Modification
+ * de Zoé refusée, rien n'a changé : … », « L'élu n'a pas pris votre modification : … »). */
+static int refuse(store *st, const char *why)
+{
+    return failf(st, STORE_REFUSED, "%s.", why);
+}
+
+static int refuse_value(store *st, const char *what, const char *problem)
+{
+    char why[512];
+    snprintf(why, sizeof why, "%s %s", what, problem);
+    return refuse(st, why);
+}
+
+/* Checks one new value of a proposal against the column's type and rule. */
+static int check_value(store *st, const char *table, const char *column, const char *type,
+                       sqlite3_value *v)
+{
+    const struct column_rule *r = rule_of(table, column);
+    const char *what = r ? r->what : "un texte";
+    int vt = sqlite3_value_type(v);
+    if (vt == SQLITE_BLOB)
+        return refuse_value(st, what, "contient des données binaires");
+    if (vt == SQLITE_NULL) {
+        if (r && (r->rule == RULE_REQUIRED || r->rule == RULE_AGENT || r->rule == RULE_ITEM ||
+                  r->rule == RULE_STATUS))
+            return refuse_value(st, what, "est vide");
+        return 0;
+    }
+    /* A text in a number's column would pass SQLite's CHECKs ('abc' >= 0 is true). */
+    if (strstr(type, "INT") && vt != SQLITE_INTEGER)
+        return refuse_value(st, what, "n'est pas un nombre entier");
+    if (strstr(type, "REAL") && vt != SQLITE_INTEGER && vt != SQLITE_FLOAT)
+        return refuse_value(st, what, "n'est pas un nombre");
+    if (vt != SQLITE_TEXT)
+        return strstr(type, "TEXT") ? refuse_value(st, what, "n'est pas un texte") : 0;
+
+    const char *text = (const char *)sqlite3_value_text(v);
+    int bytes = sqlite3_value_bytes(v);
+    if (!text || (size_t)bytes != strlen(text))
+        return refuse_value(st, what, "contient un caractère de contrôle");
+    bool clean;
+    if (r && r->rule == RULE_TABBED) {
+        char *copy = strdup(text);
+        if (!copy)
+            return failf(st, -1, "Mémoire insuffisante.");
+        for (char *t = copy; (t = strchr(t, '\t')) != NULL;)
+            *t = ' ';
+        clean = text_is_clean(copy);
+        free(copy);
+    } else {
+        clean = text_is_clean(text);
+    }
+    if (!clean)
+        return refuse_value(st, what, "contient un caractère de contrôle");
+    int max = r ? r->max_chars : 1000;
+    if (text_chars(text) > (size_t)max) {
+        char problem[96];
+        snprintf(problem, sizeof problem, "dépasse %d caractères", max);
+        return refuse_value(st, what, problem);
+    }
+    if (!r)
+        return 0;
+    char err[256];
+    switch (r->rule) {
+    case RULE_REQUIRED: {
+        char trimmed[4 * DOSSIER_NOTES_MAX + 1];
+        snprintf(trimmed, sizeof trimmed, "%s", text);
+        if (!*text_trim(trimmed))
+            return refuse_value(st, what, "est vide");
+        return 0;
+    }
+    case RULE_DATE: {
+        struct date d;
+        if (strlen(text) != 10 || !dates_parse(text, &d, err, sizeof err))
+            return refuse_value(st, what, "n'est pas une date valable");
+        return 0;
+    }
+    case RULE_AGENT:
+    case RULE_DONE_BY:
+        if (strcmp(text, "agent") != 0)
+            return refuse(st, "une coche ou un changement d'état fait pendant l'assistance "
+                              "doit être attribué à l'assistance");
+        return 0;
+    case RULE_ITEM: {
+        int step = 0;
+        if (!guide_item_find(text, &step))
+            return refuse_value(st, what, "n'existe pas dans le guide");
+        return 0;
+    }
+    case RULE_STATUS:
+        if (dossier_status_from_key(text) < 0)
+            return refuse_value(st, what, "est inconnu");
+        return 0;
+    case RULE_SIRET: {
+        char normalized[15];
+        if (*text && !dossier_siret_valid(text, normalized, err, sizeof err))
+            return refuse_value(st, what, "n'est pas valable");
+        return 0;
+    }
+    case RULE_TEXT:
+    case RULE_TABBED:
+        return 0;
+    }
+    return 0;
+}
+
+/* Ids of the rows a proposal touched, for the checks made once it is applied. */
+struct id_list {
+    long long *ids;
+    size_t count, cap;
+};
+
+static int id_add(struct id_list *l, sqlite3_value *v)
+{
+    if (!v || sqlite3_value_type(v) != SQLITE_INTEGER)
+        return 0;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        long long *grown = realloc(l->ids, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        l->ids = grown;
+        l->cap = cap;
+    }
+    l->ids[l->count++] = sqlite3_value_int64(v);
+    return 0;
+}
+
+struct proposal_scan {
+    size_t changes;
+    struct id_list mandates, dossiers;
+};
+
+/* Reads the whole changeset before anything is applied: every table allowed, every value
+ * as the official's own input would be. 0, STORE_REFUSED or -1, with the reason. */
+static int scan_proposal(store *st, const void *buf, size_t len, struct proposal_scan *scan)
+{
+    sqlite3_changeset_iter *it = NULL;
+    if (!changeset_well_formed(buf, len) ||
+        sqlite3changeset_start(&it, (int)len, (void *)buf) != SQLITE_OK)
+        return refuse(st, "la modification reçue est illisible");
+    struct table_shape shape;
+    char shape_of[64] = "";
+    int status = 0, rc;
+    while (status == 0 && (rc = sqlite3changeset_next(it)) == SQLITE_ROW) {
+        const char *table = NULL;
+        int ncol = 0, op = 0, indirect = 0;
+        if (sqlite3changeset_op(it, &table, &ncol, &op, &indirect) != SQLITE_OK || !table) {
+            status = refuse(st, "la modification reçue est illisible");
+            break;
+        }
+        scan->changes++;
+        bool setting = strcmp(table, "setting") == 0;
+        if (!table_allowed(table) && !setting) {
+            char why[256];
+            snprintf(why, sizeof why, "%s n'est pas permise à l'assistance", table_words(table));
+            status = refuse(st, why);
+            break;
+        }
+        if (strcmp(shape_of, table) != 0) {
+            if (table_shape(st, table, &shape) != 0) {
+                status = -1;
+                break;
+            }
+            snprintf(shape_of, sizeof shape_of, "%s", table);
+        }
+        if (ncol != shape.count) {
+            status = refuse(st, "la modification reçue vient d'une autre version de difelus");
+            break;
+        }
+        if (setting) {
+            /* Only the store's own bookkeeping beside a reading or a deleted dossier. */
+            sqlite3_value *key = NULL;
+            if (op == SQLITE_INSERT)
+                sqlite3changeset_new(it, 0, &key);
+            else
+                sqlite3changeset_old(it, 0, &key);
+            const char *k = key && sqlite3_value_type(key) == SQLITE_TEXT
+                                ? (const char *)sqlite3_value_text(key)
+                                : "";
+            if (!bookkeeping_key(k)) {
+                status = refuse(st, "une modification des réglages n'est pas permise à "
+                                    "l'assistance");
+                break;
+            }
+        }
+        if (op == SQLITE_INSERT || op == SQLITE_UPDATE) {
+            for (int c = 0; status == 0 && c < ncol; c++) {
+                sqlite3_value *v = NULL;
+                if (sqlite3changeset_new(it, c, &v) != SQLITE_OK) {
+                    status = refuse(st, "la modification reçue est illisible");
+                    break;
+                }
+                if (v) /* NULL: a column an update leaves as it is */
+                    status = check_value(st, table, shape.name[c], shape.type[c], v);
+            }
+        }
+        if (status == 0 && op != SQLITE_DELETE) {
+            sqlite3_value *id = NULL;
+            if (op == SQLITE_INSERT)
+                sqlite3changeset_new(it, 0, &id);
+            else
+                sqlite3changeset_old(it, 0, &id);
+            struct id_list *l = strcmp(table, "mandate") == 0   ? &scan->mandates
+                                : strcmp(table, "dossier") == 0 ? &scan->dossiers
+                                                                : NULL;
+            if (l && id_add(l, id) != 0)
+                status = failf(st, -1, "Mémoire insuffisante.");
+        }
+    }
+    int end = sqlite3changeset_finalize(it);
+    if (status == 0 && (rc != SQLITE_DONE || end != SQLITE_OK))
+        status = refuse(st, "la modification reçue est illisible");
+    if (status == 0 && scan->changes == 0)
+        status = refuse(st, "la modification reçue est vide");
+    return status;
+}
+
+/* The checks of the official's own forms, on the rows as they are once applied. */
+static int check_applied(store *st, const struct proposal_scan *scan)
+{
+    for (size_t i = 0; i < scan->mandates.count; i++) {
+        sqlite3_stmt *stmt = prepare(st, "SELECT level, collectivite, function, start_date,"
+                                         " end_date, opposition, indemnified FROM mandate"
+                                         " WHERE id = ?1");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_int64(stmt, 1, scan->mandates.ids[i]);
+        int rc = sqlite3_step(stmt);
+        if (rc != SQLITE_ROW) {
+            sqlite3_finalize(stmt);
+            if (rc == SQLITE_DONE)
+                continue; /* deleted again by the same proposal */
+            return fail_sqlite(st, "vérification des mandats");
+        }
+        struct mandate m = {0};
+        char err[256];
+        int level = mandate_level_parse((const char *)sqlite3_column_text(stmt, 0));
+        m.level = level < 0 ? MANDATE_OTHER : (enum mandate_level)level;
+        snprintf(m.collectivite, sizeof m.collectivite, "%s",
+                 (const char *)sqlite3_column_text(stmt, 1));
+        snprintf(m.function, sizeof m.function, "%s", (const char *)sqlite3_column_text(stmt, 2));
+        bool dates_ok =
+            dates_parse((const char *)sqlite3_column_text(stmt, 3), &m.start, err, sizeof err) &&
+            dates_parse((const char *)sqlite3_column_text(stmt, 4), &m.end, err, sizeof err);
+        m.opposition = sqlite3_column_int(stmt, 5) != 0;
+        m.indemnified = sqlite3_column_int(stmt, 6) != 0;
+        sqlite3_finalize(stmt);
+        if (!dates_ok)
+            return refuse(st, "les dates d'un mandat ne sont pas valables");
+        char values[MF_COUNT][4 * MANDATE_TEXT_MAX + 1];
+        mandate_to_strings(&m, values);
+        const char *v[MF_COUNT];
+        for (int f = 0; f < MF_COUNT; f++)
+            v[f] = values[f];
+        char errors[MF_COUNT][256];
+        struct mandate checked;
+        if (mandate_check_strings(v, &checked, errors) > 0) {
+            for (int f = 0; f < MF_COUNT; f++)
+                if (errors[f][0]) {
+                    char why[320];
+                    snprintf(why, sizeof why, "mandat incorrect (%s)", errors[f]);
+                    /* The form's sentence ends with a period: the reason goes on. */
+                    size_t n = strlen(why);
+                    if (n > 2 && why[n - 2] == '.')
+                        memmove(why + n - 2, why + n - 1, 2);
+                    return refuse(st, why);
+                }
+        }
+    }
+    for (size_t i = 0; i < scan->dossiers.count; i++) {
+        sqlite3_stmt *stmt = prepare(st, "SELECT count(*) FROM dossier WHERE id = ?1 AND"
+                                         " (price_cents < 0 OR hours < 0 OR (session_start"
+                                         " IS NOT NULL AND session_end IS NOT NULL AND"
+                                         " session_end < session_start))");
+        if (!stmt)
+            return -1;
+        sqlite3_bind_int64(stmt, 1, scan->dossiers.ids[i]);
+        int rc = sqlite3_step(stmt);
+        int bad = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+        sqlite3_finalize(stmt);
+        if (bad < 0)
+            return fail_sqlite(st, "vérification des dossiers");
+        if (bad > 0)
+            return refuse(st, "un dossier aurait un prix, des heures ou des dates de session "
+                              "incorrects");
+    }
+    return 0;
+}
+
+/* How the official's database takes a proposal made on a copy that may be a little
+ * behind: the agent's value wins over a row changed since (the agent has control), a row
+ * gone is left gone, but a new row whose id is taken meanwhile, a broken constraint or a
+ * missing reference stops everything. */
+struct apply_ctx {
+    int aborted_on; /* the conflict that stopped it, 0 if none */
+};
+
+static int proposal_conflict(void *p, int conflict, sqlite3_changeset_iter *it)
+{
+    struct apply_ctx *ctx = p;
+    const char *table = NULL;
+    int ncol = 0, op = 0, indirect = 0;
+    sqlite3changeset_op(it, &table, &ncol, &op, &indirect);
+    switch (conflict) {
+    case SQLITE_CHANGESET_DATA:
+        return SQLITE_CHANGESET_REPLACE;
+    case SQLITE_CHANGESET_NOTFOUND:
+        return SQLITE_CHANGESET_OMIT;
+    case SQLITE_CHANGESET_CONFLICT:
+        /* A tick, the wizard's position, the form: one row each, the agent's wins. A new
+         * mandate or dossier with an id the official used meanwhile: not overwritten. */
+        if (table && (strcmp(table, "checklist") == 0 || strcmp(table, "ui_state") == 0 ||
+                      strcmp(table, "ui_draft") == 0 || strcmp(table, "profile") == 0 ||
+                      strcmp(table, "setting") == 0))
+            return SQLITE_CHANGESET_REPLACE;
+        ctx->aborted_on = conflict;
+        return SQLITE_CHANGESET_ABORT;
+    default: /* CONSTRAINT, FOREIGN_KEY */
+        ctx->aborted_on = conflict;
+        return SQLITE_CHANGESET_ABORT;
+    }
+}
+
+int store_share_apply_proposal(store *st, const void *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return refuse(st, "la modification reçue est vide");
+    if (len > INT32_MAX)
+        return refuse(st, "la modification reçue est trop grande");
+    struct proposal_scan scan = {0};
+    int status = scan_proposal(st, buf, len, &scan);
+    if (status != 0)
+        goto done;
+    sqlite3 *db = store_db(st);
+    if (exec(st, "SAVEPOINT share_proposal", "application de la modification") != 0) {
+        status = -1;
+        goto done;
+    }
+    struct apply_ctx ctx = {0};
+    int rc = sqlite3changeset_apply(db, (int)len, (void *)buf, NULL, proposal_conflict, &ctx);
+    if (rc != SQLITE_OK) {
+        if (ctx.aborted_on == SQLITE_CHANGESET_CONFLICT)
+            status = refuse(st, "la personne aidée a créé entre-temps une donnée au même "
+                                "endroit");
+        else if (ctx.aborted_on == SQLITE_CHANGESET_FOREIGN_KEY)
+            status = refuse(st, "elle fait référence à un mandat ou un dossier qui n'existe "
+                                "pas");
+        else if (ctx.aborted_on == SQLITE_CHANGESET_CONSTRAINT || rc == SQLITE_CONSTRAINT)
+            status = refuse(st, "une valeur n'est pas permise (contrôle de la base)");
+        else if (rc == SQLITE_CORRUPT || rc == SQLITE_MISUSE || rc == SQLITE_SCHEMA)
+            status = refuse(st, "la modification reçue est illisible");
+        else
+            status = fail_code(st, rc, "application de la modification");
+    } else {
+        status = check_applied(st, &scan);
+    }
+    if (status != 0) {
+        sqlite3_exec(db, "ROLLBACK TO share_proposal; RELEASE share_proposal", NULL, NULL, NULL);
+        goto done;
+    }
+    if (exec(st, "RELEASE share_proposal", "application de la modification") != 0) {
+        sqlite3_exec(db, "ROLLBACK TO share_proposal; RELEASE share_proposal", NULL, NULL, NULL);
+        status = -1;
+    }
+done:
+    free(scan.mandates.ids);
+    free(scan.dossiers.ids);
     return status;
 }

@@ -1094,12 +1094,12 @@ int store_begin(store *st)
 int store_commit(store *st, bool ok)
 {
     if (!ok) {
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(st->db, replica_nested_sql(st, "ROLLBACK"), NULL, NULL, NULL);
         return -1;
     }
     if (sqlite3_exec(st->db, replica_nested_sql(st, "COMMIT"), NULL, NULL, NULL) != SQLITE_OK) {
         fail(st, "fin d'écriture");
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(st->db, replica_nested_sql(st, "ROLLBACK"), NULL, NULL, NULL);
         return -1;
     }
     return 0;

@@ -220,6 +220,22 @@ static void test_proposal_leaves_replica_unchanged_until_it_comes_back(void **st
     assert_int_equal(n, 0);
     free(credit);
 
+    /* A screen's own transaction rolled back (store_commit(st, false)) inside a proposal
+     * leaves what came before it in the proposal. */
+    assert_int_equal(store_proposal_begin(rep), 0);
+    assert_int_equal(store_checklist_set(rep, "2.premiere", true, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_begin(rep), 0);
+    assert_int_equal(store_checklist_set(rep, "2.confirmation", true, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_commit(rep, false), -1);
+    assert_true(ticked(rep, "2.premiere"));
+    assert_false(ticked(rep, "2.confirmation"));
+    void *partial = NULL;
+    size_t partial_len = 0;
+    assert_int_equal(store_proposal_end(rep, &partial, &partial_len), 0);
+    assert_non_null(partial);
+    assert_false(ticked(rep, "2.premiere"));
+    free(partial);
+
     /* Nothing changed: nothing to propose. */
     assert_int_equal(store_proposal_begin(rep), 0);
     void *none = (void *)1;
@@ -291,7 +307,7 @@ static void test_replica_reset_twice(void **state)
         free(list);
     }
     sqlite3_finalize(cached);
-    /* Without a statement left open, the copy is replaced in place. */
+    /* And without a statement left open. */
     assert_int_equal(store_mandate_delete(off, 1), 0);
     void *snap;
     size_t len;
@@ -343,15 +359,22 @@ static void test_agent_catalogue_attached(void **state)
         fail_msg("%s", err);
     assert_int_equal(n, 1);
     assert_string_equal(hits[0].title, "Les finances locales pour les élus");
-    /* A new snapshot keeps the agent's catalogue. */
-    void *snap;
-    size_t len;
-    assert_int_equal(store_snapshot(off, &snap, &len), 0);
-    assert_int_equal(store_replica_reset(rep, snap, len), 0);
-    free(snap);
-    if (catalogue_search(rep, &q, hits, 4, &n, err, sizeof err) != 0)
-        fail_msg("%s", err);
-    assert_int_equal(n, 1);
+    /* New snapshots keep the agent's catalogue (FTS5 holds statements of its own on the
+     * connection: valgrind checks nothing reads freed memory). */
+    for (int round = 0; round < 3; round++) {
+        void *snap;
+        size_t len;
+        assert_int_equal(store_snapshot(off, &snap, &len), 0);
+        assert_int_equal(store_replica_reset(rep, snap, len), 0);
+        free(snap);
+        if (catalogue_search(rep, &q, hits, 4, &n, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        assert_int_equal(n, 1);
+        struct catalogue_info info;
+        if (catalogue_get_info(rep, &info, err, sizeof err) != 0)
+            fail_msg("%s", err);
+        assert_int_equal(info.total, 2);
+    }
     /* The official has none: the official's side finds nothing. */
     if (catalogue_search(off, &q, hits, 4, &n, err, sizeof err) != 0)
         fail_msg("%s", err);

@@ -42,25 +42,40 @@ int store_snapshot(store *st, void **buf, size_t *len);
 /* Validates an agent's proposal (changeset) and applies it in one transaction: allowed
  * tables only, the same checks as the official's own input, actor columns "agent". Returns
  * 0, STORE_REFUSED with the French reason in store_error (nothing changed), or -1. The
- * changes it makes are recorded like the official's own (store_share_take). */
+ * reason is a clause to put after one's own words, e.g. « une modification des réglages
+ * n'est pas permise à l'assistance. » or « la modification reçue est illisible. ». The
+ * changes it makes are recorded like the official's own (store_share_take).
+ * Besides the allowed tables, only the store's own bookkeeping rows of `setting` that go
+ * with a balance reading or a deleted dossier ("interne.releve.N",
+ * "interne.dossier_supprime.N") pass: store_credit_add and store_dossier_delete write them.
+ * Conflicts: a row changed since on the official's side takes the agent's value, a row
+ * gone stays gone, a new mandate/dossier/event/search whose id was taken meanwhile refuses
+ * the whole proposal. Proposal numbers (replays) are the caller's business. */
 int store_share_apply_proposal(store *st, const void *buf, size_t len);
 
 /* ---- the agent's side: the replica ---- */
 
 /* A replica in memory made from a snapshot, with the catalogue at catalogue_path attached
- * when that file exists (NULL: none). NULL with a French message on failure. */
+ * when that file exists (NULL, or a file not there: an empty catalogue, as on a fresh
+ * install). catalogue_path must name a file called "catalogue.db" (the agent's own, beside
+ * its database): the catalogue module finds it beside store_path(). A snapshot of another
+ * schema version or another program is refused. NULL with a French message on failure. */
 store *store_open_replica(const void *snapshot, size_t len, const char *catalogue_path,
                           char *err, size_t errlen);
-/* Replaces the replica's content with a new snapshot (the catalogue stays attached). */
+/* Replaces the replica's content with a new snapshot (the agent's catalogue stays
+ * available). It puts a new SQLite connection in place (replacing the image under the old
+ * one is unsafe in SQLite 3.40): never keep store_db()'s pointer across it. A bad snapshot
+ * leaves the replica as it was. A proposal in progress is dropped. */
 int store_replica_reset(store *st, const void *snapshot, size_t len);
-/* Applies the official's changeset (conflicts: the official's row wins). 0, or -1 (then ask
- * for a new snapshot). */
+/* Applies the official's changeset (conflicts: the official's row wins). A malformed
+ * changeset is refused before SQLite reads it. 0, or -1 (then ask for a new snapshot). */
 int store_replica_apply(store *st, const void *buf, size_t len);
 /* True for a replica (store_open_replica). */
 bool store_is_replica(const store *st);
 /* An agent's edit: begin opens a savepoint and starts recording; end takes the changeset
  * (*buf malloc'd, NULL/0 when nothing changed) then rolls the savepoint back, so the replica
- * is unchanged until the official's side applies it and sends it back. */
+ * is unchanged until the official's side applies it and sends it back. Between the two, the
+ * store's functions work as usual (their own transactions nest as savepoints). */
 int store_proposal_begin(store *st);
 int store_proposal_end(store *st, void **buf, size_t *len);
 /* Who the store records as the author of ticks and status changes when the caller says
