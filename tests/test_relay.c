@@ -708,6 +708,8 @@ static void test_proposition_needs_control(void **state)
     expect(&rl, "POST", AGENT_SEND "proposition", token, "1\nchangeset", 403, "pas-de-controle");
     expect(&rl, "POST", AGENT_SEND "demande-controle", token, "", 200, NULL);
     expect(&rl, "POST", OFFICIAL_SEND "controle-accorde", NULL, "", 200, NULL);
+    /* The official's side retrying an old accepte does not take control back. */
+    expect(&rl, "POST", OFFICIAL_SEND "accepte", NULL, "", 200, NULL);
     expect(&rl, "POST", AGENT_SEND "proposition", token, "", 400, "vide");
     expect(&rl, "POST", AGENT_SEND "proposition", token, "2\nchangeset", 200, NULL);
     receive(&rl, OFFICIAL, seen, NULL, &f);

@@ -22,11 +22,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "difelus/share.h"
 #include "difelus/text.h"
 
 #define BODY_MAX (1024 * 1024) /* a frame's payload, or a JSON body */
-#define KEY_LEN 4
-#define CODE_LEN 8
+#define KEY_LEN SHARE_KEY_LEN
+#define CODE_LEN SHARE_CODE_LEN
 #define TYPE_MAX 24
 #define BUCKETS 4096
 #define LOCK_FAILS 5        /* wrong codes ... */
@@ -242,33 +243,6 @@ static bool valid_hex(const char *s)
         if (!strchr("0123456789abcdef", *p))
             return false;
     return true;
-}
-
-/* The code as an agent may have typed it (docs/share-protocol.md §1): spaces and dashes
- * ignored, lower case accepted, I and L read as 1, O as 0. */
-static bool normalize_code(const char *typed, char out[CODE_LEN + 1])
-{
-    size_t n = 0;
-    for (const char *p = typed; *p; p++) {
-        char ch = *p;
-        if (ch == ' ' || ch == '-')
-            continue;
-        if (ch >= 'a' && ch <= 'z')
-            ch = (char)(ch - 'a' + 'A');
-        if (ch == 'I' || ch == 'L')
-            ch = '1';
-        else if (ch == 'O')
-            ch = '0';
-        if (!strchr(crockford, ch) || ch == '\0' || n == CODE_LEN) {
-            out[0] = '\0';
-            return false;
-        }
-        out[n++] = ch;
-    }
-    out[n] = '\0';
-    if (n != CODE_LEN)
-        out[0] = '\0';
-    return n == CODE_LEN;
 }
 
 /* Comparison of secrets in a time that does not depend on where they differ. */
@@ -640,7 +614,7 @@ static enum MHD_Result open_session(struct request *r, const char *key)
     struct relay_agent agent = {0};
     enum phase phase = P_WAITING;
     if (code) {
-        if (!normalize_code(code, norm) || strncmp(norm, key, KEY_LEN) != 0) {
+        if (!share_code_parse(code, norm) || strncmp(norm, key, KEY_LEN) != 0) {
             json_decref(body);
             return send_error(c, MHD_HTTP_BAD_REQUEST, "code",
                               "Le code ne correspond pas à la clé de rendez-vous.");
@@ -745,7 +719,7 @@ static enum MHD_Result join(struct request *r, const char *key, const struct rel
         return bad_json(c);
     }
     char norm[CODE_LEN + 1];
-    bool valid = normalize_code(code, norm) && strncmp(norm, key, KEY_LEN) == 0;
+    bool valid = share_code_parse(code, norm) && strncmp(norm, key, KEY_LEN) == 0;
     json_decref(body);
     struct session *s = valid ? find_session(key) : NULL;
     if (s && s->code[0] && same_secret(s->code, norm)) {
@@ -835,8 +809,11 @@ static enum MHD_Result deliver(struct request *r, struct session *s, enum side f
                           "Le relais manque de mémoire.");
     /* The relay's view of the session follows the frames it carries. */
     if (strcmp(type, "accepte") == 0) {
-        s->phase = P_VIEW;
-        audit(s, "accepte", "");
+        /* Only the first one admits: a retried accepte must not take control back. */
+        if (s->phase == P_JOINED) {
+            s->phase = P_VIEW;
+            audit(s, "accepte", "");
+        }
     } else if (strcmp(type, "refuse") == 0) {
         audit(s, "refuse", "");
         end_session(s, NULL, NULL);
