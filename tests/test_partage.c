@@ -72,9 +72,11 @@ static pid_t spawn(const char *const args[], int *out_fd)
 
 /* Starts the relay on `listen` (127.0.0.1:0 for a free port). False when it could not
  * listen (the port is taken): the caller retries. */
-static bool relay_start(struct relay *r, const char *base, const char *listen)
+static bool relay_start_tls(struct relay *r, const char *base, const char *listen,
+                            const char *cert, const char *key)
 {
-    const char *args[] = {relay_program(), "--ecoute", listen, "--base", base, NULL};
+    const char *args[] = {relay_program(), "--ecoute", listen, "--base", base,
+                          cert ? "--certificat" : NULL, cert, "--cle", key, NULL};
     int fd;
     r->pid = spawn(args, &fd);
     char buf[512] = "";
@@ -104,6 +106,11 @@ static bool relay_start(struct relay *r, const char *base, const char *listen)
     waitpid(r->pid, NULL, 0);
     r->pid = 0;
     return false;
+}
+
+static bool relay_start(struct relay *r, const char *base, const char *listen)
+{
+    return relay_start_tls(r, base, listen, NULL, NULL);
 }
 
 /* As a crash: nothing is said to anyone. */
@@ -274,6 +281,25 @@ static void test_session_through_a_relay_restart(void **state)
     expect(&o, "élu", "proposition", "1\nchangement-1");
     send_text(&o, "resultat", "1 ok");
     expect(&a, "agent", "resultat", "1 ok");
+    /* One the official has received but not answered yet when the relay dies. */
+    send_text(&a, "proposition", "3\nchangement-3");
+    expect(&o, "élu", "proposition", "3\nchangement-3");
+
+    /* The token went only through the pipe: not on the helper's command line nor in its
+     * environment. */
+    char proc[64];
+    size_t plen;
+    snprintf(proc, sizeof proc, "/proc/%d/cmdline", (int)a.pid);
+    char *seen = harness_read_file(proc, &plen);
+    assert_non_null(seen);
+    assert_non_null(memmem(seen, plen, "agent\0--relais", 15));
+    assert_null(memmem(seen, plen, token, strlen(token)));
+    free(seen);
+    snprintf(proc, sizeof proc, "/proc/%d/environ", (int)a.pid);
+    seen = harness_read_file(proc, &plen);
+    assert_non_null(seen);
+    assert_null(memmem(seen, plen, token, strlen(token)));
+    free(seen);
 
     /* The relay dies: both sides say so. A proposal made meanwhile waits. */
     char port_listen[64];
@@ -295,10 +321,14 @@ static void test_session_through_a_relay_restart(void **state)
     send_text(&o, "instantane", "instantane-2");
     expect(&a, "agent", "connexion", "retablie");
     expect(&a, "agent", "instantane", "instantane-2");
-    /* The waiting proposal arrives once; the answered one is not sent again. */
+    /* The waiting proposal arrives once, the unanswered one again (the official's side
+     * ignores a number it applied), the answered one never. */
     expect(&o, "élu", "proposition", "2\nchangement-2");
+    expect(&o, "élu", "proposition", "3\nchangement-3");
     send_text(&o, "resultat", "2 ok");
+    send_text(&o, "resultat", "3 ok");
     expect(&a, "agent", "resultat", "2 ok");
+    expect(&a, "agent", "resultat", "3 ok");
     send_text(&a, "demande-controle", "");
     expect(&o, "élu", "demande-controle", NULL);
     struct share_frame none;
@@ -378,6 +408,30 @@ static void test_refusals(void **state)
     send_text(&a, "rejoindre", code);
     expect(&a, "agent", "attente", "{");
     expect(&o, "élu", "demande", "{");
+    /* A code already used. */
+    char token2[64];
+    agent_token(base, "Paul Martin", "Mission locale", token2, sizeof token2);
+    struct share_link a2;
+    start(&a2, "agent", relay.url);
+    send_text(&a2, "jeton", token2);
+    send_text(&a2, "rejoindre", code);
+    f = expect(&a2, "agent 2", "code-refuse", "code-expire ");
+    assert_non_null(harness_strstr((const char *)f.data, "demandez un nouveau code à l'élu"));
+    /* Wrong codes one after the other: the token is locked, and told for how long. */
+    char wrong[SHARE_CODE_LEN + 1];
+    snprintf(wrong, sizeof wrong, "%s", code);
+    wrong[0] = wrong[0] == 'Z' ? 'Y' : 'Z';
+    bool locked = false;
+    for (int i = 0; i < 7 && !locked; i++) {
+        send_text(&a2, "rejoindre", wrong);
+        f = expect(&a2, "agent 2", "code-refuse", NULL);
+        locked = strncmp((const char *)f.data, "verrouille ", 11) == 0;
+        if (!locked)
+            assert_memory_equal(f.data, "code ", 5);
+    }
+    assert_true(locked);
+    assert_non_null(harness_strstr((const char *)f.data, "réessayez dans "));
+    share_link_stop(&a2);
     /* The official refuses: the agent is told and the session ends. */
     send_text(&o, "refuse", "");
     expect(&a, "agent", "refuse", NULL);
@@ -471,6 +525,39 @@ static void test_restart_while_waiting(void **state)
     relay_kill(&relay);
 }
 
+/* A relay with a self-signed certificate: refused (in French) until DIFELUS_RELAIS_CA names
+ * it, then the session opens over HTTPS. */
+static void test_self_signed_relay(void **state)
+{
+    (void)state;
+    const char *dir = harness_tmpdir("partage-tls");
+    char cmd[10000], cert[4200], key[4200], base[4200];
+    snprintf(cert, sizeof cert, "%s/relais.pem", dir);
+    snprintf(key, sizeof key, "%s/relais.key", dir);
+    snprintf(base, sizeof base, "%s/relais.db", dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1 -keyout '%s' -out '%s' >/dev/null 2>&1",
+             key, cert);
+    if (system(cmd) != 0)
+        skip(); /* no openssl program here */
+    struct relay relay;
+    assert_true(relay_start_tls(&relay, base, "127.0.0.1:0", cert, key));
+    assert_non_null(strstr(relay.url, "https://"));
+    struct share_link o;
+    unsetenv("DIFELUS_RELAIS_CA");
+    start(&o, "officiel", relay.url);
+    struct share_frame f = expect(&o, "élu", "connexion", "perdue ");
+    assert_non_null(harness_strstr((const char *)f.data, "certificat du relais"));
+    share_link_stop(&o);
+    setenv("DIFELUS_RELAIS_CA", cert, 1);
+    start(&o, "officiel", relay.url);
+    unsetenv("DIFELUS_RELAIS_CA");
+    expect(&o, "élu", "ouvert", "{\"code\":\"");
+    share_link_stop(&o);
+    relay_kill(&relay);
+}
+
 /* A relay that does not answer: the official's side says the connection is lost (and keeps
  * trying), and leaves at once when its wizard does. */
 static void test_no_relay(void **state)
@@ -503,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_big_snapshot),
         cmocka_unit_test(test_restart_while_waiting),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_self_signed_relay),
         cmocka_unit_test(test_no_relay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -784,7 +784,7 @@ static void on_open_done(struct req *r, CURLcode rc)
         curl_easy_getinfo(r->h, CURLINFO_RETRY_AFTER, &wait);
         if (wait <= 0 || wait > 3600)
             wait = 60;
-        emit_text("code-refuse", "verrouille Trop de codes erronés : réessayez dans %ld s.",
+        emit_text("code-refuse", "verrouille Trop de codes erronés : réessayez dans %ld\u00a0s.",
                   (long)wait);
     } else if (st == 403 || strcmp(code, "code") == 0) {
         emit_text("code-refuse", "code Ce code ne correspond à aucune session : vérifiez-le "
