@@ -43,7 +43,9 @@ static const char *const keys[] = {
     "étapes 4 à 6       n nouveau dossier, e envoyé, v validé par l'organisme,",
     "                   c confirmé, o ouvrir le dossier",
     "h                  accueil",
-    "a ou F2            assistance",
+    "a ou F2            assistance : partager l'écran avec le support",
+    "F3                 pendant un partage : reprendre le contrôle",
+    "F4                 arrêter le partage d'écran",
     "? ou F1            cette aide",
     "q ou F10           quitter (tout est déjà enregistré)",
 };

@@ -4,12 +4,14 @@
 #include <wctype.h>
 
 #include "screens.h"
+#include "tui/share.h"
 
 static const struct screen *const all[] = {
     &screen_home,     &screen_steps[0], &screen_steps[1],     &screen_steps[2],
     &screen_steps[3], &screen_steps[4], &screen_steps[5],     &screen_mandates,
     &screen_mandate_form, &screen_balance, &screen_help,      &screen_dossiers,
-    &screen_dossier, &screen_dossier_form, &screen_dossier_status, &screen_search, NULL,
+    &screen_dossier, &screen_dossier_form, &screen_dossier_status, &screen_search,
+    &screen_assistance, NULL,
 };
 
 const struct screen *const *const screens_all = all;
@@ -121,9 +123,9 @@ help:
         snprintf(app->ui.help_from, sizeof app->ui.help_from, "%s", app->screen->id);
     return go(app, &screen_help, 0);
 assistance:
-    app_flash(app, false, "Le partage d'écran avec le support arrive bientôt. En attendant, "
-                          "appelez %s au %s.", app->org_name, app->org_phone);
-    return KR_HANDLED;
+    if (app->screen == &screen_assistance)
+        return KR_HANDLED;
+    return go(app, &screen_assistance, 0);
 next_step:
     if (step == GUIDE_STEPS) {
         app_flash(app, false, "C'est la dernière étape. h : retour à l'accueil.");
@@ -136,10 +138,20 @@ previous_step:
     return go(app, step > 1 ? step_screen(step - 1) : &screen_home, 0);
 }
 
+/* At exit: the helpers the screens started stop. */
+static void release(struct app *app)
+{
+    search_release(app);
+    share_official_release(app);
+}
+
 const struct screen_table screens_table = {
     .all = all,
     .home = &screen_home,
     .global_key = global_key,
     .view_size = sizeof(struct screens_view),
-    .release = search_release,
+    .release = release,
+    .first_key = share_official_key,
+    .overlay = share_official_overlay,
+    .after_event = share_official_after_event,
 };

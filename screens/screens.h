@@ -5,12 +5,13 @@
 #define DIFELUS_SCREENS_H
 
 #include "difelus/catalogue.h"
+#include "difelus/share.h"
 #include "difelus/sync.h"
 #include "tui/tui.h"
 
 extern const struct screen screen_home, screen_mandates, screen_mandate_form,
     screen_balance, screen_help, screen_steps[GUIDE_STEPS], screen_dossiers, screen_dossier,
-    screen_dossier_form, screen_dossier_status, screen_search;
+    screen_dossier_form, screen_dossier_status, screen_search, screen_assistance;
 
 /* Every screen, NULL-terminated (the table's `all`). */
 extern const struct screen *const *const screens_all;
@@ -62,6 +63,9 @@ struct screens_view {
     const char *status_choices[DS_COUNT + 1];
     enum dossier_status status_values[DS_COUNT];
     size_t status_count;
+    /* assistance: the shared sessions' history, newest first */
+    struct share_log_entry share_log[SHARE_LOG_MAX];
+    size_t share_log_count;
     /* help */
     struct help_line lines[VIEW_HELP_LINES];
     int line_count;

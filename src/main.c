@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "difelus/share.h"
+#include "difelus/text.h"
 #include "tui/app.h"
 
 /* The wizard's screens and global keys (screens/screens.c). */
@@ -34,6 +36,20 @@ static int run_wizard(const char *db_option, bool color)
     store *st = cli_open_store(db_option, path, sizeof path);
     if (!st)
         return EXIT_FAILURE;
+    /* A shared session left open by a crash is over: no stale banner, « interrompu » in
+     * its history, and the message line says so instead of what it said then. */
+    struct share_state was;
+    bool stale = store_share_get(st, &was) == 0 && was.phase != SHARE_NONE;
+    struct ui_state ui;
+    if (store_share_reset_stale(st) != 0) {
+        fprintf(stderr, "difelus : %s\n", store_error(st));
+    } else if (stale && store_ui_get(st, &ui) == 0) {
+        text_msgf(ui.message, sizeof ui.message, "Le partage d'écran a été interrompu quand "
+                                                 "difelus s'est arrêté : plus rien n'est "
+                                                 "partagé. a : l'assistance.");
+        ui.message_error = false;
+        store_ui_set(st, &ui);
+    }
     int rc = tui_run(&screens_table, st, path, color, err, sizeof err);
     store_close(st);
     if (rc != EXIT_SUCCESS)

@@ -102,9 +102,10 @@ static void test_every_step_reached_and_left(void **state)
     WAIT(t, "Étape 3/6");
     term_send_key(t, TK_PAGE_UP);
     WAIT(t, "Étape 2/6");
-    term_send(t, "a");
-    WAIT(t, "Le partage d'écran avec le support arrive bientôt.");
+    term_send(t, "a"); /* the screen sharing: tests/test_e2e_share_official.c */
+    WAIT(t, "Assistance");
     WAIT(t, "Gestions Locales au 09 53 34 28 34.");
+    term_send(t, "\033OS"); /* F4: the sharing that began there stops */
     term_send(t, "h");
     WAIT(t, "Accueil");
     term_send(t, "3?");

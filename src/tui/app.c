@@ -435,7 +435,10 @@ static bool handle_key(struct app *app, int type, wint_t ch)
     }
     app->next = NULL;
     app->next_focus = 0; /* a handler that names no focus gets the first row */
-    enum key_result r = app->screen->key ? app->screen->key(app, type, ch) : KR_UNHANDLED;
+    enum key_result r = app->table->first_key ? app->table->first_key(app, type, ch)
+                                              : KR_UNHANDLED;
+    if (r == KR_UNHANDLED && app->screen->key)
+        r = app->screen->key(app, type, ch);
     if (r == KR_UNHANDLED)
         r = app->table->global_key(app, type, ch);
     if (r == KR_GOTO && app->next) {
@@ -462,6 +465,8 @@ static void draw(struct app *app)
     if (!app->screen->text_input)
         erase();
     app->screen->draw(app);
+    if (app->table->overlay)
+        app->table->overlay(app);
     refresh();
 }
 
@@ -592,7 +597,8 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         idle = r > 0 && (p[0].revents & POLLIN) && !got_key ? idle + 1 : 0;
         if (idle > 1000)
             break;
-        if (!quit && (got_key || changed))
+        bool again = !quit && table->after_event && table->after_event(&app, got_key || changed);
+        if (!quit && (got_key || changed || again))
             draw(&app);
     }
     bool typed = app.screen && app.ui.draft_dirty && app.ui.draft_screen[0];

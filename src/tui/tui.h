@@ -56,6 +56,14 @@ struct screen_table {
     size_t view_size;
     /* At exit, before the view is freed: ends what the screens started (helpers). */
     void (*release)(struct app *app);
+    /* Before the screen's own handler (NULL: none): keys over every screen, forms included
+     * (a shared session's F3, F4 and its question). KR_UNHANDLED lets the key through. */
+    enum key_result (*first_key)(struct app *app, int type, wint_t ch);
+    /* After the screen drew (NULL: none): what covers every screen (a question). */
+    void (*overlay)(struct app *app);
+    /* At the end of every loop turn (NULL: none); `handled`: a key, a helper's message or
+     * another process's change was handled in it. True asks for the screen to be drawn. */
+    bool (*after_event)(struct app *app, bool handled);
 };
 
 /* A file descriptor the event loop polls beside the keyboard (a helper's pipe): `ready` is
@@ -181,8 +189,11 @@ int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char
  * "…" when text remains), each row handed to emit; returns the rows used. */
 int tui_wrap_each(const char *text, int cols, int max_lines,
                   void (*emit)(void *ctx, int row, const char *line), void *ctx);
-/* Title bar on the first row. */
+/* Title bar on the first row; while a banner is set, the banner at its end. */
 void tui_title_bar(const char *title);
+/* What every title bar shows at its end (a shared session: who, which mode, the keys);
+ * NULL or "" for none. */
+void tui_banner_set(const char *text);
 /* Key help on the last row, and the flash message above it. */
 void tui_key_line(struct app *app, const char *keys);
 /* Rows the message line takes above the key line (0 without a message): a screen lays

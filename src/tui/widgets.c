@@ -132,12 +132,27 @@ int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char
     return tui_wrap_each(text, cols, max_lines, print_row, &at);
 }
 
+static char banner[1024];
+
+void tui_banner_set(const char *text)
+{
+    snprintf(banner, sizeof banner, "%s", text ? text : "");
+}
+
 void tui_title_bar(const char *title)
 {
     attr_t a = tui_attr(TC_TITLE);
     attron(a);
     mvhline(0, 0, ' ', COLS);
     attroff(a);
+    if (banner[0]) {
+        /* A shared session: the banner takes the program's name's place, the title yields
+         * (cut at a word) rather than any row of the screen. */
+        char tail[sizeof banner + 8];
+        snprintf(tail, sizeof tail, "  %s", banner);
+        tui_print_pair(0, 1, COLS - 2, a | A_BOLD, title, tail);
+        return;
+    }
     tui_print(0, 1, COLS > 30 ? COLS - 10 : COLS - 2, a | A_BOLD, title);
     if (COLS > 30)
         tui_print(0, COLS - 8, 8, a, "difelus");

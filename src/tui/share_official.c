@@ -1,0 +1,692 @@
+/* The official's side of a shared session: the helper difelus-partage started on demand,
+ * its frames handled in the event loop (docs/share-protocol.md §4), share_state and
+ * share_log kept in step, the changes of the personal database sent to the admitted agent
+ * after every loop turn, the banner on the title row and the prompt over every screen. */
+#include "tui/share.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "difelus/share_link.h"
+#include "difelus/text.h"
+#include "tui/app.h"
+
+/* One wizard per process, one session at a time: the helper is a resource of this
+ * process, like an open file; share_state says what the screens show. */
+static struct share_link link;
+static bool running;           /* link holds a live helper */
+static struct share_state cur; /* as written in share_state */
+static long long seen_version; /* PRAGMA data_version when the agent last got everything */
+static long shown_minutes = -1;
+static WINDOW *prompt_win;
+
+const struct share_state *share_official_state(void)
+{
+    return &cur;
+}
+
+bool share_official_active(void)
+{
+    return cur.phase != SHARE_NONE;
+}
+
+const char *share_official_relay(void)
+{
+    return share_relay_url();
+}
+
+static bool admitted(void)
+{
+    return cur.phase == SHARE_VIEW || cur.phase == SHARE_CONTROL_ASKED ||
+           cur.phase == SHARE_CONTROL;
+}
+
+static time_t parse_utc(const char *iso)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = iso[0] ? strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+    return end && !*end ? timegm(&tm) : (time_t)-1;
+}
+
+long share_official_seconds_left(void)
+{
+    if (cur.phase != SHARE_WAITING)
+        return 0;
+    time_t at = parse_utc(cur.expires_at);
+    time_t now = time(NULL);
+    return at == (time_t)-1 || at <= now ? 0 : (long)(at - now);
+}
+
+/* The banner on every screen's title row: who is connected and in which mode, and the keys
+ * (tui_banner_set). Names are clipped so that the title keeps some room. */
+static void update_banner(void)
+{
+    char text[1024], name[512], org[512], code[SHARE_CODE_LEN + 2];
+    switch (cur.phase) {
+    case SHARE_NONE:
+        tui_banner_set(NULL);
+        return;
+    case SHARE_OPENING:
+        text_msgf(text, sizeof text, "Partage : %s  F4 arrêter",
+                  cur.connection_lost ? "relais injoignable, nouvelle tentative…"
+                                      : "demande d'un code…");
+        break;
+    case SHARE_WAITING:
+        share_code_format(cur.code, code);
+        text_msgf(text, sizeof text, "Partage : code %s  F4 arrêter", code);
+        break;
+    default: {
+        const char *mode = cur.phase == SHARE_ASKED           ? "demande à voir"
+                           : cur.phase == SHARE_CONTROL       ? "contrôle"
+                           : cur.phase == SHARE_CONTROL_ASKED ? "demande le contrôle"
+                                                              : "lecture seule";
+        const char *keys = cur.phase == SHARE_CONTROL ? "  F3 reprendre  F4 arrêter"
+                                                      : "  F4 arrêter";
+        if (cur.connection_lost) {
+            text_msgf(text, sizeof text, "Partage : connexion perdue, nouvelle tentative…%s",
+                      keys);
+            break;
+        }
+        /* Who is watching matters more than the screen's title, which the official sees
+         * the screen of: the names take what the rest leaves on the row, the title what
+         * they leave; the organisation is cut first, the name last. */
+        char rest[256];
+        snprintf(rest, sizeof rest, "Partage :  () — %s%s", mode, keys);
+        int room = COLS - 2 - 2 - text_width(rest);
+        if (room < 16)
+            room = 16;
+        int org_room = room - text_width(cur.agent_name);
+        if (org_room < 8)
+            org_room = 8;
+        text_clip(org, sizeof org, cur.agent_org, org_room);
+        text_clip(name, sizeof name, cur.agent_name, room - text_width(org));
+        text_msgf(text, sizeof text, "Partage : %s (%s) — %s%s", name, org, mode, keys);
+        break;
+    }
+    }
+    tui_banner_set(text);
+}
+
+/* Writes the session's state (the screens read it back) and the banner. */
+static void set_state(struct app *app, const struct share_state *s)
+{
+    cur = *s;
+    if (store_share_set(app->st, &cur) != 0)
+        app_flash(app, true, "%s", store_error(app->st));
+    update_banner();
+    shown_minutes = -1;
+}
+
+static void log_event(struct app *app, const char *event, const char *detail)
+{
+    if (store_share_log_add(app->st, event, cur.agent_name, cur.agent_org, detail ? detail : "") !=
+        0)
+        app_flash(app, true, "%s", store_error(app->st));
+}
+
+/* A helper told `fin`: it tells the relay, then exits; its pipe is watched until then so
+ * that the screen never waits for the network. */
+static struct share_link closing;
+static bool closing_live;
+
+static void finish_closing(struct app *app)
+{
+    if (!closing_live)
+        return;
+    app_unwatch_fd(app, closing.fd);
+    share_link_stop(&closing); /* waits at most a moment, then kills */
+    closing_live = false;
+}
+
+static void closing_ready(struct app *app, int fd, short revents, void *data)
+{
+    (void)fd;
+    (void)revents;
+    (void)data;
+    struct share_frame f;
+    int r;
+    while ((r = share_link_next(&closing, &f)) == 1)
+        ; /* the session is over: what it still says is moot */
+    if (r < 0)
+        finish_closing(app); /* it has exited: reaped at once */
+}
+
+/* Stops the helper; `tell`: the relay is asked to end the session first (fin). */
+static void stop_helper(struct app *app, bool tell)
+{
+    if (!running)
+        return;
+    app_unwatch_fd(app, link.fd);
+    store_share_record_stop(app->st);
+    running = false;
+    if (tell && !link.dead && share_link_send(&link, "fin", 0, NULL, 0) == 0) {
+        finish_closing(app); /* one at a time */
+        closing = link;
+        memset(&link, 0, sizeof link);
+        link.fd = -1;
+        closing_live = true;
+        if (!app_watch_fd(app, closing.fd, closing_ready, NULL))
+            finish_closing(app);
+        return;
+    }
+    share_link_stop(&link);
+}
+
+/* The session is over: phase aucun with the note saying why; logged as `event`. */
+static void close_session(struct app *app, bool tell, const char *event, const char *detail,
+                          const char *note)
+{
+    stop_helper(app, tell);
+    if (event)
+        log_event(app, event, detail);
+    struct share_state s = cur;
+    s.phase = SHARE_NONE;
+    s.code[0] = s.expires_at[0] = '\0';
+    s.connection_lost = false;
+    text_msgf(s.note, sizeof s.note, "%s", note);
+    set_state(app, &s);
+}
+
+static void helper_gone(struct app *app, const char *why)
+{
+    char note[1024];
+    text_msgf(note, sizeof note, "Le partage s'est arrêté : %s", why);
+    close_session(app, false, "interrompu", why, note);
+    app_flash(app, true, "%s", note);
+}
+
+/* Sends one frame; false when the helper is gone (then the session is closed). */
+static bool send_frame(struct app *app, const char *type, const void *data, size_t len)
+{
+    if (!running)
+        return false;
+    if (share_link_send(&link, type, 0, data, len) == 0)
+        return true;
+    helper_gone(app, link.err[0] ? link.err : "le programme de partage ne répond plus.");
+    return false;
+}
+
+/* The whole database to the agent, in frames of at most 1 MiB. What was recorded before is
+ * in it: the recording starts again from here. */
+static void send_snapshot(struct app *app)
+{
+    void *buf = NULL, *changes = NULL;
+    size_t len = 0, changes_len = 0;
+    if (store_share_take(app->st, &changes, &changes_len) == 0)
+        free(changes);
+    seen_version = store_data_version(app->st);
+    if (store_snapshot(app->st, &buf, &len) != 0) {
+        app_flash(app, true, "%s", store_error(app->st));
+        return;
+    }
+    const unsigned char *p = buf;
+    bool ok = true;
+    while (ok && len > SHARE_FRAME_MAX) {
+        ok = send_frame(app, "instantane-partie", p, SHARE_FRAME_MAX);
+        p += SHARE_FRAME_MAX;
+        len -= SHARE_FRAME_MAX;
+    }
+    if (ok)
+        send_frame(app, "instantane", p, len);
+    free(buf);
+}
+
+/* The text of a frame's payload, control characters removed (it comes from the network). */
+static void payload_text(const struct share_frame *f, char *out, size_t outlen)
+{
+    char raw[1024];
+    size_t n = f->len < sizeof raw - 1 ? f->len : sizeof raw - 1;
+    memcpy(raw, f->data, n);
+    raw[n] = '\0';
+    text_sanitize(out, outlen, raw);
+}
+
+static void json_text(json_t *root, const char *key, char *out, size_t outlen)
+{
+    const char *v = json_string_value(json_object_get(root, key));
+    text_sanitize(out, outlen, v ? v : "");
+}
+
+static void on_open(struct app *app, const struct share_frame *f)
+{
+    json_t *root = json_loadb((const char *)f->data, f->len, 0, NULL);
+    const char *code = json_string_value(json_object_get(root, "code"));
+    json_int_t expire = json_integer_value(json_object_get(root, "expire"));
+    char normal[SHARE_CODE_LEN + 1];
+    if (!code || !share_code_parse(code, normal) || expire <= 0) {
+        json_decref(root);
+        helper_gone(app, "le relais a donné un code illisible.");
+        return;
+    }
+    json_decref(root);
+    struct share_state s = cur;
+    s.phase = SHARE_WAITING;
+    snprintf(s.code, sizeof s.code, "%s", normal);
+    time_t at = time(NULL) + (time_t)(expire > SHARE_CODE_SECONDS ? SHARE_CODE_SECONDS : expire);
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    strftime(s.expires_at, sizeof s.expires_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    s.connection_lost = false;
+    s.note[0] = '\0';
+    set_state(app, &s);
+    log_event(app, "ouverture", "");
+}
+
+static void on_request(struct app *app, const struct share_frame *f)
+{
+    if (cur.phase != SHARE_WAITING)
+        return; /* one agent per session: the relay lets only one join */
+    json_t *root = json_loadb((const char *)f->data, f->len, 0, NULL);
+    struct share_state s = cur;
+    json_text(root, "agent", s.agent_id, sizeof s.agent_id);
+    json_text(root, "nom", s.agent_name, sizeof s.agent_name);
+    json_text(root, "organisme", s.agent_org, sizeof s.agent_org);
+    json_decref(root);
+    if (!s.agent_name[0])
+        snprintf(s.agent_name, sizeof s.agent_name, "Agent sans nom");
+    if (!s.agent_org[0])
+        snprintf(s.agent_org, sizeof s.agent_org, "organisme inconnu");
+    s.phase = SHARE_ASKED;
+    s.code[0] = s.expires_at[0] = '\0'; /* used: the relay takes it only once */
+    set_state(app, &s);
+    log_event(app, "demande", "");
+}
+
+static void on_proposal(struct app *app, const struct share_frame *f)
+{
+    /* "<number>\n<changeset>" */
+    const unsigned char *nl = memchr(f->data, '\n', f->len);
+    char number[24] = "0";
+    if (nl && nl - f->data > 0 && nl - f->data < (long)sizeof number) {
+        memcpy(number, f->data, (size_t)(nl - f->data));
+        number[nl - f->data] = '\0';
+    }
+    if (strspn(number, "0123456789") != strlen(number))
+        snprintf(number, sizeof number, "0");
+    char reason[768] = "", answer[1024];
+    if (!nl)
+        snprintf(reason, sizeof reason, "proposition illisible.");
+    else if (cur.phase != SHARE_CONTROL)
+        snprintf(reason, sizeof reason, "vous n'avez pas le contrôle.");
+    else {
+        const unsigned char *cs = nl + 1;
+        size_t cs_len = f->len - (size_t)(cs - f->data);
+        if (store_share_apply_proposal(app->st, cs, cs_len) != 0) {
+            text_sanitize(reason, sizeof reason, store_error(app->st));
+            if (!reason[0])
+                snprintf(reason, sizeof reason, "modification impossible.");
+        }
+    }
+    if (!reason[0]) {
+        snprintf(answer, sizeof answer, "%s ok", number);
+        send_frame(app, "resultat", answer, strlen(answer));
+        return;
+    }
+    snprintf(answer, sizeof answer, "%s refus %s", number, reason);
+    log_event(app, "proposition-refusee", reason);
+    if (!send_frame(app, "resultat", answer, strlen(answer)))
+        return;
+    char name[128];
+    text_clip(name, sizeof name, cur.agent_name, 40);
+    app_flash(app, true, "Modification de %s refusée, rien n'a changé : %s", name, reason);
+}
+
+static void on_frame(struct app *app, const struct share_frame *f)
+{
+    const char *t = f->type;
+    char text[1024], note[1200];
+    if (strcmp(t, "ouvert") == 0) {
+        on_open(app, f);
+    } else if (strcmp(t, "demande") == 0) {
+        on_request(app, f);
+    } else if (strcmp(t, "demande-controle") == 0) {
+        if (cur.phase != SHARE_VIEW)
+            return;
+        struct share_state s = cur;
+        s.phase = SHARE_CONTROL_ASKED;
+        set_state(app, &s);
+        log_event(app, "controle-demande", "");
+    } else if (strcmp(t, "proposition") == 0) {
+        on_proposal(app, f);
+    } else if (strcmp(t, "besoin-instantane") == 0) {
+        if (admitted())
+            send_snapshot(app);
+    } else if (strcmp(t, "depart") == 0) {
+        char name[128];
+        text_clip(name, sizeof name, cur.agent_name, 60);
+        text_msgf(note, sizeof note, "%s a quitté le partage.", name[0] ? name : "L'agent");
+        close_session(app, true, "depart", "", note);
+        app_flash(app, false, "%s", note);
+    } else if (strcmp(t, "connexion") == 0) {
+        struct share_state s = cur;
+        s.connection_lost = f->len >= 6 && memcmp(f->data, "perdue", 6) == 0;
+        set_state(app, &s);
+    } else if (strcmp(t, "fin") == 0) {
+        /* The relay ended the session (a helper's extension of §4). */
+        close_session(app, false, "fin", "par le relais",
+                      "Le relais du support a mis fin au partage.");
+        app_flash(app, false, "Le relais du support a mis fin au partage.");
+    } else if (strcmp(t, "erreur-envoi") == 0) {
+        /* "<type> <code> <French text>": one frame refused for good, not fatal (a helper's
+         * extension of §4). The agent missed a change: it gets the whole again. */
+        payload_text(f, text, sizeof text);
+        const char *words = text;
+        for (int skip = 0; skip < 2 && strchr(words, ' '); skip++)
+            words = strchr(words, ' ') + 1;
+        app_flash(app, true, "Le relais n'a pas transmis un envoi au support : %s", words);
+        if (strncmp(text, "changement ", 11) == 0 && admitted())
+            send_snapshot(app);
+    } else if (strcmp(t, "erreur") == 0) {
+        payload_text(f, text, sizeof text);
+        helper_gone(app, text[0] ? text : "erreur du programme de partage.");
+    }
+    /* Anything else is for the agent's side: ignored. */
+}
+
+static void link_ready(struct app *app, int fd, short revents, void *data)
+{
+    (void)fd;
+    (void)revents;
+    (void)data;
+    struct share_frame f;
+    int r;
+    while (running && (r = share_link_next(&link, &f)) == 1)
+        on_frame(app, &f);
+    if (running && r < 0)
+        helper_gone(app, link.err[0] ? link.err : "le programme de partage s'est arrêté.");
+}
+
+bool share_official_start(struct app *app)
+{
+    if (running)
+        return true;
+    finish_closing(app); /* its frames must not mix with the new helper's */
+    char err[1024];
+    struct share_state s;
+    memset(&s, 0, sizeof s);
+    if (share_link_start(&link, "officiel", share_relay_url(), err, sizeof err) != 0) {
+        text_msgf(s.note, sizeof s.note, "Le partage n'a pas pu commencer : %s", err);
+        set_state(app, &s);
+        app_flash(app, true, "%s", s.note);
+        return false;
+    }
+    running = true;
+    if (!app_watch_fd(app, link.fd, link_ready, NULL)) {
+        share_link_stop(&link);
+        running = false;
+        text_msgf(s.note, sizeof s.note, "Le partage n'a pas pu commencer : trop de programmes "
+                                         "en cours.");
+        set_state(app, &s);
+        app_flash(app, true, "%s", s.note);
+        return false;
+    }
+    s.phase = SHARE_OPENING;
+    set_state(app, &s);
+    return true;
+}
+
+void share_official_end(struct app *app)
+{
+    if (cur.phase == SHARE_NONE)
+        return;
+    close_session(app, true, "fin", "", "Vous avez arrêté le partage.");
+    app_flash(app, false, "Partage arrêté : le support ne voit plus votre écran.");
+}
+
+static void answer_view(struct app *app, bool yes)
+{
+    char name[128];
+    text_clip(name, sizeof name, cur.agent_name, 60);
+    if (!yes) {
+        send_frame(app, "refuse", NULL, 0);
+        char note[512];
+        text_msgf(note, sizeof note, "Vous avez refusé la demande de %s.", name);
+        close_session(app, true, "refuse", "", note);
+        app_flash(app, false, "%s", note);
+        return;
+    }
+    if (!send_frame(app, "accepte", NULL, 0))
+        return;
+    struct share_state s = cur;
+    s.phase = SHARE_VIEW;
+    set_state(app, &s);
+    log_event(app, "accepte", "");
+    if (store_share_record_start(app->st) != 0)
+        app_flash(app, true, "%s", store_error(app->st));
+    send_snapshot(app);
+    if (running)
+        app_flash(app, false, "%s voit votre écran (lecture seule). F4 : arrêter le partage.",
+                  name);
+}
+
+static void answer_control(struct app *app, bool yes)
+{
+    if (!send_frame(app, yes ? "controle-accorde" : "controle-refuse", NULL, 0))
+        return;
+    struct share_state s = cur;
+    s.phase = yes ? SHARE_CONTROL : SHARE_VIEW;
+    set_state(app, &s);
+    log_event(app, yes ? "controle-accorde" : "controle-refuse", "");
+    if (yes)
+        app_flash(app, false, "Le support a le contrôle. F3 : le reprendre ; F4 : arrêter le "
+                              "partage.");
+    else
+        app_flash(app, false, "Contrôle refusé : le support voit votre écran sans rien "
+                              "pouvoir changer.");
+}
+
+void share_official_take_back(struct app *app)
+{
+    if (cur.phase == SHARE_CONTROL_ASKED) {
+        answer_control(app, false);
+        return;
+    }
+    if (cur.phase != SHARE_CONTROL) {
+        app_flash(app, false, cur.phase == SHARE_NONE
+                                  ? "F3 reprend le contrôle pendant un partage d'écran ; aucun "
+                                    "partage n'est en cours."
+                                  : "Le support n'a pas le contrôle : vous l'avez déjà.");
+        return;
+    }
+    if (!send_frame(app, "controle-retire", NULL, 0))
+        return;
+    struct share_state s = cur;
+    s.phase = SHARE_VIEW;
+    set_state(app, &s);
+    log_event(app, "controle-retire", "");
+    app_flash(app, false, "Vous avez repris le contrôle : le support voit votre écran sans rien "
+                          "pouvoir changer.");
+}
+
+enum key_result share_official_key(struct app *app, int type, wint_t ch)
+{
+    bool fkey = type == KEY_CODE_YES;
+    if (fkey && ch == KEY_F(4)) {
+        if (cur.phase == SHARE_NONE) {
+            app_flash(app, false, "F4 arrête un partage d'écran ; aucun partage n'est en cours. "
+                                  "a ou F2 : l'assistance.");
+            return KR_HANDLED;
+        }
+        share_official_end(app);
+        return KR_HANDLED;
+    }
+    if (fkey && ch == KEY_F(3)) {
+        share_official_take_back(app);
+        return KR_HANDLED;
+    }
+    if (cur.phase != SHARE_ASKED && cur.phase != SHARE_CONTROL_ASKED)
+        return KR_UNHANDLED;
+    /* A question is open over the screen: only its answer, F4 and F10. */
+    if (fkey && ch == KEY_F(10))
+        return KR_QUIT;
+    if (fkey && ch == KEY_RESIZE)
+        return KR_HANDLED;
+    if (!fkey && (ch == 'o' || ch == 'O' || ch == 'n' || ch == 'N')) {
+        bool yes = ch == 'o' || ch == 'O';
+        if (cur.phase == SHARE_ASKED)
+            answer_view(app, yes);
+        else
+            answer_control(app, yes);
+        return KR_HANDLED;
+    }
+    app_flash(app, true, "Répondez d'abord au support : o pour accepter, n pour refuser "
+                         "(F4 arrête le partage).");
+    return KR_HANDLED;
+}
+
+/* The question over the screen: a window of its own, so that taking it away gives back
+ * the screen untouched (forms included). */
+void share_official_overlay(struct app *app)
+{
+    (void)app;
+    bool asking = cur.phase == SHARE_ASKED || cur.phase == SHARE_CONTROL_ASKED;
+    if (!asking) {
+        if (prompt_win) {
+            delwin(prompt_win);
+            prompt_win = NULL;
+            leaveok(stdscr, FALSE);
+            touchwin(stdscr);
+        }
+        return;
+    }
+    char who[1200], what[1200];
+    text_msgf(who, sizeof who, "%s (%s)", cur.agent_name, cur.agent_org);
+    if (cur.phase == SHARE_ASKED)
+        text_msgf(what, sizeof what, "demande à voir votre écran, pour vous aider. Il verra ce "
+                                     "que vous voyez, sans pouvoir rien changer.");
+    else
+        text_msgf(what, sizeof what, "demande le contrôle : il pourra cocher et remplir à "
+                                     "votre place, sous vos yeux. Vous le reprenez quand vous "
+                                     "voulez avec F3.");
+    int w = COLS - 8 < 72 ? COLS - 8 : 72;
+    if (w < 20)
+        w = COLS;
+    int inner = w - 4;
+    int who_rows = text_wrap_count(who, inner);
+    if (who_rows > 5)
+        who_rows = 5;
+    int what_rows = text_wrap_count(what, inner);
+    int h = 2 + who_rows + what_rows + 2;
+    if (h > LINES)
+        h = LINES;
+    int y = (LINES - h) / 2, x = (COLS - w) / 2;
+    if (prompt_win) {
+        int cur_h, cur_w;
+        getmaxyx(prompt_win, cur_h, cur_w);
+        if (cur_h != h || cur_w != w) {
+            delwin(prompt_win);
+            prompt_win = NULL;
+        }
+    }
+    if (!prompt_win)
+        prompt_win = newwin(h, w, y, x);
+    else
+        mvwin(prompt_win, y, x);
+    if (!prompt_win)
+        return;
+    /* The screen's own cursor must not win over the question's (screen readers). */
+    wnoutrefresh(stdscr);
+    leaveok(stdscr, TRUE);
+    werase(prompt_win);
+    attr_t a = tui_attr(TC_WARNING);
+    wattron(prompt_win, a);
+    box(prompt_win, 0, 0);
+    wattroff(prompt_win, a);
+    mvwaddstr(prompt_win, 0, 2, cur.phase == SHARE_ASKED ? " DEMANDE DU SUPPORT "
+                                                         : " DEMANDE DE CONTRÔLE ");
+    int row = 1;
+    char line[1024];
+    const char *p = who;
+    for (int i = 0; i < who_rows && *p; i++) {
+        const char *next;
+        size_t n = text_wrap_line(p, inner, &next);
+        if (n >= sizeof line)
+            n = sizeof line - 1;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        wattron(prompt_win, A_BOLD);
+        mvwaddstr(prompt_win, row++, 2, line);
+        wattroff(prompt_win, A_BOLD);
+        p = next;
+    }
+    p = what;
+    while (*p && row < h - 2) {
+        const char *next;
+        size_t n = text_wrap_line(p, inner, &next);
+        if (n >= sizeof line)
+            n = sizeof line - 1;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        mvwaddstr(prompt_win, row++, 2, line);
+        p = next;
+    }
+    text_msgf(line, sizeof line, "o : accepter    n : refuser    F4 : arrêter le partage");
+    mvwaddstr(prompt_win, h - 2, 2, line);
+    wmove(prompt_win, h - 2, 2);
+    wnoutrefresh(prompt_win);
+}
+
+bool share_official_after_event(struct app *app, bool handled)
+{
+    bool redraw = false;
+    static int banner_cols;
+    if (banner_cols != COLS) {
+        banner_cols = COLS;
+        update_banner(); /* its names are clipped to the terminal's width */
+    }
+    if (cur.phase == SHARE_WAITING) {
+        long left = share_official_seconds_left();
+        if (left <= 0) {
+            close_session(app, true, "expire", "",
+                          "Le code a expiré sans que le support l'utilise. Entrée : demander "
+                          "un nouveau code.");
+            app_flash(app, false, "Le code de partage a expiré.");
+            if (app->screen->load)
+                app->screen->load(app);
+            return true;
+        }
+        long minutes = (left + 59) / 60;
+        if (minutes != shown_minutes) {
+            shown_minutes = minutes;
+            redraw = true;
+        }
+    }
+    if (!running || !admitted())
+        return redraw;
+    long long dv = store_data_version(app->st);
+    if (dv != seen_version) {
+        /* Another process wrote: this connection's recording did not see it. */
+        send_snapshot(app);
+        return redraw;
+    }
+    if (!handled)
+        return redraw;
+    void *buf = NULL;
+    size_t len = 0;
+    if (store_share_take(app->st, &buf, &len) != 0) {
+        app_flash(app, true, "%s", store_error(app->st));
+        send_snapshot(app); /* what was lost: the agent starts again from the whole */
+        return true;
+    }
+    if (buf && len)
+        send_frame(app, "changement", buf, len);
+    free(buf);
+    return redraw || !running;
+}
+
+void share_official_release(struct app *app)
+{
+    if (cur.phase != SHARE_NONE)
+        close_session(app, true, "fin", "fermeture de difelus",
+                      "Le partage s'est arrêté quand vous avez quitté difelus.");
+    stop_helper(app, true);
+    finish_closing(app);
+    if (prompt_win) {
+        delwin(prompt_win);
+        prompt_win = NULL;
+    }
+}

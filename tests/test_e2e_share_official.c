@@ -1,0 +1,498 @@
+/* End-to-end: the official's side of a shared session (issue 9, part D). The real wizard
+ * runs in a pseudo-terminal with a FAKE difelus-partage: a shell script written here into
+ * the folder given as DIFELUS_LIBEXEC_DIR. What the test writes into a FIFO, the script
+ * passes to the wizard on fd 3 (the frames a real helper would send); what the wizard
+ * writes on fd 3, the script appends to a file this test reads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "difelus/guide.h"
+#include "difelus/share.h"
+#include "difelus/store.h"
+#include "harness.h"
+#include "e2e.h"
+#include "fixtures.h"
+
+/* Names at the limits the relay accepts (100 characters each), with French punctuation. */
+#define AGENT_NAME "Marie-Hélène Dupont-Lefèvre de la Tour d’Auvergne « Mariette » : conseillère ; support ! ? dévouée"
+#define AGENT_ORG "Formations Élus — Association départementale des maires de Saône-et-Loire (AD71) : pôle élus"
+#define AGENT_JSON "{\"agent\":\"0123456789abcdef0123456789abcdef\",\"nom\":\"" AGENT_NAME \
+                   "\",\"organisme\":\"" AGENT_ORG "\"}"
+#define CODE_JSON "{\"code\":\"K7QM3WX9\",\"expire\":600}"
+
+#define F2 "\033OQ"
+#define F3 "\033OR"
+#define F4 "\033OS"
+
+struct fake {
+    char dir[4096];
+    char received[4200];
+    int fifo; /* the test's end: what is written here reaches the wizard */
+    char db_opt[4200];
+};
+
+/* Writes the fake helper and its FIFO into a fresh folder. */
+static void fake_setup(struct fake *fk, const char *name)
+{
+    memset(fk, 0, sizeof *fk);
+    snprintf(fk->dir, sizeof fk->dir, "%s", harness_tmpdir(name));
+    snprintf(fk->received, sizeof fk->received, "%s/recu", fk->dir);
+    char fifo[4200], script[4200], text[16384];
+    snprintf(fifo, sizeof fifo, "%s/trames", fk->dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    /* O_RDWR: never blocks, and the FIFO keeps its bytes until a helper reads them. */
+    fk->fifo = open(fifo, O_RDWR | O_CLOEXEC);
+    assert_true(fk->fifo >= 0);
+    snprintf(script, sizeof script, "%s/difelus-partage", fk->dir);
+    snprintf(text, sizeof text,
+             "#!/bin/sh\n"
+             "echo \"$@\" >> '%s/arguments'\n"
+             "cat '%s' >&3 &\n"
+             "feeder=$!\n"
+             "cat <&3 >> '%s'\n"
+             "kill $feeder 2>/dev/null\n",
+             fk->dir, fifo, fk->received);
+    harness_write_file(script, text, strlen(text));
+    assert_int_equal(chmod(script, 0755), 0);
+    snprintf(fk->db_opt, sizeof fk->db_opt, "--db=%s/difelus.db", fk->dir);
+}
+
+static void fake_free(struct fake *fk)
+{
+    close(fk->fifo);
+}
+
+/* One frame from the "relay" to the wizard. */
+static void fake_send(struct fake *fk, const char *type, const void *payload, size_t len)
+{
+    char head[96];
+    int n = snprintf(head, sizeof head, "%s 0 %zu\n", type, len);
+    assert_int_equal(write(fk->fifo, head, (size_t)n), n);
+    if (len)
+        assert_int_equal(write(fk->fifo, payload, len), (ssize_t)len);
+}
+
+static void fake_say(struct fake *fk, const char *type, const char *payload)
+{
+    fake_send(fk, type, payload, strlen(payload));
+}
+
+static bool received_has(struct fake *fk, const void *needle, size_t n)
+{
+    size_t len = 0;
+    char *got = harness_read_file(fk->received, &len);
+    bool found = got && memmem(got, len, needle, n) != NULL;
+    free(got);
+    return found;
+}
+
+/* Waits until the wizard has written `needle` to the helper (polls with a deadline). */
+static void wait_received(struct fake *fk, const char *needle)
+{
+    for (int i = 0; i < WAIT_MS / 5; i++) {
+        if (received_has(fk, needle, strlen(needle)))
+            return;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    size_t len = 0;
+    char *got = harness_read_file(fk->received, &len);
+    fail_msg("le faux difelus-partage n'a pas reçu « %s » ; reçu : %.*s", needle,
+             (int)(len > 2000 ? 2000 : len), got ? got : "(rien)");
+}
+
+static int count_received(struct fake *fk, const char *needle)
+{
+    size_t len = 0;
+    char *got = harness_read_file(fk->received, &len);
+    int count = 0;
+    for (char *p = got; p && (p = memmem(p, len - (size_t)(p - got), needle, strlen(needle)));
+         p++)
+        count++;
+    free(got);
+    return count;
+}
+
+static void dump(struct term *t)
+{
+    if (getenv("DUMP"))
+        fprintf(stderr, "----\n%s\n", term_text(t));
+}
+
+/* A proposal as the agent's side sends it: "<number>\n" then the changeset that `sql`
+ * makes on a database with the tables of `schema` (the agent's replica). */
+static void send_proposal(struct fake *fk, int number, const char *schema, const char *before,
+                          const char *sql)
+{
+    sqlite3 *mem;
+    assert_int_equal(sqlite3_open(":memory:", &mem), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(mem, schema, NULL, NULL, NULL), SQLITE_OK);
+    if (before)
+        assert_int_equal(sqlite3_exec(mem, before, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_session *ses;
+    assert_int_equal(sqlite3session_create(mem, "main", &ses), SQLITE_OK);
+    assert_int_equal(sqlite3session_attach(ses, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(mem, sql, NULL, NULL, NULL), SQLITE_OK);
+    int cs_len = 0;
+    void *cs = NULL;
+    assert_int_equal(sqlite3session_changeset(ses, &cs_len, &cs), SQLITE_OK);
+    assert_true(cs_len > 0);
+    char *payload = malloc((size_t)cs_len + 32);
+    int n = snprintf(payload, 32, "%d\n", number);
+    memcpy(payload + n, cs, (size_t)cs_len);
+    fake_send(fk, "proposition", payload, (size_t)cs_len + (size_t)n);
+    free(payload);
+    sqlite3_free(cs);
+    sqlite3session_delete(ses);
+    sqlite3_close(mem);
+}
+
+static struct term *fake_start(struct fake *fk)
+{
+    char env[4200];
+    snprintf(env, sizeof env, "DIFELUS_LIBEXEC_DIR=%s", fk->dir);
+    return start(24, 80, fk->db_opt, (const char *[]){env, NULL});
+}
+
+/* The session of the test as far as a code shown on the assistance screen. */
+static void open_with_code(struct term *t, struct fake *fk, const char *key)
+{
+    term_send(t, key);
+    WAIT(t, "Assistance");
+    WAIT(t, "Demande d'un code au relais…");
+    fake_say(fk, "ouvert", CODE_JSON);
+    WAIT(t, "Code : K7QM-3WX9");
+}
+
+/* The row of the screen where text appears, failing when it does not. */
+static int row_of(struct term *t, const char *text)
+{
+    WAIT(t, text);
+    int row = term_find_row(t, text);
+    assert_true(row >= 0);
+    return row;
+}
+
+/* `a` shows the code in large letters and as text, what sharing means, the expiry; the
+ * banner shows the code on every screen; Échap goes back. A relay that does not answer
+ * says so, with the setting to change. */
+static void test_code_in_large_letters(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-code");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    term_send(t, "a");
+    WAIT(t, "Demande d'un code au relais…");
+    /* The helper cannot reach the relay yet. */
+    fake_say(&fk, "connexion", "perdue délai dépassé");
+    WAIT(t, "Le relais du support ne répond pas : vérifiez votre connexion à Internet ; "
+            "nouvelle tentative…");
+    WAIT(t, "DIFELUS_RELAIS");
+    dump(t);
+    fake_say(&fk, "ouvert", CODE_JSON);
+    WAIT(t, "Code : K7QM-3WX9");
+    WAIT(t, "Valable jusqu'à");
+    WAIT(t, "encore 10 minutes");
+    WAIT(t, "Ne donnez jamais vos mots de passe, votre code FranceConnect+ ni les codes reçus "
+            "par SMS");
+    /* Large letters: five rows of blocks above the plain code. */
+    int text_row = row_of(t, "Code : K7QM-3WX9");
+    for (int r = text_row - 5; r < text_row; r++)
+        assert_non_null(strstr(term_row(t, r), "█"));
+    /* K is "#   #" then "#  # ": its first rows read as blocks in those columns. */
+    assert_non_null(strstr(term_row(t, text_row - 5), "█   █"));
+    dump(t);
+    /* The banner on the title row, on another screen too. */
+    assert_non_null(harness_strstr(term_row(t, 0), "code K7QM-3WX9"));
+    term_send(t, "\033");
+    WAIT(t, "Accueil");
+    assert_non_null(harness_strstr(term_row(t, 0), "Partage : code K7QM-3WX9"));
+    assert_non_null(harness_strstr(term_row(t, 0), "F4"));
+    /* The helper was started as the contract says. */
+    char args[4300];
+    snprintf(args, sizeof args, "%s/arguments", fk.dir);
+    char *a = harness_read_file(args, NULL);
+    assert_non_null(a);
+    assert_non_null(strstr(a, "officiel --relais "));
+    free(a);
+    /* F4 cancels the code: the helper is told, the banner goes. */
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
+    assert_true(term_wait_gone(t, "Partage :"));
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
+/* The whole session: a request over a step screen refused, then over a form accepted; the
+ * agent gets the snapshot and the changes; control asked, granted, taken back; a forbidden
+ * proposal refused with nothing changed; the connection lost; F4 ends; the history. */
+static void test_session_with_agent(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-session");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+
+    /* A request over a step screen: who and what, o / n only. */
+    open_with_code(t, &fk, "a");
+    term_send(t, "\033");
+    WAIT(t, "Accueil");
+    term_send(t, "1");
+    WAIT(t, "Étape 1/6");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "Marie-Hélène Dupont-Lefèvre");
+    WAIT(t, "pôle élus)");
+    WAIT(t, "demande à voir votre écran");
+    WAIT(t, "o : accepter");
+    dump(t);
+    term_send(t, "2");
+    WAIT(t, "Répondez d'abord au support : o pour accepter, n pour refuser");
+    WAIT(t, "DEMANDE DU SUPPORT"); /* still there, still on step 1 */
+    assert_true(term_find_row(t, "Étape 1/6") >= 0);
+    term_send(t, "n");
+    wait_received(&fk, "refuse 0 0\n");
+    assert_true(term_wait_gone(t, "DEMANDE DU SUPPORT"));
+    assert_true(term_wait_gone(t, "Partage :"));
+    WAIT(t, "Vous avez refusé la demande de Marie-Hélène");
+
+    /* A new code, asked from a step screen with F2, then a request over a form. */
+    open_with_code(t, &fk, F2);
+    term_send(t, "\033");
+    WAIT(t, "Étape 1/6");
+    term_send(t, "m");
+    WAIT(t, "Mes mandats");
+    term_send(t, "n");
+    WAIT(t, "Fonction (maire, adjoint…)");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "Marie-Hélène Dupont-Lefèvre");
+    term_send(t, "x"); /* not typed into the form */
+    WAIT(t, "Répondez d'abord au support");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    wait_received(&fk, "instantane 0 ");
+    assert_true(term_wait_gone(t, "DEMANDE DU SUPPORT"));
+    WAIT(t, "lecture seule");
+    if (!harness_strstr(term_row(t, 0), "Partage : Marie-Hélène"))
+        fail_msg("bandeau : %s", term_text(t));
+    assert_non_null(harness_strstr(term_row(t, 0), "lecture seule"));
+
+    /* The assistance screen with the longest names, at 80×24: who, which mode, the keys. */
+    term_send(t, F2);
+    WAIT(t, "Connecté : Marie-Hélène Dupont-Lefèvre");
+    WAIT(t, "pôle élus)");
+    WAIT(t, "Mode : lecture seule");
+    WAIT(t, "F4 : arrêter le partage");
+    WAIT(t, "Historique des partages");
+    dump(t);
+    term_send(t, "\033");
+    WAIT(t, "Fonction (maire, adjoint…)");
+
+    /* A tick by the official goes to the agent as a change. */
+    term_send(t, "\033");
+    WAIT(t, "Mes mandats");
+    term_send(t, "1");
+    WAIT(t, "Étape 1/6");
+    term_send(t, " ");
+    wait_received(&fk, "changement 0 ");
+
+    /* Control: asked, granted; a forbidden proposal refused; F3 takes it back. */
+    fake_say(&fk, "demande-controle", "");
+    WAIT(t, "DEMANDE DE CONTRÔLE");
+    WAIT(t, "Marie-Hélène Dupont-Lefèvre");
+    term_send(t, "o");
+    wait_received(&fk, "controle-accorde 0 0\n");
+    WAIT(t, "contrôle  F3 reprendre");
+    dump(t);
+
+    send_proposal(&fk, 7, "CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+                  NULL, "INSERT INTO setting VALUES ('organisme.telephone', '08 99 99 99 99');");
+    wait_received(&fk, "\n7 refus ");
+    WAIT(t, "Modification de Marie-Hélène");
+    WAIT(t, "refusée, rien n'a changé");
+    {
+        store *st = fixture_open(fk.db_opt + strlen("--db="));
+        char phone[256] = "";
+        store_setting_get(st, "organisme.telephone", phone, sizeof phone);
+        assert_null(strstr(phone, "08 99 99 99 99"));
+        store_close(st);
+    }
+    /* An allowed proposal: the agent ticks the second item of step 1 for the official. */
+    int changes = count_received(&fk, "changement 0 ");
+    const struct guide_step *g1 = guide_step(1);
+    char tick[512];
+    snprintf(tick, sizeof tick, "INSERT INTO checklist VALUES ('%s', 1, 1, "
+                                "'2026-11-27T09:00:00Z', 'agent');", g1->items[1].id);
+    send_proposal(&fk, 8, "CREATE TABLE checklist (item TEXT PRIMARY KEY, step INTEGER NOT "
+                          "NULL, done INTEGER NOT NULL DEFAULT 0, done_at TEXT, done_by TEXT);",
+                  NULL, tick);
+    wait_received(&fk, "\n8 ok");
+    char ticked[300];
+    snprintf(ticked, sizeof ticked, "[x] %.40s", g1->items[1].label);
+    WAIT(t, ticked);
+    /* What it changed goes back to the agent like the official's own changes. */
+    for (int i = 0; i < WAIT_MS / 5 && count_received(&fk, "changement 0 ") == changes; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(count_received(&fk, "changement 0 ") > changes);
+
+    term_send(t, F3);
+    wait_received(&fk, "controle-retire 0 0\n");
+    WAIT(t, "Vous avez repris le contrôle");
+    assert_non_null(harness_strstr(term_row(t, 0), "lecture seule"));
+
+    /* Refusing control. */
+    fake_say(&fk, "demande-controle", "");
+    WAIT(t, "DEMANDE DE CONTRÔLE");
+    term_send(t, "n");
+    wait_received(&fk, "controle-refuse 0 0\n");
+    assert_true(term_wait_gone(t, "DEMANDE DE CONTRÔLE"));
+
+    /* The connection to the relay lost, then back. */
+    fake_say(&fk, "connexion", "perdue");
+    WAIT(t, "connexion perdue, nouvelle tentative…");
+    fake_say(&fk, "connexion", "retablie");
+    assert_true(term_wait_gone(t, "connexion perdue"));
+
+    /* The agent asks for a new snapshot. */
+    int before = count_received(&fk, "instantane 0 ");
+    fake_say(&fk, "besoin-instantane", "");
+    for (int i = 0; i < WAIT_MS / 5 && count_received(&fk, "instantane 0 ") == before; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(count_received(&fk, "instantane 0 ") > before);
+
+    /* F4 ends it, on any screen. */
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
+    assert_true(term_wait_gone(t, "Partage :"));
+    WAIT(t, "Partage arrêté");
+
+    /* The history, newest first, on the assistance screen. */
+    term_send(t, "a");
+    WAIT(t, "Historique des partages");
+    WAIT(t, "Partage arrêté — Marie-Hélène");
+    WAIT(t, "Contrôle refusé");
+    WAIT(t, "Contrôle repris");
+    WAIT(t, "Modification de l'agent refusée");
+    WAIT(t, "Contrôle accordé");
+    WAIT(t, "Connexion acceptée");
+    int newest = row_of(t, "Partage arrêté — ");
+    int older = row_of(t, "Contrôle accordé");
+    assert_true(newest < older);
+    /* Nothing of the screen below 24 rows. */
+    assert_true(row_of(t, "Historique des partages") < 23);
+    dump(t);
+    term_send(t, F4);
+    assert_true(term_wait_gone(t, "Partage :"));
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
+/* The agent leaves; the code expires; a helper that fails says why. */
+static void test_ends_without_the_official(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-ends");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    fake_say(&fk, "depart", "");
+    WAIT(t, "a quitté le partage");
+    assert_true(term_wait_gone(t, "Partage :"));
+    WAIT(t, "Départ de l'agent");
+
+    /* A code that expires: the screen says so, the history too. */
+    term_send(t, "\r");
+    WAIT(t, "Demande d'un code au relais…");
+    fake_say(&fk, "ouvert", "{\"code\":\"K7QM3WX9\",\"expire\":1}");
+    WAIT(t, "Le code a expiré");
+    WAIT(t, "Code expiré");
+    assert_true(term_wait_gone(t, "Partage :"));
+
+    /* The helper gives up with a French message. */
+    term_send(t, "n");
+    WAIT(t, "Demande d'un code au relais…");
+    fake_say(&fk, "erreur", "adresse du\001 relais\a invalide.");
+    WAIT(t, "Le partage s'est arrêté : adresse du relais invalide.");
+    assert_true(term_wait_gone(t, "Partage :"));
+
+    /* The relay ends the session (its helper says `fin`). */
+    open_with_code(t, &fk, "\r");
+    fake_say(&fk, "fin", "");
+    WAIT(t, "Le relais du support a mis fin au partage.");
+    assert_true(term_wait_gone(t, "Partage :"));
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
+/* kill -9 in the middle of a session: at the next start no banner, and « interrompu » in
+ * the history. */
+static void test_killed_mid_session(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-killed");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    WAIT(t, "lecture seule");
+    pid_t pid = child_pid();
+    assert_true(pid > 0);
+    kill(pid, SIGKILL);
+    term_wait_exit(t);
+    term_free(t);
+
+    t = fake_start(&fk);
+    WAIT(t, "Assistance");
+    wait_idle(child_pid());
+    assert_null(harness_strstr(term_text(t), "Partage :"));
+    assert_null(strstr(term_text(t), "DEMANDE DU SUPPORT"));
+    WAIT(t, "Aucun partage en cours");
+    WAIT(t, "Partage interrompu");
+    WAIT(t, "Le partage d'écran a été interrompu quand difelus s'est arrêté");
+    assert_null(harness_strstr(term_text(t), "(lecture seule). F4"));
+    dump(t);
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_code_in_large_letters),
+        cmocka_unit_test(test_session_with_agent),
+        cmocka_unit_test(test_ends_without_the_official),
+        cmocka_unit_test(test_killed_mid_session),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
