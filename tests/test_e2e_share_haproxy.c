@@ -346,6 +346,19 @@ static int journal_count(const char *journal, const char *event, const char *key
     return n;
 }
 
+/* What the test started, stopped by the teardown even when an assertion ended it early. */
+static struct relay relays[2];
+static struct haproxy proxy;
+
+static int teardown(void **state)
+{
+    (void)state;
+    haproxy_stop(&proxy);
+    relay_stop(&relays[0]);
+    relay_stop(&relays[1]);
+    return 0;
+}
+
 static void test_sessions_through_haproxy(void **state)
 {
     (void)state;
@@ -363,7 +376,6 @@ static void test_sessions_through_haproxy(void **state)
         snprintf(s[i].name, sizeof s[i].name, "Agent n° %d", i + 1);
         relay_agent_add(agents, dir, s[i].name, "Gestions Locales", s[i].token);
     }
-    struct relay relays[2];
     relay_start(&relays[0], dir, "relais1", agents);
     relay_start(&relays[1], dir, "relais2", agents);
     for (int i = SESSIONS / 2; i < SESSIONS; i++) {
@@ -373,8 +385,9 @@ static void test_sessions_through_haproxy(void **state)
     CURL *official = curl_easy_init(), *agent = curl_easy_init();
     assert_non_null(official);
     assert_non_null(agent);
-    struct haproxy h;
-    haproxy_start(&h, dir, relays, official);
+    struct haproxy *hp = &proxy, h;
+    haproxy_start(hp, dir, relays, official);
+    h = *hp;
 
     char url[512], body[256], payload[512];
     struct reply r;
@@ -495,16 +508,14 @@ static void test_sessions_through_haproxy(void **state)
 
     curl_easy_cleanup(official);
     curl_easy_cleanup(agent);
-    haproxy_stop(&h);
-    relay_stop(&relays[0]);
-    relay_stop(&relays[1]);
+    teardown(NULL);
 }
 
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sessions_through_haproxy),
+        cmocka_unit_test_teardown(test_sessions_through_haproxy, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
