@@ -151,7 +151,7 @@ int main(int argc, char **argv)
         fail_msg("pas de code à l'écran de l'élu");
     char code[10] = "";
     const char *screen = term_text(official);
-    for (const char *at = strstr(screen, "Code :"); at && *at && !code[0]; at++)
+    for (const char *at = harness_strstr(screen, "Code :"); at && *at && !code[0]; at++)
         if (strspn(at, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == 4 && at[4] == '-')
             snprintf(code, sizeof code, "%.9s", at);
     if (!code[0])

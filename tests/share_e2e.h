@@ -207,4 +207,21 @@ static inline char *relay_journal(const struct relay *r, const char *dir)
     return out;
 }
 
+/* The official presses a: the assistance screen asks the relay for a code and shows it,
+ * XXXX-XXXX, copied into code. */
+static inline void share_official_code(struct term *official, char code[10])
+{
+    term_send(official, "a");
+    if (!term_wait_for(official, "Lisez ce code") || !term_wait_for(official, "Code :"))
+        fail_msg("pas de code à l'écran de l'élu :\n%s", term_text(official));
+    static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    const char *screen = term_text(official);
+    for (const char *at = harness_strstr(screen, "Code :"); at && *at; at++)
+        if (strspn(at, crockford) == 4 && at[4] == '-' && strspn(at + 5, crockford) == 4) {
+            snprintf(code, 10, "%.9s", at);
+            return;
+        }
+    fail_msg("pas de code XXXX-XXXX à l'écran de l'élu :\n%s", screen);
+}
+
 #endif

@@ -78,25 +78,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The official presses a: the assistance screen asks the relay for a code and shows it,
- * XXXX-XXXX; code receives it. */
 static void official_code(struct share *s, char code[10])
 {
-    term_send(s->official, "a");
-    WAIT(s->official, "Lisez ce code");
-    WAIT(s->official, "Code :");
-    const char *screen = term_text(s->official);
-    const char *at = strstr(screen, "Code");
-    for (; at && *at; at++) {
-        size_t n = strspn(at, "0123456789ABCDEFGHJKMNPQRSTVWXYZ");
-        if (n == 4 && at[4] == '-' && strspn(at + 5, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") == 4) {
-            snprintf(code, 10, "%.9s", at);
-            return;
-        }
-        if (n)
-            at += n - 1;
-    }
-    fail_msg("pas de code XXXX-XXXX à l'écran de l'élu :\n%s", screen);
+    share_official_code(s->official, code);
 }
 
 /* `difelus assister CODE` (code NULL: the prompt asks for it), token and relay from the

@@ -3,7 +3,9 @@
  * (`balance uri path-only depth 2`, `hash-type consistent`, from contrib/haproxy.cfg). Many
  * sessions with different keys go through HAProxy: both relays get some, every agent's join
  * reaches its official and frames flow both ways, whichever relay the key lands on; each key
- * stays on one relay. Skipped (not failed) when the haproxy binary is missing. */
+ * stays on one relay. Then the same with the real wizard and `difelus assister` on two
+ * pseudo-terminals, session after session until both relays have served one. Skipped (not
+ * failed) when the haproxy binary is missing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,10 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "e2e.h"
 #include "share_e2e.h"
+
+#define F4 "\033OS"
 
 #define SESSIONS 24
 
@@ -350,9 +356,14 @@ static int journal_count(const char *journal, const char *event, const char *key
 static struct relay relays[2];
 static struct haproxy proxy;
 
+static struct term *official_term, *agent_term;
+
 static int teardown(void **state)
 {
     (void)state;
+    term_free(agent_term);
+    term_free(official_term);
+    agent_term = official_term = NULL;
     haproxy_stop(&proxy);
     relay_stop(&relays[0]);
     relay_stop(&relays[1]);
@@ -511,11 +522,100 @@ static void test_sessions_through_haproxy(void **state)
     teardown(NULL);
 }
 
+/* Two relays behind HAProxy, started for a test; the agents' file is in dir. */
+static void cluster_up(char *dir, size_t dirlen, const char *name, char *agents,
+                       size_t agentslen, CURL *e)
+{
+    char real[4096];
+    assert_non_null(realpath(harness_tmpdir(name), real));
+    snprintf(dir, dirlen, "%s", real);
+    snprintf(agents, agentslen, "%s/agents.db", dir);
+    relay_start(&relays[0], dir, "relais1", agents);
+    relay_start(&relays[1], dir, "relais2", agents);
+    haproxy_start(&proxy, dir, relays, e);
+}
+
+/* One shared session with the real programs, every request through HAProxy: the agent
+ * joins with the code on the official's screen, sees step 1, follows a tick; with control,
+ * ticks a row that the official's screen shows; the official ends it. */
+static void wizard_session(const char *dir, const char *token, int n)
+{
+    char db_opt[4300], relay_env[128], token_env[64], code[10];
+    snprintf(db_opt, sizeof db_opt, "--db=%s/difelus-%d.db", dir, n);
+    snprintf(relay_env, sizeof relay_env, "DIFELUS_RELAIS=%s", proxy.url);
+    snprintf(token_env, sizeof token_env, "DIFELUS_JETON=%s", token);
+    official_term = term_start(24, 80, (const char *[]){db_opt, NULL},
+                               (const char *[]){relay_env, NULL});
+    struct term *official = official_term;
+    term_watch(official);
+    WAIT(official, "Accueil");
+    share_official_code(official, code);
+    term_send(official, "1");
+    WAIT(official, "Étape 1/6");
+    agent_term = term_start(24, 80, (const char *[]){"assister", code, NULL},
+                            (const char *[]){relay_env, token_env, NULL});
+    struct term *agent = agent_term;
+    term_watch(agent);
+    WAIT(official, "DEMANDE DU SUPPORT");
+    WAIT(official, "Dominique Roux (Gestions Locales)");
+    term_send(official, "o");
+    WAIT(agent, "Étape 1/6");
+    WAIT(agent, "Assistance : écran de l'élu — lecture seule");
+    term_send(official, " ");
+    WAIT(agent, "[x] J'ai choisi");
+    term_send(agent, "c");
+    WAIT(official, "DEMANDE DE CONTRÔLE");
+    term_send(official, "o");
+    WAIT(agent, "Assistance : écran de l'élu — contrôle");
+    term_send(agent, " ");
+    WAIT(official, "[x] J'ai installé l'application");
+    WAIT(agent, "[x] J'ai installé l'application");
+    term_send(official, F4);
+    WAIT(agent, "L'élu a terminé le partage");
+    term_send(agent, "q");
+    assert_int_equal(term_wait_exit(agent), 0);
+    quit_cleanly(official);
+    term_free(agent);
+    agent_term = official_term = NULL;
+}
+
+static void test_wizards_through_haproxy(void **state)
+{
+    (void)state;
+    if (!haproxy_bin()) {
+        print_message("haproxy est absent (paquet Debian haproxy) : test sauté\n");
+        skip();
+    }
+    CURL *e = curl_easy_init();
+    assert_non_null(e);
+    char dir[4096], agents[4200], token[33];
+    cluster_up(dir, sizeof dir, "haproxy-assistant", agents, sizeof agents, e);
+    curl_easy_cleanup(e);
+    relay_agent_add(agents, dir, "Dominique Roux", "Gestions Locales", token);
+    /* A key lands on either relay: sessions until both served one (12 at most: all on one
+     * relay by chance once in 2 048 runs). */
+    int served[2] = {0, 0}, n = 0;
+    while ((!served[0] || !served[1]) && n < 12) {
+        wizard_session(dir, token, n++);
+        for (int k = 0; k < 2; k++) {
+            char *journal = relay_journal(&relays[k], dir);
+            served[k] = journal_count(journal, "accepte", NULL);
+            free(journal);
+        }
+    }
+    print_message("sessions de l'assistant par relais derrière HAProxy : %d et %d\n", served[0],
+                  served[1]);
+    assert_true(served[0] > 0 && served[1] > 0);
+    assert_int_equal(served[0] + served[1], n);
+    teardown(NULL);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_sessions_through_haproxy, teardown),
+        cmocka_unit_test_teardown(test_wizards_through_haproxy, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
