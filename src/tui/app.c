@@ -18,6 +18,7 @@
 #include "difelus/catalogue.h"
 #include "difelus/guide.h"
 #include "difelus/rules.h"
+#include "difelus/trace.h"
 #include "difelus/syserr.h"
 #include "difelus/text.h"
 #include "tui/share_agent.h"
@@ -509,6 +510,7 @@ static void draw(struct app *app)
     if (app->agent)
         share_agent_draw(app);
     refresh();
+    trace_flush(); /* make bench: the changes drawn (DIFELUS_TRACE) */
 }
 
 int tui_run(const struct screen_table *table, store *st, const char *db_path, bool color,

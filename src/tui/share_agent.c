@@ -18,6 +18,7 @@
 #include "difelus/share.h"
 #include "difelus/share_link.h"
 #include "difelus/text.h"
+#include "difelus/trace.h"
 #include "tui/app.h"
 
 #define PENDING_MAX 256
@@ -288,6 +289,8 @@ static void frame(struct app *app, const struct share_frame *f)
         int rc = a->phase == AGENT_LIVE ? store_replica_apply(app->st, f->data, f->len) : 9;
             if (rc == -1)
             send_frame(app, "besoin-instantane", NULL, 0);
+        if (rc == 0)
+            trace_defer("redraw", f->data, f->len); /* make bench: once drawn */
     } else if (strcmp(t, "controle-accorde") == 0) {
         a->control = true;
         say(a, false, "L'élu vous a donné le contrôle : vos touches agissent sur son écran.");
