@@ -18,6 +18,7 @@
 #include "difelus/catalogue.h"
 #include "difelus/guide.h"
 #include "difelus/rules.h"
+#include "difelus/trace.h"
 #include "difelus/syserr.h"
 #include "difelus/text.h"
 #include "tui/share_agent.h"
@@ -507,6 +508,7 @@ static void draw(struct app *app)
     if (app->table->overlay)
         app->table->overlay(app);
     refresh();
+    trace_flush(); /* make bench: the changes drawn (DIFELUS_TRACE) */
 }
 
 int tui_run(const struct screen_table *table, store *st, const char *db_path, bool color,

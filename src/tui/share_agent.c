@@ -18,6 +18,7 @@
 #include "difelus/share.h"
 #include "difelus/share_link.h"
 #include "difelus/text.h"
+#include "difelus/trace.h"
 #include "tui/app.h"
 
 #define PENDING_MAX 256
@@ -274,9 +275,13 @@ static void frame(struct app *app, const struct share_frame *f)
     } else if (strcmp(t, "instantane") == 0) {
         snapshot(app, f);
     } else if (strcmp(t, "changement") == 0) {
-        int rc = a->phase == AGENT_LIVE ? store_replica_apply(app->st, f->data, f->len) : 9;
-            if (rc == -1)
-            send_frame(app, "besoin-instantane", NULL, 0);
+        /* Before the official's screen arrives (or after the end) a change has no base. */
+        if (a->phase == AGENT_LIVE) {
+            if (store_replica_apply(app->st, f->data, f->len) != 0)
+                send_frame(app, "besoin-instantane", NULL, 0);
+            else
+                trace_defer("redraw", f->data, f->len); /* make bench: once drawn */
+        }
     } else if (strcmp(t, "controle-accorde") == 0) {
         a->control = true;
         say(a, false, "L'élu vous a donné le contrôle : vos touches agissent sur son écran.");
@@ -289,6 +294,8 @@ static void frame(struct app *app, const struct share_frame *f)
     } else if (strcmp(t, "resultat") == 0) {
         result(app, payload);
     } else if (strcmp(t, "fin") == 0) {
+        if (a->phase == AGENT_REFUSED || a->phase == AGENT_FAILED)
+            return; /* the end already said, with its reason */
         a->control = false;
         a->pending_count = 0;
         say(a, false, "L'élu a terminé le partage.");
