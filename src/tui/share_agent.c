@@ -289,6 +289,9 @@ static void frame(struct app *app, const struct share_frame *f)
         say(a, true, "L'élu a refusé de vous donner le contrôle.");
     } else if (strcmp(t, "controle-retire") == 0) {
         a->control = false;
+        /* Answers may never come for what was sent: the screen follows the official's
+         * again (a late answer is ignored). */
+        a->pending_count = 0;
         say(a, false, "L'élu a repris le contrôle : vous voyez de nouveau son écran, en "
                       "lecture seule.");
     } else if (strcmp(t, "resultat") == 0) {
