@@ -110,9 +110,16 @@ const struct screen screen_agent_status = {
 };
 
 /* With control, the agent still may not open or drive the assistance screen: the share
- * belongs to the official (its keys there would start a share from the agent's side). */
+ * belongs to the official (its keys there would start a share from the agent's side); nor
+ * start a catalogue download or import (F5, F6), which would run in the agent's process. */
 static bool agent_refuses(const struct app *app, int type, wint_t ch, char *why, size_t len)
 {
+    if (type == KEY_CODE_YES && (ch == KEY_F(5) || ch == KEY_F(6))) {
+        /* The download and the import run in this process, on the agent's catalogue. */
+        text_msgf(why, len, "Le catalogue de l'élu est le sien, et le vôtre se met à jour hors "
+                            "du partage : difelus catalogue synchroniser.");
+        return true;
+    }
     bool typing = app->screen->text_input;
     bool to_assistance = (type == KEY_CODE_YES && ch == KEY_F(2)) ||
                          (!typing && type == OK && (ch == 'a' || ch == 'A'));

@@ -553,6 +553,8 @@ static void test_follows_form_and_asks_before_leaving(void **state)
     /* The assistance stays the official's: a is not proposed. */
     term_send(t, "a");
     WAIT(t, "Le partage se règle chez l'élu");
+    term_send(t, "\033[15~"); /* F5 */
+    WAIT(t, "le vôtre se met à jour hors du partage");
     term_send(t, " ");
     frames_wait(&f, &fr, 4);
     assert_string_equal(fr.type[3], "proposition");
