@@ -541,6 +541,19 @@ static void test_follows_form_and_asks_before_leaving(void **state)
     send_changes(&f, official);
     WAIT(t, "Le catalogue de difelus est vide");
 
+    /* The official's assistance screen: the session as the official's share_state says. */
+    struct share_state shared;
+    assert_int_equal(store_share_get(official, &shared), 0);
+    shared.phase = SHARE_VIEW;
+    snprintf(shared.agent_name, sizeof shared.agent_name, "Camille Martin");
+    snprintf(shared.agent_org, sizeof shared.agent_org, "Gestions Locales");
+    assert_int_equal(store_share_set(official, &shared), 0);
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "assistance");
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    send_changes(&f, official);
+    WAIT(t, "Connecté : Camille Martin (Gestions Locales)");
+
     /* Back to step 1; control; a tick awaits the official's answer: q asks first. */
     assert_int_equal(store_ui_get(official, &ui), 0);
     snprintf(ui.screen, sizeof ui.screen, "etape1");

@@ -20,6 +20,7 @@
 #include "difelus/text.h"
 #include "difelus/trace.h"
 #include "tui/app.h"
+#include "tui/share.h"
 
 #define PENDING_MAX 256
 
@@ -334,6 +335,11 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
     int r;
     while ((r = share_link_next(&a->link, &f)) == 1)
         frame(app, &f);
+    /* The official's assistance screen, drawn here too, reads the session from this copy
+     * of the official's share_state (replicated like every table). */
+    struct share_state shared;
+    if (a->phase == AGENT_LIVE && store_share_get(app->st, &shared) == 0)
+        share_official_mirror(&shared);
     if (r < 0) {
         app_unwatch_fd(app, a->link.fd);
         if (a->phase != AGENT_ENDED && a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED) {
