@@ -386,6 +386,7 @@ static void test_view_then_control(void **state)
 
     fake_say(&f, "attente", "{\"agent\":\"a1\",\"nom\":\"Camille\",\"organisme\":\"GL\"}");
     WAIT(t, "En attente de l'accord de l'élu");
+    WAIT(t, "au nom de Camille (GL)");
 
     /* Accepted: the snapshot, in two parts, then the official's screen. */
     fake_say(&f, "accepte", "");
