@@ -224,7 +224,7 @@ int store_share_log_list(store *st, struct share_log_entry *out, size_t max, siz
     if (!stmt)
         return -1;
     sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max);
-    int rc;
+    int rc = SQLITE_DONE;
     while (*count < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         struct share_log_entry *e = &out[*count];
         column_text(stmt, 0, e->at, sizeof e->at, 31);
@@ -1003,7 +1003,7 @@ static int scan_proposal(store *st, const void *buf, size_t len, struct proposal
         return refuse(st, "la modification reçue est illisible");
     struct table_shape shape;
     char shape_of[64] = "";
-    int status = 0, rc;
+    int status = 0, rc = SQLITE_DONE;
     while (status == 0 && (rc = sqlite3changeset_next(it)) == SQLITE_ROW) {
         const char *table = NULL;
         int ncol = 0, op = 0, indirect = 0;
