@@ -996,6 +996,52 @@ static void test_tls(void **state)
     harness_run_free(&u);
 }
 
+/* 8 MiB wait in one direction at most: beyond, the sender is told to retry later (507);
+ * once the agent has read and acknowledged, sending works again. */
+static void test_queue_cap(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start(&rl, "relay-cap", NULL);
+    char token[33];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", token);
+    open_join_accept(&rl, token);
+    size_t mib = 1024 * 1024;
+    char *part = malloc(mib);
+    memset(part, 'p', mib);
+    struct resp r;
+    for (int i = 0; i < 8; i++) {
+        http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane-partie", NULL, part, mib);
+        assert_int_equal(r.status, 200);
+        resp_free(&r);
+    }
+    http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane-partie", NULL, part, mib);
+    assert_int_equal(r.status, 507);
+    assert_non_null(strstr(r.body, "\"file-pleine\""));
+    assert_non_null(harness_strstr(r.body, "réessayez plus tard"));
+    assert_true(atoi(r.retry_after) > 0);
+    resp_free(&r);
+    struct frames f;
+    receive(&rl, AGENT, 0, token, &f);
+    assert_int_equal(f.n, 9); /* accepte and the eight parts */
+    assert_string_equal(f.type[8], "instantane-partie");
+    /* The agent's next poll acknowledges them and waits: the queue is empty again. */
+    struct poller p;
+    poller_start(&p, &rl, AGENT, f.seq[8], token);
+    wait_pollers(&rl, 1);
+    expect(&rl, "POST", OFFICIAL_SEND "instantane", NULL, "fin de l'image", 200, NULL);
+    pthread_join(p.thread, NULL);
+    parse_frames(&p.r, &f);
+    resp_free(&p.r);
+    assert_int_equal(f.n, 1);
+    assert_string_equal(f.data[0], "fin de l'image");
+    http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane-partie", NULL, part, mib);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    free(part);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1015,6 +1061,7 @@ int main(void)
         cmocka_unit_test(test_robustness),
         cmocka_unit_test(test_replaced_agents_file),
         cmocka_unit_test(test_command_line),
+        cmocka_unit_test(test_queue_cap),
         cmocka_unit_test(test_tls),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
