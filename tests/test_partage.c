@@ -408,6 +408,9 @@ static void test_refusals(void **state)
     send_text(&a, "rejoindre", code);
     expect(&a, "agent", "attente", "{");
     expect(&o, "élu", "demande", "{");
+    /* A type the official may not send is not forwarded, and the wizard is told. */
+    send_text(&o, "demande", "{}");
+    expect(&o, "élu", "erreur-envoi", "demande type-inconnu ");
     /* A code already used. */
     char token2[64];
     agent_token(base, "Paul Martin", "Mission locale", token2, sizeof token2);

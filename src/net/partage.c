@@ -616,8 +616,10 @@ static void relay_code(const struct req *r, char *code, size_t len)
 
 /* What went wrong, in French, when the relay did not answer usefully; false when it did
  * (an HTTP status below 500). */
-static bool network_trouble(CURLcode rc, long status, bool bad, char *detail, size_t len)
+static bool network_trouble(const struct req *r, CURLcode rc, bool bad, char *detail,
+                            size_t len)
 {
+    long status = r->status;
     if (rc == CURLE_OK && bad) {
         snprintf(detail, len, "le relais a répondu des données illisibles");
         return true;
@@ -625,7 +627,16 @@ static bool network_trouble(CURLcode rc, long status, bool bad, char *detail, si
     switch (rc) {
     case CURLE_OK:
         if (status >= 500) {
-            snprintf(detail, len, "le relais répond «\u00a0erreur HTTP %ld\u00a0»", status);
+            char code[64];
+            relay_code(r, code, sizeof code);
+            if (strcmp(code, "complet") == 0)
+                snprintf(detail, len, "le relais est complet (trop de sessions ouvertes)");
+            else if (strcmp(code, "arret") == 0)
+                snprintf(detail, len, "le relais s'arrête");
+            else if (strcmp(code, "agents") == 0)
+                snprintf(detail, len, "le relais ne peut pas lire son fichier des agents");
+            else
+                snprintf(detail, len, "le relais répond «\u00a0erreur HTTP %ld\u00a0»", status);
             return true;
         }
         if (status < 100) {
@@ -701,7 +712,7 @@ static void bad_token(void)
 static void on_open_done(struct req *r, CURLcode rc)
 {
     char detail[256], code[64];
-    if (network_trouble(rc, r->status, false, detail, sizeof detail)) {
+    if (network_trouble(r, rc, false, detail, sizeof detail)) {
         lost(detail);
         backoff_fail(&H.open_b);
         return;
@@ -744,6 +755,9 @@ static void on_open_done(struct req *r, CURLcode rc)
             backoff_ok(&H.open_b);
             return;
         }
+        if (st == 403 && H.open_reprise)
+            fatal("La session partagée n'a pas pu être reprise après le redémarrage du relais "
+                  "(l'agent n'y est plus reconnu). Ouvrez-en une nouvelle.");
         if (st == 409)
             fatal("La session partagée n'a pas pu être reprise après le redémarrage du relais "
                   "(son code est pris par une autre session). Ouvrez-en une nouvelle.");
@@ -799,7 +813,7 @@ static void on_poll_done(struct req *r, CURLcode rc)
     char detail[256];
     if (rc == CURLE_OK && r->status == 200 && r->frames.len > r->frames.taken)
         r->bad = true; /* cut in the middle of a frame */
-    if (network_trouble(rc, r->status, r->bad, detail, sizeof detail)) {
+    if (network_trouble(r, rc, r->bad, detail, sizeof detail)) {
         lost(detail);
         backoff_fail(&H.poll_b);
         return;
@@ -835,7 +849,17 @@ static void on_poll_done(struct req *r, CURLcode rc)
 static void on_send_done(struct req *r, CURLcode rc)
 {
     char detail[256], code[64];
-    if (network_trouble(rc, r->status, false, detail, sizeof detail)) {
+    if (rc == CURLE_OK && r->status == 507) {
+        /* The other side has not read what waits for it yet (file-pleine): not a lost
+         * connection, just later — after the relay's Retry-After at least. */
+        curl_off_t wait = 0;
+        curl_easy_getinfo(r->h, CURLINFO_RETRY_AFTER, &wait);
+        backoff_fail(&H.send_b);
+        if (wait > 0 && wait <= 60 && H.send_b.next < now() + (double)wait)
+            H.send_b.next = now() + (double)wait;
+        return;
+    }
+    if (network_trouble(r, rc, false, detail, sizeof detail)) {
         lost(detail);
         backoff_fail(&H.send_b);
         return;
@@ -881,6 +905,15 @@ static void on_send_done(struct req *r, CURLcode rc)
     } else if (st == 413) {
         emit_text("erreur-envoi", "%s trop-grand Message trop volumineux pour le relais.",
                   it.type);
+    } else if (strcmp(code, "pas-d-agent") == 0) {
+        emit_text("erreur-envoi", "%s pas-d-agent Aucun agent n'a rejoint la session : message "
+                                  "non transmis.", it.type);
+    } else if (strcmp(code, "pas-admis") == 0) {
+        if (it.proposal)
+            proposal_drop(it.number);
+        emit_text("erreur-envoi", "%s pas-admis %s", it.type,
+                  H.official ? "L'agent n'est pas encore admis : message non transmis."
+                             : "L'élu ne vous a pas encore admis : message non transmis.");
     } else {
         if (it.proposal)
             proposal_drop(it.number);
