@@ -237,21 +237,24 @@ static void assistance_draw(struct app *app)
         time_t at = time(NULL) + left;
         struct tm local;
         localtime_r(&at, &local);
-        snprintf(until, sizeof until, "%d h %02d", local.tm_hour, local.tm_min);
+        snprintf(until, sizeof until, "%d\u00a0h\u00a0%02d", local.tm_hour, local.tm_min);
         long minutes = (left + 59) / 60;
-        text_msgf(text, sizeof text, "Valable jusqu'à %s, encore %ld minute%s.", until, minutes,
-                  minutes > 1 ? "s" : "");
+        text_msgf(text, sizeof text, "Valable jusqu'à %s, encore %ld\u00a0minute%s.", until,
+                  minutes, minutes > 1 ? "s" : "");
         y += tui_paragraph(y, 2, w, 1, 0, text) + 1;
         keys = "F4 annuler le code  Échap retour (le code reste valable)  q quitter";
         break;
     }
     default: {
-        text_msgf(text, sizeof text, "Connecté : %s (%s)", s->agent_name, s->agent_org);
+        text_msgf(text, sizeof text, "%s : %s (%s)",
+                  s->phase == SHARE_ASKED ? "Demande de connexion" : "Connecté", s->agent_name,
+                  s->agent_org);
         y += tui_paragraph(y, 2, w, 3, A_BOLD, text);
         cursor_y = 2;
         const char *mode =
             s->phase == SHARE_CONTROL
-                ? "Mode : contrôle — l'agent peut cocher et remplir à votre place, sous vos yeux."
+                ? "Mode : contrôle — l'agent peut cocher et remplir à votre place, sous vos "
+                  "yeux."
             : s->phase == SHARE_ASKED
                 ? "En attente de votre réponse : o accepter, n refuser."
             : s->phase == SHARE_CONTROL_ASKED

@@ -28,8 +28,10 @@
 #include "fixtures.h"
 
 /* Names at the limits the relay accepts (100 characters each), with French punctuation. */
-#define AGENT_NAME "Marie-Hélène Dupont-Lefèvre de la Tour d’Auvergne « Mariette » : conseillère ; support ! ? dévouée"
-#define AGENT_ORG "Formations Élus — Association départementale des maires de Saône-et-Loire (AD71) : pôle élus"
+#define AGENT_NAME "Marie-Hélène Dupont-Lefèvre de la Tour d’Auvergne « Mariette » : " \
+                   "conseillère ; support ! ? dévouée"
+#define AGENT_ORG "Formations Élus — Association départementale des maires de " \
+                  "Saône-et-Loire (AD71) : pôle élus"
 #define AGENT_JSON "{\"agent\":\"0123456789abcdef0123456789abcdef\",\"nom\":\"" AGENT_NAME \
                    "\",\"organisme\":\"" AGENT_ORG "\"}"
 #define CODE_JSON "{\"code\":\"K7QM3WX9\",\"expire\":600}"
@@ -442,6 +444,16 @@ static void test_ends_without_the_official(void **state)
     WAIT(t, "Le partage s'est arrêté : adresse du relais invalide.");
     assert_true(term_wait_gone(t, "Partage :"));
 
+    /* The helper speaks garbage: the session stops, said in French. */
+    open_with_code(t, &fk, "\r");
+    const char garbage[] = "CECI N'EST PAS UNE TRAME\n";
+    assert_int_equal(write(fk.fifo, garbage, sizeof garbage - 1), (ssize_t)(sizeof garbage - 1));
+    WAIT(t, "Le partage s'est arrêté : Le programme de partage difelus-partage a envoyé un "
+            "message illisible");
+    assert_true(term_wait_gone(t, "Partage :"));
+    term_send(t, "a"); /* a key that does nothing here says so */
+    WAIT(t, "Vous êtes dans l'assistance");
+
     /* The relay ends the session (its helper says `fin`). */
     open_with_code(t, &fk, "\r");
     fake_say(&fk, "fin", "");
@@ -486,6 +498,142 @@ static void test_killed_mid_session(void **state)
     fake_free(&fk);
 }
 
+/* A database above 1 MiB goes in `instantane-partie` frames of 1 MiB, then `instantane`;
+ * what another process writes meanwhile goes as a new snapshot. */
+static void test_big_snapshot_and_other_process(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-big");
+    store_close(fixture_open(fk.db_opt + strlen("--db=")));
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(fk.db_opt + strlen("--db="), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE bourrage (x BLOB); INSERT INTO bourrage "
+                                      "VALUES (randomblob(1500000));", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    term_send(t, "o");
+    wait_received(&fk, "instantane-partie 0 1048576\n");
+    wait_received(&fk, "instantane 0 ");
+    assert_int_equal(count_received(&fk, "instantane 0 "), 1);
+
+    struct run_result r;
+    harness_run(&r, (const char *[]){fk.db_opt, "reglage", "organisme.nom", "Formations 76",
+                                     NULL},
+                NULL);
+    assert_int_equal(r.status, 0);
+    harness_run_free(&r);
+    for (int i = 0; i < WAIT_MS / 5 && count_received(&fk, "instantane 0 ") < 2; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(count_received(&fk, "instantane 0 "), 2);
+    assert_int_equal(count_received(&fk, "instantane-partie 0 1048576\n"), 2);
+    quit_cleanly(t);
+    wait_received(&fk, "fin 0 0\n"); /* quitting ends the sharing */
+    fake_free(&fk);
+}
+
+/* The screens a session's banner must not cover anything of, with the key that leads
+ * there, a text that says it is shown and the key that leaves it. */
+static const struct {
+    const char *key, *marker, *leave;
+} every_screen[] = {
+    {"h", "1-6 étapes", NULL},
+    {"1", "Espace cocher", NULL},
+    {"2", "Espace cocher", NULL},
+    {"3", "Espace cocher", NULL},
+    {"4", "Espace cocher", NULL},
+    {"5", "Espace cocher", NULL},
+    {"6", "Espace cocher", NULL},
+    {"m", "Vos mandats d'élu(e)", NULL},
+    {"n", "Fonction (maire, adjoint…)", "\033"},
+    {"s", "F8 supprimer le dernier relevé", "\033"},
+    {"?", "Les touches", "\033"},
+    {"d", "n nouveau  Entrée ouvrir", NULL},
+    {"r", "Entrée résultats  F5 télécharger", "\033"},
+};
+#define SCREEN_COUNT (sizeof every_screen / sizeof every_screen[0])
+
+/* Rows 1 to 22 of each screen, as the screen draws them. */
+static void visit_every_screen(struct term *t, char rows[][24 * 400], bool banner)
+{
+    for (size_t i = 0; i < SCREEN_COUNT; i++) {
+        term_send(t, every_screen[i].key);
+        WAIT(t, every_screen[i].marker);
+        /* A function key that does nothing says so below everything the screen drew: once
+         * its words are there, so is the screen (F11 and F12 in turn, so that the words of
+         * the screen before never match). */
+        bool odd = i % 2;
+        term_send(t, odd ? "\033[23~" : "\033[24~");
+        WAIT(t, odd ? "La touche F11 ne fait rien ici" : "La touche F12 ne fait rien ici");
+        if (banner && !harness_strstr(term_row(t, 0), "Partage : Marie Dupont-Lefèvre "
+                                                      "(Formations Élus) — lecture seule"))
+            fail_msg("pas de bandeau après « %s » :\n%s", every_screen[i].key, term_text(t));
+        if (!banner && harness_strstr(term_row(t, 0), "Partage"))
+            fail_msg("bandeau resté après « %s » :\n%s", every_screen[i].key, term_text(t));
+        rows[i][0] = '\0';
+        for (int y = 1; y < 23; y++) { /* the key line may come after the message */
+            strcat(rows[i], term_row(t, y));
+            strcat(rows[i], "\n");
+        }
+        if (every_screen[i].leave)
+            term_send(t, every_screen[i].leave);
+    }
+}
+
+/* At 80×24 on every screen, the banner takes the title row only: rows 1 to 22 (the key
+ * line aside) are the same with and without it. F4 over the question ends the session at once. */
+static void test_banner_hides_nothing(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-banner");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"Marie Dupont-Lefèvre\","
+                             "\"organisme\":\"Formations Élus\"}");
+    WAIT(t, "DEMANDE DU SUPPORT");
+    term_send(t, "o");
+    WAIT(t, "lecture seule");
+    static char with[SCREEN_COUNT][24 * 400], without[SCREEN_COUNT][24 * 400];
+    visit_every_screen(t, with, true);
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
+    assert_true(term_wait_gone(t, "Partage :"));
+    visit_every_screen(t, without, false);
+    for (size_t i = 0; i < SCREEN_COUNT; i++)
+        if (strcmp(with[i], without[i]) != 0) {
+            fprintf(stderr, "avec le bandeau :\n%s\nsans :\n%s", with[i], without[i]);
+            fail_msg("après « %s », l'écran diffère avec le bandeau", every_screen[i].key);
+        }
+
+    /* F4 answers the question too: the session ends. */
+    term_send(t, "a");
+    WAIT(t, "Demande d'un code au relais…");
+    fake_say(&fk, "ouvert", CODE_JSON);
+    WAIT(t, "Code : K7QM-3WX9");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    int fins = count_received(&fk, "fin 0 0\n");
+    term_send(t, F4);
+    assert_true(term_wait_gone(t, "DEMANDE DU SUPPORT"));
+    assert_true(term_wait_gone(t, "Partage :"));
+    for (int i = 0; i < WAIT_MS / 5 && count_received(&fk, "fin 0 0\n") == fins; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(count_received(&fk, "fin 0 0\n") > fins);
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +641,8 @@ int main(void)
         cmocka_unit_test(test_session_with_agent),
         cmocka_unit_test(test_ends_without_the_official),
         cmocka_unit_test(test_killed_mid_session),
+        cmocka_unit_test(test_big_snapshot_and_other_process),
+        cmocka_unit_test(test_banner_hides_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
