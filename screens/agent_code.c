@@ -99,6 +99,8 @@ static void status_draw(struct app *app)
     int y = 2 + tui_paragraph(2, 2, COLS - 4, 6, A_BOLD, text_typeset(shown, sizeof shown));
     if (note[0])
         tui_paragraph(y + 1, 2, COLS - 4, 6, error ? tui_attr(TC_ERROR) : 0, note);
+    else if (share_agent_phase(app) >= AGENT_REFUSED)
+        tui_paragraph(y + 1, 2, COLS - 4, 2, 0, "Appuyez sur une touche pour quitter.");
     tui_key_line(app, keys);
 }
 
@@ -107,13 +109,41 @@ const struct screen screen_agent_status = {
     .draw = status_draw,
 };
 
+/* With control, the agent still may not open or drive the assistance screen: the share
+ * belongs to the official (its keys there would start a share from the agent's side); nor
+ * start a catalogue download or import (F5, F6), which would run in the agent's process. */
+static bool agent_refuses(const struct app *app, int type, wint_t ch, char *why, size_t len)
+{
+    if (type == KEY_CODE_YES && (ch == KEY_F(5) || ch == KEY_F(6))) {
+        /* The download and the import run in this process, on the agent's catalogue. */
+        text_msgf(why, len, "Le catalogue de l'élu est le sien, et le vôtre se met à jour hors "
+                            "du partage : difelus catalogue synchroniser.");
+        return true;
+    }
+    bool typing = app->screen->text_input;
+    bool to_assistance = (type == KEY_CODE_YES && ch == KEY_F(2)) ||
+                         (!typing && type == OK && (ch == 'a' || ch == 'A'));
+    if (app->screen != &screen_assistance && !to_assistance)
+        return false;
+    text_msgf(why, len, "Le partage se règle chez l'élu : l'écran d'assistance ne répond qu'à "
+                        "ses touches.");
+    return true;
+}
+
 /* `difelus assister`: the official's screens, with the agent's own first. */
 int screens_agent_run(const char *relay_url, const char *token, const char *code, bool color,
                       char *err, size_t errlen)
 {
     struct screen_table table = screens_table;
     table.home = &screen_agent_code;
-    static const struct share_agent_screens own = {&screen_agent_code, &screen_agent_status};
+    /* The official's side's hooks (share_official.c) are not the agent's: its line is
+     * drawn over the screens, and nothing is shared from here but through proposals. */
+    table.first_key = NULL;
+    table.after_event = NULL;
+    table.overlay = share_agent_overlay;
+    table.release = search_release;
+    static const struct share_agent_screens own = {&screen_agent_code, &screen_agent_status,
+                                                   agent_refuses};
     struct assist_request rq = {.relay_url = relay_url, .token = token, .code = code,
                                 .color = color};
     return share_agent_run(&table, &own, &rq, err, errlen);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +26,6 @@
 #include "difelus/share.h"
 #include "difelus/share_link.h"
 #include "difelus/store.h"
-#include "store_internal.h"
 #include "harness.h"
 #include "e2e.h"
 #include "fixtures.h"
@@ -249,7 +249,7 @@ static void test_code_prompt(void **state)
     fake_start(&f, "agent-code");
     struct term *t = term_start(24, 80, (const char *[]){"assister", NULL}, agent_env(&f, TOKEN));
     WAIT(t, "Code de l'élu");
-    WAIT(t, "Assistance : pas encore d'écran de l'élu");
+    WAIT(t, "Assistance : pas encore connecté");
 
     /* A wrong format is said without contacting the relay. */
     term_send(t, "abcd efg\r");
@@ -300,9 +300,14 @@ static void test_code_prompt(void **state)
     free(args);
     free(env);
 
-    term_send_key(t, TK_F10);
-    assert_int_equal(term_wait_exit(t), 0);
+    /* Ctrl-C (SIGINT): the terminal restored, and words about the agent's session. */
+    pid_t pid = child_pid();
+    assert_true(pid > 0);
+    wait_idle(pid);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    assert_int_equal(term_wait_exit(t), 130);
     assert_true(term_restored(t));
+    WAIT(t, "la session d'assistance est quittée, rien n'a changé chez l'élu");
     term_free(t);
     frames_free(&fr);
     close(f.fd);
@@ -347,24 +352,6 @@ static void checklist_of(const char *path, const char *item, int *done, char *by
     }
     sqlite3_finalize(s);
     sqlite3_close(db);
-}
-
-static int replace_on_conflict(void *ctx, int conflict, sqlite3_changeset_iter *it)
-{
-    (void)ctx;
-    (void)it;
-    return conflict == SQLITE_CHANGESET_DATA || conflict == SQLITE_CHANGESET_CONFLICT
-               ? SQLITE_CHANGESET_REPLACE
-               : SQLITE_CHANGESET_OMIT;
-}
-
-/* The official's side applies the agent's proposal (its checks are helper A's tests): the
- * changeset as it came, on the official's connection, which records it as its own. */
-static void apply_proposal(store *official, const void *buf, size_t len)
-{
-    assert_int_equal(sqlite3changeset_apply(store_db(official), (int)len, (void *)buf, NULL,
-                                            replace_on_conflict, NULL),
-                     SQLITE_OK);
 }
 
 /* The official's side of a change: recorded on its database and sent as `changement`. */
@@ -427,6 +414,9 @@ static void test_view_then_control(void **state)
     WAIT(t, "Étape 1/6");
     term_send(t, "c");
     WAIT(t, "Demande envoyée ; l'élu doit accepter");
+    /* A frame the relay refused for good: its French text is shown. */
+    fake_say(&f, "erreur-envoi", "demande-controle refuse La demande n'a pas pu partir.");
+    WAIT(t, "La demande n'a pas pu partir.");
     frames_wait(&f, &fr, 3);
     assert_int_equal(fr.n, 3);
     assert_string_equal(fr.type[2], "demande-controle");
@@ -444,7 +434,8 @@ static void test_view_then_control(void **state)
     char by[16];
     checklist_of(path, "1.application", &done, by, sizeof by);
     assert_int_equal(done, 0);
-    apply_proposal(official, fr.data[3] + 2, fr.len[3] - 2);
+    if (store_share_apply_proposal(official, fr.data[3] + 2, fr.len[3] - 2) != 0)
+        fail_msg("proposition refusée : %s", store_error(official));
     checklist_of(path, "1.application", &done, by, sizeof by);
     assert_int_equal(done, 1);
     assert_string_equal(by, "agent");
@@ -488,6 +479,102 @@ static void test_view_then_control(void **state)
     close(f.fd);
 }
 
+/* The official types in a form, then opens the search: the agent follows the typed text,
+ * and its own (absent) catalogue is said to be empty. With control and an answer awaited,
+ * q asks before leaving; leaving says so to the relay. */
+static void test_follows_form_and_asks_before_leaving(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_start(&f, "agent-formulaire");
+    char opt[4300], path[4300];
+    store *official = fixture_fresh("agent-formulaire-elu", opt, sizeof opt);
+    snprintf(path, sizeof path, "%s", opt + strlen("--db="));
+    struct ui_state ui;
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "solde");
+    snprintf(ui.draft_screen, sizeof ui.draft_screen, "solde");
+    ui.draft_dirty = true;
+    ui.draft_cursor = -1;
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    assert_int_equal(store_draft_set_field(official, 0, "123", ""), 0);
+    assert_int_equal(store_draft_set_field(official, 1, "20/11/2026", ""), 0);
+    void *snap = NULL;
+    size_t snap_len = 0;
+    assert_int_equal(store_snapshot(official, &snap, &snap_len), 0);
+
+    struct term *t = term_start(24, 80, (const char *[]){"assister", "ABCD-EFGH", NULL},
+                                agent_env(&f, TOKEN));
+    struct frames fr = {0};
+    frames_wait(&f, &fr, 2);
+    fake_say(&f, "accepte", "");
+    fake_send(&f, "instantane", snap, snap_len);
+    free(snap);
+    WAIT(t, "Mon solde DIF élu");
+    if (!term_wait_field(t, "Solde lu sur Compte élu", "123"))
+        fail_msg("le texte tapé par l'élu manque :\n%s", term_text(t));
+
+    /* A change that does not apply: the agent asks for a new snapshot, and takes it. */
+    fake_say(&f, "changement", "pas un changeset");
+    frames_wait(&f, &fr, 3);
+    assert_string_equal(fr.type[2], "besoin-instantane");
+    assert_int_equal(store_draft_set_field(official, 0, "12", ""), 0);
+    assert_int_equal(store_snapshot(official, &snap, &snap_len), 0);
+    fake_send(&f, "instantane", snap, snap_len);
+    free(snap);
+    if (!term_wait_field(t, "Solde lu sur Compte élu", "12"))
+        fail_msg("la nouvelle copie n'est pas montrée :\n%s", term_text(t));
+
+    /* The official types more digits. */
+    assert_int_equal(store_share_record_start(official), 0);
+    assert_int_equal(store_draft_set_field(official, 0, "1234", ""), 0);
+    send_changes(&f, official);
+    if (!term_wait_field(t, "Solde lu sur Compte élu", "1234"))
+        fail_msg("le chiffre tapé par l'élu manque :\n%s", term_text(t));
+
+    /* The search, with the agent's catalogue: there is none. */
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "recherche");
+    ui.draft_screen[0] = '\0';
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    assert_int_equal(store_draft_clear(official, 0), 0);
+    send_changes(&f, official);
+    WAIT(t, "Le catalogue de difelus est vide");
+
+    /* Back to step 1; control; a tick awaits the official's answer: q asks first. */
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "etape1");
+    ui.focus = 0;
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    send_changes(&f, official);
+    WAIT(t, "Étape 1/6");
+    fake_say(&f, "controle-accorde", "");
+    WAIT(t, "L'élu vous a donné le contrôle");
+    /* The assistance stays the official's: a is not proposed. */
+    term_send(t, "a");
+    WAIT(t, "Le partage se règle chez l'élu");
+    term_send(t, "\033[15~"); /* F5 */
+    WAIT(t, "le vôtre se met à jour hors du partage");
+    term_send(t, " ");
+    frames_wait(&f, &fr, 4);
+    assert_string_equal(fr.type[3], "proposition");
+    term_send(t, "q");
+    WAIT(t, "Une modification attend encore la réponse de l'élu. Quitter quand même ?");
+    term_send(t, "n");
+    WAIT(t, "Étape 1/6");
+    term_send(t, "q");
+    WAIT(t, "Quitter quand même ?");
+    term_send(t, "o");
+    assert_int_equal(term_wait_exit(t), 0);
+    assert_true(term_restored(t));
+    term_free(t);
+    frames_wait(&f, &fr, 5);
+    assert_string_equal(fr.type[4], "depart");
+    frames_free(&fr);
+    store_close(official);
+    close(f.fd);
+}
+
 static void test_refused_and_quit(void **state)
 {
     (void)state;
@@ -513,8 +600,22 @@ static void test_refused_and_quit(void **state)
     frames_wait(&f, &fr, 2);
     fake_say(&f, "refuse", "");
     WAIT(t, "L'élu a refusé le partage");
+    WAIT(t, "Appuyez sur une touche pour quitter.");
     term_send(t, " ");
     assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+    close(f.fd);
+
+    /* A token the relay does not know: said, and the exit status says it failed. */
+    fake_start(&f, "agent-refus-3");
+    t = term_start(24, 80, (const char *[]){"assister", "ABCD-EFGH", NULL}, agent_env(&f, TOKEN));
+    frames_wait(&f, &fr, 2);
+    fake_say(&f, "code-refuse", "jeton Jeton inconnu.");
+    WAIT(t, "Le relais refuse votre jeton d'agent");
+    term_send(t, " ");
+    assert_int_equal(term_wait_exit(t), 1);
+    assert_true(term_restored(t));
+    WAIT(t, "difelus : Le relais refuse votre jeton d'agent");
     term_free(t);
     frames_free(&fr);
     close(f.fd);
@@ -527,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_token_file_readable_by_others_warns),
         cmocka_unit_test(test_code_prompt),
         cmocka_unit_test(test_view_then_control),
+        cmocka_unit_test(test_follows_form_and_asks_before_leaving),
         cmocka_unit_test(test_refused_and_quit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -507,8 +507,6 @@ static void draw(struct app *app)
     app->screen->draw(app);
     if (app->table->overlay)
         app->table->overlay(app);
-    if (app->agent)
-        share_agent_draw(app);
     refresh();
     trace_flush(); /* make bench: the changes drawn (DIFELUS_TRACE) */
 }
@@ -522,8 +520,6 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         snprintf(err, errlen, "impossible de préparer le terminal (%s).", syserr_text(errno));
         return EXIT_FAILURE;
     }
-    if (agent_for_run)
-        share_agent_reserve_banner(); /* before newterm, as ripoffline wants */
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
         remove_signals();
@@ -589,12 +585,11 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
             break;
         bool changed = false;
         char cat_err[512];
-        /* app.st: the agent's side may replace its replica (a new snapshot). */
-        if (catalogue_refresh_if_changed(app.st, cat_err, sizeof cat_err) != 0) {
+        if (catalogue_refresh_if_changed(st, cat_err, sizeof cat_err) != 0) {
             app.catalogue_changes++;
             changed = true;
         }
-        long long dv = store_data_version(app.st);
+        long long dv = store_data_version(st);
         if (dv != app.data_version) {
             app.data_version = dv;
             changed = true;

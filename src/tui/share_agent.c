@@ -40,12 +40,12 @@ struct share_agent {
     uint64_t next_proposal; /* the last number used (from 1) */
     uint64_t pending[PENDING_MAX];
     size_t pending_count;
-    store *replica;        /* app->st: replaced whole by each snapshot */
-    char catalogue[4200];  /* the agent's own catalogue.db ("" when no data folder) */
+    char catalogue[4200]; /* the agent's own catalogue.db ("" when no data folder) */
 };
 
 static struct share_agent the_agent; /* one session per process, like the app */
-static WINDOW *banner_win;
+
+static void banner_update(const struct share_agent *a);
 
 static struct share_agent *agent_of(const struct app *app)
 {
@@ -166,8 +166,7 @@ static void code_refused(struct app *app, const char *payload)
                      "Attendez une minute, puis tapez de nouveau le code.");
     else if (strcmp(why, "jeton") == 0) {
         say(a, true, "Le relais refuse votre jeton d'agent (inconnu ou révoqué) : demandez-en "
-                     "un à l'administrateur du relais (difelus relais agent-ajouter). "
-                     "Appuyez sur une touche pour quitter.");
+                     "un à l'administrateur du relais (difelus relais agent-ajouter).");
         show_own(app, AGENT_FAILED);
         return;
     } else
@@ -220,21 +219,11 @@ static void snapshot(struct app *app, const struct share_frame *f)
         bytes = all;
         len = a->parts_len + f->len;
     }
-    /* A fresh replica rather than store_replica_reset: replacing the image under a
-     * connection that has the catalogue attached made SQLite 3.40 read freed memory (seen
-     * under valgrind, in the next catalogue query). */
-    char err[512];
-    store *fresh = store_open_replica(bytes, len, a->catalogue[0] ? a->catalogue : NULL, err,
-                                      sizeof err);
+    int rc = store_replica_reset(app->st, bytes, len);
     free(a->parts);
     a->parts = NULL;
     a->parts_len = 0;
-    if (fresh) {
-        store_set_actor(fresh, ACTOR_AGENT);
-        store_close(a->replica);
-        a->replica = app->st = fresh;
-    }
-    if (!fresh) {
+    if (rc != 0) {
         say(a, true, "L'écran de l'élu n'a pas pu être lu ; nouvelle demande…");
         send_frame(app, "besoin-instantane", NULL, 0);
         return;
@@ -279,18 +268,20 @@ static void frame(struct app *app, const struct share_frame *f)
         if (a->phase != AGENT_LIVE)
             show_own(app, AGENT_ACCEPTED);
     } else if (strcmp(t, "refuse") == 0) {
-        say(a, true, "L'élu a refusé le partage. Appuyez sur une touche pour quitter.");
+        say(a, true, "L'élu a refusé le partage.");
         show_own(app, AGENT_REFUSED);
     } else if (strcmp(t, "instantane-partie") == 0) {
         part(app, f);
     } else if (strcmp(t, "instantane") == 0) {
         snapshot(app, f);
     } else if (strcmp(t, "changement") == 0) {
-        int rc = a->phase == AGENT_LIVE ? store_replica_apply(app->st, f->data, f->len) : 9;
-            if (rc == -1)
-            send_frame(app, "besoin-instantane", NULL, 0);
-        if (rc == 0)
-            trace_defer("redraw", f->data, f->len); /* make bench: once drawn */
+        /* Before the official's screen arrives (or after the end) a change has no base. */
+        if (a->phase == AGENT_LIVE) {
+            if (store_replica_apply(app->st, f->data, f->len) != 0)
+                send_frame(app, "besoin-instantane", NULL, 0);
+            else
+                trace_defer("redraw", f->data, f->len); /* make bench: once drawn */
+        }
     } else if (strcmp(t, "controle-accorde") == 0) {
         a->control = true;
         say(a, false, "L'élu vous a donné le contrôle : vos touches agissent sur son écran.");
@@ -298,22 +289,36 @@ static void frame(struct app *app, const struct share_frame *f)
         say(a, true, "L'élu a refusé de vous donner le contrôle.");
     } else if (strcmp(t, "controle-retire") == 0) {
         a->control = false;
+        /* Answers may never come for what was sent: the screen follows the official's
+         * again (a late answer is ignored). */
+        a->pending_count = 0;
         say(a, false, "L'élu a repris le contrôle : vous voyez de nouveau son écran, en "
                       "lecture seule.");
     } else if (strcmp(t, "resultat") == 0) {
         result(app, payload);
     } else if (strcmp(t, "fin") == 0) {
+        if (a->phase == AGENT_REFUSED || a->phase == AGENT_FAILED)
+            return; /* the end already said, with its reason */
         a->control = false;
         a->pending_count = 0;
-        say(a, false, "L'élu a terminé le partage. Appuyez sur une touche pour quitter.");
+        say(a, false, "L'élu a terminé le partage.");
         show_own(app, AGENT_ENDED);
     } else if (strcmp(t, "connexion") == 0) {
         a->connection_lost = strncmp(payload, "perdue", 6) == 0;
+    } else if (strcmp(t, "erreur-envoi") == 0) {
+        /* `<type> <code> <French text>`: a frame the relay refused for good; not fatal. */
+        const char *p = payload;
+        for (int k = 0; k < 2 && *p; k++) {
+            p += strcspn(p, " ");
+            p += *p == ' ';
+        }
+        char text[512];
+        text_sanitize(text, sizeof text, p);
+        say(a, true, "%s", text[0] ? text : "Le relais a refusé un envoi.");
     } else if (strcmp(t, "erreur") == 0) {
         char text[512];
         text_sanitize(text, sizeof text, payload);
-        say(a, true, "%s Appuyez sur une touche pour quitter.",
-            text[0] ? text : "Le partage s'est arrêté.");
+        say(a, true, "%s", text[0] ? text : "Le partage s'est arrêté.");
         show_own(app, AGENT_FAILED);
     }
     /* Anything else is not for the agent: ignored, as the relay's envelope allows. */
@@ -334,11 +339,12 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
         if (a->phase != AGENT_ENDED && a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED) {
             char why[512];
             text_sanitize(why, sizeof why, a->link.err);
-            say(a, true, "Le partage s'est arrêté : %s Appuyez sur une touche pour quitter.",
+            say(a, true, "Le partage s'est arrêté : %s",
                 why[0] ? why : "le programme de connexion au relais s'est arrêté.");
             show_own(app, AGENT_FAILED);
         }
     }
+    banner_update(a);
 }
 
 /* ---- keys ---- */
@@ -402,11 +408,14 @@ static void propose(struct app *app, int type, wint_t ch)
         a->pending[a->pending_count++] = a->next_proposal;
 }
 
-bool share_agent_key(struct app *app, int type, wint_t ch)
+static bool key(struct app *app, int type, wint_t ch)
 {
     struct share_agent *a = agent_of(app);
     if (type == KEY_CODE_YES && ch == KEY_RESIZE)
         return false;
+    /* « Terminal trop petit »: i and q work there as on the official's side (no write). */
+    if (!app->ignore_small && (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES))
+        return app_handle_key(app, type, ch);
     switch (a->phase) {
     case AGENT_CODE:
         a->note[0] = '\0';
@@ -434,7 +443,11 @@ bool share_agent_key(struct app *app, int type, wint_t ch)
         return leave(app);
     if (a->control) {
         a->note[0] = '\0';
-        propose(app, type, ch);
+        char why[512];
+        if (a->own->refuse_key && a->own->refuse_key(app, type, ch, why, sizeof why))
+            say(a, true, "%s", why);
+        else
+            propose(app, type, ch);
         return false;
     }
     if (type == OK && (ch == 'c' || ch == 'C')) {
@@ -447,23 +460,19 @@ bool share_agent_key(struct app *app, int type, wint_t ch)
     return false;
 }
 
+bool share_agent_key(struct app *app, int type, wint_t ch)
+{
+    bool quit = key(app, type, ch);
+    banner_update(agent_of(app));
+    return quit;
+}
+
 /* ---- drawing ---- */
 
-static int banner_init(WINDOW *win, int cols)
+/* The banner at the end of every title bar (tui_banner_set), as on the official's side:
+ * set before the screen draws, after anything that may change it. */
+static void banner_update(const struct share_agent *a)
 {
-    (void)cols;
-    banner_win = win;
-    return OK;
-}
-
-void share_agent_reserve_banner(void)
-{
-    ripoffline(1, banner_init);
-}
-
-void share_agent_draw(struct app *app)
-{
-    struct share_agent *a = agent_of(app);
     char line[512];
     if (a->connection_lost)
         snprintf(line, sizeof line, "Assistance : connexion perdue, nouvelle tentative…");
@@ -473,23 +482,13 @@ void share_agent_draw(struct app *app)
     else if (a->phase == AGENT_ENDED || a->phase == AGENT_REFUSED || a->phase == AGENT_FAILED)
         snprintf(line, sizeof line, "Assistance : partage terminé");
     else
-        snprintf(line, sizeof line, "Assistance : pas encore d'écran de l'élu");
-    text_typeset(line, sizeof line);
-    if (banner_win) {
-        werase(banner_win);
-        attr_t attr = a->connection_lost ? tui_attr(TC_WARNING) : tui_attr(TC_TITLE);
-        wattron(banner_win, attr);
-        for (int x = 0; x < getmaxx(banner_win); x++)
-            mvwaddch(banner_win, 0, x, ' ');
-        wattroff(banner_win, attr);
-        /* the banner's own window: print through a copy of stdscr's helper */
-        char clipped[512];
-        text_clip(clipped, sizeof clipped, line, getmaxx(banner_win) - 1);
-        wattron(banner_win, attr | A_BOLD);
-        mvwaddstr(banner_win, 0, 0, clipped);
-        wattroff(banner_win, attr | A_BOLD);
-        wnoutrefresh(banner_win);
-    }
+        snprintf(line, sizeof line, "Assistance : pas encore connecté");
+    tui_banner_set(text_typeset(line, sizeof line));
+}
+
+void share_agent_overlay(struct app *app)
+{
+    struct share_agent *a = agent_of(app);
     if (a->phase != AGENT_LIVE)
         return;
     /* The last row: what the agent was told, else in view mode what the keys do (the
@@ -517,9 +516,7 @@ void share_agent_start(struct app *app)
 {
     struct share_agent *a = agent_of(app);
     app_watch_fd(app, a->link.fd, link_ready, NULL);
-    /* One row goes to the banner: a terminal of 80×24 still shows the screens. */
-    if (LINES + 1 >= TUI_MIN_LINES && COLS >= TUI_MIN_COLS)
-        app->ignore_small = true;
+    banner_update(a);
 }
 
 /* ---- the run ---- */
@@ -573,7 +570,7 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
     store *st = empty_replica(a->catalogue[0] ? a->catalogue : NULL, err, errlen);
     if (!st)
         return EXIT_FAILURE;
-    a->replica = st;
+
     if (share_link_start(&a->link, "agent", rq->relay_url, err, errlen) != 0) {
         store_close(st);
         return EXIT_FAILURE;
@@ -595,10 +592,14 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
     app_set_agent(a);
     int rc = tui_run(table, st, "", rq->color, err, errlen);
     app_set_agent(NULL);
+    tui_banner_set(NULL);
     bool joined = a->phase != AGENT_CODE && a->phase != AGENT_ENDED &&
                   a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED;
     if (joined && !a->link.dead)
         share_link_send(&a->link, "depart", 0, NULL, 0);
+    if (rc > 128) /* a signal: the app's words are about the official's own typing */
+        text_msgf(err, errlen, "interrompu ; la session d'assistance est quittée, rien n'a "
+                               "changé chez l'élu.");
     if (rc == EXIT_SUCCESS && a->phase == AGENT_FAILED) {
         text_msgf(err, errlen, "%s", a->note);
         rc = EXIT_FAILURE;
@@ -606,7 +607,6 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
     share_link_stop(&a->link);
     free(a->parts);
     a->parts = NULL;
-    store_close(a->replica);
-    a->replica = NULL;
+    store_close(st);
     return rc;
 }

@@ -26,6 +26,9 @@ enum agent_phase {
  * before the official's screen arrives or after the session. */
 struct share_agent_screens {
     const struct screen *code, *status;
+    /* With control: a key the agent may not use on the official's screens (true, and why
+     * in French); such a key is not proposed. NULL: none. */
+    bool (*refuse_key)(const struct app *app, int type, wint_t ch, char *why, size_t len);
 };
 
 struct assist_request {
@@ -61,9 +64,7 @@ const struct screen *share_agent_screen(const struct app *app);
 bool share_agent_follows(const struct app *app);
 /* One key of the agent; true when the agent leaves. */
 bool share_agent_key(struct app *app, int type, wint_t ch);
-/* After the screen drew: the banner and the agent's line. */
-void share_agent_draw(struct app *app);
-/* Before newterm: reserves the banner's row. */
-void share_agent_reserve_banner(void);
+/* After the screen drew (the agent's table's overlay): the agent's line at the bottom. */
+void share_agent_overlay(struct app *app);
 
 #endif
