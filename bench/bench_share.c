@@ -102,6 +102,14 @@ static struct point *read_points(const char *path, const char *event, uint64_t s
     return v;
 }
 
+/* The relay is no child of a terminal: stopped at exit, even after « mesure impossible ». */
+static struct relay relay;
+
+static void stop_relay(void)
+{
+    relay_stop(&relay);
+}
+
 int main(int argc, char **argv)
 {
     const char *bin = argc > 1 ? argv[1] : "build/difelus";
@@ -129,7 +137,7 @@ int main(int argc, char **argv)
     }
     snprintf(dir, sizeof dir, "%s", real);
 
-    struct relay relay;
+    atexit(stop_relay);
     relay_start(&relay, dir, "relais", NULL);
     char token[33];
     relay_agent_add(relay.agents, dir, "Camille Martin", "Gestions Locales", token);

@@ -182,7 +182,7 @@ static void wait_journal(struct share *s, const char *event, int n)
 static void test_view_then_control(void **state)
 {
     (void)state;
-    struct share s;
+    static struct share s; /* static: the teardown may need it after a failure */
     share_up(&s, "share-main");
     join_and_accept(&s);
 
@@ -235,10 +235,63 @@ static void test_view_then_control(void **state)
     share_down(&s);
 }
 
+/* The official's base: how many mandates whose collectivité holds `part`. */
+static int mandates_with(const char *db, const char *part)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT count(*) FROM mandate "
+                                        "WHERE instr(collectivite, ?) > 0",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(q, 1, part, -1, SQLITE_STATIC);
+    int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return n;
+}
+
+/* Forms: the agent follows the official's typing as it goes (ui_draft), typed with French
+ * punctuation and typographic apostrophes, then the saved mandate. */
+static void test_official_typing_followed(void **state)
+{
+    (void)state;
+    static struct share s; /* static: the teardown may need it after a failure */
+    share_up(&s, "share-forms");
+    join_and_accept(&s);
+
+    term_send(s.official, "m");
+    WAIT(s.official, "Aucun mandat enregistré");
+    WAIT(s.agent, "Aucun mandat enregistré");
+    term_send(s.official, "n");
+    WAIT(s.agent, "nouveau mandat");
+    term_send(s.official, "\tCommunauté de communes « Val d’Ardèche » – Privas");
+    WAIT(s.agent, "« Val d’Ardèche » – Privas");
+    term_send(s.official, "\tVice-présidente chargée de l’urbanisme…");
+    WAIT(s.agent, "Vice-présidente chargée de l’urbanisme…");
+    term_send(s.official, "\t22/03/2026\t31/03/2032\r");
+    WAIT(s.official, "Mandat enregistré");
+    WAIT(s.agent, "Val d’Ardèche");
+    assert_int_equal(mandates_with(s.db_path, "« Val d’Ardèche »"), 1);
+
+    term_send(s.official, F4);
+    WAIT(s.agent, "L'élu a terminé le partage");
+    term_send(s.agent, "q");
+    assert_int_equal(term_wait_exit(s.agent), 0);
+    quit_cleanly(s.official);
+    s.official = NULL;
+    assert_int_equal(mandates_with(s.db_path, "Communauté de communes « Val d’Ardèche » – Privas"),
+                     1);
+    share_down(&s);
+}
+
 static void test_refused_join(void **state)
 {
     (void)state;
-    struct share s;
+    static struct share s; /* static: the teardown may need it after a failure */
     share_up(&s, "share-refuse");
     char code[10];
     official_code(&s, code);
@@ -253,7 +306,7 @@ static void test_refused_join(void **state)
 static void test_wrong_code(void **state)
 {
     (void)state;
-    struct share s;
+    static struct share s; /* static: the teardown may need it after a failure */
     share_up(&s, "share-wrong");
     char code[10];
     official_code(&s, code);
@@ -269,7 +322,7 @@ static void test_wrong_code(void **state)
 static void test_expired_code(void **state)
 {
     (void)state;
-    struct share s;
+    static struct share s; /* static: the teardown may need it after a failure */
     setenv("DIFELUS_RELAIS_DUREE_CODE", "1", 1); /* read by the relay at its start */
     share_up(&s, "share-expired");
     unsetenv("DIFELUS_RELAIS_DUREE_CODE");
@@ -294,7 +347,7 @@ static void type_code(struct term *t, const char *typed)
 static void test_lock_after_five_wrong_codes(void **state)
 {
     (void)state;
-    struct share s;
+    static struct share s; /* static: the teardown may need it after a failure */
     share_up(&s, "share-lock");
     char code[10], wrong[10];
     official_code(&s, code);
@@ -327,7 +380,7 @@ static void test_lock_after_five_wrong_codes(void **state)
 static void test_relay_restarted_mid_session(void **state)
 {
     (void)state;
-    struct share s;
+    static struct share s; /* static: the teardown may need it after a failure */
     share_up(&s, "share-restart");
     join_and_accept(&s);
     relay_stop_with(&s.relay, SIGKILL);
@@ -353,6 +406,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_view_then_control, teardown),
+        cmocka_unit_test_teardown(test_official_typing_followed, teardown),
         cmocka_unit_test_teardown(test_refused_join, teardown),
         cmocka_unit_test_teardown(test_wrong_code, teardown),
         cmocka_unit_test_teardown(test_expired_code, teardown),
