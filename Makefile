@@ -126,6 +126,13 @@ $(BUILD)/tests/test_cli_table: tests/test_cli_table.c $(HARNESS) tests/harness.h
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(CLI_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
 
+# The HAProxy test speaks HTTP to the relays itself: it links libcurl too.
+$(BUILD)/tests/test_e2e_share_haproxy: tests/test_e2e_share_haproxy.c tests/share_e2e.h $(HARNESS) \
+                                       tests/harness.h $(CORE_OBJ) | $(HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS) $(NET_LIBS)) -o $@ $< $(HARNESS) \
+	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST) $(shell pkg-config --libs $(NET_LIBS))
+
 # The relay's test talks HTTP to it: libcurl, for that test only.
 $(BUILD)/tests/test_relay: tests/test_relay.c $(HARNESS) tests/harness.h $(CORE_OBJ) | $(HELPERS) $(BIN)
 	@mkdir -p $(dir $@)
@@ -166,6 +173,19 @@ $(BUILD)/bench/bench_wizard: bench/bench_wizard.c $(CORE_OBJ)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags vterm) -o $@ $< $(CORE_OBJ) $(LDLIBS_APP) \
 	  $(shell pkg-config --libs vterm) -lutil
 
+# The relay under load: 500 sessions, 1 000 long polls held (libcurl multi).
+$(BUILD)/bench/bench_relay: bench/bench_relay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) 2>/dev/null) -o $@ $< \
+	  $(shell pkg-config --libs $(NET_LIBS) 2>/dev/null)
+
+# The shared session: 1 000 ticks from the official's commit to the agent's redraw, through
+# the real relay (two wizards on pseudo-terminals, tests/harness.c; DIFELUS_TRACE files).
+$(BUILD)/bench/bench_share: bench/bench_share.c $(HARNESS) tests/harness.h tests/share_e2e.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags vterm) -o $@ $< $(HARNESS) \
+	  $(shell pkg-config --libs vterm) -lutil
+
 bench: deps
 	@if ! command -v dialog >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -181,6 +201,9 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/bench_catalogue $(BUILD)/bench/bench_wizard
 	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
 	@$(BUILD)/bench/bench_wizard $(BIN) $(BUILD)/bench || true
+	@$(MAKE) --no-print-directory $(HELPERS) $(BUILD)/bench/bench_relay $(BUILD)/bench/bench_share
+	@$(BUILD)/bench/bench_relay $(BUILD)/libexec/difelus/difelus-relais $(BUILD)/bench || true
+	@BUILD=$(BUILD) $(BUILD)/bench/bench_share $(BIN) $(BUILD)/bench || true
 
 install: $(BIN) $(HELPERS)
 	install -d $(DESTDIR)$(PREFIX)/bin

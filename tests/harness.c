@@ -356,9 +356,42 @@ struct term *term_start(int rows, int cols, const char *const args[], const char
     return t;
 }
 
+/* Terminals that every wait also reads (term_watch): with two programs on screen, the one
+ * left unread would block writing to its terminal and stall the other. */
+static struct term *watched[8];
+
+void term_watch(struct term *t)
+{
+    for (size_t i = 0; i < sizeof watched / sizeof *watched; i++)
+        if (!watched[i]) {
+            watched[i] = t;
+            return;
+        }
+}
+
+/* What the watched terminals other than t wrote so far, without waiting. */
+static void read_watched(const struct term *t)
+{
+    for (size_t i = 0; i < sizeof watched / sizeof *watched; i++) {
+        struct term *w = watched[i];
+        char buf[8192];
+        ssize_t n;
+        while (w && w != t && !w->exited && (n = read(w->fd, buf, sizeof buf)) != 0) {
+            if (n < 0) {
+                if (errno != EAGAIN && errno != EINTR)
+                    w->exited = true; /* EIO: the child closed the terminal */
+                break;
+            }
+            vterm_input_write(w->vt, buf, (size_t)n);
+            vterm_screen_flush_damage(w->screen);
+        }
+    }
+}
+
 /* Reads what the program wrote, for at most `ms`; returns false on EOF. */
 static bool pump(struct term *t, int ms)
 {
+    read_watched(t);
     struct pollfd p = {.fd = t->fd, .events = POLLIN};
     int r = poll(&p, 1, ms);
     if (r <= 0)
@@ -685,6 +718,9 @@ void term_free(struct term *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; i < sizeof watched / sizeof *watched; i++)
+        if (watched[i] == t)
+            watched[i] = NULL;
     if (t->pid > 0) {
         kill(t->pid, SIGKILL);
         waitpid(t->pid, NULL, 0);

@@ -80,6 +80,9 @@ int term_wait_exit(struct term *t);
 /* After exit: the terminal is back to normal (line mode and echo on, main screen,
  * visible cursor). */
 bool term_restored(struct term *t);
+/* Every wait on any terminal also reads what t's program wrote meanwhile (two programs
+ * at once: an official and an agent). term_free stops it. */
+void term_watch(struct term *t);
 /* Kills the child if still running and frees everything. */
 void term_free(struct term *t);
 

@@ -248,7 +248,7 @@ static void test_unknown_names_list_the_table(void **state)
     harness_run(&r, (const char *[]){"inscrire", NULL}, NULL);
     assert_int_equal(r.status, 2);
     assert_non_null(harness_strstr(r.err, "commande inconnue « inscrire ». Commandes : statut, "
-                                  "echeances, calendrier, catalogue, reglage, relais."));
+                                  "echeances, calendrier, catalogue, reglage, relais, assister."));
     harness_run_free(&r);
     harness_run(&r, (const char *[]){"catalogue", "ranger", NULL}, NULL);
     assert_int_equal(r.status, 2);

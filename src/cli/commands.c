@@ -12,7 +12,8 @@
     X(cli_cmd_catalogue_search)                                                            \
     X(cli_cmd_catalogue_info)                                                              \
     X(cli_cmd_setting)                                                                     \
-    X(cli_cmd_relay)
+    X(cli_cmd_relay)                                                                       \
+    X(cli_cmd_assist)
 
 #define CLI_DECLARE(c) extern const struct cli_command c;
 #define CLI_ENTRY(c) &c,

@@ -986,6 +986,8 @@ static bool relay_frame(struct req *r, const struct share_frame *f)
         else if (strcmp(f->type, "fin") == 0) {
             H.fin_said = true;
             H.ended = true;
+        } else if (strcmp(f->type, "refuse") == 0) {
+            H.fin_said = true; /* the refusal says the end: no « fin » over it */
         }
     }
     emit(f->type, f->seq, f->data, f->len);

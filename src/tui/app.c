@@ -18,8 +18,10 @@
 #include "difelus/catalogue.h"
 #include "difelus/guide.h"
 #include "difelus/rules.h"
+#include "difelus/trace.h"
 #include "difelus/syserr.h"
 #include "difelus/text.h"
+#include "tui/share_agent.h"
 #include "tui/tui.h"
 
 #include <term.h> /* last: its capability macros must not rename anything above */
@@ -216,6 +218,10 @@ static bool draft_equal(const struct ui_draft *a, const struct ui_draft *b)
 
 void app_save_ui(struct app *app)
 {
+    /* The agent's replica is written only inside a proposal: what the agent sees is kept
+     * in memory, the replica follows the official's database. */
+    if (app->agent && !share_agent_writes(app))
+        return;
     snprintf(app->ui.screen, sizeof app->ui.screen, "%s", app->screen->id);
     /* What the database will give back: the message without control characters. */
     char clean[sizeof app->ui.message];
@@ -392,6 +398,8 @@ static void resume(struct app *app, const struct ui_state *ui, const struct ui_d
     app->saved_ui = *ui;
     app->saved_draft = *draft;
     const struct screen *s = app_find_screen(app, ui->screen);
+    if (app->agent && share_agent_screen(app))
+        s = share_agent_screen(app); /* before the official's screen arrives, or after */
     if (!s) {
         s = app->table->home;
         app->ui.focus = 0;
@@ -411,6 +419,14 @@ static void external_change(struct app *app)
 {
     struct ui_state ui;
     static struct ui_draft draft; /* large; only the event loop uses it */
+    if (app->agent && !share_agent_follows(app)) {
+        /* The agent's keys are on their way to the official: the screen follows once the
+         * answers came back, so that a key typed meanwhile is not lost. */
+        app_reload_status(app);
+        if (app->screen->load)
+            app->screen->load(app);
+        return;
+    }
     if (store_ui_get(app->st, &ui) == 0 && store_draft_get(app->st, &draft) == 0 &&
         (!ui_equal(&ui, &app->saved_ui) || !draft_equal(&draft, &app->saved_draft))) {
         resume(app, &ui, &draft);
@@ -456,6 +472,30 @@ static bool handle_key(struct app *app, int type, wint_t ch)
     return r == KR_QUIT;
 }
 
+bool app_handle_key(struct app *app, int type, wint_t ch)
+{
+    return handle_key(app, type, ch);
+}
+
+void app_resume_store(struct app *app)
+{
+    struct ui_state ui;
+    static struct ui_draft draft; /* large */
+    if (store_ui_get(app->st, &ui) != 0 || store_draft_get(app->st, &draft) != 0) {
+        memset(&ui, 0, sizeof ui);
+        memset(&draft, 0, sizeof draft);
+        snprintf(ui.screen, sizeof ui.screen, "%s", app->table->home->id);
+    }
+    resume(app, &ui, &draft);
+}
+
+static struct share_agent *agent_for_run;
+
+void app_set_agent(struct share_agent *agent)
+{
+    agent_for_run = agent;
+}
+
 static void draw(struct app *app)
 {
     if (tui_too_small(app)) {
@@ -468,6 +508,7 @@ static void draw(struct app *app)
     if (app->table->overlay)
         app->table->overlay(app);
     refresh();
+    trace_flush(); /* make bench: the changes drawn (DIFELUS_TRACE) */
 }
 
 int tui_run(const struct screen_table *table, store *st, const char *db_path, bool color,
@@ -516,6 +557,9 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         return EXIT_FAILURE;
     }
     app.data_version = store_data_version(st);
+    app.agent = agent_for_run;
+    if (app.agent)
+        share_agent_start(&app);
     if (store_ui_get(st, &saved) != 0 || store_draft_get(st, &draft) != 0) {
         memset(&saved, 0, sizeof saved);
         memset(&draft, 0, sizeof draft);
@@ -591,7 +635,7 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         bool got_key = false;
         while (!quit && (type = get_wch(&ch)) != ERR) {
             got_key = true;
-            quit = handle_key(&app, type, ch);
+            quit = app.agent ? share_agent_key(&app, type, ch) : handle_key(&app, type, ch);
         }
         /* A readable stdin that yields no key again and again is a closed terminal. */
         idle = r > 0 && (p[0].revents & POLLIN) && !got_key ? idle + 1 : 0;

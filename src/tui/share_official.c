@@ -12,6 +12,7 @@
 
 #include "difelus/share_link.h"
 #include "difelus/text.h"
+#include "difelus/trace.h"
 #include "tui/app.h"
 
 /* One wizard per process, one session at a time: the helper is a resource of this
@@ -26,6 +27,12 @@ static WINDOW *prompt_win;
 const struct share_state *share_official_state(void)
 {
     return &cur;
+}
+
+void share_official_mirror(const struct share_state *s)
+{
+    if (!running)
+        cur = *s;
 }
 
 bool share_official_active(void)
@@ -672,8 +679,10 @@ bool share_official_after_event(struct app *app, bool handled)
         send_snapshot(app); /* what was lost: the agent starts again from the whole */
         return true;
     }
-    if (buf && len)
+    if (buf && len) {
+        trace_note("commit", buf, len); /* make bench: bench_share */
         send_frame(app, "changement", buf, len);
+    }
     free(buf);
     return redraw || !running;
 }

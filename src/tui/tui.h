@@ -134,6 +134,9 @@ struct app {
     void *view;                 /* the screens' loaded data (screen_table.view_size bytes) */
     struct app_fd fds[APP_MAX_FDS];
     size_t fd_count;
+    /* The support agent's side of a shared session (src/tui/share_agent.c), else NULL:
+     * keys, saving and following the replica go through its hooks. */
+    struct share_agent *agent;
 };
 
 /* Switches screen (closes the form, enter, keeps or forgets the draft, saves). */
@@ -155,6 +158,12 @@ void app_flash_status_noted(struct app *app, long long id, const char *title,
                             enum dossier_status to, struct date day);
 bool app_dossier_transition(struct app *app, const struct dossier *d, enum dossier_status to,
                             struct date day);
+/* One key through the screen's handler, then the global keys; true when it asks to quit. */
+bool app_handle_key(struct app *app, int type, wint_t ch);
+/* Rebuilds the screen from the store's ui_state and ui_draft (the agent's replica). */
+void app_resume_store(struct app *app);
+/* The agent's side for the next tui_run (share_agent.c); NULL for the official's. */
+void app_set_agent(struct share_agent *agent);
 /* Looks a screen up by id; NULL when unknown. */
 const struct screen *app_find_screen(const struct app *app, const char *id);
 /* ↑ and ↓ move app->ui.focus within 0..count-1; false for other keys. */
