@@ -36,12 +36,12 @@ struct share {
     struct term *official, *agent;
 };
 
-/* A relay with one agent, Camille Martin of Gestions Locales; the official's wizard on a
- * fresh database, pointed at the relay, on its home screen. */
 /* The session of the running test, stopped by the teardown when an assertion ended the
  * test early (no wizard or relay left behind). */
 static struct share *live;
 
+/* A relay with one agent, Camille Martin of Gestions Locales; the official's wizard on a
+ * fresh database, pointed at the relay, on its home screen. */
 static void share_up(struct share *s, const char *name)
 {
     memset(s, 0, sizeof *s);
@@ -212,6 +212,14 @@ static void test_view_then_control(void **state)
     term_send(s.agent, " ");
     WAIT(s.official, "[x] J'ai installé l'application");
     WAIT(s.agent, "[x] J'ai installé l'application");
+
+    /* The official takes control back (F3): the agent's keys change nothing again. */
+    term_send(s.official, F3);
+    WAIT(s.agent, "L'élu a repris le contrôle");
+    WAIT(s.agent, "Assistance : écran de l'élu — lecture seule");
+    term_send(s.agent, " ");
+    WAIT(s.agent, "Lecture seule : cette touche ne change rien");
+    WAIT(s.agent, "[ ] J'ai créé mon identité");
 
     /* The official ends the session (F4): the agent is told. */
     term_send(s.official, F4);
