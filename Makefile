@@ -3,11 +3,12 @@
 CC      ?= cc
 BUILD   ?= build
 PREFIX  ?= /usr/local
+MANDIR  ?= $(PREFIX)/share/man
 
 # Debian packages the build and the tests need (checked by `make deps`).
 DEB_PACKAGES = gcc make pkg-config libc6-dev locales libncurses-dev libsqlite3-dev libjansson-dev \
                libcmocka-dev libvterm-dev libical-dev libcurl4-openssl-dev libmicrohttpd-dev \
-               libssl-dev haproxy valgrind
+               libssl-dev haproxy valgrind man-db groff-base
 
 # difelus itself links only these (DESIGN §3): the network lives in helper programs.
 PKG_LIBS  = ncursesw formw sqlite3 jansson
@@ -126,6 +127,13 @@ $(BUILD)/tests/test_cli_table: tests/test_cli_table.c $(HARNESS) tests/harness.h
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(CLI_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
 
+# The manual page's test reads the table (and runs man, groff and difelus-relais --help).
+$(BUILD)/tests/test_cli_manpage: tests/test_cli_manpage.c $(HARNESS) tests/harness.h $(CORE_OBJ) \
+                                 $(CLI_OBJ) | $(HELPERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
+	  $(CORE_OBJ) $(CLI_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)
+
 # The HAProxy test speaks HTTP to the relays itself: it links libcurl too.
 $(BUILD)/tests/test_e2e_share_haproxy: tests/test_e2e_share_haproxy.c tests/share_e2e.h $(HARNESS) \
                                        tests/harness.h $(CORE_OBJ) | $(HELPERS)
@@ -210,6 +218,8 @@ install: $(BIN) $(HELPERS)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/difelus
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(HELPERS) $(DESTDIR)$(LIBEXECDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 difelus.1 $(DESTDIR)$(MANDIR)/man1/difelus.1
 
 clean:
 	rm -rf build difelus
