@@ -4,12 +4,16 @@
  * official's database takes it. All through prepared statements, as in src/store.c. */
 #include "difelus/share.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "difelus/dates.h"
 #include "difelus/dossier.h"
@@ -140,8 +144,8 @@ int store_share_get(store *st, struct share_state *out)
     memset(out, 0, sizeof *out);
     out->phase = SHARE_NONE;
     sqlite3_stmt *stmt = prepare(st, "SELECT phase, code, expires_at, agent_id, agent_name,"
-                                     " agent_org, connection_lost, note FROM share_state"
-                                     " WHERE id = 1");
+                                     " agent_org, connection_lost, note, last_proposal,"
+                                     " owner_pid FROM share_state WHERE id = 1");
     if (!stmt)
         return -1;
     int rc = sqlite3_step(stmt);
@@ -157,6 +161,9 @@ int store_share_get(store *st, struct share_state *out)
         column_text(stmt, 5, out->agent_org, sizeof out->agent_org, SHARE_NAME_COLS);
         out->connection_lost = sqlite3_column_int(stmt, 6) != 0;
         column_text(stmt, 7, out->note, sizeof out->note, SHARE_NOTE_COLS);
+        sqlite3_int64 last = sqlite3_column_int64(stmt, 8);
+        out->last_proposal = last > 0 ? (unsigned long long)last : 0;
+        out->owner_pid = sqlite3_column_int64(stmt, 9);
     }
     sqlite3_finalize(stmt);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_sqlite(st, "lecture de l'assistance");
@@ -175,13 +182,23 @@ int store_share_set(store *st, const struct share_state *s)
     text_clip(name, sizeof name, s->agent_name, SHARE_NAME_COLS);
     text_clip(org, sizeof org, s->agent_org, SHARE_NAME_COLS);
     text_clip(note, sizeof note, s->note, SHARE_NOTE_COLS);
+    if (s->last_proposal > (unsigned long long)INT64_MAX || s->owner_pid < 0)
+        return failf(st, STORE_REFUSED, "État de l'assistance invalide.");
+    /* last_proposal: 0 when an agent is admitted (demande → vue) or another agent takes
+     * the place; otherwise never lowered, so that a caller holding an older copy of the
+     * state cannot make an applied proposal number count as new again. */
     sqlite3_stmt *stmt = prepare(
         st, "INSERT INTO share_state (id, phase, code, expires_at, agent_id, agent_name,"
-            " agent_org, connection_lost, note) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            " agent_org, connection_lost, note, last_proposal, owner_pid)"
+            " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             " ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, code = excluded.code,"
             " expires_at = excluded.expires_at, agent_id = excluded.agent_id,"
             " agent_name = excluded.agent_name, agent_org = excluded.agent_org,"
-            " connection_lost = excluded.connection_lost, note = excluded.note");
+            " connection_lost = excluded.connection_lost, note = excluded.note,"
+            " last_proposal = CASE WHEN share_state.agent_id <> excluded.agent_id"
+            "   OR (share_state.phase = 'demande' AND excluded.phase = 'vue') THEN 0"
+            "   ELSE max(share_state.last_proposal, excluded.last_proposal) END,"
+            " owner_pid = excluded.owner_pid");
     if (!stmt)
         return -1;
     sqlite3_bind_text(stmt, 1, phase_keys[s->phase], -1, SQLITE_STATIC);
@@ -192,6 +209,8 @@ int store_share_set(store *st, const struct share_state *s)
     sqlite3_bind_text(stmt, 6, org, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 7, s->connection_lost ? 1 : 0);
     sqlite3_bind_text(stmt, 8, note, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 9, (sqlite3_int64)s->last_proposal);
+    sqlite3_bind_int64(stmt, 10, s->owner_pid);
     return run(st, stmt, "enregistrement de l'assistance");
 }
 
@@ -246,6 +265,11 @@ int store_share_reset_stale(store *st)
     if (store_share_get(st, &s) != 0)
         return -1;
     if (s.phase == SHARE_NONE)
+        return 0;
+    /* Another difelus on the same database may be sharing right now: its share is left
+     * alone while that process lives (this process, just started, is never the owner). */
+    if (s.owner_pid > 0 && s.owner_pid != (long long)getpid() && s.owner_pid <= INT_MAX &&
+        !(kill((pid_t)s.owner_pid, 0) == -1 && errno == ESRCH))
         return 0;
     if (exec(st, "SAVEPOINT share_reset", "fin de l'assistance interrompue") != 0)
         return -1;

@@ -103,6 +103,12 @@ struct share_state {
     char agent_org[256];
     bool connection_lost;
     char note[512];
+    /* Highest proposal number applied for the admitted agent (0: none yet); set back to 0
+     * when an agent is admitted, never lowered otherwise (a replay is not applied twice). */
+    unsigned long long last_proposal;
+    /* Process that runs this share (0: none); a start by another difelus leaves a share
+     * alone while its owner lives. */
+    long long owner_pid;
 };
 
 int store_share_get(store *st, struct share_state *out);
