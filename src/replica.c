@@ -796,6 +796,7 @@ static const struct column_rule column_rules[] = {
     {"ui_state", "screen", RULE_TEXT, 31, "l'écran affiché"},
     {"ui_state", "help_from", RULE_TEXT, 31, "l'écran affiché"},
     {"ui_state", "search_from", RULE_TEXT, 31, "l'écran affiché"},
+    {"ui_state", "assist_from", RULE_TEXT, 31, "l'écran affiché"},
     {"ui_state", "confirm", RULE_TEXT, 23, "la question en cours"},
     {"ui_state", "draft_screen", RULE_TEXT, 31, "l'écran affiché"},
     {"ui_state", "message", RULE_TEXT, 1000, "le message affiché"},
