@@ -50,7 +50,8 @@ struct lines {
 static void put_para(struct lines *L, const char *prefix, const char *text, bool end)
 {
     int indent = text_width(prefix);
-    int cols = L->width - indent;
+    /* A question keeps a column for the space before the answer. */
+    int cols = L->width - indent - (end ? 0 : 1);
     if (cols < 10)
         cols = 10;
     const char *p = text;
