@@ -128,6 +128,8 @@ static void test_six_steps_each_ticked(void **state)
         SAID(&r, harness_fold(line));
     }
     SAID(&r, "Fin de l'entrée : tout ce que vous avez fait est enregistré.");
+    /* The wizard's keys (« touche s ») mean nothing here: every action is a number. */
+    assert_null(strstr(r.out, "touche"));
     harness_run_free(&r);
 
     store *st = reopen();
@@ -244,6 +246,76 @@ static void test_dossier_through_to_validated(void **state)
     char screen[32];
     ui_screen(screen, sizeof screen);
     assert_string_equal(screen, "dossier");
+}
+
+/* Steps 4 to 6 move the dossier on as the wizard's keys do: noted at step 4, sent at
+ * step 5, accepted then confirmed at step 6; the checklist follows the status. */
+static void test_steps_move_the_dossier(void **state)
+{
+    (void)state;
+    store *st = fresh("lines-step-dossier");
+    fixture_mandate(st, MANDATE_MUNICIPAL, "Rouen", "Conseillère municipale",
+                    (struct date){2020, 6, 28}, (struct date){2032, 3, 15});
+    store_close(st);
+    struct run_result r;
+    run_lines(&r,
+              "4\n4\n"                                     /* step 4: note the dossier */
+              "Stage « budget »\n\n\n01/02/2027\n02/02/2027\n300\n7\n\n\n\n\n"
+              "5\n"                                        /* on to step 5 */
+              "4\n"                                        /* « j'ai envoyé ma demande » */
+              "5\n"                                        /* on to step 6 */
+              "4\n"                                        /* the body accepted */
+              "4\n",                                       /* I confirmed */
+              NULL);
+    assert_plain_lines(&r, 40);
+    SAID(&r, "4. Noter le dossier créé sur Mon Compte Formation");
+    SAID(&r, "Mon dossier « Stage « budget » » — En cours de création");
+    SAID(&r, "4. J'ai envoyé ma demande aujourd'hui");
+    SAID(&r, "statut « Demande d'inscription envoyée » noté à la date du vendredi 27 novembre "
+             "2026. Échéance : L'organisme doit répondre d'ici 2 jours ouvrés, au plus tard "
+             "le mardi 1er décembre 2026.");
+    SAID(&r, "4. L'organisme a validé ma demande (« À valider »)");
+    SAID(&r, "Échéance : Il vous reste 4 jours ouvrés pour confirmer, jusqu'au "
+             "jeudi 3 décembre 2026.");
+    SAID(&r, "4. J'ai confirmé mon inscription");
+    SAID(&r, "statut « Validé » noté à la date du vendredi 27 novembre 2026.");
+    SAID(&r, "Mon dossier « Stage « budget » » — Validé");
+    harness_run_free(&r);
+
+    st = reopen();
+    struct dossier *d;
+    size_t count;
+    assert_int_equal(store_dossier_list(st, &d, &count), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(d[0].status, DS_VALIDATED);
+    free(d);
+    bool done[GUIDE_STEPS][GUIDE_MAX_ITEMS];
+    assert_int_equal(store_checklist_load(st, done), 0);
+    assert_true(done[4][1]); /* 5.envoi, from the status */
+    assert_true(done[5][2]); /* 6.confirmation */
+    store_close(st);
+}
+
+/* A reading of « Compte élu »: refused above the ceiling, then recorded. */
+static void test_balance_reading(void **state)
+{
+    (void)state;
+    store_close(fresh("lines-balance"));
+    struct run_result r;
+    run_lines(&r, "9\n1\n1 234,5\n\n412,50\n\n", NULL);
+    assert_plain_lines(&r, 40);
+    SAID(&r, "Solde non enregistré : Le DIF élu ne peut pas dépasser 800,00 €");
+    SAID(&r, "Solde lu sur Compte élu (€) [1 234,5] :");
+    SAID(&r, "Solde enregistré : 412,50 € lu le 27/11/2026.");
+    SAID(&r, "Relevé : 412,50 € le 27/11/2026.");
+    harness_run_free(&r);
+    store *st = reopen();
+    struct credit_observation seen[2];
+    size_t n;
+    assert_int_equal(store_credit_list(st, seen, 2, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(seen[0].amount_cents, 41250);
+    store_close(st);
 }
 
 /* `<` goes back (a step to the menu, a field to the one before, the first field out of
@@ -391,6 +463,8 @@ int main(void)
         cmocka_unit_test(test_six_steps_each_ticked),
         cmocka_unit_test(test_mandate_added_and_listed),
         cmocka_unit_test(test_dossier_through_to_validated),
+        cmocka_unit_test(test_steps_move_the_dossier),
+        cmocka_unit_test(test_balance_reading),
         cmocka_unit_test(test_back_and_default),
         cmocka_unit_test(test_eof_midway_keeps_what_was_done),
         cmocka_unit_test(test_term_dumb_and_columns),

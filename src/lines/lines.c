@@ -7,10 +7,12 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "difelus/balance.h"
 #include "difelus/dossier.h"
 #include "difelus/guide.h"
 #include "difelus/mandate.h"
@@ -20,7 +22,7 @@
 
 enum in_result { IN_OK, IN_BACK, IN_QUIT, IN_EOF };
 
-enum place { P_MENU, P_STEP, P_MANDATES, P_DOSSIERS, P_DOSSIER, P_DEADLINES, P_QUIT };
+enum place { P_MENU, P_STEP, P_MANDATES, P_DOSSIERS, P_DOSSIER, P_DEADLINES, P_BALANCE, P_QUIT };
 
 struct pos {
     enum place place;
@@ -44,11 +46,31 @@ struct lines {
 
 /* ---- output ---- */
 
+/* The text without the wizard's key hints (« (touche m) » in the guide and the rules'
+ * messages): here every action is a numbered choice, and a key named would mislead. */
+static const char *without_keys(char *buf, size_t len, const char *text)
+{
+    static const char hint[] = " (touche ";
+    size_t o = 0;
+    for (const char *p = text; *p && o + 1 < len;) {
+        const char *close = strncmp(p, hint, sizeof hint - 1) == 0 ? strchr(p, ')') : NULL;
+        if (close && close - p <= (ptrdiff_t)sizeof hint + 4) {
+            p = close + 1;
+            continue;
+        }
+        buf[o++] = *p++;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 /* One paragraph wrapped at the width: its first line after `prefix`, the next ones
  * indented under the text; no newline after the last line when `end` is false (a
  * question, answered on the same line). */
-static void put_para(struct lines *L, const char *prefix, const char *text, bool end)
+static void put_para(struct lines *L, const char *prefix, const char *raw, bool end)
 {
+    char plain[4096];
+    const char *text = without_keys(plain, sizeof plain, raw);
     int indent = text_width(prefix);
     /* A question keeps a column for the space before the answer. */
     int cols = L->width - indent - (end ? 0 : 1);
@@ -249,6 +271,8 @@ static const char *screen_of(const struct pos *p)
         return "dossiers";
     case P_DOSSIER:
         return "dossier";
+    case P_BALANCE:
+        return "solde";
     default:
         return "accueil";
     }
@@ -301,6 +325,8 @@ static struct pos place_of_ui(store *st)
         p = (struct pos){P_DOSSIER, 0, ui.dossier_id};
     else if (strcmp(s, "dossiers") == 0 || strcmp(s, "dossier-modifier") == 0)
         p.place = P_DOSSIERS;
+    else if (strcmp(s, "solde") == 0)
+        p.place = P_BALANCE;
     return p;
 }
 
@@ -878,6 +904,85 @@ static struct pos do_deadlines(struct lines *L)
     return go(P_MENU, 0, 0);
 }
 
+/* ---- balance ---- */
+
+static const struct lfield balance_fields[BF_COUNT] = {
+    {"Solde lu sur Compte élu (€)", NULL},
+    {"Date du relevé (JJ/MM/AAAA)", NULL},
+};
+
+/* A reading of « Compte élu », checked as the wizard's balance form checks it. */
+static void balance_form(struct lines *L)
+{
+    char values[BF_COUNT][256] = {{0}};
+    char *v[BF_COUNT] = {values[0], values[1]};
+    dates_format_short(L->today, values[BF_DATE], sizeof values[BF_DATE]);
+    blank(L);
+    say(L, "Sur moncompteformation.gouv.fr, ouvrez « Compte élu » : le montant de votre DIF "
+           "élu y est affiché. Tapez-le ici avec la date du jour où vous l'avez lu.");
+    int from = 0;
+    for (;;) {
+        enum in_result r = ask_fields(L, balance_fields, BF_COUNT, v, sizeof values[0], from);
+        if (r != IN_OK) {
+            if (r == IN_BACK)
+                say(L, "Aucun solde enregistré.");
+            return;
+        }
+        long cents;
+        struct date day;
+        int bad = 0;
+        char err[512];
+        if (!balance_from_strings(v[BF_AMOUNT], v[BF_DATE], L->today, &cents, &day, &bad, err,
+                                  sizeof err)) {
+            from = bad >= 0 && bad < BF_COUNT ? bad : 0;
+            say(L, "Solde non enregistré : %s", err);
+            continue;
+        }
+        if (store_credit_add(L->st, cents, day) != 0) {
+            say(L, "Solde non enregistré : %s", store_error(L->st));
+            return;
+        }
+        char amount[32], when[16];
+        text_format_euros(cents, amount, sizeof amount);
+        dates_format_short(day, when, sizeof when);
+        say(L, "Solde enregistré : %s lu le %s.", amount, when);
+        reload(L);
+        return;
+    }
+}
+
+static struct pos do_balance(struct lines *L)
+{
+    blank(L);
+    say(L, "Mon solde DIF élu");
+    struct credit_observation seen[5];
+    size_t n = 0;
+    if (store_credit_list(L->st, seen, 5, &n) != 0)
+        say(L, "Relevés illisibles : %s", store_error(L->st));
+    else if (n == 0)
+        say(L, "Aucun relevé enregistré pour l'instant.");
+    for (size_t i = 0; i < n; i++) {
+        char amount[32], day[16];
+        text_format_euros(seen[i].amount_cents, amount, sizeof amount);
+        dates_format_short(seen[i].observed_on, day, sizeof day);
+        say(L, "Relevé : %s le %s.", amount, day);
+    }
+    char estimate[2048];
+    status_estimate_text(&L->status, estimate, sizeof estimate);
+    say(L, "%s", estimate);
+    struct menu m = {0};
+    menu_add(&m, 0, "Noter le solde lu sur « Compte élu »");
+    menu_add(&m, 1, "Menu principal");
+    int tag;
+    enum in_result r = menu_ask(L, &m, 0, true, &tag);
+    if (r == IN_EOF || r == IN_QUIT)
+        return go(P_QUIT, 0, 0);
+    if (r == IN_BACK || tag == 1)
+        return go(P_MENU, 0, 0);
+    balance_form(L);
+    return L->eof ? go(P_QUIT, 0, 0) : go(P_BALANCE, 0, 0);
+}
+
 /* ---- steps ---- */
 
 enum { TAG_NEXT = 100, TAG_PREV, TAG_MENU, TAG_NEW_DOSSIER, TAG_SENT, TAG_ACCEPTED,
@@ -894,6 +999,21 @@ static struct pos do_step(struct lines *L, int number, bool intro)
         for (size_t i = 0; i < g->warning_count; i++)
             put_text(L, "ATTENTION : ", g->warnings[i]);
     }
+    /* Steps 4 to 6 work on the open dossier: where it stands first, then the choices. */
+    const struct dossier *d = number >= 4 ? status_current_dossier(&L->status) : NULL;
+    char t[4 * DOSSIER_TEXT_MAX + 1];
+    if (number >= 4) {
+        char words[700];
+        if (d) {
+            say(L, "Mon dossier « %s » — %s", clean(t, sizeof t, d->title),
+                dossier_status_label(d->status));
+            deadline_words(L, d, words, sizeof words);
+            if (words[0])
+                say(L, "%s", words);
+        } else {
+            say(L, "Aucun dossier en cours dans difelus.");
+        }
+    }
     const struct status_step *s = &L->status.steps[idx];
     say(L, "Cases à cocher (%d sur %d faites) :", s->ticked, s->total);
     struct menu m = {0};
@@ -904,18 +1024,7 @@ static struct pos do_step(struct lines *L, int number, bool intro)
         if (!ticked && def < 0)
             def = (int)i;
     }
-    const struct dossier *d = number >= 4 ? status_current_dossier(&L->status) : NULL;
     if (number >= 4) {
-        char t[sizeof d->title], words[700];
-        if (d) {
-            say(L, "Mon dossier « %s » — %s", clean(t, sizeof t, d->title),
-                dossier_status_label(d->status));
-            deadline_words(L, d, words, sizeof words);
-            if (words[0])
-                say(L, "%s", words);
-        } else {
-            say(L, "Aucun dossier en cours dans difelus.");
-        }
         if (!d && number == 4)
             menu_add(&m, TAG_NEW_DOSSIER, "Noter le dossier créé sur Mon Compte Formation");
         if (d && number == 5 && d->status == DS_CREATION)
@@ -972,7 +1081,7 @@ static struct pos do_step(struct lines *L, int number, bool intro)
 
 /* ---- main menu ---- */
 
-enum { TAG_MANDATES = 10, TAG_DOSSIERS, TAG_DEADLINES, TAG_QUIT };
+enum { TAG_MANDATES = 10, TAG_BALANCE, TAG_DOSSIERS, TAG_DEADLINES, TAG_QUIT };
 
 static struct pos do_menu(struct lines *L)
 {
@@ -986,6 +1095,7 @@ static struct pos do_menu(struct lines *L)
     }
     menu_add(&m, TAG_MANDATES, "Mes mandats (%zu)", L->status.mandate_count);
     menu_add(&m, TAG_DOSSIERS, "Mes dossiers (%zu)", L->status.dossier_count);
+    menu_add(&m, TAG_BALANCE, "Mon solde DIF élu");
     menu_add(&m, TAG_DEADLINES, "Échéances (%zu)", L->status.deadline_count);
     menu_add(&m, TAG_QUIT, "Quitter");
     int step = L->status.current_step; /* the first step not done */
@@ -1000,7 +1110,10 @@ static struct pos do_menu(struct lines *L)
         return go(P_QUIT, 0, 0);
     if (tag <= GUIDE_STEPS)
         return go(P_STEP, tag, 0);
-    return go(tag == TAG_MANDATES ? P_MANDATES : tag == TAG_DOSSIERS ? P_DOSSIERS : P_DEADLINES,
+    return go(tag == TAG_MANDATES   ? P_MANDATES
+              : tag == TAG_BALANCE ? P_BALANCE
+              : tag == TAG_DOSSIERS ? P_DOSSIERS
+                                    : P_DEADLINES,
               0, 0);
 }
 
@@ -1050,6 +1163,9 @@ int lines_run(store *st, FILE *in, FILE *out, struct date today, char *err, size
             break;
         case P_DEADLINES:
             p = do_deadlines(&L);
+            break;
+        case P_BALANCE:
+            p = do_balance(&L);
             break;
         default:
             p = do_menu(&L);
