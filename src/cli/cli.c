@@ -178,7 +178,8 @@ void cli_print_help(FILE *out)
     fputs("Usage\u00a0: difelus [OPTIONS] [COMMANDE]\n"
           "\n"
           "Assistant d'inscription aux formations des élus (DIF élu), Mon Compte Formation.\n"
-          "Sans commande, difelus ouvre l'assistant plein écran.\n"
+          "Sans commande, difelus ouvre l'assistant plein écran\u00a0; avec --lignes, le même\n"
+          "assistant ligne à ligne, pour lecteur d'écran ou plage braille.\n"
           "\n"
           "Commandes\u00a0:\n",
           out);
