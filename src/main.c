@@ -17,7 +17,7 @@
 /* The wizard's screens and global keys (screens/screens.c). */
 extern const struct screen_table screens_table;
 
-/* The line mode (--lignes, or a terminal that cannot move the cursor): no terminal
+/* The line mode (--lignes, or TERM=dumb, which cannot move the cursor): no terminal
  * needed, pipes will do. */
 static int run_lines(const char *db_option)
 {
