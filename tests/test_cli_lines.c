@@ -296,6 +296,24 @@ static void test_steps_move_the_dossier(void **state)
     store_close(st);
 }
 
+/* « Aide de cette étape »: the guide's help of the step, and whom to call, the phone
+ * number on one line. */
+static void test_step_help(void **state)
+{
+    (void)state;
+    store_close(fresh("lines-help-step"));
+    struct run_result r;
+    run_lines(&r, "3\n8\n", NULL); /* step 3: 5 items, next, previous, help */
+    assert_plain_lines(&r, 40);
+    SAID(&r, "8. Aide de cette étape");
+    SAID(&r, "Aide — étape 3/6");
+    SAID(&r, guide_step(3)->help);
+    SAID(&r, guide_general_help);
+    SAID(&r, "Support : Gestions Locales, 09 53 34 28 34, contact@gestionslocales.fr.");
+    assert_non_null(strstr(r.raw_out, "09\u00a053\u00a034\u00a028\u00a034"));
+    harness_run_free(&r);
+}
+
 /* A reading of « Compte élu »: refused above the ceiling, then recorded. */
 static void test_balance_reading(void **state)
 {
@@ -465,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_dossier_through_to_validated),
         cmocka_unit_test(test_steps_move_the_dossier),
         cmocka_unit_test(test_balance_reading),
+        cmocka_unit_test(test_step_help),
         cmocka_unit_test(test_back_and_default),
         cmocka_unit_test(test_eof_midway_keeps_what_was_done),
         cmocka_unit_test(test_term_dumb_and_columns),

@@ -986,7 +986,33 @@ static struct pos do_balance(struct lines *L)
 /* ---- steps ---- */
 
 enum { TAG_NEXT = 100, TAG_PREV, TAG_MENU, TAG_NEW_DOSSIER, TAG_SENT, TAG_ACCEPTED,
-       TAG_CONFIRMED, TAG_OPEN };
+       TAG_CONFIRMED, TAG_OPEN, TAG_HELP };
+
+/* The step's longer help (the wizard's « ? »), what difelus keeps, and whom to call. */
+static void say_help(struct lines *L, const struct guide_step *g)
+{
+    char name[256], email[256], phone[256];
+    blank(L);
+    say(L, "Aide — étape %d/%d", g->number, GUIDE_STEPS);
+    put_text(L, "", g->help);
+    put_text(L, "", guide_general_help);
+    store_setting_get(L->st, "organisme.nom", name, sizeof name);
+    store_setting_get(L->st, "organisme.email", email, sizeof email);
+    store_setting_get(L->st, "organisme.telephone", phone, sizeof phone);
+    char n[256], e[256], t[256], glued[512];
+    /* A phone number read or felt in braille stays on one line. */
+    size_t o = 0;
+    for (const char *c = clean(t, sizeof t, phone); *c && o + 3 < sizeof glued; c++) {
+        if (*c == ' ') {
+            memcpy(glued + o, "\u00a0", 2);
+            o += 2;
+        } else {
+            glued[o++] = *c;
+        }
+    }
+    glued[o] = '\0';
+    say(L, "Support : %s, %s, %s.", clean(n, sizeof n, name), glued, clean(e, sizeof e, email));
+}
 
 static struct pos do_step(struct lines *L, int number, bool intro)
 {
@@ -1042,6 +1068,7 @@ static struct pos do_step(struct lines *L, int number, bool intro)
     if (number > 1)
         menu_add(&m, TAG_PREV, "Étape précédente : %d — %s", number - 1,
                  guide_step(number - 1)->title);
+    menu_add(&m, TAG_HELP, "Aide de cette étape");
     menu_add(&m, TAG_MENU, "Menu principal");
     if (def < 0)
         def = menu_index(&m, number < GUIDE_STEPS ? TAG_NEXT : TAG_MENU);
@@ -1057,7 +1084,9 @@ static struct pos do_step(struct lines *L, int number, bool intro)
         return go(P_STEP, number - 1, 0);
     if (tag == TAG_OPEN && d)
         return go(P_DOSSIER, 0, d->id);
-    if (tag == TAG_NEW_DOSSIER) {
+    if (tag == TAG_HELP) {
+        say_help(L, g);
+    } else if (tag == TAG_NEW_DOSSIER) {
         long long id;
         dossier_form(L, NULL, &id);
     } else if (tag == TAG_SENT || tag == TAG_ACCEPTED || tag == TAG_CONFIRMED) {
