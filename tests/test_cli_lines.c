@@ -412,6 +412,45 @@ static void test_eof_midway_keeps_what_was_done(void **state)
     harness_run_free(&r);
 }
 
+/* A form half typed in the full-screen wizard: the line mode says it is not saved, and it
+ * stays for the wizard until the official moves elsewhere in the line mode. */
+static void test_wizard_draft_kept_until_moving(void **state)
+{
+    (void)state;
+    store *st = fresh("lines-draft");
+    struct ui_state ui;
+    assert_int_equal(store_ui_get(st, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "mandat");
+    snprintf(ui.draft_screen, sizeof ui.draft_screen, "mandat");
+    ui.draft_dirty = true;
+    assert_int_equal(store_ui_set(st, &ui), 0);
+    assert_int_equal(store_draft_set_field(st, 1, "Rou", ""), 0);
+    store_close(st);
+
+    struct run_result r;
+    run_lines(&r, "q\n", NULL);
+    SAID(&r, "Un formulaire commencé dans l'assistant plein écran n'est pas enregistré");
+    SAID(&r, "Mes mandats"); /* the form's list */
+    harness_run_free(&r);
+    st = reopen();
+    struct ui_draft *draft = malloc(sizeof *draft);
+    assert_int_equal(store_ui_get(st, &ui), 0);
+    assert_string_equal(ui.screen, "mandat");
+    assert_true(ui.draft_dirty);
+    assert_int_equal(store_draft_get(st, draft), 0);
+    assert_string_equal(draft->value[1], "Rou");
+    store_close(st);
+
+    run_lines(&r, "<\n", NULL); /* to the menu: the place changes */
+    harness_run_free(&r);
+    st = reopen();
+    assert_int_equal(store_ui_get(st, &ui), 0);
+    assert_string_equal(ui.screen, "accueil");
+    assert_false(ui.draft_dirty);
+    free(draft);
+    store_close(st);
+}
+
 /* TERM=dumb without --lignes starts the line mode; COLUMNS widens it up to 80. */
 static void test_term_dumb_and_columns(void **state)
 {
@@ -486,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_step_help),
         cmocka_unit_test(test_back_and_default),
         cmocka_unit_test(test_eof_midway_keeps_what_was_done),
+        cmocka_unit_test(test_wizard_draft_kept_until_moving),
         cmocka_unit_test(test_term_dumb_and_columns),
         cmocka_unit_test(test_help_lists_option),
         cmocka_unit_test(test_switch_with_wizard),

@@ -1168,6 +1168,14 @@ int lines_run(store *st, FILE *in, FILE *out, struct date today, char *err, size
     say(&L, "Tapez le numéro d'un choix puis Entrée. Entrée seule : le choix entre crochets. "
             "« < » : revenir. « q » : quitter. Tout est enregistré au fur et à mesure.");
     struct pos p = place_of_ui(st);
+    /* A form half typed in the full-screen wizard stays there until the official goes
+     * somewhere else here: the place is written only from the first move on. */
+    struct ui_state ui;
+    bool first = true;
+    if (store_ui_get(st, &ui) == 0 && ui.draft_dirty && ui.draft_screen[0])
+        say(&L, "Un formulaire commencé dans l'assistant plein écran n'est pas enregistré : "
+                "il vous y attend tant que vous ne changez pas d'endroit ici. Pour le finir, "
+                "tapez q et relancez difelus dans un terminal ordinaire.");
     while (p.place != P_QUIT && !L.failed) {
         bool intro = true;
         if (p.place == P_STEP && p.step < 0) {
@@ -1176,7 +1184,9 @@ int lines_run(store *st, FILE *in, FILE *out, struct date today, char *err, size
         }
         if (p.place == P_DOSSIER && !find_dossier(&L, p.dossier_id))
             p.place = P_DOSSIERS;
-        save_place(&L, &p);
+        if (!first)
+            save_place(&L, &p);
+        first = false;
         switch (p.place) {
         case P_STEP:
             p = do_step(&L, p.step, intro);
