@@ -30,12 +30,15 @@ CORE_SRC   = $(wildcard src/*.c)
 CORE_SRC  := $(filter-out src/main.c,$(CORE_SRC))
 CLI_SRC    = $(wildcard src/cli/*.c)
 TUI_SRC    = $(wildcard src/tui/*.c) $(wildcard screens/*.c)
+# The line mode (screen readers, braille): no curses, the core only.
+LINES_SRC  = $(wildcard src/lines/*.c)
 TEST_SRC   = $(wildcard tests/test_*.c)
 HARNESS    = tests/harness.c
 
 CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ    = $(CLI_SRC:%.c=$(BUILD)/%.o)
 TUI_OBJ    = $(TUI_SRC:%.c=$(BUILD)/%.o)
+LINES_OBJ  = $(LINES_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ   = $(BUILD)/src/main.o
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -86,7 +89,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BIN): $(CORE_OBJ) $(CLI_OBJ) $(TUI_OBJ) $(MAIN_OBJ)
+$(BIN): $(CORE_OBJ) $(CLI_OBJ) $(TUI_OBJ) $(LINES_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APP)
 
 $(BUILD)/src/sync.o: ALL_CFLAGS += -DDIFELUS_LIBEXECDIR='"$(LIBEXECDIR)"'

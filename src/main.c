@@ -4,19 +4,44 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "difelus/dates.h"
 #include "difelus/share.h"
 #include "difelus/text.h"
+#include "lines/lines.h"
 #include "tui/app.h"
 
 /* The wizard's screens and global keys (screens/screens.c). */
 extern const struct screen_table screens_table;
 
-static int run_wizard(const char *db_option, bool color)
+/* The line mode (--lignes, or TERM=dumb, which cannot move the cursor): no terminal
+ * needed, pipes will do. */
+static int run_lines(const char *db_option)
 {
     char err[1024], path[4096];
+    store *st = cli_open_store(db_option, path, sizeof path);
+    if (!st)
+        return EXIT_FAILURE;
+    if (store_share_reset_stale(st) != 0)
+        text_fprintf(stderr, "difelus : %s\n", store_error(st));
+    int rc = lines_run(st, stdin, stdout, dates_today(), err, sizeof err);
+    store_close(st);
+    if (rc != EXIT_SUCCESS)
+        text_fprintf(stderr, "difelus : %s\n", err);
+    return rc;
+}
+
+static int run_wizard(const char *db_option, bool color, bool lines)
+{
+    char err[1024], path[4096];
+    /* TERM=dumb (Emacs' shell, a serial console, a speech synthesiser's wrapper) cannot
+     * show the full-screen wizard: the same guide comes line by line instead. */
+    const char *term = getenv("TERM");
+    if (lines || (term && strcmp(term, "dumb") == 0))
+        return run_lines(db_option);
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fputs("difelus : l'assistant s'affiche dans un terminal, et l'entrée ou la sortie "
               "standard n'en est pas un.\nLancez difelus depuis une fenêtre de terminal, ou "

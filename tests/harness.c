@@ -276,6 +276,98 @@ void harness_run(struct run_result *r, const char *const args[], const char *con
     free(argv);
 }
 
+/* Appends what fd has to read now to *buf (n bytes, cap allocated); false at its end. */
+static bool read_some(int fd, char **buf, size_t *n, size_t *cap)
+{
+    if (*cap - *n < 4096)
+        *buf = realloc(*buf, *cap = *cap * 2 + 4096);
+    ssize_t got = read(fd, *buf + *n, *cap - *n - 1);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (got <= 0)
+        return false;
+    *n += (size_t)got;
+    return true;
+}
+
+void harness_run_input(struct run_result *r, const char *const args[], const char *const env[],
+                       const char *input)
+{
+    int in[2], out[2], err[2];
+    if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0)
+        abort();
+    const char *base_env[] = {test_lang(), home_env(), NULL};
+    char **cenv = child_env(env, base_env);
+    char **argv = child_argv(args);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        close(in[1]);
+        close(out[0]);
+        close(err[0]);
+        execve(argv[0], argv, cenv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    /* Writes and reads at once: a long dialogue fills a pipe's buffer either way. */
+    void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+    fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
+    size_t left = strlen(input), on = 0, en = 0, ocap = 0, ecap = 0;
+    char *obuf = NULL, *ebuf = NULL;
+    bool out_open = true, err_open = true;
+    int wfd = in[1];
+    if (left == 0) {
+        close(wfd);
+        wfd = -1;
+    }
+    while (out_open || err_open) {
+        struct pollfd p[3] = {{out_open ? out[0] : -1, POLLIN, 0},
+                              {err_open ? err[0] : -1, POLLIN, 0},
+                              {wfd, POLLOUT, 0}};
+        if (poll(p, 3, WAIT_MS) <= 0)
+            break;
+        if (p[0].revents && !read_some(out[0], &obuf, &on, &ocap))
+            out_open = false;
+        if (p[1].revents && !read_some(err[0], &ebuf, &en, &ecap))
+            err_open = false;
+        if (wfd >= 0 && p[2].revents) {
+            ssize_t w = write(wfd, input, left);
+            if (w > 0) {
+                input += w;
+                left -= (size_t)w;
+            }
+            if ((w < 0 && errno != EAGAIN && errno != EINTR) || left == 0) {
+                close(wfd);
+                wfd = -1;
+            }
+        }
+    }
+    if (wfd >= 0)
+        close(wfd);
+    signal(SIGPIPE, old_pipe);
+    if (!obuf)
+        obuf = calloc(1, 1);
+    if (!ebuf)
+        ebuf = calloc(1, 1);
+    obuf[on] = '\0';
+    ebuf[en] = '\0';
+    r->raw_out = obuf;
+    r->raw_err = ebuf;
+    r->out = fold_nbsp(r->raw_out);
+    r->err = fold_nbsp(r->raw_err);
+    close(out[0]);
+    close(err[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    free_env(cenv);
+    free(argv);
+}
+
 void harness_run_free(struct run_result *r)
 {
     free(r->out);

@@ -36,6 +36,10 @@ struct run_result {
 /* Runs the binary with args (NULL-terminated) and extra environment entries "K=V"
  * (NULL-terminated, may be NULL); stdin from /dev/null. */
 void harness_run(struct run_result *r, const char *const args[], const char *const env[]);
+/* The same with `input` written to the binary's stdin through a pipe (closed after it:
+ * the program then reads end of file), its stdout and stderr read meanwhile. */
+void harness_run_input(struct run_result *r, const char *const args[], const char *const env[],
+                       const char *input);
 void harness_run_free(struct run_result *r);
 
 struct term;

@@ -17,12 +17,14 @@ enum { HELP_WIDTH = 80, MAX_OPTIONS = 48, OPT_BASE = 256 };
 static const struct cli_option global_options[] = {
     {"db", "FICHIER", "base à utiliser (sinon la variable DIFELUS_DB, sinon "
                       "~/.local/share/difelus/difelus.db)"},
+    {"lignes", NULL, "mode lignes pour lecteur d'écran ou plage braille : questions "
+                     "numérotées, ligne à ligne (choisi aussi quand TERM=dumb)"},
     {"no-color", NULL, "sans couleurs (comme la variable NO_COLOR)"},
     {"help", NULL, "affiche cette aide"},
     {"version", NULL, "affiche la version"},
     {NULL, NULL, NULL},
 };
-enum { GLOBAL_DB, GLOBAL_NO_COLOR, GLOBAL_HELP, GLOBAL_VERSION, GLOBAL_COUNT };
+enum { GLOBAL_DB, GLOBAL_LINES, GLOBAL_NO_COLOR, GLOBAL_HELP, GLOBAL_VERSION, GLOBAL_COUNT };
 
 int cli_usage(const char *fmt, const char *arg)
 {
@@ -176,7 +178,8 @@ void cli_print_help(FILE *out)
     fputs("Usage\u00a0: difelus [OPTIONS] [COMMANDE]\n"
           "\n"
           "Assistant d'inscription aux formations des élus (DIF élu), Mon Compte Formation.\n"
-          "Sans commande, difelus ouvre l'assistant plein écran.\n"
+          "Sans commande, difelus ouvre l'assistant plein écran\u00a0; avec --lignes, le même\n"
+          "assistant ligne à ligne, pour lecteur d'écran ou plage braille.\n"
           "\n"
           "Commandes\u00a0:\n",
           out);
@@ -199,7 +202,7 @@ void cli_print_help(FILE *out)
         at = w > at ? w : at;
     }
     at = at > 30 ? 30 : at;
-    /* --db, the options of the commands, then --no-color, --help and --version. */
+    /* --db, the options of the commands, then --lignes, --no-color, --help and --version. */
     for (size_t k = 0; k < set.n; k++) {
         size_t i = k == 0                      ? GLOBAL_DB
                    : k < set.n - GLOBAL_COUNT + 1 ? k + GLOBAL_COUNT - 1
@@ -323,7 +326,8 @@ static int wrong_count(const struct cli_command *cmd, int argc, char **argv)
     return cli_usage(msg, "");
 }
 
-int cli_main(int argc, char **argv, int (*wizard)(const char *db_option, bool color))
+int cli_main(int argc, char **argv,
+             int (*wizard)(const char *db_option, bool color, bool lines))
 {
     struct option_set set;
     collect_options(&set);
@@ -374,7 +378,7 @@ int cli_main(int argc, char **argv, int (*wizard)(const char *db_option, bool co
                      set.opt[i]->name, who);
             return cli_usage(msg, "");
         }
-        return wizard(db_option, color);
+        return wizard(db_option, color, values[GLOBAL_LINES] != NULL);
     }
 
     int rc = CLI_USAGE, words = 0;
@@ -383,6 +387,9 @@ int cli_main(int argc, char **argv, int (*wizard)(const char *db_option, bool co
         return rc;
     char name[128];
     full_name(cmd, name, sizeof name);
+    if (values[GLOBAL_LINES])
+        return cli_usage("l'option --lignes ouvre l'assistant en mode lignes : elle s'emploie "
+                         "sans commande (reçu « %s »).", name);
     for (size_t i = GLOBAL_COUNT; i < set.n; i++) {
         if (!values[i] || accepts(cmd, set.opt[i]->name))
             continue;

@@ -78,7 +78,9 @@ void cli_print_help(FILE *out);
 extern int (*cli_assist_wizard)(const char *relay_url, const char *token, const char *code,
                                 bool color, char *err, size_t errlen);
 
-/* Parses argv and runs the command it names, or `wizard` when it names none. */
-int cli_main(int argc, char **argv, int (*wizard)(const char *db_option, bool color));
+/* Parses argv and runs the command it names, or `wizard` when it names none (`lines`:
+ * --lignes was given, the line mode is asked for). */
+int cli_main(int argc, char **argv,
+             int (*wizard)(const char *db_option, bool color, bool lines));
 
 #endif
