@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1241,6 +1242,52 @@ static void test_reprise_of_a_pending_request(void **state)
     assert_int_equal(relay_stop(&rl, SIGTERM), 0);
 }
 
+/* Review 10: another process holding the relay's base (an administrator's command, a
+ * checkpoint) delays no request: joins, wrong codes and admissions are answered while it
+ * is held, and their rows reach the log once it is free. */
+static void test_base_held_by_another_process(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start(&rl, "relay-base-held", NULL);
+    char token[33];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", token);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(rl.base, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    /* Many rows to write, each of which would have waited for the base. */
+    expect(&rl, "POST", "/ABCD/session", NULL,
+           "{\"session\":\"" SID1 "\",\"code\":\"ABCDEFGH\"}", 201, NULL);
+    for (int i = 0; i < 4; i++)
+        expect(&rl, "POST", "/ABCD/rejoindre", token, "{\"code\":\"ABCD0000\"}", 403, "code");
+    expect(&rl, "POST", "/ABCD/rejoindre", token, "{\"code\":\"ABCDEFGH\"}", 202, NULL);
+    expect(&rl, "POST", OFFICIAL_SEND "accepte", NULL, "", 200, NULL);
+    expect(&rl, "POST", OFFICIAL_SEND "controle-accorde", NULL, "", 200, NULL);
+    /* Still held: nothing reached the log yet. */
+    char *log = journal(&rl);
+    assert_null(strstr(log, "code-faux"));
+    free(log);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    /* Free again: every row is written, in order. */
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        log = journal(&rl);
+        if (strstr(log, "controle-accorde"))
+            break;
+        free(log);
+        if (ms_left(&start) <= 0)
+            fail_msg("le journal n'a pas été écrit après la libération de la base");
+        poll(NULL, 0, 20);
+    }
+    const char *ouv = strstr(log, "ouverture"), *faux = strstr(log, "code-faux"),
+               *dem = strstr(log, "demande"), *acc = strstr(log, "accepte");
+    assert_true(ouv && faux && dem && acc && ouv < faux && faux < dem && dem < acc);
+    free(log);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1266,6 +1313,7 @@ int main(void)
         cmocka_unit_test(test_session_opens_per_address),
         cmocka_unit_test(test_reprise_needs_the_session_id),
         cmocka_unit_test(test_reprise_of_a_pending_request),
+        cmocka_unit_test(test_base_held_by_another_process),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_easy_cleanup(shared);

@@ -334,6 +334,7 @@ struct relay_audit {
     pthread_cond_t wake;
     struct audit_item *head, *tail;
     bool closing;
+    bool gave_up; /* the writer's: the base stayed busy during the stop */
     pthread_t writer;
     sqlite3 *db; /* the writer's */
     sqlite3_stmt *insert, *admit, *forget;
@@ -342,10 +343,20 @@ struct relay_audit {
     sqlite3_stmt *lookup;
 };
 
+static bool closing(struct relay_audit *a)
+{
+    pthread_mutex_lock(&a->lock);
+    bool c = a->closing;
+    pthread_mutex_unlock(&a->lock);
+    return c;
+}
+
 static void write_item(struct relay_audit *a, const struct audit_item *it)
 {
     sqlite3_stmt *st = it->kind == ITEM_LOG ? a->insert : it->kind == ITEM_ADMIT ? a->admit
                                                                                   : a->forget;
+    if (a->gave_up)
+        return; /* stopping, the base held by another process: do not wait row by row */
     sqlite3_reset(st);
     if (it->kind == ITEM_LOG) {
         sqlite3_bind_text(st, 1, it->event, -1, SQLITE_STATIC);
@@ -362,7 +373,13 @@ static void write_item(struct relay_audit *a, const struct audit_item *it)
         sqlite3_bind_text(st, 1, it->key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, it->sid_hash, -1, SQLITE_STATIC);
     }
-    if (sqlite3_step(st) != SQLITE_DONE)
+    int rc;
+    /* Another process holding the base (an administrator's command, a checkpoint) only
+     * delays the row: the writer waits for it, nobody else does. At the stop, one try. */
+    while (((rc = sqlite3_step(st)) == SQLITE_BUSY || rc == SQLITE_LOCKED) && !closing(a))
+        sqlite3_reset(st);
+    a->gave_up = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+    if (rc != SQLITE_DONE)
         fprintf(stderr, "relais\u00a0: une ligne du journal n'a pas pu être écrite (%s).\n",
                 it->kind == ITEM_LOG ? it->event : "admission");
     sqlite3_reset(st);
