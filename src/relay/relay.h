@@ -51,7 +51,8 @@ struct relay_log_entry {
     char at[32], event[32], agent_id[RELAY_ID_LEN + 1], agent_name[RELAY_NAME_MAX + 1];
     char key[8], detail[256];
 };
-/* The audit log, one connection used under a mutex. */
+/* The audit log: rows are queued and written in order by its own writer thread (never by
+ * a request, never under the server's lock); relay_audit_close writes what is queued. */
 struct relay_audit;
 struct relay_audit *relay_audit_open(const char *path, char *err, size_t errlen);
 void relay_audit_close(struct relay_audit *a);

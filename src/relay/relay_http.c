@@ -3,7 +3,10 @@
  * wrong codes are suspended connections, and the relay's own timer thread resumes them,
  * because a suspended connection never times out in libmicrohttpd (DESIGN §5). Session
  * payloads are opaque bytes kept in memory only: the relay reads the envelope (type, seq),
- * never the payload. One mutex guards every session, queue and waiter. */
+ * never the payload. One mutex guards every session, queue and waiter; nothing touches the
+ * disk under it (the agents file is read on a request's first call, the reprise's records
+ * before the lock, and the audit rows are queued to a writer thread). A second mutex,
+ * `limits`, guards the per-address counts and the bytes of bodies being read. */
 #include "relay/relay.h"
 
 #include <errno.h>
@@ -1022,7 +1025,7 @@ static unsigned opens_wait(struct MHD_Connection *c)
             e->count++;
     }
     pthread_mutex_unlock(&G.limits);
-    return wait ? wait : 0;
+    return wait;
 }
 
 /* Forgets the addresses whose minute is over (timer thread). */
