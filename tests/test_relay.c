@@ -1208,6 +1208,37 @@ static void test_connections_per_address(void **state)
     assert_int_equal(relay_stop(&rl, SIGTERM), 0);
 }
 
+/* Review 4: the bodies being read are capped for all connections together (here 8 KiB):
+ * beyond, 503 with Retry-After; the relay keeps working. */
+static void test_bodies_capped(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start(&rl, "relay-bodies", (const char *[]){"DIFELUS_RELAIS_CORPS_KIO=8", NULL});
+    char token[33];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", token);
+    open_join_accept(&rl, token);
+    size_t big = 64 * 1024;
+    char *body = malloc(big);
+    memset(body, 'i', big);
+    struct resp r;
+    http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane", NULL, body, big);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body, "\"sature\""));
+    assert_non_null(harness_strstr(r.body, "réessayez plus tard"));
+    assert_true(atoi(r.retry_after) > 0);
+    resp_free(&r);
+    /* What fits still goes through, and the bytes of the refused body were given back. */
+    http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane", NULL, body, 4096);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane", NULL, body, 4096);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    free(body);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
 static void reprise_body(char *out, size_t len, const char *sid, const char *agent,
                          const char *mode, const char *code)
 {
@@ -1367,6 +1398,7 @@ int main(void)
         cmocka_unit_test(test_refused_before_the_body),
         cmocka_unit_test(test_session_opens_per_address),
         cmocka_unit_test(test_connections_per_address),
+        cmocka_unit_test(test_bodies_capped),
         cmocka_unit_test(test_reprise_needs_the_session_id),
         cmocka_unit_test(test_reprise_of_a_pending_request),
         cmocka_unit_test(test_base_held_by_another_process),

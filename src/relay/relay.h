@@ -91,6 +91,8 @@ struct relay_config {
     size_t queue_bytes;      /* per queue cap */
     unsigned max_per_ip;     /* connections from one address (0: no limit) */
     unsigned opens_per_minute; /* session opens from one address (0: no limit) */
+    size_t bodies_max;       /* body bytes being read, all connections: 64 MiB;
+                              * DIFELUS_RELAIS_CORPS_KIO (KiB) in tests */
 };
 
 /* Runs until SIGINT or SIGTERM: the exit status. */

@@ -40,7 +40,6 @@
 #define LOCK_SECONDS 60.0   /* ... for this long */
 #define TOMBSTONE 60.0      /* an ended session keeps its last frames this long */
 #define GLOBAL_BYTES ((size_t)1 << 30)
-#define BODIES_MAX ((size_t)64 << 20) /* request bodies being read, all connections */
 #define IP_BUCKETS 1024
 #define FRAMES_TYPE "application/x-difelus-trames"
 
@@ -1170,7 +1169,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         /* Bodies being read are capped across all connections: many slow uploads must
          * not exhaust the relay's memory. */
         pthread_mutex_lock(&G.limits);
-        bool room = G.bodies + n <= BODIES_MAX;
+        bool room = G.bodies + n <= G.cfg->bodies_max;
         if (room) {
             G.bodies += n;
             r->reserved += n;

@@ -263,6 +263,7 @@ int main(int argc, char **argv)
         .queue_bytes = (size_t)8 << 20,
         .max_per_ip = 64,
         .opens_per_minute = 30,
+        .bodies_max = (size_t)env_seconds("DIFELUS_RELAIS_CORPS_KIO", 64 * 1024) << 10,
     };
     const char *limits[2] = {per_ip, opens};
     unsigned *dest[2] = {&cfg.max_per_ip, &cfg.opens_per_minute};
