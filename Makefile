@@ -101,7 +101,8 @@ $(BUILD)/libexec/difelus/difelus-telecharger: src/net/telecharger.c
 
 $(RELAY_OBJ): ALL_CFLAGS += $(shell pkg-config --cflags $(RELAY_LIBS) 2>/dev/null)
 
-$(BUILD)/libexec/difelus/difelus-relais: $(RELAY_OBJ) $(BUILD)/src/text.o $(BUILD)/src/share.o
+$(BUILD)/libexec/difelus/difelus-relais: $(RELAY_OBJ) $(BUILD)/src/text.o $(BUILD)/src/share.o \
+  $(BUILD)/src/share_frame.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(RELAY_LIBS) 2>/dev/null) \
 	  -lpthread -lm

@@ -228,3 +228,32 @@ const char *share_relay_url(void)
     const char *env = getenv("DIFELUS_RELAIS");
     return env && *env ? env : "http://127.0.0.1:8470";
 }
+
+/* ---- frame types ---- */
+
+static const struct {
+    const char *type;
+    enum share_sender sender;
+} frame_types[] = {
+    {"accepte", SHARE_SENDER_OFFICIAL},
+    {"refuse", SHARE_SENDER_OFFICIAL},
+    {"instantane-partie", SHARE_SENDER_OFFICIAL},
+    {"instantane", SHARE_SENDER_OFFICIAL},
+    {"changement", SHARE_SENDER_OFFICIAL},
+    {"controle-accorde", SHARE_SENDER_OFFICIAL},
+    {"controle-refuse", SHARE_SENDER_OFFICIAL},
+    {"controle-retire", SHARE_SENDER_OFFICIAL},
+    {"resultat", SHARE_SENDER_OFFICIAL},
+    {"demande-controle", SHARE_SENDER_AGENT},
+    {"proposition", SHARE_SENDER_AGENT},
+    {"besoin-instantane", SHARE_SENDER_AGENT},
+    {"depart", SHARE_SENDER_AGENT},
+};
+
+enum share_sender share_type_sender(const char *type)
+{
+    for (size_t i = 0; type && i < sizeof frame_types / sizeof frame_types[0]; i++)
+        if (strcmp(type, frame_types[i].type) == 0)
+            return frame_types[i].sender;
+    return SHARE_SENDER_NONE;
+}

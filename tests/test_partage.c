@@ -528,6 +528,51 @@ static void test_restart_while_waiting(void **state)
     relay_kill(&relay);
 }
 
+/* Review 11: the relay restarts while the official has not answered the agent yet. The
+ * official's side brings the request back (reprise "demande"): its accepte admits the same
+ * agent, and the code, already used, is refused to a second agent. */
+static void test_restart_before_the_answer(void **state)
+{
+    (void)state;
+    char base[4200], token[64], token2[64];
+    snprintf(base, sizeof base, "%s/relais.db", harness_tmpdir("partage-demande"));
+    agent_token(base, "Marie Curie", "France Services", token, sizeof token);
+    agent_token(base, "Paul Durand", "Autre organisme", token2, sizeof token2);
+    struct relay relay;
+    assert_true(relay_start(&relay, base, "127.0.0.1:0"));
+    struct share_link o, a, b;
+    char code[SHARE_CODE_LEN + 1];
+    open_and_join(&o, &a, relay.url, token, code);
+    char port_listen[64];
+    snprintf(port_listen, sizeof port_listen, "127.0.0.1%s", strrchr(relay.url, ':'));
+    relay_kill(&relay);
+    expect(&o, "élu", "connexion", "perdue");
+    double end = now_s() + WAIT_MS / 1000.0;
+    while (!relay_start(&relay, base, port_listen))
+        if (now_s() > end)
+            fail_msg("le relais ne redémarre pas sur %s", port_listen);
+    expect(&o, "élu", "connexion", "retablie");
+    /* A second agent with the same code: already used. */
+    start(&b, "agent", relay.url);
+    send_text(&b, "jeton", token2);
+    send_text(&b, "rejoindre", code);
+    expect(&b, "agent 2", "code-refuse", "code-expire ");
+    /* The official answers now: the agent that asked is admitted. */
+    send_text(&o, "accepte", "");
+    struct share_frame f;
+    do
+        next(&a, "agent", &f);
+    while (strcmp(f.type, "connexion") == 0);
+    if (strcmp(f.type, "accepte") != 0)
+        fail_msg("agent : reçu « %s », attendu « accepte »", f.type);
+    send_text(&o, "instantane", "image");
+    expect(&a, "agent", "instantane", "image");
+    share_link_stop(&b);
+    share_link_stop(&a);
+    share_link_stop(&o);
+    relay_kill(&relay);
+}
+
 /* A relay with a self-signed certificate: refused (in French) until DIFELUS_RELAIS_CA names
  * it, then the session opens over HTTPS. */
 static void test_self_signed_relay(void **state)
@@ -592,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_agent_leaves_and_official_closes),
         cmocka_unit_test(test_big_snapshot),
         cmocka_unit_test(test_restart_while_waiting),
+        cmocka_unit_test(test_restart_before_the_answer),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_self_signed_relay),
         cmocka_unit_test(test_no_relay),

@@ -13,10 +13,14 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1042,6 +1046,334 @@ static void test_queue_cap(void **state)
     assert_int_equal(relay_stop(&rl, SIGTERM), 0);
 }
 
+/* ---- review 4, 5, 11: limits before the body, reprises that need the session id ---- */
+
+/* Sends raw request headers (no body follows) and returns what the relay answers within
+ * WAIT_MS: a request to be refused is answered from its headers alone. */
+static void raw_headers(const struct relay *rl, const char *head, char *out, size_t outlen)
+{
+    int port = atoi(strrchr(rl->url, ':') + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    /* A connection the relay closes at once may refuse the bytes: that is an answer too
+     * (none), not a reason to die of SIGPIPE. */
+    if (send(fd, head, strlen(head), MSG_NOSIGNAL) < 0)
+        out[0] = '\0';
+    size_t len = 0;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (len < outlen - 1 && !strstr(out, "\r\n\r\n")) {
+        out[len] = '\0';
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        long left = ms_left(&start);
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            break;
+        ssize_t n = read(fd, out + len, outlen - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        out[len] = '\0';
+    }
+    out[len] = '\0';
+    close(fd);
+}
+
+static void test_refused_before_the_body(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start(&rl, "relay-headers", NULL);
+    char out[4096] = "";
+    /* No token: 401 at once, although the announced body never comes. */
+    raw_headers(&rl,
+                "POST /v1/ZZZZ/rejoindre HTTP/1.1\r\nHost: relais\r\nContent-Length: 1000\r\n"
+                "Content-Type: application/json\r\n\r\n",
+                out, sizeof out);
+    if (strncmp(out, "HTTP/1.1 401", 12) != 0)
+        fail_msg("réponse sans corps : « %.40s »", out);
+    /* A wrong method or path: refused from the headers too. */
+    memset(out, 0, sizeof out);
+    raw_headers(&rl, "PUT /v1/ABCD/session HTTP/1.1\r\nHost: relais\r\nContent-Length: 500\r\n\r\n",
+                out, sizeof out);
+    assert_int_equal(strncmp(out, "HTTP/1.1 405", 12), 0);
+    memset(out, 0, sizeof out);
+    raw_headers(&rl, "POST /v1/ABCD/nulle HTTP/1.1\r\nHost: relais\r\nContent-Length: 500\r\n\r\n",
+                out, sizeof out);
+    assert_int_equal(strncmp(out, "HTTP/1.1 404", 12), 0);
+    /* More than 1 MiB announced, without Expect: 413 before any byte of it is sent. */
+    memset(out, 0, sizeof out);
+    raw_headers(&rl,
+                "POST /v1/ABCD/session HTTP/1.1\r\nHost: relais\r\n"
+                "Content-Length: 1048577\r\n\r\n",
+                out, sizeof out);
+    assert_int_equal(strncmp(out, "HTTP/1.1 413", 12), 0);
+    /* And with the client's Expect: 100-continue (libcurl), 413 instead of 100. */
+    size_t big = 1024 * 1024 + 1;
+    char *huge = calloc(1, big);
+    struct resp r;
+    http_on(shared, &r, &rl, "POST", "/ABCD/session", NULL, huge, big);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(r.body, "\"trop-gros\""));
+    resp_free(&r);
+    free(huge);
+    /* The relay still answers. */
+    assert_int_equal(health(&rl, "sessions"), 0);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
+static void test_session_opens_per_address(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start_in(&rl, harness_tmpdir("relay-opens"),
+                   (const char *[]){"--ouvertures-par-minute=3", NULL}, NULL);
+    char token[33];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", token);
+    open_join_accept(&rl, token); /* the first open */
+    expect(&rl, "POST", "/WXYZ/session", NULL, "{\"session\":\"" SID2 "\",\"code\":\"WXYZ0000\"}",
+           201, NULL);
+    expect(&rl, "POST", "/QRST/session", NULL,
+           "{\"session\":\"" SID2 "\",\"code\":\"QRST0000\"}", 201, NULL);
+    struct resp r;
+    http(&r, &rl, "POST", "/MNPQ/session", NULL, "{\"session\":\"" SID2 "\",\"code\":\"MNPQ0000\"}");
+    assert_int_equal(r.status, 429);
+    assert_non_null(strstr(r.body, "\"trop-d-ouvertures\""));
+    assert_non_null(harness_strstr(r.body, "réessayez dans une minute"));
+    assert_true(atoi(r.retry_after) > 0 && atoi(r.retry_after) <= 60);
+    resp_free(&r);
+    assert_int_equal(health(&rl, "sessions"), 3);
+    /* The sessions already open go on working. */
+    expect(&rl, "POST", OFFICIAL_SEND "instantane", NULL, "IMAGE", 200, NULL);
+    struct frames f;
+    receive(&rl, AGENT, 0, token, &f);
+    assert_int_equal(f.n, 2);
+    assert_string_equal(f.type[1], "instantane");
+    assert_string_equal(f.data[1], "IMAGE");
+    expect(&rl, "POST", "/WXYZ/rejoindre", token, "{\"code\":\"WXYZ0000\"}", 202, NULL);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
+/* Review 4: --max-par-ip caps the connections of one address; closing them lets the next
+ * one in. */
+static int raw_connect(const struct relay *rl)
+{
+    int port = atoi(strrchr(rl->url, ':') + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+static void test_connections_per_address(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start_in(&rl, harness_tmpdir("relay-per-ip"), (const char *[]){"--max-par-ip=2", NULL},
+                   NULL);
+    int a = raw_connect(&rl), b = raw_connect(&rl);
+    /* Both held by the relay (each answers), then a third is closed without an answer. */
+    static const char get[] = "GET /v1/sante HTTP/1.1\r\nHost: relais\r\n\r\n";
+    char buf[1024];
+    for (int i = 0; i < 2; i++) {
+        int fd = i ? b : a;
+        assert_int_equal(write(fd, get, sizeof get - 1), (ssize_t)(sizeof get - 1));
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        assert_int_equal(poll(&p, 1, WAIT_MS), 1);
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        assert_true(n > 12);
+        assert_int_equal(strncmp(buf, "HTTP/1.1 200", 12), 0);
+    }
+    char out[1024] = "";
+    raw_headers(&rl, get, out, sizeof out);
+    assert_string_equal(out, "");
+    close(a);
+    close(b);
+    /* Once they are closed, the address is let in again. */
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        memset(out, 0, sizeof out);
+        raw_headers(&rl, get, out, sizeof out);
+        if (strncmp(out, "HTTP/1.1 200", 12) == 0)
+            break;
+        if (ms_left(&start) <= 0)
+            fail_msg("le relais refuse toujours l'adresse");
+        poll(NULL, 0, 20);
+    }
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
+/* Review 4: the bodies being read are capped for all connections together (here 8 KiB):
+ * beyond, 503 with Retry-After; the relay keeps working. */
+static void test_bodies_capped(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start(&rl, "relay-bodies", (const char *[]){"DIFELUS_RELAIS_CORPS_KIO=8", NULL});
+    char token[33];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", token);
+    open_join_accept(&rl, token);
+    size_t big = 64 * 1024;
+    char *body = malloc(big);
+    memset(body, 'i', big);
+    struct resp r;
+    http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane", NULL, body, big);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body, "\"sature\""));
+    assert_non_null(harness_strstr(r.body, "réessayez plus tard"));
+    assert_true(atoi(r.retry_after) > 0);
+    resp_free(&r);
+    /* What fits still goes through, and the bytes of the refused body were given back. */
+    http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane", NULL, body, 4096);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    http_on(shared, &r, &rl, "POST", OFFICIAL_SEND "instantane", NULL, body, 4096);
+    assert_int_equal(r.status, 200);
+    resp_free(&r);
+    free(body);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
+static void reprise_body(char *out, size_t len, const char *sid, const char *agent,
+                         const char *mode, const char *code)
+{
+    snprintf(out, len, "{\"session\":\"%s\",%s%s%s\"reprise\":{\"agent\":\"%s\",\"mode\":\"%s\"}}",
+             sid, code ? "\"code\":\"" : "", code ? code : "", code ? "\"," : "", agent, mode);
+}
+
+static void joined_agent(const struct relay *rl, const char *token, char id[16])
+{
+    struct resp r;
+    http(&r, rl, "POST", "/ABCD/rejoindre", token, "{\"code\":\"ABCDEFGH\"}");
+    assert_int_equal(r.status, 202);
+    json_t *j = json_loads(r.body, 0, NULL);
+    snprintf(id, 16, "%s", json_string_value(json_object_get(j, "agent")));
+    json_decref(j);
+    resp_free(&r);
+}
+
+/* Review 5: after a restart, only the holder of the session id brings an admitted agent
+ * back; once the session has ended, nobody does. */
+static void test_reprise_needs_the_session_id(void **state)
+{
+    (void)state;
+    struct relay rl;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", harness_tmpdir("relay-reprise-sid"));
+    relay_start_in(&rl, dir, NULL, NULL);
+    char token[33], id[16], body[512];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", token);
+    expect(&rl, "POST", "/ABCD/session", NULL,
+           "{\"session\":\"" SID1 "\",\"code\":\"ABCDEFGH\"}", 201, NULL);
+    joined_agent(&rl, token, id);
+    expect(&rl, "POST", OFFICIAL_SEND "accepte", NULL, "", 200, NULL);
+    expect(&rl, "POST", OFFICIAL_SEND "controle-accorde", NULL, "", 200, NULL);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+
+    relay_start_in(&rl, dir, NULL, NULL);
+    /* Someone who knows the agent's public id, not the session id: refused. */
+    reprise_body(body, sizeof body, SID2, id, "controle", NULL);
+    expect(&rl, "POST", "/ABCD/session", NULL, body, 403, "reprise-inconnue");
+    expect(&rl, "GET", AGENT, token, NULL, 404, "session-inconnue");
+    /* The official: accepted, in control as recorded. */
+    reprise_body(body, sizeof body, SID1, id, "controle", NULL);
+    expect(&rl, "POST", "/ABCD/session", NULL, body, 201, NULL);
+    expect(&rl, "POST", AGENT_SEND "proposition", token, "1\nx", 200, NULL);
+    /* The session ends: its record goes with it. */
+    expect(&rl, "DELETE", "/ABCD/session/" SID1, NULL, NULL, 200, NULL);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+    relay_start_in(&rl, dir, NULL, NULL);
+    expect(&rl, "POST", "/ABCD/session", NULL, body, 403, "reprise-inconnue");
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
+/* Review 11: a restart between the agent's join and the official's answer; the official
+ * brings the request back ("demande"): its later accepte admits the same agent, and the
+ * code, already used, admits nobody else. */
+static void test_reprise_of_a_pending_request(void **state)
+{
+    (void)state;
+    struct relay rl;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", harness_tmpdir("relay-reprise-demande"));
+    const char *const env[] = {"DIFELUS_RELAIS_ATTENTE=1", NULL};
+    relay_start_in(&rl, dir, NULL, env);
+    char jeanne[33], paul[33], id[16], body[512];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", jeanne);
+    add_agent(rl.base, "Paul Durand", "Autre organisme", paul);
+    expect(&rl, "POST", "/ABCD/session", NULL,
+           "{\"session\":\"" SID1 "\",\"code\":\"ABCDEFGH\"}", 201, NULL);
+    joined_agent(&rl, jeanne, id);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+
+    relay_start_in(&rl, dir, NULL, env);
+    reprise_body(body, sizeof body, SID1, id, "demande", "ABCDEFGH");
+    expect(&rl, "POST", "/ABCD/session", NULL, body, 201, NULL);
+    /* The code is not valid again: another agent gets « already used ». */
+    expect(&rl, "POST", "/ABCD/rejoindre", paul, "{\"code\":\"ABCD-EFGH\"}", 410, "code-expire");
+    /* The waiting agent retrying its join is answered again. */
+    expect(&rl, "POST", "/ABCD/rejoindre", jeanne, "{\"code\":\"ABCDEFGH\"}", 202, NULL);
+    /* The official answers now: the same agent is admitted. */
+    expect(&rl, "POST", OFFICIAL_SEND "accepte", NULL, "", 200, NULL);
+    struct frames f;
+    receive(&rl, AGENT, 0, jeanne, &f);
+    assert_int_equal(f.n, 1);
+    assert_string_equal(f.type[0], "accepte");
+    expect(&rl, "GET", AGENT, paul, NULL, 404, "session-inconnue");
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
+/* Review 10: another process holding the relay's base (an administrator's command, a
+ * checkpoint) delays no request: joins, wrong codes and admissions are answered while it
+ * is held, and their rows reach the log once it is free. */
+static void test_base_held_by_another_process(void **state)
+{
+    (void)state;
+    struct relay rl;
+    relay_start(&rl, "relay-base-held", NULL);
+    char token[33];
+    add_agent(rl.base, "Jeanne Martin", "Formaction Élus", token);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(rl.base, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    /* Many rows to write, each of which would have waited for the base. */
+    expect(&rl, "POST", "/ABCD/session", NULL,
+           "{\"session\":\"" SID1 "\",\"code\":\"ABCDEFGH\"}", 201, NULL);
+    for (int i = 0; i < 4; i++)
+        expect(&rl, "POST", "/ABCD/rejoindre", token, "{\"code\":\"ABCD0000\"}", 403, "code");
+    expect(&rl, "POST", "/ABCD/rejoindre", token, "{\"code\":\"ABCDEFGH\"}", 202, NULL);
+    expect(&rl, "POST", OFFICIAL_SEND "accepte", NULL, "", 200, NULL);
+    expect(&rl, "POST", OFFICIAL_SEND "controle-accorde", NULL, "", 200, NULL);
+    /* Still held: nothing reached the log yet. */
+    char *log = journal(&rl);
+    assert_null(strstr(log, "code-faux"));
+    free(log);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    /* Free again: every row is written, in order. */
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        log = journal(&rl);
+        if (strstr(log, "controle-accorde"))
+            break;
+        free(log);
+        if (ms_left(&start) <= 0)
+            fail_msg("le journal n'a pas été écrit après la libération de la base");
+        poll(NULL, 0, 20);
+    }
+    const char *ouv = strstr(log, "ouverture"), *faux = strstr(log, "code-faux"),
+               *dem = strstr(log, "demande"), *acc = strstr(log, "accepte");
+    assert_true(ouv && faux && dem && acc && ouv < faux && faux < dem && dem < acc);
+    free(log);
+    assert_int_equal(relay_stop(&rl, SIGTERM), 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1063,6 +1395,13 @@ int main(void)
         cmocka_unit_test(test_command_line),
         cmocka_unit_test(test_queue_cap),
         cmocka_unit_test(test_tls),
+        cmocka_unit_test(test_refused_before_the_body),
+        cmocka_unit_test(test_session_opens_per_address),
+        cmocka_unit_test(test_connections_per_address),
+        cmocka_unit_test(test_bodies_capped),
+        cmocka_unit_test(test_reprise_needs_the_session_id),
+        cmocka_unit_test(test_reprise_of_a_pending_request),
+        cmocka_unit_test(test_base_held_by_another_process),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_easy_cleanup(shared);

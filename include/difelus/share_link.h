@@ -47,6 +47,12 @@ int share_reader_next(struct share_reader *r, struct share_frame *f);
  * for a bad type or len. */
 int share_frame_header(char *buf, const char *type, uint64_t seq, size_t len);
 
+/* Who may send a frame of this type through the relay (docs/share-protocol.md §2): the one
+ * table, read by the relay and by difelus-partage. SHARE_SENDER_NONE for any other type
+ * (the relay's own frames, demande, depart from the relay, fin, are not sent to it). */
+enum share_sender { SHARE_SENDER_NONE, SHARE_SENDER_OFFICIAL, SHARE_SENDER_AGENT };
+enum share_sender share_type_sender(const char *type);
+
 /* The helper as seen from the wizard. */
 struct share_link {
     pid_t pid;

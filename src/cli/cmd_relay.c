@@ -20,6 +20,9 @@ static const struct cli_option options[] = {
     {"certificat", "FICHIER", "certificat TLS (PEM) : le relais parle HTTPS"},
     {"cle", "FICHIER", "clé TLS (PEM) du certificat"},
     {"max-sessions", "N", "nombre maximal de sessions du relais (5000)"},
+    {"max-par-ip", "N", "connexions simultanées d'une même adresse (64 ; 0 : sans limite)"},
+    {"ouvertures-par-minute", "N", "sessions ouvertes par minute d'une même adresse (30 ; 0 : "
+                                   "sans limite)"},
     {"organisme", "ORGANISME", "organisme de l'agent ajouté"},
     {NULL, NULL, NULL},
 };

@@ -123,25 +123,11 @@ static struct {
     size_t plen, pcap;
 } H;
 
-static const char *const official_types[] = {
-    "accepte", "refuse", "instantane-partie", "instantane", "changement", "controle-accorde",
-    "controle-refuse", "controle-retire", "resultat", NULL};
-static const char *const agent_types[] = {"demande-controle", "proposition",
-                                          "besoin-instantane", "depart", NULL};
-
 static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (strcmp(*list, s) == 0)
-            return true;
-    return false;
 }
 
 static void *xrealloc(void *p, size_t n)
@@ -467,13 +453,20 @@ static void start_open(void)
     size_t len = 0;
     char *body;
     if (H.official) {
-        /* After a relay restart an admitted agent is named again, with its mode, instead
-         * of a code: the agent keeps polling and finds the session back. */
-        H.open_reprise = H.accepted && H.agent_id[0];
-        if (H.open_reprise)
+        /* After a relay restart an agent that joined is named again, with its mode, instead
+         * of a code: the agent keeps polling and finds the session back. One still waiting
+         * for the official's answer ("demande") is named too, with the code only so that
+         * the relay recognises it: registering with the code would make it valid again
+         * for anyone (review 11). */
+        H.open_reprise = H.agent_id[0] != '\0';
+        if (H.open_reprise && H.accepted)
             body = json_body(json_pack("{s:s, s:{s:s, s:s}}", "session", H.sid, "reprise",
                                        "agent", H.agent_id, "mode",
                                        H.control ? "controle" : "vue"), &len);
+        else if (H.open_reprise)
+            body = json_body(json_pack("{s:s, s:s, s:{s:s, s:s}}", "session", H.sid, "code",
+                                       H.code, "reprise", "agent", H.agent_id, "mode",
+                                       "demande"), &len);
         else
             body = json_body(json_pack("{s:s, s:s}", "session", H.sid, "code", H.code), &len);
         url_for(url, sizeof url, H.code, "/session");
@@ -710,8 +703,10 @@ static void on_open_done(struct req *r, CURLcode rc)
             backoff_ok(&H.poll_b);
             backoff_ok(&H.send_b);
             connection_ok();
-            if (H.open_reprise) {
+            if (H.open_reprise && H.accepted) {
                 emit("besoin-instantane", 0, "", 0);
+            } else if (H.open_reprise) {
+                /* A pending request: nothing to show the agent before the answer. */
             } else if (strcmp(H.code, H.announced) != 0) {
                 json_t *j = json_loadb(r->small, r->small_len, 0, NULL);
                 json_t *e = j ? json_object_get(j, "expire") : NULL;
@@ -959,6 +954,7 @@ static bool relay_frame(struct req *r, const struct share_frame *f)
             json_decref(j);
         } else if (strcmp(f->type, "depart") == 0) {
             H.accepted = H.control = false;
+            H.agent_id[0] = '\0';
         }
     } else {
         unsigned long long number;
@@ -986,7 +982,7 @@ static void wizard_frame(const struct share_frame *f)
             begin_close();
             return;
         }
-        if (!in_list(official_types, f->type)) {
+        if (share_type_sender(f->type) != SHARE_SENDER_OFFICIAL) {
             emit_text("erreur-envoi", "%s type-inconnu Type de message inconnu du programme de "
                                       "partage.", f->type);
             return;
@@ -997,6 +993,7 @@ static void wizard_frame(const struct share_frame *f)
             H.control = false;
         } else if (strcmp(f->type, "refuse") == 0) {
             H.accepted = H.control = false;
+            H.agent_id[0] = '\0';
         } else if (strcmp(f->type, "controle-accorde") == 0) {
             H.control = true;
         } else if (strcmp(f->type, "controle-retire") == 0 ||
@@ -1049,7 +1046,7 @@ static void wizard_frame(const struct share_frame *f)
         begin_close();
         return;
     }
-    if (!in_list(agent_types, f->type)) {
+    if (share_type_sender(f->type) != SHARE_SENDER_AGENT) {
         emit_text("erreur-envoi", "%s type-inconnu Type de message inconnu du programme de "
                                   "partage.", f->type);
         return;

@@ -51,13 +51,24 @@ struct relay_log_entry {
     char at[32], event[32], agent_id[RELAY_ID_LEN + 1], agent_name[RELAY_NAME_MAX + 1];
     char key[8], detail[256];
 };
-/* The audit log, one connection used under a mutex. */
+/* The audit log: rows are queued and written in order by its own writer thread (never by
+ * a request, never under the server's lock); relay_audit_close writes what is queued. */
 struct relay_audit;
 struct relay_audit *relay_audit_open(const char *path, char *err, size_t errlen);
 void relay_audit_close(struct relay_audit *a);
 /* Never the code, never the session id. */
 void relay_audit(struct relay_audit *a, const char *event, const char *agent_id,
                  const char *agent_name, const char *key, const char *detail);
+/* The admissions (queued like the log): the agent a session admitted and in which mode
+ * ("demande", "vue", "controle"), kept under sha256(SID) until the session ends. */
+void relay_admission_put(struct relay_audit *a, const char *key, const char *sid,
+                         const char *agent_id, const char *mode);
+void relay_admission_forget(struct relay_audit *a, const char *key, const char *sid);
+/* 1 with the agent id and mode when the record of `key` has this SID; 0 when there is no
+ * record or another SID; -1 when the base cannot be read. Reads the disk: never call it
+ * under the server's lock. */
+int relay_admission_check(struct relay_audit *a, const char *key, const char *sid,
+                          char agent_id[RELAY_ID_LEN + 1], char mode[16]);
 int relay_db_log_list(struct sqlite3 *db, void (*each)(const struct relay_log_entry *, void *),
                       void *cls, char *err, size_t errlen);
 
@@ -78,6 +89,10 @@ struct relay_config {
     unsigned wait_seconds;   /* long polls: 25; DIFELUS_RELAIS_ATTENTE in tests */
     unsigned idle_seconds;   /* a side silent that long is gone: 120 */
     size_t queue_bytes;      /* per queue cap */
+    unsigned max_per_ip;     /* connections from one address (0: no limit) */
+    unsigned opens_per_minute; /* session opens from one address (0: no limit) */
+    size_t bodies_max;       /* body bytes being read, all connections: 64 MiB;
+                              * DIFELUS_RELAIS_CORPS_KIO (KiB) in tests */
 };
 
 /* Runs until SIGINT or SIGTERM: the exit status. */

@@ -28,7 +28,15 @@ static const char schema[] =
     " agent_id TEXT NOT NULL DEFAULT '',"
     " agent_name TEXT NOT NULL DEFAULT '',"
     " session_key TEXT NOT NULL DEFAULT '',"
-    " detail TEXT NOT NULL DEFAULT '');";
+    " detail TEXT NOT NULL DEFAULT '');"
+    /* Who an official admitted, so that after a restart only the holder of the session id
+     * can bring the session back (a reprise): the SID itself is never stored. */
+    "CREATE TABLE IF NOT EXISTS relay_admission ("
+    " session_key TEXT PRIMARY KEY,"
+    " sid_sha256 TEXT NOT NULL,"
+    " agent_id TEXT NOT NULL,"
+    " mode TEXT NOT NULL,"
+    " at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));";
 
 int relay_random_hex(char *out, size_t hexdigits)
 {
@@ -310,13 +318,107 @@ int relay_agents_find(struct relay_agents *a, const char *id, struct relay_agent
                         id, out);
 }
 
-/* ---- the audit log ---- */
+/* ---- the audit log and the admissions ---- */
+
+/* Rows are queued and written by one writer thread, so that no request (and never the
+ * server's global lock) waits for the disk or for another process holding the file. */
+struct audit_item {
+    struct audit_item *next;
+    enum { ITEM_LOG, ITEM_ADMIT, ITEM_FORGET } kind;
+    char event[32], agent_id[RELAY_ID_LEN + 1], agent_name[RELAY_NAME_MAX + 1];
+    char key[8], detail[256], sid_hash[65], mode[16];
+};
 
 struct relay_audit {
-    pthread_mutex_t lock;
-    sqlite3 *db;
-    sqlite3_stmt *insert;
+    pthread_mutex_t lock; /* the queue */
+    pthread_cond_t wake;
+    struct audit_item *head, *tail;
+    bool closing;
+    bool gave_up; /* the writer's: the base stayed busy during the stop */
+    pthread_t writer;
+    sqlite3 *db; /* the writer's */
+    sqlite3_stmt *insert, *admit, *forget;
+    pthread_mutex_t rlock; /* the reader's connection */
+    sqlite3 *rdb;
+    sqlite3_stmt *lookup;
 };
+
+static bool closing(struct relay_audit *a)
+{
+    pthread_mutex_lock(&a->lock);
+    bool c = a->closing;
+    pthread_mutex_unlock(&a->lock);
+    return c;
+}
+
+static void write_item(struct relay_audit *a, const struct audit_item *it)
+{
+    sqlite3_stmt *st = it->kind == ITEM_LOG ? a->insert : it->kind == ITEM_ADMIT ? a->admit
+                                                                                  : a->forget;
+    if (a->gave_up)
+        return; /* stopping, the base held by another process: do not wait row by row */
+    sqlite3_reset(st);
+    if (it->kind == ITEM_LOG) {
+        sqlite3_bind_text(st, 1, it->event, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, it->agent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, it->agent_name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, it->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, it->detail, -1, SQLITE_STATIC);
+    } else if (it->kind == ITEM_ADMIT) {
+        sqlite3_bind_text(st, 1, it->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, it->sid_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, it->agent_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, it->mode, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text(st, 1, it->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, it->sid_hash, -1, SQLITE_STATIC);
+    }
+    int rc;
+    /* Another process holding the base (an administrator's command, a checkpoint) only
+     * delays the row: the writer waits for it, nobody else does. At the stop, one try. */
+    while (((rc = sqlite3_step(st)) == SQLITE_BUSY || rc == SQLITE_LOCKED) && !closing(a))
+        sqlite3_reset(st);
+    a->gave_up = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+    if (rc != SQLITE_DONE)
+        fprintf(stderr, "relais\u00a0: une ligne du journal n'a pas pu être écrite (%s).\n",
+                it->kind == ITEM_LOG ? it->event : "admission");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static void *writer_main(void *arg)
+{
+    struct relay_audit *a = arg;
+    pthread_mutex_lock(&a->lock);
+    for (;;) {
+        while (!a->head && !a->closing)
+            pthread_cond_wait(&a->wake, &a->lock);
+        if (!a->head)
+            break; /* closing, and everything written */
+        struct audit_item *it = a->head;
+        a->head = it->next;
+        if (!a->head)
+            a->tail = NULL;
+        pthread_mutex_unlock(&a->lock);
+        write_item(a, it);
+        free(it);
+        pthread_mutex_lock(&a->lock);
+    }
+    pthread_mutex_unlock(&a->lock);
+    return NULL;
+}
+
+static void enqueue(struct relay_audit *a, struct audit_item *it)
+{
+    pthread_mutex_lock(&a->lock);
+    if (a->tail)
+        a->tail->next = it;
+    else
+        a->head = it;
+    a->tail = it;
+    pthread_cond_signal(&a->wake);
+    pthread_mutex_unlock(&a->lock);
+}
 
 struct relay_audit *relay_audit_open(const char *path, char *err, size_t errlen)
 {
@@ -338,13 +440,38 @@ struct relay_audit *relay_audit_open(const char *path, char *err, size_t errlen)
     if (sqlite3_prepare_v2(a->db,
                            "INSERT INTO relay_log (event, agent_id, agent_name, session_key, "
                            "detail) VALUES (?, ?, ?, ?, ?)",
-                           -1, &a->insert, NULL) != SQLITE_OK) {
+                           -1, &a->insert, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(a->db,
+                           "INSERT OR REPLACE INTO relay_admission (session_key, sid_sha256, "
+                           "agent_id, mode) VALUES (?, ?, ?, ?)",
+                           -1, &a->admit, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(a->db,
+                           "DELETE FROM relay_admission WHERE session_key = ? AND "
+                           "sid_sha256 = ?",
+                           -1, &a->forget, NULL) != SQLITE_OK ||
+        sqlite3_open_v2(path, &a->rdb, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(a->rdb,
+                           "SELECT sid_sha256, agent_id, mode FROM relay_admission "
+                           "WHERE session_key = ?",
+                           -1, &a->lookup, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "la base « %s » n'accepte pas le journal.", path);
+        sqlite3_finalize(a->insert);
+        sqlite3_finalize(a->admit);
+        sqlite3_finalize(a->forget);
+        sqlite3_close(a->rdb);
         sqlite3_close(a->db);
         free(a);
         return NULL;
     }
+    sqlite3_busy_timeout(a->rdb, 2000);
     pthread_mutex_init(&a->lock, NULL);
+    pthread_mutex_init(&a->rlock, NULL);
+    pthread_cond_init(&a->wake, NULL);
+    if (pthread_create(&a->writer, NULL, writer_main, a) != 0) {
+        snprintf(err, errlen, "le système refuse un fil d'exécution de plus.");
+        relay_audit_close(a);
+        return NULL;
+    }
     return a;
 }
 
@@ -352,8 +479,21 @@ void relay_audit_close(struct relay_audit *a)
 {
     if (!a)
         return;
+    pthread_mutex_lock(&a->lock);
+    bool running = !a->closing;
+    a->closing = true;
+    pthread_cond_signal(&a->wake);
+    pthread_mutex_unlock(&a->lock);
+    if (running && a->writer)
+        pthread_join(a->writer, NULL); /* writes what is still queued */
     sqlite3_finalize(a->insert);
+    sqlite3_finalize(a->admit);
+    sqlite3_finalize(a->forget);
+    sqlite3_finalize(a->lookup);
+    sqlite3_close(a->rdb);
     sqlite3_close(a->db);
+    pthread_cond_destroy(&a->wake);
+    pthread_mutex_destroy(&a->rlock);
     pthread_mutex_destroy(&a->lock);
     free(a);
 }
@@ -363,19 +503,74 @@ void relay_audit(struct relay_audit *a, const char *event, const char *agent_id,
 {
     if (!a)
         return;
-    pthread_mutex_lock(&a->lock);
-    sqlite3_reset(a->insert);
-    sqlite3_bind_text(a->insert, 1, event, -1, SQLITE_STATIC);
-    sqlite3_bind_text(a->insert, 2, agent_id ? agent_id : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(a->insert, 3, agent_name ? agent_name : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(a->insert, 4, key ? key : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(a->insert, 5, detail ? detail : "", -1, SQLITE_STATIC);
-    if (sqlite3_step(a->insert) != SQLITE_DONE)
+    struct audit_item *it = calloc(1, sizeof *it);
+    if (!it) {
         fprintf(stderr, "relais\u00a0: une ligne du journal n'a pas pu être écrite (%s).\n",
                 event);
-    sqlite3_reset(a->insert);
-    sqlite3_clear_bindings(a->insert);
-    pthread_mutex_unlock(&a->lock);
+        return;
+    }
+    it->kind = ITEM_LOG;
+    snprintf(it->event, sizeof it->event, "%s", event);
+    snprintf(it->agent_id, sizeof it->agent_id, "%s", agent_id ? agent_id : "");
+    snprintf(it->agent_name, sizeof it->agent_name, "%s", agent_name ? agent_name : "");
+    snprintf(it->key, sizeof it->key, "%s", key ? key : "");
+    snprintf(it->detail, sizeof it->detail, "%s", detail ? detail : "");
+    enqueue(a, it);
+}
+
+void relay_admission_put(struct relay_audit *a, const char *key, const char *sid,
+                         const char *agent_id, const char *mode)
+{
+    struct audit_item *it = a ? calloc(1, sizeof *it) : NULL;
+    if (!it)
+        return;
+    it->kind = ITEM_ADMIT;
+    snprintf(it->key, sizeof it->key, "%s", key);
+    relay_sha256_hex(sid, it->sid_hash);
+    snprintf(it->agent_id, sizeof it->agent_id, "%s", agent_id);
+    snprintf(it->mode, sizeof it->mode, "%s", mode);
+    enqueue(a, it);
+}
+
+void relay_admission_forget(struct relay_audit *a, const char *key, const char *sid)
+{
+    struct audit_item *it = a ? calloc(1, sizeof *it) : NULL;
+    if (!it)
+        return;
+    it->kind = ITEM_FORGET;
+    snprintf(it->key, sizeof it->key, "%s", key);
+    relay_sha256_hex(sid, it->sid_hash);
+    enqueue(a, it);
+}
+
+int relay_admission_check(struct relay_audit *a, const char *key, const char *sid,
+                          char agent_id[RELAY_ID_LEN + 1], char mode[16])
+{
+    if (!a)
+        return -1;
+    char hash[65], stored[65] = "";
+    relay_sha256_hex(sid, hash);
+    pthread_mutex_lock(&a->rlock);
+    sqlite3_reset(a->lookup);
+    sqlite3_bind_text(a->lookup, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(a->lookup);
+    int found = 0;
+    if (rc == SQLITE_ROW) {
+        copy_col(stored, sizeof stored, a->lookup, 0);
+        copy_col(agent_id, RELAY_ID_LEN + 1, a->lookup, 1);
+        copy_col(mode, 16, a->lookup, 2);
+        /* Hashes of secrets: compared in full whatever they hold. */
+        unsigned char diff = strlen(stored) != 64;
+        for (size_t i = 0; i < 64 && stored[i]; i++)
+            diff |= (unsigned char)(stored[i] ^ hash[i]);
+        found = diff == 0 ? 1 : 0;
+    } else if (rc != SQLITE_DONE) {
+        found = -1;
+    }
+    sqlite3_reset(a->lookup);
+    sqlite3_clear_bindings(a->lookup);
+    pthread_mutex_unlock(&a->rlock);
+    return found;
 }
 
 int relay_db_log_list(sqlite3 *db, void (*each)(const struct relay_log_entry *, void *),

@@ -3,7 +3,10 @@
  * wrong codes are suspended connections, and the relay's own timer thread resumes them,
  * because a suspended connection never times out in libmicrohttpd (DESIGN §5). Session
  * payloads are opaque bytes kept in memory only: the relay reads the envelope (type, seq),
- * never the payload. One mutex guards every session, queue and waiter. */
+ * never the payload. One mutex guards every session, queue and waiter; nothing touches the
+ * disk under it (the agents file is read on a request's first call, the reprise's records
+ * before the lock, and the audit rows are queued to a writer thread). A second mutex,
+ * `limits`, guards the per-address counts and the bytes of bodies being read. */
 #include "relay/relay.h"
 
 #include <errno.h>
@@ -19,10 +22,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "difelus/share.h"
+#include "difelus/share_link.h"
 #include "difelus/text.h"
 
 #define BODY_MAX (1024 * 1024) /* a frame's payload, or a JSON body */
@@ -35,6 +40,7 @@
 #define LOCK_SECONDS 60.0   /* ... for this long */
 #define TOMBSTONE 60.0      /* an ended session keeps its last frames this long */
 #define GLOBAL_BYTES ((size_t)1 << 30)
+#define IP_BUCKETS 1024
 #define FRAMES_TYPE "application/x-difelus-trames"
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -101,6 +107,26 @@ struct request {
     enum side side;
     int delayed; /* an answer kept back (a wrong code): its HTTP status */
     bool draining; /* resumed by the stop: counted until answered */
+    /* Decided on the first call, from the headers alone, before any body is read. */
+    bool opening;            /* POST /v1/KEY/session */
+    char key[KEY_LEN + 1];
+    bool authed;             /* an agent's path: its token was good */
+    struct relay_agent agent;
+    size_t reserved;         /* body bytes counted in G.bodies */
+    bool overloaded;         /* G.bodies was full */
+    /* A reprise, read from the disk before the global lock is taken. */
+    int find_rc;             /* relay_agents_find */
+    struct relay_agent named;
+    int rec_rc;              /* relay_admission_check */
+    char rec_agent[RELAY_ID_LEN + 1], rec_mode[16];
+};
+
+/* Session opens from one address in the current minute. */
+struct ipent {
+    struct ipent *next;
+    char ip[INET6_ADDRSTRLEN];
+    double window;
+    unsigned count;
 };
 
 /* A token's recent wrong codes. */
@@ -127,6 +153,10 @@ static struct {
     bool stopping;
     unsigned draining; /* waits resumed by the stop, not answered yet */
     double planned; /* when the timer thread wakes next */
+    /* Guarded by `limits`, never held with a disk access: */
+    pthread_mutex_t limits;
+    size_t bodies;
+    struct ipent *ips[IP_BUCKETS];
 } G;
 
 static double now_mono(void)
@@ -354,6 +384,8 @@ static void end_session(struct session *s, const char *to_agent, const char *to_
             q->tail = f;
     }
     bool had_agent = s->phase != P_WAITING;
+    if (had_agent)
+        relay_admission_forget(G.audit, s->key, s->sid);
     if (to_agent && had_agent)
         push_frame(s, AGENT, to_agent, NULL, 0);
     if (to_official)
@@ -513,20 +545,6 @@ static bool valid_type(const char *t)
     return true;
 }
 
-static bool one_of(const char *t, const char *const *list)
-{
-    for (; *list; list++)
-        if (strcmp(t, *list) == 0)
-            return true;
-    return false;
-}
-
-static const char *const official_types[] = {
-    "accepte", "refuse", "instantane-partie", "instantane", "changement",
-    "controle-accorde", "controle-refuse", "controle-retire", "resultat", NULL};
-static const char *const agent_types[] = {"demande-controle", "proposition",
-                                          "besoin-instantane", "depart", NULL};
-
 /* The frames of a queue after `apres` (the ones up to it are acknowledged and dropped),
  * in the frame format; NULL when there are none. */
 static char *collect_frames(struct queue *q, uint64_t apres, size_t *len)
@@ -613,30 +631,37 @@ static enum MHD_Result open_session(struct request *r, const char *key)
     char norm[CODE_LEN + 1] = "";
     struct relay_agent agent = {0};
     enum phase phase = P_WAITING;
-    if (code) {
-        if (!share_code_parse(code, norm) || strncmp(norm, key, KEY_LEN) != 0) {
-            json_decref(body);
-            return send_error(c, MHD_HTTP_BAD_REQUEST, "code",
-                              "Le code ne correspond pas à la clé de rendez-vous.");
-        }
-    } else {
+    bool is_reprise = json_is_object(reprise), known_reprise = false;
+    const char *mode = NULL;
+    if (code && (!share_code_parse(code, norm) || strncmp(norm, key, KEY_LEN) != 0)) {
+        json_decref(body);
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "code",
+                          "Le code ne correspond pas à la clé de rendez-vous.");
+    }
+    if (is_reprise) {
         const char *id = json_string_value(json_object_get(reprise, "agent"));
-        const char *mode = json_string_value(json_object_get(reprise, "mode"));
-        if (!id || !mode || (strcmp(mode, "vue") != 0 && strcmp(mode, "controle") != 0)) {
+        mode = json_string_value(json_object_get(reprise, "mode"));
+        if (!id || !mode ||
+            (strcmp(mode, "vue") != 0 && strcmp(mode, "controle") != 0 &&
+             strcmp(mode, "demande") != 0)) {
             json_decref(body);
             return bad_json(c);
         }
-        phase = strcmp(mode, "vue") == 0 ? P_VIEW : P_CONTROL;
-        int rc = relay_agents_find(G.agents, id, &agent);
-        if (rc < 0) {
+        phase = strcmp(mode, "vue") == 0       ? P_VIEW
+                : strcmp(mode, "controle") == 0 ? P_CONTROL
+                                                : P_JOINED;
+        /* The agents file and the admissions were read before the lock (handle). */
+        if (r->find_rc < 0 || r->rec_rc < 0) {
             json_decref(body);
             return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "agents",
-                              "Le fichier des agents est illisible.");
+                              "La base du relais est illisible.");
         }
-        if (rc == 0 || agent.revoked) {
+        if (r->find_rc == 0 || r->named.revoked || strcmp(r->named.id, id) != 0) {
             json_decref(body);
             return send_error(c, MHD_HTTP_FORBIDDEN, "agent", "Agent inconnu ou révoqué.");
         }
+        agent = r->named;
+        known_reprise = r->rec_rc == 1 && strcmp(r->rec_agent, id) == 0;
     }
     char sid_copy[RELAY_HEX_LEN + 1];
     snprintf(sid_copy, sizeof sid_copy, "%s", sid);
@@ -656,6 +681,11 @@ static enum MHD_Result open_session(struct request *r, const char *key)
     if (s && s->phase != P_ENDED)
         return send_error(c, MHD_HTTP_CONFLICT, "cle-prise",
                           "Cette clé de rendez-vous est déjà prise : tirez un autre code.");
+    /* Only the official who admitted this agent (the holder of the SID recorded at the
+     * admission) brings a session back: an agent id alone is public. */
+    if (is_reprise && !known_reprise)
+        return send_error(c, MHD_HTTP_FORBIDDEN, "reprise-inconnue",
+                          "Le relais ne connaît pas cette session : tirez un nouveau code.");
     if (s)
         free_session(s);
     if (G.nsessions >= G.cfg->max_sessions)
@@ -665,7 +695,7 @@ static enum MHD_Result open_session(struct request *r, const char *key)
     if (!s)
         return send_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "memoire",
                           "Le relais manque de mémoire.");
-    if (code) {
+    if (code && !is_reprise) {
         snprintf(s->code, sizeof s->code, "%s", norm);
         s->code_deadline = now + G.cfg->code_seconds;
         audit(s, "ouverture", "");
@@ -674,11 +704,18 @@ static enum MHD_Result open_session(struct request *r, const char *key)
     }
     s->phase = phase;
     s->code_expired = true;
+    /* The code comes back only to be recognised: the agent retrying its join gets its
+     * answer again, anyone else a code already used (410); it never admits again. */
+    if (code)
+        snprintf(s->code, sizeof s->code, "%s", norm);
     snprintf(s->agent_id, sizeof s->agent_id, "%s", agent.id);
     snprintf(s->agent_name, sizeof s->agent_name, "%s", agent.name);
     snprintf(s->agent_org, sizeof s->agent_org, "%s", agent.org);
     s->seen[AGENT] = now;
-    audit(s, "ouverture", phase == P_VIEW ? "reprise vue" : "reprise controle");
+    relay_admission_put(G.audit, s->key, s->sid, s->agent_id, mode);
+    char detail[32];
+    snprintf(detail, sizeof detail, "reprise %s", mode);
+    audit(s, "ouverture", detail);
     return send_json(c, MHD_HTTP_CREATED, json_pack("{s:i}", "expire", 0), 0);
 }
 
@@ -745,6 +782,7 @@ static enum MHD_Result join(struct request *r, const char *key, const struct rel
                                   "Le relais manque de mémoire.");
             }
             free(payload);
+            relay_admission_put(G.audit, s->key, s->sid, s->agent_id, "demande");
             audit(s, "demande", "");
         }
         return send_json(c, MHD_HTTP_ACCEPTED,
@@ -772,7 +810,8 @@ static enum MHD_Result deliver(struct request *r, struct session *s, enum side f
 {
     struct MHD_Connection *c = r->conn;
     const char *type = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "type");
-    if (!valid_type(type) || !one_of(type, from == OFFICIAL ? official_types : agent_types))
+    enum share_sender sender = from == OFFICIAL ? SHARE_SENDER_OFFICIAL : SHARE_SENDER_AGENT;
+    if (!valid_type(type) || share_type_sender(type) != sender)
         return send_error(c, MHD_HTTP_BAD_REQUEST, "type",
                           "Type de trame absent ou inconnu.");
     if (s->phase == P_ENDED)
@@ -812,6 +851,7 @@ static enum MHD_Result deliver(struct request *r, struct session *s, enum side f
         /* Only the first one admits: a retried accepte must not take control back. */
         if (s->phase == P_JOINED) {
             s->phase = P_VIEW;
+            relay_admission_put(G.audit, s->key, s->sid, s->agent_id, "vue");
             audit(s, "accepte", "");
         }
     } else if (strcmp(type, "refuse") == 0) {
@@ -819,9 +859,11 @@ static enum MHD_Result deliver(struct request *r, struct session *s, enum side f
         end_session(s, NULL, NULL);
     } else if (strcmp(type, "controle-accorde") == 0) {
         s->phase = P_CONTROL;
+        relay_admission_put(G.audit, s->key, s->sid, s->agent_id, "controle");
         audit(s, "controle-accorde", "");
     } else if (strcmp(type, "controle-retire") == 0 || strcmp(type, "controle-refuse") == 0) {
         s->phase = P_VIEW;
+        relay_admission_put(G.audit, s->key, s->sid, s->agent_id, "vue");
         audit(s, type, "");
     } else if (strcmp(type, "demande-controle") == 0) {
         audit(s, "controle-demande", "");
@@ -917,10 +959,9 @@ static enum MHD_Result route(struct request *r, const char *url, const char *met
         goto not_found;
     if ((joining || strcmp(seg[2], "envoyer") == 0) ? !post : !get)
         goto bad_method;
-    struct relay_agent agent;
-    enum MHD_Result ret = MHD_NO;
-    if (!authenticate(r, &agent, &ret))
-        return ret;
+    if (!r->authed) /* checked on the first call, before the lock */
+        return send_error(c, MHD_HTTP_UNAUTHORIZED, "jeton", "Jeton d'agent inconnu ou révoqué.");
+    const struct relay_agent agent = r->agent;
     if (joining)
         return join(r, key, &agent);
     struct session *s = find_session(key);
@@ -937,6 +978,169 @@ bad_method:
                       "Méthode non acceptée à cette adresse.");
 }
 
+/* ---- limits decided before any body is read ---- */
+
+/* Counts a session open from the client's address; 0, or the seconds to wait. */
+static unsigned opens_wait(struct MHD_Connection *c)
+{
+    unsigned max = G.cfg->opens_per_minute;
+    if (!max)
+        return 0;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip,
+                      sizeof ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      ip, sizeof ip);
+    }
+    unsigned h = 0;
+    for (const char *p = ip; *p; p++)
+        h = h * 31 + (unsigned char)*p;
+    double now = now_mono();
+    unsigned wait = 0;
+    pthread_mutex_lock(&G.limits);
+    struct ipent *e = G.ips[h % IP_BUCKETS];
+    while (e && strcmp(e->ip, ip) != 0)
+        e = e->next;
+    if (!e && (e = calloc(1, sizeof *e)) != NULL) {
+        snprintf(e->ip, sizeof e->ip, "%s", ip);
+        e->window = now;
+        e->next = G.ips[h % IP_BUCKETS];
+        G.ips[h % IP_BUCKETS] = e;
+    }
+    if (e) {
+        if (now - e->window >= 60.0) {
+            e->window = now;
+            e->count = 0;
+        }
+        if (e->count >= max)
+            wait = (unsigned)ceil(e->window + 60.0 - now);
+        else
+            e->count++;
+    }
+    pthread_mutex_unlock(&G.limits);
+    return wait;
+}
+
+/* Forgets the addresses whose minute is over (timer thread). */
+static void forget_ips(double now)
+{
+    pthread_mutex_lock(&G.limits);
+    for (unsigned b = 0; b < IP_BUCKETS; b++) {
+        struct ipent **p = &G.ips[b];
+        while (*p) {
+            struct ipent *e = *p;
+            if (now - e->window >= 60.0) {
+                *p = e->next;
+                free(e);
+            } else {
+                p = &e->next;
+            }
+        }
+    }
+    pthread_mutex_unlock(&G.limits);
+}
+
+/* The first call of a request, headers only: the route, the method, the agent's token,
+ * the announced length and the per-address limits are settled here, so that nothing is
+ * buffered for a request that will be refused (the body is read only afterwards). False
+ * with *ret when it answered. No global lock: the agents file may be read. */
+static bool precheck(struct request *r, const char *url, const char *method,
+                     enum MHD_Result *ret)
+{
+    struct MHD_Connection *c = r->conn;
+    char seg[5][48];
+    int n = split_path(url, seg);
+    bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0,
+         del = strcmp(method, "DELETE") == 0;
+    bool agent = false;
+    if (n == 1 && strcmp(seg[0], "sante") == 0) {
+        if (!get)
+            goto bad_method;
+    } else if (n < 2 || !valid_key(seg[0], strlen(seg[0]))) {
+        goto not_found;
+    } else if (strcmp(seg[1], "session") == 0) {
+        if (n == 2 && !post)
+            goto bad_method;
+        if (n > 2 && !valid_hex(seg[2]))
+            goto not_found;
+        if (n == 3 && !del)
+            goto bad_method;
+        if (n == 4 && strcmp(seg[3], "recevoir") != 0 && strcmp(seg[3], "envoyer") != 0)
+            goto not_found;
+        if (n == 4 && (strcmp(seg[3], "recevoir") == 0 ? !get : !post))
+            goto bad_method;
+        if (n > 4)
+            goto not_found;
+        r->opening = n == 2;
+        snprintf(r->key, sizeof r->key, "%s", seg[0]);
+    } else {
+        bool joining = n == 2 && strcmp(seg[1], "rejoindre") == 0;
+        bool agent_path = n == 3 && strcmp(seg[1], "agent") == 0 &&
+                          (strcmp(seg[2], "recevoir") == 0 || strcmp(seg[2], "envoyer") == 0);
+        if (!joining && !agent_path)
+            goto not_found;
+        if ((joining || strcmp(seg[2], "envoyer") == 0) ? !post : !get)
+            goto bad_method;
+        agent = true;
+    }
+    if (agent) {
+        if (!authenticate(r, &r->agent, ret))
+            return false;
+        r->authed = true;
+    }
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > BODY_MAX) {
+        r->too_big = true;
+        *ret = send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "trop-gros",
+                          "Le corps de la requête dépasse 1 Mio.");
+        return false;
+    }
+    if (r->opening) {
+        unsigned wait = opens_wait(c);
+        if (wait) {
+            *ret = send_error_after(c, MHD_HTTP_TOO_MANY_REQUESTS, "trop-d-ouvertures",
+                                    "Trop de sessions ouvertes depuis cette adresse : "
+                                    "réessayez dans une minute.",
+                                    wait);
+            return false;
+        }
+    }
+    return true;
+
+not_found:
+    *ret = send_error(c, MHD_HTTP_NOT_FOUND, "chemin", "Adresse inconnue du relais.");
+    return false;
+bad_method:
+    *ret = send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "methode",
+                      "Méthode non acceptée à cette adresse.");
+    return false;
+}
+
+/* A reprise names an agent and a session id: both are looked up on the disk here, before
+ * the global lock is taken (open_session reads the results). */
+static void read_reprise(struct request *r)
+{
+    r->find_rc = r->rec_rc = 0;
+    json_t *body = parse_body(r);
+    json_t *reprise = json_is_object(body) ? json_object_get(body, "reprise") : NULL;
+    const char *sid = json_is_object(body) ? json_string_value(json_object_get(body, "session"))
+                                           : NULL;
+    const char *id = json_string_value(json_object_get(reprise, "agent"));
+    if (id && strlen(id) <= RELAY_ID_LEN) {
+        r->find_rc = relay_agents_find(G.agents, id, &r->named);
+        if (r->find_rc == 1 && valid_hex(sid))
+            r->rec_rc = relay_admission_check(G.audit, r->key, sid, r->rec_agent, r->rec_mode);
+    }
+    json_decref(body);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls)
@@ -950,20 +1154,29 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
             return MHD_NO;
         r->conn = c;
         *con_cls = r;
-        const char *cl =
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > BODY_MAX) {
-            r->too_big = true;
-            return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "trop-gros",
-                              "Le corps de la requête dépasse 1 Mio.");
-        }
+        enum MHD_Result ret = MHD_NO;
+        if (!precheck(r, url, method, &ret))
+            return ret;
         return MHD_YES;
     }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        if (r->too_big || r->len + n > BODY_MAX) {
-            r->too_big = true;
+        if (r->too_big || r->overloaded || r->len + n > BODY_MAX) {
+            r->too_big = !r->overloaded;
+            return MHD_YES;
+        }
+        /* Bodies being read are capped across all connections: many slow uploads must
+         * not exhaust the relay's memory. */
+        pthread_mutex_lock(&G.limits);
+        bool room = G.bodies + n <= G.cfg->bodies_max;
+        if (room) {
+            G.bodies += n;
+            r->reserved += n;
+        }
+        pthread_mutex_unlock(&G.limits);
+        if (!room) {
+            r->overloaded = true;
             return MHD_YES;
         }
         if (r->len + n > r->cap) {
@@ -983,6 +1196,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     if (r->too_big)
         return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "trop-gros",
                           "Le corps de la requête dépasse 1 Mio.");
+    if (r->overloaded)
+        return send_error_after(c, MHD_HTTP_SERVICE_UNAVAILABLE, "sature",
+                                "Le relais reçoit trop de données : réessayez plus tard.", 1);
+    if (r->opening && !r->resumed && !r->delayed)
+        read_reprise(r);
     pthread_mutex_lock(&G.lock);
     enum MHD_Result ret;
     if (r->delayed) {
@@ -1009,6 +1227,11 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (r->draining && --G.draining == 0)
         pthread_cond_broadcast(&G.wake);
     pthread_mutex_unlock(&G.lock);
+    if (r->reserved) {
+        pthread_mutex_lock(&G.limits);
+        G.bodies -= r->reserved;
+        pthread_mutex_unlock(&G.limits);
+    }
     free(r->body);
     free(r);
     *con_cls = NULL;
@@ -1078,6 +1301,7 @@ static void *timer_main(void *arg)
         }
         if (now >= next_house) {
             housekeeping(now);
+            forget_ips(now);
             next_house = now + 1.0;
             next = next < next_house ? next : next_house;
         }
@@ -1199,6 +1423,7 @@ int relay_serve(const struct relay_config *cfg)
     }
     G.agents = relay_agents_open(cfg->agents);
     pthread_mutex_init(&G.lock, NULL);
+    pthread_mutex_init(&G.limits, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1234,11 +1459,18 @@ int relay_serve(const struct relay_config *cfg)
         flags |= MHD_USE_IPv6;
     if (cert)
         flags |= MHD_USE_TLS;
-    struct MHD_OptionItem tls[] = {
-        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
-        {MHD_OPTION_END, 0, NULL},
-    };
+    /* Connections from one address are capped (behind a proxy every client has the
+     * proxy's address: the proxy's own limits apply there, see contrib/haproxy.cfg). */
+    struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
+    size_t nopt = 0;
+    if (cfg->max_per_ip)
+        tls[nopt++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                                              (intptr_t)cfg->max_per_ip, NULL};
+    if (cert) {
+        tls[nopt++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cert};
+        tls[nopt++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, key};
+    }
+    tls[nopt] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -1303,9 +1535,11 @@ int relay_serve(const struct relay_config *cfg)
         G.locks = l->next;
         free(l);
     }
+    forget_ips(1e300);
     relay_audit_close(G.audit);
     relay_agents_close(G.agents);
     pthread_cond_destroy(&G.wake);
+    pthread_mutex_destroy(&G.limits);
     pthread_mutex_destroy(&G.lock);
     free(cert);
     free(key);

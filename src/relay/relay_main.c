@@ -16,6 +16,7 @@ enum { USAGE = 2 };
 static const char usage_text[] =
     "Usage : difelus relais [--ecoute ADRESSE:PORT] [--base FICHIER] [--agents FICHIER]\n"
     "                       [--certificat FICHIER --cle FICHIER] [--max-sessions N]\n"
+    "                       [--max-par-ip N] [--ouvertures-par-minute N]\n"
     "        difelus relais agent-ajouter NOM --organisme ORGANISME [--agents FICHIER]\n"
     "        difelus relais agent-lister [--agents FICHIER]\n"
     "        difelus relais agent-revoquer ID [--agents FICHIER]\n"
@@ -27,6 +28,10 @@ static const char usage_text[] =
     "  --agents FICHIER        fichier des agents (par défaut, celui de --base)\n"
     "  --certificat, --cle     certificat et clé TLS (PEM) : le relais parle HTTPS\n"
     "  --max-sessions N        nombre maximal de sessions ouvertes (5000)\n"
+    "  --max-par-ip N          connexions simultanées d'une même adresse (64 ; 0 : sans\n"
+    "                          limite, derrière un mandataire qui limite lui-même)\n"
+    "  --ouvertures-par-minute N  sessions ouvertes par minute d'une même adresse (30 ;\n"
+    "                          0 : sans limite)\n"
     "  --organisme ORGANISME   avec agent-ajouter : l'organisme de l'agent\n";
 
 static int usage(const char *fmt, const char *arg)
@@ -168,7 +173,7 @@ static int administer(const char *cmd, int argc, char **argv, const char *file,
 
 int main(int argc, char **argv)
 {
-    enum { O_ECOUTE = 256, O_BASE, O_AGENTS, O_CERT, O_CLE, O_ORG, O_MAX, O_HELP };
+    enum { O_ECOUTE = 256, O_BASE, O_AGENTS, O_CERT, O_CLE, O_ORG, O_MAX, O_PER_IP, O_OPENS, O_HELP };
     static const struct option longopts[] = {
         {"ecoute", required_argument, NULL, O_ECOUTE},
         {"base", required_argument, NULL, O_BASE},
@@ -177,11 +182,14 @@ int main(int argc, char **argv)
         {"cle", required_argument, NULL, O_CLE},
         {"organisme", required_argument, NULL, O_ORG},
         {"max-sessions", required_argument, NULL, O_MAX},
+        {"max-par-ip", required_argument, NULL, O_PER_IP},
+        {"ouvertures-par-minute", required_argument, NULL, O_OPENS},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
     const char *listen = "127.0.0.1:8470", *base = NULL, *agents = NULL, *cert = NULL,
-               *key = NULL, *org = NULL, *max = NULL;
+               *key = NULL, *org = NULL, *max = NULL,
+               *per_ip = NULL, *opens = NULL;
     bool listen_given = false;
     opterr = 0;
     int c;
@@ -194,6 +202,8 @@ int main(int argc, char **argv)
         case O_CLE: key = optarg; break;
         case O_ORG: org = optarg; break;
         case O_MAX: max = optarg; break;
+        case O_PER_IP: per_ip = optarg; break;
+        case O_OPENS: opens = optarg; break;
         case 'h':
         case O_HELP: text_fprintf(stdout, "%s", usage_text); return EXIT_SUCCESS;
         case ':': return usage("l'option « %s » attend une valeur.", argv[optind - 1]);
@@ -225,7 +235,7 @@ int main(int argc, char **argv)
         if (nargs - 1 != want)
             return usage(want ? "« %s » attend un argument." : "« %s » ne prend pas "
                                                                 "d'argument.", cmd);
-        if (listen_given || cert || key || max)
+        if (listen_given || cert || key || max || per_ip || opens)
             return usage("les options du serveur ne s'emploient pas avec « %s ».", cmd);
         bool adding = strcmp(cmd, "agent-ajouter") == 0;
         if (adding && !org)
@@ -251,7 +261,25 @@ int main(int argc, char **argv)
         .wait_seconds = env_seconds("DIFELUS_RELAIS_ATTENTE", 25),
         .idle_seconds = env_seconds("DIFELUS_RELAIS_INACTIF", 120),
         .queue_bytes = (size_t)8 << 20,
+        .max_per_ip = 64,
+        .opens_per_minute = 30,
+        .bodies_max = (size_t)env_seconds("DIFELUS_RELAIS_CORPS_KIO", 64 * 1024) << 10,
     };
+    const char *limits[2] = {per_ip, opens};
+    unsigned *dest[2] = {&cfg.max_per_ip, &cfg.opens_per_minute};
+    static const char *const names[2] = {"--max-par-ip", "--ouvertures-par-minute"};
+    for (int i = 0; i < 2; i++) {
+        if (!limits[i])
+            continue;
+        char *end;
+        unsigned long n = strtoul(limits[i], &end, 10);
+        if (!*limits[i] || *end || n > 1000000 || limits[i][0] == '-') {
+            char what[64];
+            snprintf(what, sizeof what, "%s", names[i]);
+            return usage("%s attend un nombre entre 0 et 1000000.", what);
+        }
+        *dest[i] = (unsigned)n;
+    }
     if (max) {
         char *end;
         unsigned long n = strtoul(max, &end, 10);
