@@ -164,6 +164,23 @@ static char *journal(const struct relay *rl)
     return out;
 }
 
+/* The journal once it holds `needle` (rows are written by the relay's writer thread),
+ * failing after the harness's wait. */
+static char *journal_with(const struct relay *rl, const char *needle)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        char *log = journal(rl);
+        if (harness_strstr(log, needle))
+            return log;
+        if (ms_left(&start) <= 0)
+            fail_msg("« %s » n'est pas dans le journal :\n%s", needle, log);
+        free(log);
+        poll(NULL, 0, 50);
+    }
+}
+
 /* ---- HTTP ---- */
 
 struct resp {
@@ -500,6 +517,10 @@ static void test_join_and_codes(void **state)
     assert_null(strstr(log, "EFGH"));
     assert_null(strstr(log, SID1));
     free(log);
+    /* The second agent's try with the used code is in the journal, under its name. */
+    log = journal_with(&rl, "code-perime");
+    assert_non_null(strstr(strstr(log, "code-perime"), "Paul Durand"));
+    free(log);
     /* The base keeps only the tokens' digests. */
     size_t len;
     char *bytes = harness_read_file(rl.base, &len);
@@ -539,6 +560,16 @@ static void test_code_expires(void **state)
     assert_int_equal(r.status, 410);
     assert_non_null(harness_strstr(r.body, "expiré"));
     resp_free(&r);
+    /* The official's side then closes the session: the journal says the code expired (as
+     * the official's history does), not that somebody ended a session. */
+    expect(&rl, "DELETE", "/ABCD/session/" SID1, NULL, NULL, 200, NULL);
+    /* A row written after the DELETE's: the journal is in order, so once it is there the
+     * DELETE's own row (if any) is too. */
+    expect(&rl, "POST", "/WXYZ/rejoindre", token, "{\"code\":\"WXYZ-0000\"}", 403, "code");
+    char *log = journal_with(&rl, "code-faux");
+    assert_non_null(strstr(log, "code-perime"));
+    assert_null(strstr(log, "\tfin\t"));
+    free(log);
     assert_int_equal(relay_stop(&rl, SIGTERM), 0);
 }
 

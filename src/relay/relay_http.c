@@ -762,9 +762,13 @@ static enum MHD_Result join(struct request *r, const char *key, const struct rel
     if (s && s->code[0] && same_secret(s->code, norm)) {
         /* A retry by the agent already waiting (its answer was lost) is answered again. */
         bool again = s->phase == P_JOINED && strcmp(s->agent_id, agent->id) == 0;
-        if (!again && (s->phase != P_WAITING || now > s->code_deadline))
+        if (!again && (s->phase != P_WAITING || now > s->code_deadline)) {
+            /* A code tried again (a second agent, or after its expiry) is in the journal
+             * like a wrong one: the admin sees who tried it. */
+            relay_audit(G.audit, "code-perime", agent->id, agent->name, key, "");
             return send_error(c, MHD_HTTP_GONE, "code-expire",
                               "Ce code a expiré ou a déjà servi : demandez-en un nouveau.");
+        }
         if (!again) {
             s->phase = P_JOINED;
             snprintf(s->agent_id, sizeof s->agent_id, "%s", agent->id);
@@ -935,7 +939,11 @@ static enum MHD_Result route(struct request *r, const char *url, const char *met
             if (!del)
                 goto bad_method;
             if (s->phase != P_ENDED) {
-                audit(s, "fin", "");
+                /* The official's side closes a session whose code ran out: the journal
+                 * says « expire », as the official's own history does. */
+                bool expired = s->phase == P_WAITING && now_mono() > s->code_deadline;
+                if (!(expired && s->code_expired))
+                    audit(s, expired ? "expire" : "fin", expired ? "code" : "");
                 end_session(s, "fin", NULL);
             }
             return send_json(c, MHD_HTTP_OK, json_object(), 0);
