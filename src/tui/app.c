@@ -148,6 +148,9 @@ void app_flash(struct app *app, bool error, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(app->ui.message, sizeof app->ui.message, fmt, ap);
     va_end(ap);
+    /* Every message of the message line is typeset here, once (a value ending with "…"
+     * before the full stop of « Mandat enregistré : … »). */
+    text_typeset(app->ui.message, sizeof app->ui.message);
     app->ui.message_error = error;
 }
 
