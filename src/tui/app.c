@@ -447,8 +447,21 @@ static bool handle_key(struct app *app, int type, wint_t ch)
         return false;
     app->ui.message[0] = '\0';
     if (!app->ignore_small && (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES)) {
-        if (type == OK && (ch == 'i' || ch == 'I'))
+        if (type == OK && (ch == 'i' || ch == 'I')) {
             app->ignore_small = true;
+            return false;
+        }
+        /* What covers every screen still answers here (a shared session's F4 and its
+         * question, drawn over this screen too): a share never waits for a bigger window. */
+        enum key_result r = app->table->first_key ? app->table->first_key(app, type, ch)
+                                                  : KR_UNHANDLED;
+        if (r != KR_UNHANDLED) {
+            app_save_ui(app);
+            app_reload_status(app);
+            if (app->screen->load)
+                app->screen->load(app);
+            return r == KR_QUIT;
+        }
         return (type == OK && (ch == 'q' || ch == 'Q')) ||
                (type == KEY_CODE_YES && ch == KEY_F(10));
     }
@@ -502,6 +515,8 @@ void app_set_agent(struct share_agent *agent)
 static void draw(struct app *app)
 {
     if (tui_too_small(app)) {
+        if (app->table->overlay)
+            app->table->overlay(app); /* an agent's question is answered here too */
         refresh();
         return;
     }

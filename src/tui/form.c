@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "difelus/text.h"
+#include "tui/share.h"
 #include "tui/tui.h"
 
 #define LABEL_X 2
@@ -499,10 +500,29 @@ void tui_form_reject(struct tui_form *tf, int index, const char *message)
 #define ASK_CANCEL "abandonner"
 #define ASK_QUIT "quitter"
 
+bool tui_share_quit_note(const struct app *app, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (app->agent)
+        return false; /* the agent's program: its q ends only its own side */
+    const struct share_state *s = share_official_state();
+    if (s->phase != SHARE_VIEW && s->phase != SHARE_CONTROL)
+        return false;
+    char name[160], org[160];
+    text_clip(name, sizeof name, s->agent_name, 40);
+    text_clip(org, sizeof org, s->agent_org, 30);
+    snprintf(buf, len, "Quitter arrête aussi le partage avec %s (%s).", name, org);
+    return true;
+}
+
 static void ask(struct app *app, const char *question)
 {
     snprintf(app->ui.confirm, sizeof app->ui.confirm, "%s", question);
-    if (strcmp(question, ASK_QUIT) == 0)
+    char share[512];
+    if (strcmp(question, ASK_QUIT) == 0 && tui_share_quit_note(app, share, sizeof share))
+        app_flash(app, true, "Quitter sans enregistrer ce que vous avez tapé ? %s o : oui, "
+                             "quitter   n : non, continuer la saisie", share);
+    else if (strcmp(question, ASK_QUIT) == 0)
         app_flash(app, true, "Quitter sans enregistrer ce que vous avez tapé ? o : oui, "
                              "quitter   n : non, continuer la saisie");
     else
