@@ -259,6 +259,24 @@ static bool ensure_posted(struct tui_form *tf)
     return tf->posted;
 }
 
+/* A text longer than its field says so on both sides: « → » after the field while text
+ * is hidden past its end, « ← » before it while the start is scrolled out (the current
+ * field only: the others are shown from their start, switch_field). The columns beside
+ * the field are free: the label stops one column short, fits() keeps one after. */
+static void overflow_marks(struct tui_form *tf, int index, int row, bool current)
+{
+    char value[TUI_FORM_VALUE_MAX];
+    tui_form_value(tf, index, value, sizeof value);
+    int width = tf->desc[index].width;
+    int scroll = current ? tf->form->begincol : 0;
+    attron(A_BOLD);
+    mvaddstr(row, tf->field_x - 1, scroll > 0 ? "←" : " ");
+    int after = tf->field_x + width;
+    if (after < COLS && text_width(value) > scroll + width)
+        mvaddstr(row, after, "→");
+    attroff(A_BOLD);
+}
+
 bool tui_form_draw(struct tui_form *tf)
 {
     if (!fits(tf)) {
@@ -287,6 +305,8 @@ bool tui_form_draw(struct tui_form *tf)
             if (tf->desc[i].kind == TF_CHOICE && focused && COLS - after - 1 >= 18)
                 tui_print(row, after + 1, COLS - after - 1, 0, "(Espace : changer)");
         }
+        if (tf->desc[i].kind == TF_TEXT)
+            overflow_marks(tf, i, row, i == cur);
         int next = i + 1 < tf->count ? tf->top + tf->rows[i + 1] : tui_form_bottom(tf);
         for (int y = row + 1; y < next; y++) {
             move(y, 0);
