@@ -452,9 +452,11 @@ static bool handle_key(struct app *app, int type, wint_t ch)
             return false;
         }
         /* What covers every screen still answers here (a shared session's F4 and its
-         * question, drawn over this screen too): a share never waits for a bigger window. */
-        enum key_result r = app->table->first_key ? app->table->first_key(app, type, ch)
-                                                  : KR_UNHANDLED;
+         * question, drawn over this screen too): a share never waits for a bigger window.
+         * Not on the agent's side: there the official's question is only mirrored. */
+        enum key_result r = app->table->first_key && !app->agent
+                                ? app->table->first_key(app, type, ch)
+                                : KR_UNHANDLED;
         if (r != KR_UNHANDLED) {
             app_save_ui(app);
             app_reload_status(app);
@@ -515,7 +517,7 @@ void app_set_agent(struct share_agent *agent)
 static void draw(struct app *app)
 {
     if (tui_too_small(app)) {
-        if (app->table->overlay)
+        if (app->table->overlay && !app->agent)
             app->table->overlay(app); /* an agent's question is answered here too */
         refresh();
         return;
