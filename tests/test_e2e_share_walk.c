@@ -248,10 +248,29 @@ static void test_quit_says_the_share_ends(void **state)
 
     term_send(t, "q");
     WAIT(t, "Quitter arrête aussi le partage");
-    term_send(t, "o");
-    assert_int_equal(term_wait_exit(t), 0);
+    quit_cleanly_answer(t, "o");
     wait_received(&fk, "fin 0 0\n");
-    term_free(t);
+    fake_free(&fk);
+}
+
+/* The agent leaves while the question is asked: its message replaces the question, which
+ * is forgotten (a later o does not quit), and q then quits at once. */
+static void test_agent_leaves_while_asking(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-walk-quit-leaves");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    admitted(t, &fk);
+    term_send(t, "q");
+    WAIT(t, "Quitter arrête aussi le partage");
+    fake_say(&fk, "depart", "");
+    WAIT(t, "a quitté le partage.");
+    assert_true(term_wait_gone(t, "Partage :"));
+    term_send(t, "o");
+    WAIT(t, "La touche « o » ne fait rien ici");
+    quit_cleanly(t);
     fake_free(&fk);
 }
 
@@ -275,6 +294,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_too_small_keeps_the_share),
         cmocka_unit_test(test_quit_says_the_share_ends),
+        cmocka_unit_test(test_agent_leaves_while_asking),
         cmocka_unit_test(test_quit_without_agent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
