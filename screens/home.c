@@ -202,7 +202,13 @@ static void home_draw(struct app *app)
         tui_print(support_y, 2, w, 0, support);
     }
 
-    tui_key_line(app, "1-6 étapes  r rechercher  m mandats  d dossiers  s solde  ? aide  q quitter");
+    /* The assistance key where the official looks for keys (at 80 columns m gives way: the
+     * mandates' heading above says « m : les gérer »). */
+    static const char keys_wide[] = "1-6 étapes  r rechercher  m mandats  d dossiers  s solde  "
+                                    "a assistance  ? aide  q quitter";
+    static const char keys[] = "1-6 étapes  r rechercher  d dossiers  s solde  a assistance  "
+                               "? aide  q quitter";
+    tui_key_line(app, text_width(keys_wide) <= COLS - 2 ? keys_wide : keys);
     move(cursor_y, 1);
 }
 

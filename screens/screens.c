@@ -28,6 +28,54 @@ static enum key_result go(struct app *app, const struct screen *to, int focus)
     return KR_GOTO;
 }
 
+/* Quitting ends the share an agent is connected to: q and F10 ask first, o quits. Kept
+ * here rather than in app->ui.confirm, which the screens read as their own questions
+ * (« supprimer »); a restart forgets it, as it forgets the share. */
+static bool asking_quit;
+
+/* q or F10: quits, or asks when an agent is connected. */
+static enum key_result quit_key(struct app *app)
+{
+    char note[512];
+    if (!tui_share_quit_note(app, note, sizeof note))
+        return KR_QUIT;
+    asking_quit = true;
+    app_flash(app, true, "%s Quitter ? o : oui, quitter   n : non, rester", note);
+    return KR_HANDLED;
+}
+
+/* Before every screen's handler: the answer to the question above, then the share's keys
+ * (F3, F4, the answer to an agent's request). */
+static enum key_result first_key(struct app *app, int type, wint_t ch)
+{
+    bool fkey = type == KEY_CODE_YES;
+    const struct share_state *s = share_official_state();
+    bool share_asks = s->phase == SHARE_ASKED || s->phase == SHARE_CONTROL_ASKED;
+    char note[512];
+    if (asking_quit && !tui_share_quit_note(app, note, sizeof note))
+        asking_quit = false; /* the share ended meanwhile (its message replaced the question) */
+    if (asking_quit && !share_asks && !(fkey && ch == KEY_RESIZE)) {
+        asking_quit = false;
+        if (!fkey && (ch == 'o' || ch == 'O'))
+            return KR_QUIT;
+        if ((!fkey && (ch == 'n' || ch == 'N' || ch == 27)) || (fkey && ch == KEY_F(10))) {
+            app_flash(app, false, "Vous restez : le partage continue.");
+            return KR_HANDLED;
+        }
+        if (!fkey || ch != KEY_F(4))
+            return quit_key(app); /* only o or n answer (F4 still ends the share) */
+    } else if (share_asks) {
+        asking_quit = false; /* the agent's question comes first: o / n answer it */
+    }
+    /* The « terminal trop petit » screen (app.c) lets only this handler see keys: there q
+     * and F10 quit, after the same question. */
+    bool small = !app->ignore_small && (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES);
+    if (small && !share_asks &&
+        ((!fkey && (ch == 'q' || ch == 'Q')) || (fkey && ch == KEY_F(10))))
+        return quit_key(app);
+    return share_official_key(app, type, ch);
+}
+
 /* Keys that work everywhere (DESIGN §7). Printable ones are skipped on form screens. */
 static enum key_result global_key(struct app *app, int type, wint_t ch)
 {
@@ -36,7 +84,7 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
     if (fkey) {
         switch (ch) {
         case KEY_F(10):
-            return KR_QUIT;
+            return quit_key(app);
         case KEY_F(1):
             goto help;
         case KEY_F(2):
@@ -71,7 +119,7 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
     switch (ch) {
     case 'q':
     case 'Q':
-        return KR_QUIT;
+        return quit_key(app);
     case '?':
         goto help;
     case 'a':
@@ -151,7 +199,7 @@ const struct screen_table screens_table = {
     .global_key = global_key,
     .view_size = sizeof(struct screens_view),
     .release = release,
-    .first_key = share_official_key,
+    .first_key = first_key,
     .overlay = share_official_overlay,
     .after_event = share_official_after_event,
 };

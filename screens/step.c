@@ -211,7 +211,13 @@ static void step_draw(struct app *app)
                                      "et créer le dossier");
     y += blank[2];
     tui_warning_box(y, 1, COLS - 2, end - y, g->warnings, g->warning_count);
-    tui_key_line(app, "↑↓ choisir  Espace cocher  ←→ étapes  ? aide  h accueil  q quitter");
+    /* The assistance key where the official looks for keys (at 80 columns h gives way: ←
+     * from step 1 and the help lead home too). */
+    static const char keys_wide[] = "↑↓ choisir  Espace cocher  ←→ étapes  a assistance  ? aide  "
+                                    "h accueil  q quitter";
+    static const char keys[] = "↑↓ choisir  Espace cocher  ←→ étapes  a assistance  ? aide  "
+                               "q quitter";
+    tui_key_line(app, text_width(keys_wide) <= COLS - 2 ? keys_wide : keys);
     move(cursor_y, 4);
 }
 

@@ -515,6 +515,14 @@ char *text_typeset(char *s, size_t size)
 {
     if (!s || size == 0)
         return s;
+    /* "…" then "." reads as four dots: a text cut with "…" (text_clip) or typed with one,
+     * put before a message's full stop, keeps the "…" alone. */
+    static const char ellipsis[] = "…";
+    for (char *e = strstr(s, ellipsis); e; e = strstr(e, ellipsis)) {
+        e += sizeof ellipsis - 1;
+        if (*e == '.')
+            memmove(e, e + 1, strlen(e + 1) + 1);
+    }
     size_t len = strlen(s), extra = 0;
     for (size_t i = 0; i < len; i++)
         extra += glued_space(s, i);

@@ -43,6 +43,15 @@ static inline void quit_cleanly(struct term *t)
     term_free(t);
 }
 
+/* quit_cleanly after a question: `answer` is the key that quits (q asked first). */
+static inline void quit_cleanly_answer(struct term *t, const char *answer)
+{
+    term_send(t, answer);
+    assert_int_equal(term_wait_exit(t), 0);
+    assert_true(term_restored(t));
+    term_free(t);
+}
+
 static inline json_t *status_of(const char *db)
 {
     struct run_result r;

@@ -534,7 +534,9 @@ static void test_big_snapshot_and_other_process(void **state)
     }
     assert_int_equal(count_received(&fk, "instantane 0 "), 2);
     assert_int_equal(count_received(&fk, "instantane-partie 0 1048576\n"), 2);
-    quit_cleanly(t);
+    term_send(t, "q"); /* an agent is connected: quitting asks first (it ends the share) */
+    WAIT(t, "Quitter arrête aussi le partage");
+    quit_cleanly_answer(t, "o");
     wait_received(&fk, "fin 0 0\n"); /* quitting ends the sharing */
     fake_free(&fk);
 }

@@ -86,7 +86,8 @@ const char *text_plural(size_t n);
 
 /* Typesets a finished French message in place (s holds size bytes): the ordinary space
  * before : ; ! ? » and after « becomes U+00A0, so that no line starts with the mark
- * (DESIGN §7). When the text no longer fits, it is cut at a character. Returns s. */
+ * (DESIGN §7); a "." right after "…" is dropped (never « …. »). When the text no longer
+ * fits, it is cut at a character. Returns s. */
 char *text_typeset(char *s, size_t size);
 
 /* snprintf, then text_typeset: use it wherever a French message is produced. Returns the

@@ -148,6 +148,9 @@ void app_flash(struct app *app, bool error, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(app->ui.message, sizeof app->ui.message, fmt, ap);
     va_end(ap);
+    /* Every message of the message line is typeset here, once (a value ending with "…"
+     * before the full stop of « Mandat enregistré : … »). */
+    text_typeset(app->ui.message, sizeof app->ui.message);
     app->ui.message_error = error;
 }
 
@@ -444,8 +447,23 @@ static bool handle_key(struct app *app, int type, wint_t ch)
         return false;
     app->ui.message[0] = '\0';
     if (!app->ignore_small && (COLS < TUI_MIN_COLS || LINES < TUI_MIN_LINES)) {
-        if (type == OK && (ch == 'i' || ch == 'I'))
+        if (type == OK && (ch == 'i' || ch == 'I')) {
             app->ignore_small = true;
+            return false;
+        }
+        /* What covers every screen still answers here (a shared session's F4 and its
+         * question, drawn over this screen too): a share never waits for a bigger window.
+         * Not on the agent's side: there the official's question is only mirrored. */
+        enum key_result r = app->table->first_key && !app->agent
+                                ? app->table->first_key(app, type, ch)
+                                : KR_UNHANDLED;
+        if (r != KR_UNHANDLED) {
+            app_save_ui(app);
+            app_reload_status(app);
+            if (app->screen->load)
+                app->screen->load(app);
+            return r == KR_QUIT;
+        }
         return (type == OK && (ch == 'q' || ch == 'Q')) ||
                (type == KEY_CODE_YES && ch == KEY_F(10));
     }
@@ -499,6 +517,8 @@ void app_set_agent(struct share_agent *agent)
 static void draw(struct app *app)
 {
     if (tui_too_small(app)) {
+        if (app->table->overlay && !app->agent)
+            app->table->overlay(app); /* an agent's question is answered here too */
         refresh();
         return;
     }

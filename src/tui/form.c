@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "difelus/text.h"
+#include "tui/share.h"
 #include "tui/tui.h"
 
 #define LABEL_X 2
@@ -258,6 +259,24 @@ static bool ensure_posted(struct tui_form *tf)
     return tf->posted;
 }
 
+/* A text longer than its field says so on both sides: « → » after the field while text
+ * is hidden past its end, « ← » before it while the start is scrolled out (the current
+ * field only: the others are shown from their start, switch_field). The columns beside
+ * the field are free: the label stops one column short, fits() keeps one after. */
+static void overflow_marks(struct tui_form *tf, int index, int row, bool current)
+{
+    char value[TUI_FORM_VALUE_MAX];
+    tui_form_value(tf, index, value, sizeof value);
+    int width = tf->desc[index].width;
+    int scroll = current ? tf->form->begincol : 0;
+    attron(A_BOLD);
+    mvaddstr(row, tf->field_x - 1, scroll > 0 ? "←" : " ");
+    int after = tf->field_x + width;
+    if (after < COLS && text_width(value) > scroll + width)
+        mvaddstr(row, after, "→");
+    attroff(A_BOLD);
+}
+
 bool tui_form_draw(struct tui_form *tf)
 {
     if (!fits(tf)) {
@@ -286,6 +305,8 @@ bool tui_form_draw(struct tui_form *tf)
             if (tf->desc[i].kind == TF_CHOICE && focused && COLS - after - 1 >= 18)
                 tui_print(row, after + 1, COLS - after - 1, 0, "(Espace : changer)");
         }
+        if (tf->desc[i].kind == TF_TEXT)
+            overflow_marks(tf, i, row, i == cur);
         int next = i + 1 < tf->count ? tf->top + tf->rows[i + 1] : tui_form_bottom(tf);
         for (int y = row + 1; y < next; y++) {
             move(y, 0);
@@ -499,10 +520,29 @@ void tui_form_reject(struct tui_form *tf, int index, const char *message)
 #define ASK_CANCEL "abandonner"
 #define ASK_QUIT "quitter"
 
+bool tui_share_quit_note(const struct app *app, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (app->agent)
+        return false; /* the agent's program: its q ends only its own side */
+    const struct share_state *s = share_official_state();
+    if (s->phase != SHARE_VIEW && s->phase != SHARE_CONTROL)
+        return false;
+    char name[160], org[160];
+    text_clip(name, sizeof name, s->agent_name, 40);
+    text_clip(org, sizeof org, s->agent_org, 30);
+    snprintf(buf, len, "Quitter arrête aussi le partage avec %s (%s).", name, org);
+    return true;
+}
+
 static void ask(struct app *app, const char *question)
 {
     snprintf(app->ui.confirm, sizeof app->ui.confirm, "%s", question);
-    if (strcmp(question, ASK_QUIT) == 0)
+    char share[512];
+    if (strcmp(question, ASK_QUIT) == 0 && tui_share_quit_note(app, share, sizeof share))
+        app_flash(app, true, "Quitter sans enregistrer ce que vous avez tapé ? %s o : oui, "
+                             "quitter   n : non, continuer la saisie", share);
+    else if (strcmp(question, ASK_QUIT) == 0)
         app_flash(app, true, "Quitter sans enregistrer ce que vous avez tapé ? o : oui, "
                              "quitter   n : non, continuer la saisie");
     else

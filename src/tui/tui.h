@@ -260,6 +260,10 @@ void tui_form_reject(struct tui_form *tf, int index, const char *message);
 bool tui_form_shared_key(struct app *app, struct tui_form *tf, int type, wint_t ch,
                          const struct screen *cancel_to, const char *cancel_message,
                          enum key_result *result);
+/* When quitting would end a share an agent is connected to (the official's program):
+ * « Quitter arrête aussi le partage avec NAME (ORG). » in buf, and true. Said by every
+ * question or key that quits (the form's « quitter sans enregistrer ? », q, F10). */
+bool tui_share_quit_note(const struct app *app, char *buf, size_t len);
 /* Sets the value of field index (the draft put back into the form). */
 void tui_form_set_value(struct tui_form *tf, int index, const char *value);
 /* Index of the field with the cursor. */

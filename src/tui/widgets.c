@@ -262,15 +262,29 @@ bool tui_too_small(struct app *app)
         return false;
     erase();
     char size[128];
+    /* « 70 × 20 » is one thing: non-breaking spaces, never split over two rows. */
     snprintf(size, sizeof size, "Il faut au moins %d colonnes sur %d lignes ; la fenêtre "
-                                "fait %d × %d.", TUI_MIN_COLS, TUI_MIN_LINES, COLS, LINES);
+                                "fait %d × %d.", TUI_MIN_COLS, TUI_MIN_LINES, COLS, LINES);
     int w = COLS - 2 > 10 ? COLS - 2 : COLS;
-    int y = LINES / 2 - 2 > 0 ? LINES / 2 - 2 : 0;
+    /* A shared session goes on meanwhile: the banner (who, which mode, F4) on top, and the
+     * message line (an answer, a refusal, the quit question) at the bottom. */
+    int top = 0;
+    if (banner[0])
+        top = tui_paragraph(0, 1, w, 3, tui_attr(TC_WARNING) | A_BOLD, banner);
+    int msg_rows = 0;
+    if (app->ui.message[0]) {
+        msg_rows = tui_message_rows(app);
+        tui_paragraph(LINES - msg_rows, 1, w, msg_rows,
+                      app->ui.message_error ? tui_attr(TC_ERROR) : A_BOLD, app->ui.message);
+    }
+    int y = LINES / 2 - 2 > top ? LINES / 2 - 2 : top;
+    int y0 = y;
     y += tui_paragraph(y, 1, w, 3, A_BOLD,
                        "Terminal trop petit — agrandissez la fenêtre ou appuyez sur i pour "
                        "ignorer");
     tui_paragraph(y + 1, 1, w, 2, 0, size);
-    tui_paragraph(y + 3, 1, w, 1, 0, "q : quitter");
-    move(y, 1);
+    if (y + 3 < LINES - msg_rows)
+        tui_paragraph(y + 3, 1, w, 1, 0, "q : quitter");
+    move(y0, 1);
     return true;
 }
