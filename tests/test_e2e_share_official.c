@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -45,6 +46,7 @@ struct fake {
     char received[4200];
     int fifo; /* the test's end: what is written here reaches the wizard */
     char db_opt[4200];
+    pid_t wizard;
 };
 
 /* Writes the fake helper and its FIFO into a fresh folder. */
@@ -53,7 +55,7 @@ static void fake_setup(struct fake *fk, const char *name)
     memset(fk, 0, sizeof *fk);
     snprintf(fk->dir, sizeof fk->dir, "%s", harness_tmpdir(name));
     snprintf(fk->received, sizeof fk->received, "%s/recu", fk->dir);
-    char fifo[4200], script[4200], text[16384];
+    char fifo[4200], script[4200], text[32768];
     snprintf(fifo, sizeof fifo, "%s/trames", fk->dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     /* O_RDWR: never blocks, and the FIFO keeps its bytes until a helper reads them. */
@@ -62,12 +64,23 @@ static void fake_setup(struct fake *fk, const char *name)
     snprintf(script, sizeof script, "%s/difelus-partage", fk->dir);
     snprintf(text, sizeof text,
              "#!/bin/sh\n"
+             "exec 2>/dev/null\n"
              "echo \"$@\" >> '%s/arguments'\n"
+             /* A helper being stopped may still run (the wizard reaps it later): the next
+              * one reads the FIFO only once it is gone. */
+             "touch '%s/vivants/'$$\n"
+             "exec 9>>'%s/verrou'\n"
+             "flock 9\n"
              "cat '%s' >&3 &\n"
              "feeder=$!\n"
              "cat <&3 >> '%s'\n"
-             "kill $feeder 2>/dev/null\n",
-             fk->dir, fifo, fk->received);
+             "kill $feeder 2>/dev/null\n"
+             "wait $feeder\n"
+             "rm -f '%s/vivants/'$$\n",
+             fk->dir, fk->dir, fk->dir, fifo, fk->received, fk->dir);
+    char alive[4200];
+    snprintf(alive, sizeof alive, "%s/vivants", fk->dir);
+    assert_int_equal(mkdir(alive, 0700), 0);
     harness_write_file(script, text, strlen(text));
     assert_int_equal(chmod(script, 0755), 0);
     snprintf(fk->db_opt, sizeof fk->db_opt, "--db=%s/difelus.db", fk->dir);
@@ -78,9 +91,55 @@ static void fake_free(struct fake *fk)
     close(fk->fifo);
 }
 
-/* One frame from the "relay" to the wizard. */
+/* How many fake helpers run (each one marks itself in vivants/ until its feeder is gone). */
+static int helpers_alive(struct fake *fk)
+{
+    char alive[4200];
+    snprintf(alive, sizeof alive, "%s/vivants", fk->dir);
+    DIR *d = opendir(alive);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* How many processes the wizard started and has not reaped. */
+static int children_of(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t got = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[got] = '\0';
+        const char *close_paren = strrchr(buf, ')');
+        int ppid = 0;
+        if (close_paren && sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == pid)
+            n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* One frame from the "relay" to the wizard. A helper being stopped is reaped later by the
+ * wizard: it must be gone first (its feeder could read the frame meant for the next), and
+ * the next one must have started. */
 static void fake_send(struct fake *fk, const char *type, const void *payload, size_t len)
 {
+    for (int i = 0; i < WAIT_MS / 5 && (helpers_alive(fk) != 1 ||
+                                        (fk->wizard > 0 && children_of(fk->wizard) != 1));
+         i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     char head[96];
     int n = snprintf(head, sizeof head, "%s 0 %zu\n", type, len);
     assert_int_equal(write(fk->fifo, head, (size_t)n), n);
@@ -167,7 +226,9 @@ static struct term *fake_start(struct fake *fk)
 {
     char env[4200];
     snprintf(env, sizeof env, "DIFELUS_LIBEXEC_DIR=%s", fk->dir);
-    return start(24, 80, fk->db_opt, (const char *[]){env, NULL});
+    struct term *t = start(24, 80, fk->db_opt, (const char *[]){env, NULL});
+    fk->wizard = child_pid();
+    return t;
 }
 
 /* The session of the test as far as a code shown on the assistance screen. */
@@ -286,6 +347,13 @@ static void test_session_with_agent(void **state)
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
     WAIT(t, "Marie-Hélène Dupont-Lefèvre");
+    /* Typed as the question appears: not an answer, and not typed into the form. */
+    term_send(t, "o");
+    WAIT(t, "Touche ignorée : lisez la question, puis répondez : o oui, n non.");
+    WAIT(t, "Lisez la question, puis répondez : o oui, n non");
+    WAIT(t, "o : accepter");
+    assert_false(received_has(&fk, "accepte 0 0\n", 12));
+    WAIT(t, "DEMANDE DU SUPPORT");
     term_send(t, "x"); /* not typed into the form */
     WAIT(t, "Répondez d'abord au support");
     term_send(t, "o");
@@ -320,6 +388,7 @@ static void test_session_with_agent(void **state)
     fake_say(&fk, "demande-controle", "");
     WAIT(t, "DEMANDE DE CONTRÔLE");
     WAIT(t, "Marie-Hélène Dupont-Lefèvre");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "controle-accorde 0 0\n");
     WAIT(t, "contrôle  F3 reprendre");
@@ -365,9 +434,18 @@ static void test_session_with_agent(void **state)
     /* Refusing control. */
     fake_say(&fk, "demande-controle", "");
     WAIT(t, "DEMANDE DE CONTRÔLE");
+    WAIT(t, "o : accepter");
     term_send(t, "n");
     wait_received(&fk, "controle-refuse 0 0\n");
     assert_true(term_wait_gone(t, "DEMANDE DE CONTRÔLE"));
+    /* Asked again at once: refused without asking the official again, and logged. */
+    fake_say(&fk, "demande-controle", "");
+    for (int i = 0; i < WAIT_MS / 5 && count_received(&fk, "controle-refuse 0 0\n") < 2; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(count_received(&fk, "controle-refuse 0 0\n"), 2);
+    assert_int_equal(term_find_row(t, "DEMANDE DE CONTRÔLE"), -1);
 
     /* The connection to the relay lost, then back. */
     fake_say(&fk, "connexion", "perdue");
@@ -422,6 +500,7 @@ static void test_ends_without_the_official(void **state)
     open_with_code(t, &fk, "a");
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "accepte 0 0\n");
     fake_say(&fk, "depart", "");
@@ -475,6 +554,7 @@ static void test_killed_mid_session(void **state)
     open_with_code(t, &fk, "a");
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "accepte 0 0\n");
     WAIT(t, "lecture seule");
@@ -517,6 +597,7 @@ static void test_big_snapshot_and_other_process(void **state)
     open_with_code(t, &fk, "a");
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "instantane-partie 0 1048576\n");
     wait_received(&fk, "instantane 0 ");
@@ -600,6 +681,7 @@ static void test_banner_hides_nothing(void **state)
     fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"Marie Dupont-Lefèvre\","
                              "\"organisme\":\"Formations Élus\"}");
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     WAIT(t, "lecture seule");
     static char with[SCREEN_COUNT][24 * 400], without[SCREEN_COUNT][24 * 400];

@@ -24,6 +24,33 @@ static long long seen_version; /* PRAGMA data_version when the agent last got ev
 static long shown_minutes = -1;
 static WINDOW *prompt_win;
 
+/* Consent must not be given by a key typed for the screen below (finding 6): keys within
+ * ASK_QUIET_MS of the question appearing are not answers; after the official refused
+ * control, new requests for it are refused without asking for CONTROL_QUIET_MS. */
+#define ASK_QUIET_MS 1000
+#define CONTROL_QUIET_MS 30000
+static struct timespec asked_at;     /* CLOCK_MONOTONIC, when the question appeared */
+static bool asked_quiet;             /* the question is still in its quiet second */
+static struct timespec control_refused_at;
+static bool control_refused;
+
+/* An agent must not keep the loop busy (finding 8): frames per loop turn, and snapshots at
+ * most one per turn and per SNAPSHOT_MIN_MS; a request beyond that is served later. */
+#define FRAMES_PER_TURN 16
+#define SNAPSHOT_MIN_MS 1000
+static bool frames_left;      /* the last turn stopped with frames maybe still waiting */
+static bool snapshot_wanted;  /* a snapshot is owed to the agent */
+static bool snapshot_sent_this_turn;
+static struct timespec snapshot_at;
+static bool snapshot_ever;
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 const struct share_state *share_official_state(void)
 {
     return &cur;
@@ -121,6 +148,14 @@ static void update_banner(void)
 /* Writes the session's state (the screens read it back) and the banner. */
 static void set_state(struct app *app, const struct share_state *s)
 {
+    bool was_asking = cur.phase == SHARE_ASKED || cur.phase == SHARE_CONTROL_ASKED;
+    bool asking = s->phase == SHARE_ASKED || s->phase == SHARE_CONTROL_ASKED;
+    if (asking && !was_asking) {
+        /* What was typed for the screen below is not an answer. */
+        flushinp();
+        clock_gettime(CLOCK_MONOTONIC, &asked_at);
+        asked_quiet = true;
+    }
     cur = *s;
     if (store_share_set(app->st, &cur) != 0)
         app_flash(app, true, "%s", store_error(app->st));
@@ -145,7 +180,7 @@ static void finish_closing(struct app *app)
     if (!closing_live)
         return;
     app_unwatch_fd(app, closing.fd);
-    share_link_stop(&closing); /* waits at most a moment, then kills */
+    share_link_stop_later(&closing); /* never waits: reaped on a later loop turn */
     closing_live = false;
 }
 
@@ -180,7 +215,7 @@ static void stop_helper(struct app *app, bool tell)
             finish_closing(app);
         return;
     }
-    share_link_stop(&link);
+    share_link_stop_later(&link);
 }
 
 /* The session is over: phase aucun with the note saying why; logged as `event`. */
@@ -188,6 +223,7 @@ static void close_session(struct app *app, bool tell, const char *event, const c
                           const char *note)
 {
     stop_helper(app, tell);
+    snapshot_wanted = frames_left = control_refused = asked_quiet = false;
     if (event)
         log_event(app, event, detail);
     struct share_state s = cur;
@@ -219,8 +255,12 @@ static bool send_frame(struct app *app, const char *type, const void *data, size
 
 /* The whole database to the agent, in frames of at most 1 MiB. What was recorded before is
  * in it: the recording starts again from here. */
-static void send_snapshot(struct app *app)
+static void send_snapshot_now(struct app *app)
 {
+    snapshot_wanted = false;
+    snapshot_sent_this_turn = true;
+    snapshot_ever = true;
+    clock_gettime(CLOCK_MONOTONIC, &snapshot_at);
     void *buf = NULL, *changes = NULL;
     size_t len = 0, changes_len = 0;
     if (store_share_take(app->st, &changes, &changes_len) == 0)
@@ -240,6 +280,16 @@ static void send_snapshot(struct app *app)
     if (ok)
         send_frame(app, "instantane", p, len);
     free(buf);
+}
+
+/* A snapshot at once when this turn and the last second had none, else owed: served by
+ * share_official_after_event as soon as allowed. */
+static void send_snapshot(struct app *app)
+{
+    if (!snapshot_sent_this_turn && (!snapshot_ever || ms_since(&snapshot_at) >= SNAPSHOT_MIN_MS))
+        send_snapshot_now(app);
+    else
+        snapshot_wanted = true;
 }
 
 /* The text of a frame's payload, control characters removed (it comes from the network). */
@@ -353,6 +403,12 @@ static void on_frame(struct app *app, const struct share_frame *f)
     } else if (strcmp(t, "demande-controle") == 0) {
         if (cur.phase != SHARE_VIEW)
             return;
+        if (control_refused && ms_since(&control_refused_at) < CONTROL_QUIET_MS) {
+            /* Asked again right after a refusal: refused without reopening the question. */
+            if (send_frame(app, "controle-refuse", NULL, 0))
+                log_event(app, "controle-refuse", "automatique : demande répétée");
+            return;
+        }
         struct share_state s = cur;
         s.phase = SHARE_CONTROL_ASKED;
         set_state(app, &s);
@@ -400,9 +456,13 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
     (void)revents;
     (void)data;
     struct share_frame f;
-    int r;
-    while (running && (r = share_link_next(&link, &f)) == 1)
+    int r = 0, handled = 0;
+    while (running && handled < FRAMES_PER_TURN && (r = share_link_next(&link, &f)) == 1) {
         on_frame(app, &f);
+        handled++;
+    }
+    /* The rest waits for the next turn: the keyboard (F4) is read in between. */
+    frames_left = running && r == 1;
     if (running && r < 0)
         helper_gone(app, link.err[0] ? link.err : "le programme de partage s'est arrêté.");
 }
@@ -423,7 +483,7 @@ bool share_official_start(struct app *app)
     }
     running = true;
     if (!app_watch_fd(app, link.fd, link_ready, NULL)) {
-        share_link_stop(&link);
+        share_link_stop_later(&link);
         running = false;
         text_msgf(s.note, sizeof s.note, "Le partage n'a pas pu commencer : trop de programmes "
                                          "en cours.");
@@ -476,6 +536,9 @@ static void answer_control(struct app *app, bool yes)
         return;
     struct share_state s = cur;
     s.phase = yes ? SHARE_CONTROL : SHARE_VIEW;
+    control_refused = !yes;
+    if (!yes)
+        clock_gettime(CLOCK_MONOTONIC, &control_refused_at);
     set_state(app, &s);
     log_event(app, yes ? "controle-accorde" : "controle-refuse", "");
     if (yes)
@@ -532,6 +595,11 @@ enum key_result share_official_key(struct app *app, int type, wint_t ch)
         return KR_QUIT;
     if (fkey && ch == KEY_RESIZE)
         return KR_HANDLED;
+    if (asked_quiet && ms_since(&asked_at) < ASK_QUIET_MS) {
+        app_flash(app, true, "Touche ignorée : lisez la question, puis répondez : o oui, "
+                             "n non.");
+        return KR_HANDLED;
+    }
     if (!fkey && (ch == 'o' || ch == 'O' || ch == 'n' || ch == 'N')) {
         bool yes = ch == 'o' || ch == 'O';
         if (cur.phase == SHARE_ASKED)
@@ -631,7 +699,10 @@ void share_official_overlay(struct app *app)
         mvwaddstr(prompt_win, row++, 2, line);
         p = next;
     }
-    text_msgf(line, sizeof line, "o : accepter    n : refuser    F4 : arrêter le partage");
+    if (asked_quiet)
+        text_msgf(line, sizeof line, "Lisez la question, puis répondez : o oui, n non");
+    else
+        text_msgf(line, sizeof line, "o : accepter    n : refuser    F4 : arrêter le partage");
     mvwaddstr(prompt_win, h - 2, 2, line);
     wmove(prompt_win, h - 2, 2);
     wnoutrefresh(prompt_win);
@@ -640,6 +711,16 @@ void share_official_overlay(struct app *app)
 bool share_official_after_event(struct app *app, bool handled)
 {
     bool redraw = false;
+    snapshot_sent_this_turn = false;
+    share_link_reap_pending(0);
+    if (frames_left && running) {
+        link_ready(app, link.fd, 0, NULL);
+        redraw = true;
+    }
+    if (asked_quiet && ms_since(&asked_at) >= ASK_QUIET_MS) {
+        asked_quiet = false; /* the answer's keys appear */
+        redraw = true;
+    }
     static int banner_cols;
     if (banner_cols != COLS) {
         banner_cols = COLS;
@@ -664,6 +745,12 @@ bool share_official_after_event(struct app *app, bool handled)
     }
     if (!running || !admitted())
         return redraw;
+    if (snapshot_wanted) {
+        /* What changed since is in it: nothing is sent before it. */
+        if (!snapshot_sent_this_turn && ms_since(&snapshot_at) >= SNAPSHOT_MIN_MS)
+            send_snapshot_now(app);
+        return redraw;
+    }
     long long dv = store_data_version(app->st);
     if (dv != seen_version) {
         /* Another process wrote: this connection's recording did not see it. */
@@ -694,6 +781,7 @@ void share_official_release(struct app *app)
                       "Le partage s'est arrêté quand vous avez quitté difelus.");
     stop_helper(app, true);
     finish_closing(app);
+    share_link_reap_pending(2500); /* at exit a bounded wait is fine */
     if (prompt_win) {
         delwin(prompt_win);
         prompt_win = NULL;
