@@ -4,17 +4,23 @@
  * official's database takes it. All through prepared statements, as in src/store.c. */
 #include "difelus/share.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "difelus/dates.h"
 #include "difelus/dossier.h"
 #include "difelus/guide.h"
 #include "difelus/mandate.h"
+#include "difelus/rules.h"
+#include "difelus/store.h"
 #include "difelus/text.h"
 #include "store_internal.h"
 
@@ -140,8 +146,8 @@ int store_share_get(store *st, struct share_state *out)
     memset(out, 0, sizeof *out);
     out->phase = SHARE_NONE;
     sqlite3_stmt *stmt = prepare(st, "SELECT phase, code, expires_at, agent_id, agent_name,"
-                                     " agent_org, connection_lost, note FROM share_state"
-                                     " WHERE id = 1");
+                                     " agent_org, connection_lost, note, last_proposal,"
+                                     " owner_pid FROM share_state WHERE id = 1");
     if (!stmt)
         return -1;
     int rc = sqlite3_step(stmt);
@@ -157,6 +163,9 @@ int store_share_get(store *st, struct share_state *out)
         column_text(stmt, 5, out->agent_org, sizeof out->agent_org, SHARE_NAME_COLS);
         out->connection_lost = sqlite3_column_int(stmt, 6) != 0;
         column_text(stmt, 7, out->note, sizeof out->note, SHARE_NOTE_COLS);
+        sqlite3_int64 last = sqlite3_column_int64(stmt, 8);
+        out->last_proposal = last > 0 ? (unsigned long long)last : 0;
+        out->owner_pid = sqlite3_column_int64(stmt, 9);
     }
     sqlite3_finalize(stmt);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_sqlite(st, "lecture de l'assistance");
@@ -175,13 +184,23 @@ int store_share_set(store *st, const struct share_state *s)
     text_clip(name, sizeof name, s->agent_name, SHARE_NAME_COLS);
     text_clip(org, sizeof org, s->agent_org, SHARE_NAME_COLS);
     text_clip(note, sizeof note, s->note, SHARE_NOTE_COLS);
+    if (s->last_proposal > (unsigned long long)INT64_MAX || s->owner_pid < 0)
+        return failf(st, STORE_REFUSED, "État de l'assistance invalide.");
+    /* last_proposal: 0 when an agent is admitted (demande → vue) or another agent takes
+     * the place; otherwise never lowered, so that a caller holding an older copy of the
+     * state cannot make an applied proposal number count as new again. */
     sqlite3_stmt *stmt = prepare(
         st, "INSERT INTO share_state (id, phase, code, expires_at, agent_id, agent_name,"
-            " agent_org, connection_lost, note) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            " agent_org, connection_lost, note, last_proposal, owner_pid)"
+            " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             " ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, code = excluded.code,"
             " expires_at = excluded.expires_at, agent_id = excluded.agent_id,"
             " agent_name = excluded.agent_name, agent_org = excluded.agent_org,"
-            " connection_lost = excluded.connection_lost, note = excluded.note");
+            " connection_lost = excluded.connection_lost, note = excluded.note,"
+            " last_proposal = CASE WHEN share_state.agent_id <> excluded.agent_id"
+            "   OR (share_state.phase = 'demande' AND excluded.phase = 'vue') THEN 0"
+            "   ELSE max(share_state.last_proposal, excluded.last_proposal) END,"
+            " owner_pid = excluded.owner_pid");
     if (!stmt)
         return -1;
     sqlite3_bind_text(stmt, 1, phase_keys[s->phase], -1, SQLITE_STATIC);
@@ -192,6 +211,8 @@ int store_share_set(store *st, const struct share_state *s)
     sqlite3_bind_text(stmt, 6, org, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 7, s->connection_lost ? 1 : 0);
     sqlite3_bind_text(stmt, 8, note, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 9, (sqlite3_int64)s->last_proposal);
+    sqlite3_bind_int64(stmt, 10, s->owner_pid);
     return run(st, stmt, "enregistrement de l'assistance");
 }
 
@@ -246,6 +267,11 @@ int store_share_reset_stale(store *st)
     if (store_share_get(st, &s) != 0)
         return -1;
     if (s.phase == SHARE_NONE)
+        return 0;
+    /* Another difelus on the same database may be sharing right now: its share is left
+     * alone while that process lives (this process, just started, is never the owner). */
+    if (s.owner_pid > 0 && s.owner_pid != (long long)getpid() && s.owner_pid <= INT_MAX &&
+        !(kill((pid_t)s.owner_pid, 0) == -1 && errno == ESRCH))
         return 0;
     if (exec(st, "SAVEPOINT share_reset", "fin de l'assistance interrompue") != 0)
         return -1;
@@ -770,6 +796,7 @@ static const struct column_rule column_rules[] = {
     {"ui_state", "screen", RULE_TEXT, 31, "l'écran affiché"},
     {"ui_state", "help_from", RULE_TEXT, 31, "l'écran affiché"},
     {"ui_state", "search_from", RULE_TEXT, 31, "l'écran affiché"},
+    {"ui_state", "assist_from", RULE_TEXT, 31, "l'écran affiché"},
     {"ui_state", "confirm", RULE_TEXT, 23, "la question en cours"},
     {"ui_state", "draft_screen", RULE_TEXT, 31, "l'écran affiché"},
     {"ui_state", "message", RULE_TEXT, 1000, "le message affiché"},
@@ -988,10 +1015,277 @@ static int id_add(struct id_list *l, sqlite3_value *v)
     return 0;
 }
 
+/* Names of checklist items a proposal touched (their primary key). */
+struct name_list {
+    char (*names)[72];
+    size_t count, cap;
+};
+
+static int name_add(struct name_list *l, sqlite3_value *v)
+{
+    if (!v || sqlite3_value_type(v) != SQLITE_TEXT)
+        return 0;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char(*grown)[72] = realloc(l->names, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        l->names = grown;
+        l->cap = cap;
+    }
+    snprintf(l->names[l->count++], sizeof l->names[0], "%s", (const char *)sqlite3_value_text(v));
+    return 0;
+}
+
+static bool id_in(const struct id_list *l, long long id)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->ids[i] == id)
+            return true;
+    return false;
+}
+
+/* A dossier's status as a proposal changes it, and the history rows it adds: the two go
+ * together, as store_dossier_set_status writes them. */
+#define PROPOSAL_STATUS_MAX 16
+struct status_change {
+    long long dossier;
+    char from[32], to[32];
+};
+struct event_insert {
+    long long dossier;
+    char status[32], day[16];
+    bool agent, matched;
+};
+
 struct proposal_scan {
     size_t changes;
     struct id_list mandates, dossiers;
+    struct name_list items;          /* checklist rows inserted or updated */
+    struct id_list events_added;     /* dossier_event rows inserted */
+    struct id_list events_redated;   /* dossier_event rows updated (their date only) */
+    struct id_list dossiers_deleted; /* dossier rows deleted */
+    struct id_list dossiers_added;   /* dossier rows inserted */
+    struct id_list history_deleted;  /* dossiers whose dossier_event rows are deleted */
+    struct status_change status[PROPOSAL_STATUS_MAX];
+    size_t status_count;
+    struct event_insert events[PROPOSAL_STATUS_MAX];
+    size_t event_count;
 };
+
+static void scan_free(struct proposal_scan *scan)
+{
+    free(scan->mandates.ids);
+    free(scan->dossiers.ids);
+    free(scan->items.names);
+    free(scan->events_added.ids);
+    free(scan->events_redated.ids);
+    free(scan->dossiers_deleted.ids);
+    free(scan->dossiers_added.ids);
+    free(scan->history_deleted.ids);
+}
+
+static int column_index(const struct table_shape *shape, const char *name)
+{
+    for (int c = 0; c < shape->count; c++)
+        if (strcmp(shape->name[c], name) == 0)
+            return c;
+    return -1;
+}
+
+/* The value of column `name` of the row a change is about: the new one of an INSERT, the
+ * old one of an UPDATE's key or of a DELETE. NULL when absent. */
+static sqlite3_value *change_value(sqlite3_changeset_iter *it, const struct table_shape *shape,
+                                   const char *name, bool new_value)
+{
+    int c = column_index(shape, name);
+    sqlite3_value *v = NULL;
+    if (c < 0)
+        return NULL;
+    if (new_value)
+        sqlite3changeset_new(it, c, &v);
+    else
+        sqlite3changeset_old(it, c, &v);
+    return v;
+}
+
+static void value_copy(char *buf, size_t len, sqlite3_value *v)
+{
+    const char *t = v && sqlite3_value_type(v) == SQLITE_TEXT
+                        ? (const char *)sqlite3_value_text(v)
+                        : "";
+    snprintf(buf, len, "%s", t);
+}
+
+static long long value_id(sqlite3_value *v)
+{
+    return v && sqlite3_value_type(v) == SQLITE_INTEGER ? sqlite3_value_int64(v) : 0;
+}
+
+/* What a change does beyond its values: the deletes the local screens can make and no
+ * other (review finding 1), and what the checks of the whole proposal need to know. */
+static int note_change(store *st, sqlite3_changeset_iter *it, const char *table, int op,
+                       const struct table_shape *shape, struct proposal_scan *scan)
+{
+    bool del = op == SQLITE_DELETE, ins = op == SQLITE_INSERT;
+    int rc = 0;
+    if (strcmp(table, "checklist") == 0) {
+        if (del)
+            return refuse(st, "la suppression d'une coche n'est pas permise à l'assistance");
+        rc = name_add(&scan->items, change_value(it, shape, "item", ins));
+    } else if (strcmp(table, "dossier_event") == 0) {
+        if (del) {
+            rc = id_add(&scan->history_deleted, change_value(it, shape, "dossier_id", false));
+        } else if (ins) {
+            if (scan->event_count == PROPOSAL_STATUS_MAX)
+                return refuse(st, "la modification change trop d'états de dossiers à la fois");
+            struct event_insert *e = &scan->events[scan->event_count++];
+            memset(e, 0, sizeof *e);
+            e->dossier = value_id(change_value(it, shape, "dossier_id", true));
+            value_copy(e->status, sizeof e->status, change_value(it, shape, "status", true));
+            value_copy(e->day, sizeof e->day, change_value(it, shape, "event_date", true));
+            char actor[16];
+            value_copy(actor, sizeof actor, change_value(it, shape, "actor", true));
+            e->agent = strcmp(actor, "agent") == 0;
+            rc = id_add(&scan->events_added, change_value(it, shape, "id", true));
+        } else {
+            /* The local form changes a dossier's creation date, nothing else of its history. */
+            for (int c = 0; c < shape->count; c++) {
+                sqlite3_value *v = NULL;
+                if (sqlite3changeset_new(it, c, &v) == SQLITE_OK && v &&
+                    strcmp(shape->name[c], "event_date") != 0)
+                    return refuse(st, "l'historique d'un dossier ne peut pas être réécrit");
+            }
+            rc = id_add(&scan->events_redated, change_value(it, shape, "id", false));
+        }
+    } else if (strcmp(table, "dossier") == 0) {
+        if (del) {
+            rc = id_add(&scan->dossiers_deleted, change_value(it, shape, "id", false));
+        } else if (ins) {
+            char status[32];
+            value_copy(status, sizeof status, change_value(it, shape, "status", true));
+            if (strcmp(status, dossier_status_key(DS_CREATION)) != 0) {
+                char why[256];
+                text_msgf(why, sizeof why, "un nouveau dossier commence à l'état « %s »",
+                          dossier_status_label(DS_CREATION));
+                return refuse(st, why);
+            }
+            rc = id_add(&scan->dossiers_added, change_value(it, shape, "id", true));
+        } else {
+            sqlite3_value *to = change_value(it, shape, "status", true);
+            if (to) {
+                if (scan->status_count == PROPOSAL_STATUS_MAX)
+                    return refuse(st, "la modification change trop d'états de dossiers à la fois");
+                struct status_change *c = &scan->status[scan->status_count++];
+                c->dossier = value_id(change_value(it, shape, "id", false));
+                value_copy(c->from, sizeof c->from, change_value(it, shape, "status", false));
+                value_copy(c->to, sizeof c->to, to);
+            }
+        }
+    } else if (del && (strcmp(table, "search") == 0 || strcmp(table, "search_result") == 0)) {
+        return refuse(st, "la suppression d'une recherche n'est pas permise à l'assistance");
+    } else if (del && (strcmp(table, "profile") == 0 || strcmp(table, "ui_state") == 0)) {
+        return refuse(st, "cette suppression n'est pas permise à l'assistance");
+    }
+    /* Deletes left: a mandate, a balance reading, the open form's fields and the store's
+     * bookkeeping beside them (checked above): what the local screens delete. */
+    return rc == 0 ? 0 : failf(st, -1, "Mémoire insuffisante.");
+}
+
+/* A message of the rules (a sentence) as a clause that refuse() ends. */
+static int refuse_sentence(store *st, const char *sentence)
+{
+    char why[1024];
+    snprintf(why, sizeof why, "%s", sentence);
+    size_t n = strlen(why);
+    while (n > 0 && (why[n - 1] == '.' || why[n - 1] == ' '))
+        why[--n] = '\0';
+    if (n > 0 && (unsigned char)why[0] < 0x80)
+        why[0] = (char)(why[0] >= 'A' && why[0] <= 'Z' ? why[0] - 'A' + 'a' : why[0]);
+    return refuse(st, why);
+}
+
+/* A status change as the official's own keys would make it: allowed from the status the
+ * official's dossier has now, by the rules of the status screen (rules_check_record), and
+ * noted in the history by the agent the same day (review finding 2). */
+static int check_status_change(store *st, struct proposal_scan *scan,
+                               const struct status_change *c)
+{
+    static const char *const conflict = "la personne aidée a modifié entre-temps la même donnée";
+    struct dossier *list = NULL;
+    size_t n = 0;
+    if (store_dossier_list(st, &list, &n) != 0)
+        return -1;
+    struct dossier d;
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        if (list[i].id == c->dossier) {
+            d = list[i];
+            found = true;
+        }
+    free(list);
+    if (!found || strcmp(dossier_status_key(d.status), c->from) != 0)
+        return refuse(st, conflict);
+    int to = dossier_status_from_key(c->to);
+    if (to < 0)
+        return refuse_value(st, "l'état d'un dossier", "est inconnu");
+    char why[512];
+    if (!dossier_transition_allowed(d.status, (enum dossier_status)to)) {
+        text_msgf(why, sizeof why, "un dossier « %s » ne peut pas passer à « %s »",
+                  dossier_status_label(d.status), dossier_status_label((enum dossier_status)to));
+        return refuse(st, why);
+    }
+    struct event_insert *e = NULL;
+    for (size_t i = 0; i < scan->event_count && !e; i++)
+        if (!scan->events[i].matched && scan->events[i].dossier == c->dossier &&
+            strcmp(scan->events[i].status, c->to) == 0 && scan->events[i].agent)
+            e = &scan->events[i];
+    if (!e)
+        return refuse(st, "un changement d'état d'un dossier doit être noté dans son "
+                          "historique");
+    e->matched = true;
+    struct date day;
+    char err[1024], warning[2048];
+    if (!dates_parse(e->day, &day, err, sizeof err))
+        return refuse_value(st, "la date d'un changement d'état", "n'est pas une date valable");
+    struct mandate *mandates = NULL;
+    size_t mcount = 0;
+    if (store_mandate_list(st, &mandates, &mcount) != 0)
+        return -1;
+    bool ok = rules_check_record(&d, (enum dossier_status)to, day, dates_today(), mandates,
+                                 mcount, err, sizeof err, warning, sizeof warning);
+    free(mandates);
+    return ok ? 0 : refuse_sentence(st, err);
+}
+
+/* The checks that need the whole proposal: a history deleted only with its dossier, a
+ * status changed only with its history row, a history row only with its status change
+ * (or the creation of its dossier). */
+static int check_links(store *st, struct proposal_scan *scan)
+{
+    for (size_t i = 0; i < scan->history_deleted.count; i++)
+        if (!id_in(&scan->dossiers_deleted, scan->history_deleted.ids[i]))
+            return refuse(st, "la suppression de l'historique d'un dossier n'est pas permise "
+                              "à l'assistance");
+    for (size_t i = 0; i < scan->status_count; i++) {
+        int rc = check_status_change(st, scan, &scan->status[i]);
+        if (rc != 0)
+            return rc;
+    }
+    for (size_t i = 0; i < scan->event_count; i++) {
+        struct event_insert *e = &scan->events[i];
+        if (e->matched)
+            continue;
+        if (id_in(&scan->dossiers_added, e->dossier) &&
+            strcmp(e->status, dossier_status_key(DS_CREATION)) == 0) {
+            e->matched = true;
+            continue;
+        }
+        return refuse(st, "un changement d'état de l'historique doit aller avec l'état du "
+                          "dossier");
+    }
+    return 0;
+}
 
 /* Reads the whole changeset before anything is applied: every table allowed, every value
  * as the official's own input would be. 0, STORE_REFUSED or -1, with the reason. */
@@ -1057,6 +1351,8 @@ static int scan_proposal(store *st, const void *buf, size_t len, struct proposal
                     status = check_value(st, table, shape.name[c], shape.type[c], v);
             }
         }
+        if (status == 0)
+            status = note_change(st, it, table, op, &shape, scan);
         if (status == 0 && op != SQLITE_DELETE) {
             sqlite3_value *id = NULL;
             if (op == SQLITE_INSERT)
@@ -1075,12 +1371,71 @@ static int scan_proposal(store *st, const void *buf, size_t len, struct proposal
         status = refuse(st, "la modification reçue est illisible");
     if (status == 0 && scan->changes == 0)
         status = refuse(st, "la modification reçue est vide");
+    if (status == 0)
+        status = check_links(st, scan);
     return status;
+}
+
+/* The first column of `sql` bound to a text or an id, as text ("" when no row). */
+static int row_text(store *st, const char *sql, const char *key, long long id, char *out,
+                    size_t len, bool *found)
+{
+    sqlite3_stmt *stmt = prepare(st, sql);
+    if (!stmt)
+        return -1;
+    if (key)
+        sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(stmt, 1, id);
+    int rc = sqlite3_step(stmt);
+    *found = rc == SQLITE_ROW;
+    const char *v = *found ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+    snprintf(out, len, "%s", v ? v : "");
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_sqlite(st, "vérification");
+}
+
+/* Every touched tick and history row as it is once applied: an UPDATE carries only the
+ * columns it changes, so a row left ticked « by the official », or unticked with the
+ * official still named, is seen only here (review finding 1). */
+static int check_authors(store *st, const struct proposal_scan *scan)
+{
+    static const char *const not_agent = "une coche ou un changement d'état fait pendant "
+                                         "l'assistance doit être attribué à l'assistance";
+    char v[32];
+    bool found;
+    for (size_t i = 0; i < scan->items.count; i++) {
+        if (row_text(st, "SELECT CASE WHEN done = 1 AND done_by IS 'agent' THEN 'ok'"
+                         " WHEN done = 0 AND done_by IS NULL THEN 'ok' ELSE 'non' END"
+                         " FROM checklist WHERE item = ?1",
+                     scan->items.names[i], 0, v, sizeof v, &found) != 0)
+            return -1;
+        if (found && strcmp(v, "ok") != 0)
+            return refuse(st, not_agent);
+    }
+    for (size_t i = 0; i < scan->events_added.count; i++) {
+        if (row_text(st, "SELECT actor FROM dossier_event WHERE id = ?1", NULL,
+                     scan->events_added.ids[i], v, sizeof v, &found) != 0)
+            return -1;
+        if (found && strcmp(v, "agent") != 0)
+            return refuse(st, not_agent);
+    }
+    for (size_t i = 0; i < scan->events_redated.count; i++) {
+        if (row_text(st, "SELECT status FROM dossier_event WHERE id = ?1", NULL,
+                     scan->events_redated.ids[i], v, sizeof v, &found) != 0)
+            return -1;
+        if (found && strcmp(v, dossier_status_key(DS_CREATION)) != 0)
+            return refuse(st, "l'historique d'un dossier ne peut pas être réécrit");
+    }
+    return 0;
 }
 
 /* The checks of the official's own forms, on the rows as they are once applied. */
 static int check_applied(store *st, const struct proposal_scan *scan)
 {
+    int authors = check_authors(st, scan);
+    if (authors != 0)
+        return authors;
     for (size_t i = 0; i < scan->mandates.count; i++) {
         sqlite3_stmt *stmt = prepare(st, "SELECT level, collectivite, function, start_date,"
                                          " end_date, opposition, indemnified FROM mandate"
@@ -1158,21 +1513,77 @@ struct apply_ctx {
     int aborted_on; /* the conflict that stopped it, 0 if none */
 };
 
+static bool values_equal(sqlite3_value *a, sqlite3_value *b)
+{
+    int t = sqlite3_value_type(a);
+    if (t != sqlite3_value_type(b))
+        return false;
+    switch (t) {
+    case SQLITE_NULL:
+        return true;
+    case SQLITE_INTEGER:
+        return sqlite3_value_int64(a) == sqlite3_value_int64(b);
+    case SQLITE_FLOAT:
+        return sqlite3_value_double(a) == sqlite3_value_double(b);
+    default: {
+        int n = sqlite3_value_bytes(a);
+        const void *pa = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(a)
+                                          : sqlite3_value_blob(a);
+        const void *pb = t == SQLITE_TEXT ? (const void *)sqlite3_value_text(b)
+                                          : sqlite3_value_blob(b);
+        return n == sqlite3_value_bytes(b) && (n == 0 || memcmp(pa, pb, (size_t)n) == 0);
+    }
+    }
+}
+
+/* An UPDATE whose row already holds every new value (a mandate's deletion in the same
+ * proposal has already emptied a dossier's mandate_id, ON DELETE SET NULL): nothing of
+ * the official's is lost by leaving it. */
+static bool already_applied(sqlite3_changeset_iter *it, int op, int ncol)
+{
+    if (op != SQLITE_UPDATE)
+        return false;
+    for (int c = 0; c < ncol; c++) {
+        sqlite3_value *v = NULL, *cur = NULL;
+        if (sqlite3changeset_new(it, c, &v) != SQLITE_OK)
+            return false;
+        if (!v)
+            continue;
+        if (sqlite3changeset_conflict(it, c, &cur) != SQLITE_OK || !cur || !values_equal(v, cur))
+            return false;
+    }
+    return true;
+}
+
 static int proposal_conflict(void *p, int conflict, sqlite3_changeset_iter *it)
 {
     struct apply_ctx *ctx = p;
     const char *table = NULL;
     int ncol = 0, op = 0, indirect = 0;
     sqlite3changeset_op(it, &table, &ncol, &op, &indirect);
+    /* The official's progress and dossiers: a row the official changed since the agent's
+     * copy was made is not overwritten with what the agent saw before (review finding 1). */
+    bool guarded = table && (strcmp(table, "checklist") == 0 || strcmp(table, "dossier") == 0 ||
+                             strcmp(table, "dossier_event") == 0);
     switch (conflict) {
     case SQLITE_CHANGESET_DATA:
+        if (guarded && already_applied(it, op, ncol))
+            return SQLITE_CHANGESET_OMIT;
+        if (guarded) {
+            ctx->aborted_on = SQLITE_CHANGESET_DATA;
+            return SQLITE_CHANGESET_ABORT;
+        }
         return SQLITE_CHANGESET_REPLACE;
     case SQLITE_CHANGESET_NOTFOUND:
         return SQLITE_CHANGESET_OMIT;
     case SQLITE_CHANGESET_CONFLICT:
-        /* A tick, the wizard's position, the form: one row each, the agent's wins. A new
+        /* The wizard's position, the form: one row each, the agent's wins. A new
          * mandate or dossier with an id the official used meanwhile: not overwritten. */
-        if (table && (strcmp(table, "checklist") == 0 || strcmp(table, "ui_state") == 0 ||
+        if (strcmp(table ? table : "", "checklist") == 0) {
+            ctx->aborted_on = SQLITE_CHANGESET_DATA; /* the official ticked it meanwhile */
+            return SQLITE_CHANGESET_ABORT;
+        }
+        if (table && (strcmp(table, "ui_state") == 0 ||
                       strcmp(table, "ui_draft") == 0 || strcmp(table, "profile") == 0 ||
                       strcmp(table, "setting") == 0))
             return SQLITE_CHANGESET_REPLACE;
@@ -1184,12 +1595,36 @@ static int proposal_conflict(void *p, int conflict, sqlite3_changeset_iter *it)
     }
 }
 
-int store_share_apply_proposal(store *st, const void *buf, size_t len)
+/* The highest proposal number applied for the admitted agent (0: none). */
+static int last_proposal(store *st, unsigned long long *out)
+{
+    *out = 0;
+    sqlite3_stmt *stmt = prepare(st, "SELECT last_proposal FROM share_state WHERE id = 1");
+    if (!stmt)
+        return -1;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(stmt, 0) > 0)
+        *out = (unsigned long long)sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_sqlite(st, "lecture de l'assistance");
+}
+
+int store_share_apply_proposal(store *st, unsigned long long number, const void *buf,
+                               size_t len)
 {
     if (!buf || len == 0)
         return refuse(st, "la modification reçue est vide");
     if (len > INT32_MAX)
         return refuse(st, "la modification reçue est trop grande");
+    if (number == 0 || number > (unsigned long long)INT64_MAX)
+        return refuse(st, "le numéro de la modification reçue est illisible");
+    /* A proposal sent again after a reconnection (contract §5): already applied, it is
+     * answered ok and not applied twice, which would undo what the official did since. */
+    unsigned long long last;
+    if (last_proposal(st, &last) != 0)
+        return -1;
+    if (number <= last)
+        return 0;
     struct proposal_scan scan = {0};
     int status = scan_proposal(st, buf, len, &scan);
     if (status != 0)
@@ -1202,7 +1637,9 @@ int store_share_apply_proposal(store *st, const void *buf, size_t len)
     struct apply_ctx ctx = {0};
     int rc = sqlite3changeset_apply(db, (int)len, (void *)buf, NULL, proposal_conflict, &ctx);
     if (rc != SQLITE_OK) {
-        if (ctx.aborted_on == SQLITE_CHANGESET_CONFLICT)
+        if (ctx.aborted_on == SQLITE_CHANGESET_DATA)
+            status = refuse(st, "la personne aidée a modifié entre-temps la même donnée");
+        else if (ctx.aborted_on == SQLITE_CHANGESET_CONFLICT)
             status = refuse(st, "la personne aidée a créé entre-temps une donnée au même "
                                 "endroit");
         else if (ctx.aborted_on == SQLITE_CHANGESET_FOREIGN_KEY)
@@ -1217,6 +1654,12 @@ int store_share_apply_proposal(store *st, const void *buf, size_t len)
     } else {
         status = check_applied(st, &scan);
     }
+    if (status == 0) {
+        sqlite3_stmt *stmt = prepare(st, "UPDATE share_state SET last_proposal = ?1 WHERE id = 1");
+        if (stmt)
+            sqlite3_bind_int64(stmt, 1, (sqlite3_int64)number);
+        status = run(st, stmt, "application de la modification");
+    }
     if (status != 0) {
         sqlite3_exec(db, "ROLLBACK TO share_proposal; RELEASE share_proposal", NULL, NULL, NULL);
         goto done;
@@ -1226,7 +1669,6 @@ int store_share_apply_proposal(store *st, const void *buf, size_t len)
         status = -1;
     }
 done:
-    free(scan.mandates.ids);
-    free(scan.dossiers.ids);
+    scan_free(&scan);
     return status;
 }

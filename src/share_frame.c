@@ -182,6 +182,47 @@ int share_frame_header(char *buf, const char *type, uint64_t seq, size_t len)
     return snprintf(buf, SHARE_HEADER_MAX, "%s %" PRIu64 " %zu\n", type, seq, len);
 }
 
+/* ---- proposal numbers ---- */
+
+/* "<number><sep>": the number as share_proposal_split says; *used = bytes up to and with
+ * the separator. */
+static bool proposal_number(const unsigned char *p, size_t len, unsigned char sep,
+                            unsigned long long *number, size_t *used)
+{
+    unsigned long long v = 0;
+    size_t i = 0;
+    for (; i < len && p[i] >= '0' && p[i] <= '9'; i++) {
+        unsigned d = (unsigned)(p[i] - '0');
+        if (v > (SEQ_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    if (i == 0 || (i > 1 && p[0] == '0') || v == 0 || i >= len || p[i] != sep)
+        return false;
+    *number = v;
+    *used = i + 1;
+    return true;
+}
+
+bool share_proposal_split(const void *payload, size_t len, unsigned long long *number,
+                          const void **changeset, size_t *clen)
+{
+    unsigned long long n;
+    size_t used;
+    if (!payload || !proposal_number(payload, len, '\n', &n, &used))
+        return false;
+    *number = n;
+    *changeset = (const unsigned char *)payload + used;
+    *clen = len - used;
+    return true;
+}
+
+bool share_result_number(const void *payload, size_t len, unsigned long long *number)
+{
+    size_t used;
+    return payload && proposal_number(payload, len, ' ', number, &used);
+}
+
 const char *share_relay_url(void)
 {
     const char *env = getenv("DIFELUS_RELAIS");

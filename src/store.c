@@ -144,8 +144,11 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     "  agent_name TEXT NOT NULL DEFAULT '',"
     "  agent_org TEXT NOT NULL DEFAULT '',"
     "  connection_lost INTEGER NOT NULL DEFAULT 0,"
-    "  note TEXT NOT NULL DEFAULT '');"
+    "  note TEXT NOT NULL DEFAULT '',"
+    "  last_proposal INTEGER NOT NULL DEFAULT 0,"
+    "  owner_pid INTEGER NOT NULL DEFAULT 0);"
     "INSERT INTO share_state (id) VALUES (1);"
+    "ALTER TABLE ui_state ADD COLUMN assist_from TEXT NOT NULL DEFAULT '';"
     "CREATE TABLE share_log ("
     "  id INTEGER PRIMARY KEY,"
     "  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),"
@@ -957,7 +960,7 @@ int store_ui_get(store *st, struct ui_state *out)
     sqlite3_stmt *stmt = prepare(st, "SELECT screen, focus, scroll, dossier_id, mandate_id,"
                                      " help_from, search_from, confirm, confirm_id, results,"
                                      " message, message_error, draft_screen, draft_field,"
-                                     " draft_dirty, draft_cursor, draft_scroll"
+                                     " draft_dirty, draft_cursor, draft_scroll, assist_from"
                                      " FROM ui_state WHERE id = 1");
     if (!stmt)
         return -1;
@@ -983,6 +986,7 @@ int store_ui_get(store *st, struct ui_state *out)
         out->draft_dirty = sqlite3_column_int(stmt, 14) != 0;
         out->draft_cursor = sqlite3_column_int(stmt, 15);
         out->draft_scroll = sqlite3_column_int(stmt, 16);
+        column_copy(stmt, 17, out->assist_from, sizeof out->assist_from);
     }
     sqlite3_finalize(stmt);
     if (out->focus < 0)
@@ -1003,9 +1007,9 @@ int store_ui_set(store *st, const struct ui_state *ui)
     sqlite3_stmt *stmt = prepare(
         st, "INSERT INTO ui_state (id, screen, focus, scroll, dossier_id, mandate_id,"
             " help_from, search_from, confirm, confirm_id, results, message, message_error,"
-            " draft_screen, draft_field, draft_dirty, draft_cursor, draft_scroll)"
+            " draft_screen, draft_field, draft_dirty, draft_cursor, draft_scroll, assist_from)"
             " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-            " ?16, ?17)"
+            " ?16, ?17, ?18)"
             " ON CONFLICT (id) DO UPDATE SET screen = excluded.screen, focus = excluded.focus,"
             " scroll = excluded.scroll, dossier_id = excluded.dossier_id,"
             " mandate_id = excluded.mandate_id, help_from = excluded.help_from,"
@@ -1014,7 +1018,7 @@ int store_ui_set(store *st, const struct ui_state *ui)
             " message = excluded.message, message_error = excluded.message_error,"
             " draft_screen = excluded.draft_screen, draft_field = excluded.draft_field,"
             " draft_dirty = excluded.draft_dirty, draft_cursor = excluded.draft_cursor,"
-            " draft_scroll = excluded.draft_scroll");
+            " draft_scroll = excluded.draft_scroll, assist_from = excluded.assist_from");
     if (!stmt)
         return -1;
     sqlite3_bind_text(stmt, 1, ui->screen, -1, SQLITE_STATIC);
@@ -1034,6 +1038,7 @@ int store_ui_set(store *st, const struct ui_state *ui)
     sqlite3_bind_int(stmt, 15, ui->draft_dirty ? 1 : 0);
     sqlite3_bind_int(stmt, 16, ui->draft_cursor);
     sqlite3_bind_int(stmt, 17, ui->draft_scroll);
+    sqlite3_bind_text(stmt, 18, ui->assist_from, -1, SQLITE_STATIC);
     return run(st, stmt, "enregistrement de la position");
 }
 

@@ -435,7 +435,7 @@ static void test_view_then_control(void **state)
     char by[16];
     checklist_of(path, "1.application", &done, by, sizeof by);
     assert_int_equal(done, 0);
-    if (store_share_apply_proposal(official, fr.data[3] + 2, fr.len[3] - 2) != 0)
+    if (store_share_apply_proposal(official, 1, fr.data[3] + 2, fr.len[3] - 2) != 0)
         fail_msg("proposition refusée : %s", store_error(official));
     checklist_of(path, "1.application", &done, by, sizeof by);
     assert_int_equal(done, 1);

@@ -24,6 +24,14 @@ struct pair {
     long long dossier;
 };
 
+/* Proposal numbers only grow, as the agent's do (each test's database starts at 0). */
+static unsigned long long next_number;
+
+static int apply(store *off, const void *buf, size_t len)
+{
+    return store_share_apply_proposal(off, ++next_number, buf, len);
+}
+
 static struct pair setup(const char *name)
 {
     struct pair p;
@@ -70,7 +78,7 @@ static void assert_refused(store *off, const void *buf, size_t len, const char *
     void *before, *after;
     size_t nb, na;
     assert_int_equal(store_snapshot(off, &before, &nb), 0);
-    int rc = store_share_apply_proposal(off, buf, len);
+    int rc = apply(off, buf, len);
     if (rc != STORE_REFUSED)
         fail_msg("accepté (%d) au lieu d'être refusé pour « %s » : %s", rc, why,
                  store_error(off));
@@ -185,9 +193,7 @@ static void test_negative_price_or_hours(void **state)
                 "PRAGMA ignore_check_constraints = ON; UPDATE dossier SET price_cents = -100",
                 "une valeur n'est pas permise");
     refused_sql("filter-foreign-key",
-                "PRAGMA defer_foreign_keys = ON;"
-                "INSERT INTO dossier_event (dossier_id, status, event_date, actor) VALUES"
-                " (999, 'envoyee', '2026-11-20', 'agent')",
+                "PRAGMA defer_foreign_keys = ON; UPDATE dossier SET mandate_id = 999",
                 "un mandat ou un dossier qui n'existe pas");
     refused_sql("filter-session-order",
                 "UPDATE dossier SET session_start = '2027-01-12', session_end = '2027-01-10'",
@@ -259,7 +265,7 @@ static void test_allowed_tick_accepted(void **state)
     void *buf;
     size_t len;
     assert_int_equal(store_proposal_end(p.rep, &buf, &len), 0);
-    if (store_share_apply_proposal(p.off, buf, len) != 0)
+    if (apply(p.off, buf, len) != 0)
         fail_msg("%s", store_error(p.off));
     free(buf);
     assert_true(ticked(p.off, "2.connexion"));
@@ -286,7 +292,7 @@ static void test_agent_reading_and_deletion_accepted(void **state)
     void *buf;
     size_t len;
     assert_int_equal(store_proposal_end(p.rep, &buf, &len), 0);
-    if (store_share_apply_proposal(p.off, buf, len) != 0)
+    if (apply(p.off, buf, len) != 0)
         fail_msg("%s", store_error(p.off));
     free(buf);
     struct credit_observation obs[2];
@@ -298,7 +304,7 @@ static void test_agent_reading_and_deletion_accepted(void **state)
     assert_int_equal(store_proposal_begin(p.rep), 0);
     assert_int_equal(store_dossier_delete(p.rep, p.dossier), 0);
     assert_int_equal(store_proposal_end(p.rep, &buf, &len), 0);
-    if (store_share_apply_proposal(p.off, buf, len) != 0)
+    if (apply(p.off, buf, len) != 0)
         fail_msg("%s", store_error(p.off));
     free(buf);
     struct dossier *list;
@@ -309,6 +315,263 @@ static void test_agent_reading_and_deletion_accepted(void **state)
     assert_int_equal(store_deleted_dossiers(p.off, &gone, &n), 0);
     assert_int_equal(n, 1);
     free(gone);
+    teardown(&p);
+}
+
+/* The official's own change reaches the agent's copy, as the recording sends it. */
+static void official_to_agent(struct pair *p)
+{
+    void *back = NULL;
+    size_t len = 0;
+    assert_int_equal(store_share_take(p->off, &back, &len), 0);
+    if (back)
+        assert_int_equal(store_replica_apply(p->rep, back, len), 0);
+    free(back);
+}
+
+static void checklist_row(store *st, const char *item, int *done, char *by, size_t bylen)
+{
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT done, coalesce(done_by, '')"
+                                                      " FROM checklist WHERE item = ?1",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(stmt, 1, item, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    *done = sqlite3_column_int(stmt, 0);
+    snprintf(by, bylen, "%s", (const char *)sqlite3_column_text(stmt, 1));
+    sqlite3_finalize(stmt);
+}
+
+static int count_of(store *st, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(store_db(st), sql, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    int n = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return n;
+}
+
+/* Review finding 1: an UPDATE carries only the columns it changes. Unticking the
+ * official's tick without naming anyone would leave the row « by the official ». */
+static void test_untick_without_author(void **state)
+{
+    (void)state;
+    struct pair p = setup("filter-untick");
+    assert_int_equal(store_checklist_set(p.off, "2.connexion", true, ACTOR_OFFICIAL), 0);
+    official_to_agent(&p);
+    size_t len;
+    void *buf = propose_sql(p.rep, "UPDATE checklist SET done = 0 WHERE item = '2.connexion'",
+                            &len);
+    assert_refused(p.off, buf, len, "doit être attribué à l'assistance");
+    free(buf);
+    /* Ticked again « by the official » with another column changed: refused as well. */
+    buf = propose_sql(p.rep, "UPDATE checklist SET done_at = '2026-11-20T10:00:00Z'"
+                             " WHERE item = '2.connexion'",
+                      &len);
+    assert_refused(p.off, buf, len, "doit être attribué à l'assistance");
+    free(buf);
+    int done;
+    char by[16];
+    checklist_row(p.off, "2.connexion", &done, by, sizeof by);
+    assert_int_equal(done, 1);
+    assert_string_equal(by, "official");
+    /* The agent's screen unticks as the official's would: accepted, no author left. */
+    assert_int_equal(store_proposal_begin(p.rep), 0);
+    assert_int_equal(store_checklist_set(p.rep, "2.connexion", false, ACTOR_AGENT), 0);
+    assert_int_equal(store_proposal_end(p.rep, &buf, &len), 0);
+    if (apply(p.off, buf, len) != 0)
+        fail_msg("%s", store_error(p.off));
+    free(buf);
+    checklist_row(p.off, "2.connexion", &done, by, sizeof by);
+    assert_int_equal(done, 0);
+    assert_string_equal(by, "");
+    teardown(&p);
+}
+
+/* Review finding 1: deletes only as the local screens make them. */
+static void test_deletes_the_screens_cannot_make(void **state)
+{
+    (void)state;
+    refused_sql("filter-delete-history", "DELETE FROM dossier_event",
+                "la suppression de l'historique d'un dossier n'est pas permise");
+    struct pair p = setup("filter-delete-tick");
+    assert_int_equal(store_checklist_set(p.off, "2.connexion", true, ACTOR_OFFICIAL), 0);
+    official_to_agent(&p);
+    size_t len;
+    void *buf = propose_sql(p.rep, "DELETE FROM checklist", &len);
+    assert_refused(p.off, buf, len, "la suppression d'une coche n'est pas permise");
+    free(buf);
+    teardown(&p);
+    p = setup("filter-delete-search");
+    assert_int_equal(sqlite3_exec(store_db(p.off), "INSERT INTO search (keywords) VALUES"
+                                                   " ('budget')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    official_to_agent(&p);
+    buf = propose_sql(p.rep, "DELETE FROM search", &len);
+    assert_refused(p.off, buf, len, "la suppression d'une recherche n'est pas permise");
+    free(buf);
+    teardown(&p);
+}
+
+/* The mandates screen deletes a mandate: allowed, and the official's dossiers go on. */
+static void test_mandate_deletion_accepted(void **state)
+{
+    (void)state;
+    struct pair p = setup("filter-delete-mandate");
+    struct mandate *m;
+    size_t n;
+    assert_int_equal(store_mandate_list(p.rep, &m, &n), 0);
+    assert_int_equal(n, 1);
+    long long id = m[0].id;
+    free(m);
+    assert_int_equal(sqlite3_exec(store_db(p.off), "UPDATE dossier SET mandate_id ="
+                                                   " (SELECT id FROM mandate)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    official_to_agent(&p);
+    assert_int_equal(store_proposal_begin(p.rep), 0);
+    assert_int_equal(store_mandate_delete(p.rep, id), 0);
+    void *buf;
+    size_t len;
+    assert_int_equal(store_proposal_end(p.rep, &buf, &len), 0);
+    if (apply(p.off, buf, len) != 0)
+        fail_msg("%s", store_error(p.off));
+    free(buf);
+    assert_int_equal(store_mandate_list(p.off, &m, &n), 0);
+    assert_int_equal(n, 0);
+    free(m);
+    struct dossier *list;
+    assert_int_equal(store_dossier_list(p.off, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].title, "Les finances locales");
+    free(list);
+    assert_int_equal(count_of(p.off, "SELECT count(*) FROM dossier WHERE mandate_id IS NULL"),
+                     1);
+    /* And the dossier still takes a status change. */
+    assert_int_equal(store_dossier_set_status(p.off, p.dossier, DS_CANCELLED,
+                                              (struct date){2026, 11, 20}, ACTOR_OFFICIAL),
+                     0);
+    teardown(&p);
+}
+
+/* Review finding 2: a status only as the status screen sets it. */
+static void test_status_jump_refused(void **state)
+{
+    (void)state;
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE dossier SET status = 'terminee';"
+             "INSERT INTO dossier_event (dossier_id, status, event_date, actor) VALUES"
+             " ((SELECT id FROM dossier), 'terminee', '2026-11-20', 'agent')");
+    refused_sql("filter-status-jump", sql, "ne peut pas passer à « Formation terminée »");
+    /* Allowed step, but nothing in the history. */
+    refused_sql("filter-status-no-event", "UPDATE dossier SET status = 'annulee'",
+                "doit être noté dans son historique");
+    /* A history row alone. */
+    refused_sql("filter-event-alone",
+                "INSERT INTO dossier_event (dossier_id, status, event_date, actor) VALUES"
+                " ((SELECT id FROM dossier), 'annulee', '2026-11-20', 'agent')",
+                "doit aller avec l'état du dossier");
+    /* The status screen's own rule: not a day to come. */
+    refused_sql("filter-status-future",
+                "UPDATE dossier SET status = 'annulee';"
+                "INSERT INTO dossier_event (dossier_id, status, event_date, actor) VALUES"
+                " ((SELECT id FROM dossier), 'annulee', '2027-01-04', 'agent')",
+                "cette date est dans le futur");
+    /* As the agent's screen does it: accepted. */
+    struct pair p = setup("filter-status-ok");
+    assert_int_equal(store_proposal_begin(p.rep), 0);
+    assert_int_equal(store_dossier_set_status(p.rep, p.dossier, DS_CANCELLED,
+                                              (struct date){2026, 11, 20}, ACTOR_AGENT),
+                     0);
+    void *buf;
+    size_t len;
+    assert_int_equal(store_proposal_end(p.rep, &buf, &len), 0);
+    if (apply(p.off, buf, len) != 0)
+        fail_msg("%s", store_error(p.off));
+    free(buf);
+    assert_int_equal(count_of(p.off, "SELECT count(*) FROM dossier WHERE status = 'annulee'"),
+                     1);
+    assert_int_equal(count_of(p.off, "SELECT count(*) FROM dossier_event WHERE"
+                                     " status = 'annulee' AND actor = 'agent'"),
+                     1);
+    teardown(&p);
+}
+
+/* Review finding 3: a proposal sent again after a reconnection is not applied twice. */
+static void test_replayed_number_not_applied_twice(void **state)
+{
+    (void)state;
+    struct pair p = setup("filter-replay");
+    struct share_state s = {.phase = SHARE_ASKED};
+    snprintf(s.agent_id, sizeof s.agent_id, "agent-1");
+    assert_int_equal(store_share_set(p.off, &s), 0);
+    s.phase = SHARE_CONTROL;
+    assert_int_equal(store_share_set(p.off, &s), 0);
+    official_to_agent(&p);
+    assert_int_equal(store_proposal_begin(p.rep), 0);
+    assert_int_equal(store_checklist_set(p.rep, "2.connexion", true, ACTOR_AGENT), 0);
+    void *buf;
+    size_t len;
+    assert_int_equal(store_proposal_end(p.rep, &buf, &len), 0);
+    assert_int_equal(store_share_apply_proposal(p.off, 5, buf, len), 0);
+    assert_true(ticked(p.off, "2.connexion"));
+    /* The official unticks it afterwards. */
+    assert_int_equal(store_checklist_set(p.off, "2.connexion", false, ACTOR_OFFICIAL), 0);
+    /* Proposal 5 comes again, and an older one: answered ok, nothing applied. */
+    assert_int_equal(store_share_apply_proposal(p.off, 5, buf, len), 0);
+    assert_false(ticked(p.off, "2.connexion"));
+    assert_int_equal(store_share_apply_proposal(p.off, 2, buf, len), 0);
+    assert_false(ticked(p.off, "2.connexion"));
+    struct share_state out;
+    assert_int_equal(store_share_get(p.off, &out), 0);
+    assert_true(out.last_proposal == 5);
+    /* Number 0 is no proposal's. */
+    assert_int_equal(store_share_apply_proposal(p.off, 0, buf, len), STORE_REFUSED);
+    free(buf);
+    /* A new agent admitted starts again from 1. */
+    s.phase = SHARE_ASKED;
+    snprintf(s.agent_id, sizeof s.agent_id, "agent-2");
+    assert_int_equal(store_share_set(p.off, &s), 0);
+    s.phase = SHARE_VIEW;
+    assert_int_equal(store_share_set(p.off, &s), 0);
+    assert_int_equal(store_share_get(p.off, &out), 0);
+    assert_true(out.last_proposal == 0);
+    teardown(&p);
+}
+
+/* Review finding 1: what the official changed since the agent's copy is not overwritten. */
+static void test_stale_update_refused(void **state)
+{
+    (void)state;
+    struct pair p = setup("filter-stale");
+    /* The official renames the dossier; the agent has not received it yet. */
+    assert_int_equal(sqlite3_exec(store_db(p.off), "UPDATE dossier SET title = 'Budget 2027'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    void *ignored;
+    size_t len;
+    assert_int_equal(store_share_take(p.off, &ignored, &len), 0);
+    free(ignored);
+    void *buf = propose_sql(p.rep, "UPDATE dossier SET title = 'Finances'", &len);
+    assert_refused(p.off, buf, len, "a modifié entre-temps");
+    free(buf);
+    /* The official ticks an item; the agent ticks it too on an older copy. */
+    assert_int_equal(store_checklist_set(p.off, "2.connexion", true, ACTOR_OFFICIAL), 0);
+    assert_int_equal(store_share_take(p.off, &ignored, &len), 0);
+    free(ignored);
+    assert_int_equal(store_proposal_begin(p.rep), 0);
+    assert_int_equal(store_checklist_set(p.rep, "2.connexion", true, ACTOR_AGENT), 0);
+    assert_int_equal(store_proposal_end(p.rep, &buf, &len), 0);
+    assert_refused(p.off, buf, len, "a modifié entre-temps");
+    free(buf);
+    int done;
+    char by[16];
+    checklist_row(p.off, "2.connexion", &done, by, sizeof by);
+    assert_string_equal(by, "official");
     teardown(&p);
 }
 
@@ -324,6 +587,12 @@ int main(void)
         cmocka_unit_test(test_garbage_and_empty),
         cmocka_unit_test(test_allowed_tick_accepted),
         cmocka_unit_test(test_agent_reading_and_deletion_accepted),
+        cmocka_unit_test(test_untick_without_author),
+        cmocka_unit_test(test_deletes_the_screens_cannot_make),
+        cmocka_unit_test(test_mandate_deletion_accepted),
+        cmocka_unit_test(test_status_jump_refused),
+        cmocka_unit_test(test_replayed_number_not_applied_twice),
+        cmocka_unit_test(test_stale_update_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,10 +48,20 @@ int store_snapshot(store *st, void **buf, size_t *len);
  * Besides the allowed tables, only the store's own bookkeeping rows of `setting` that go
  * with a balance reading or a deleted dossier ("interne.releve.N",
  * "interne.dossier_supprime.N") pass: store_credit_add and store_dossier_delete write them.
- * Conflicts: a row changed since on the official's side takes the agent's value, a row
- * gone stays gone, a new mandate/dossier/event/search whose id was taken meanwhile refuses
- * the whole proposal. Proposal numbers (replays) are the caller's business. */
-int store_share_apply_proposal(store *st, const void *buf, size_t len);
+ * Deletes: a dossier (with its history), a mandate, a balance reading, the open form's
+ * fields; a tick, a history row without its dossier, a search, the profile: refused.
+ * Every touched tick and history row must be the agent's once applied (or an untick); a
+ * dossier's status changes only as the status screen allows (rules_check_record), with
+ * the agent's history row for it in the same proposal.
+ * Conflicts: a tick, dossier or history row the official changed since is refused (« la
+ * personne aidée a modifié entre-temps la même donnée. »); another row changed since takes
+ * the agent's value, a row gone stays gone, a new mandate/dossier/event/search whose id
+ * was taken meanwhile refuses the whole proposal.
+ * number (≥ 1, share_proposal_split): at or below share_state.last_proposal, the proposal
+ * was applied already: 0 without applying it again; otherwise last_proposal becomes number
+ * in the same transaction (it goes back to 0 when an agent is admitted, store_share_set). */
+int store_share_apply_proposal(store *st, unsigned long long number, const void *buf,
+                               size_t len);
 
 /* ---- the agent's side: the replica ---- */
 
@@ -103,6 +113,12 @@ struct share_state {
     char agent_org[256];
     bool connection_lost;
     char note[512];
+    /* Highest proposal number applied for the admitted agent (0: none yet); set back to 0
+     * when an agent is admitted, never lowered otherwise (a replay is not applied twice). */
+    unsigned long long last_proposal;
+    /* Process that runs this share (0: none); a start by another difelus leaves a share
+     * alone while its owner lives. */
+    long long owner_pid;
 };
 
 int store_share_get(store *st, struct share_state *out);

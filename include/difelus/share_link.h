@@ -82,4 +82,13 @@ void share_link_reap_pending(int wait_ms);
 /* The relay's URL: $DIFELUS_RELAIS, else http://127.0.0.1:8470. */
 const char *share_relay_url(void);
 
+/* A proposition's payload "<number>\n<changeset>" (docs/share-protocol.md §5): the number
+ * strictly (decimal digits, no sign, no leading zero, 1 to 2^63-1), then the changeset.
+ * false when malformed (nothing set). The one parser of both sides. */
+bool share_proposal_split(const void *payload, size_t len, unsigned long long *number,
+                          const void **changeset, size_t *clen);
+/* A resultat's payload "<number> ok" / "<number> refus …": its number, by the same rules
+ * (then a space). false when malformed. */
+bool share_result_number(const void *payload, size_t len, unsigned long long *number);
+
 #endif

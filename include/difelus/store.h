@@ -42,6 +42,7 @@ struct ui_state {
     bool draft_dirty;      /* the official changed a value since the form was opened */
     int draft_cursor;      /* cursor's column in that field (-1: after its text) */
     int draft_scroll;      /* first column shown of that field (a long text scrolls) */
+    char assist_from[32];  /* screen the assistance screen was opened from ("" when none) */
 };
 
 /* The open form as typed (table ui_draft): value and message of each field. */

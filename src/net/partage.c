@@ -584,23 +584,6 @@ static void requeue_proposals(enum prop_state which, bool older_only)
     }
 }
 
-/* "<number>\n…" or "<number> …": the number, or false. */
-static bool leading_number(const unsigned char *data, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < len && i < 20 && data[i] >= '0' && data[i] <= '9'; i++) {
-        unsigned d = (unsigned)(data[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    if (i == 0 || (i > 1 && data[0] == '0') || i >= len || (data[i] != '\n' && data[i] != ' '))
-        return false;
-    *out = v;
-    return true;
-}
-
 /* ---- the relay's answers ---- */
 
 /* The relay's error code from its JSON body ("" when there is none). */
@@ -978,8 +961,8 @@ static bool relay_frame(struct req *r, const struct share_frame *f)
             H.accepted = H.control = false;
         }
     } else {
-        uint64_t number;
-        if (strcmp(f->type, "resultat") == 0 && leading_number(f->data, f->len, &number))
+        unsigned long long number;
+        if (strcmp(f->type, "resultat") == 0 && share_result_number(f->data, f->len, &number))
             proposal_drop(number);
         else if (strcmp(f->type, "controle-accorde") == 0)
             requeue_proposals(P_REFUSED, false);
@@ -1072,8 +1055,10 @@ static void wizard_frame(const struct share_frame *f)
         return;
     }
     if (strcmp(f->type, "proposition") == 0) {
-        uint64_t number;
-        if (!leading_number(f->data, f->len, &number)) {
+        unsigned long long number;
+        const void *cs;
+        size_t clen;
+        if (!share_proposal_split(f->data, f->len, &number, &cs, &clen)) {
             emit_text("erreur-envoi", "proposition format La proposition est mal formée.");
             return;
         }

@@ -203,7 +203,7 @@ static bool ui_equal(const struct ui_state *a, const struct ui_state *b)
            strcmp(a->message, b->message) == 0 && a->message_error == b->message_error &&
            strcmp(a->draft_screen, b->draft_screen) == 0 && a->draft_field == b->draft_field &&
            a->draft_dirty == b->draft_dirty && a->draft_cursor == b->draft_cursor &&
-           a->draft_scroll == b->draft_scroll;
+           a->draft_scroll == b->draft_scroll && strcmp(a->assist_from, b->assist_from) == 0;
 }
 
 static bool draft_equal(const struct ui_draft *a, const struct ui_draft *b)

@@ -355,24 +355,20 @@ static void on_request(struct app *app, const struct share_frame *f)
 
 static void on_proposal(struct app *app, const struct share_frame *f)
 {
-    /* "<number>\n<changeset>" */
-    const unsigned char *nl = memchr(f->data, '\n', f->len);
-    char number[24] = "0";
-    if (nl && nl - f->data > 0 && nl - f->data < (long)sizeof number) {
-        memcpy(number, f->data, (size_t)(nl - f->data));
-        number[nl - f->data] = '\0';
-    }
-    if (strspn(number, "0123456789") != strlen(number))
-        snprintf(number, sizeof number, "0");
+    /* "<number>\n<changeset>" (share_proposal_split: the helper's own rules) */
+    unsigned long long n = 0;
+    const void *cs = NULL;
+    size_t cs_len = 0;
+    bool well_formed = share_proposal_split(f->data, f->len, &n, &cs, &cs_len);
+    char number[24];
+    snprintf(number, sizeof number, "%llu", well_formed ? n : 0ULL);
     char reason[768] = "", answer[1024];
-    if (!nl)
+    if (!well_formed)
         snprintf(reason, sizeof reason, "proposition illisible.");
     else if (cur.phase != SHARE_CONTROL)
         snprintf(reason, sizeof reason, "vous n'avez pas le contrôle.");
     else {
-        const unsigned char *cs = nl + 1;
-        size_t cs_len = f->len - (size_t)(cs - f->data);
-        if (store_share_apply_proposal(app->st, cs, cs_len) != 0) {
+        if (store_share_apply_proposal(app->st, n, cs, cs_len) != 0) {
             text_sanitize(reason, sizeof reason, store_error(app->st));
             if (!reason[0])
                 snprintf(reason, sizeof reason, "modification impossible.");
