@@ -368,7 +368,7 @@ static void test_session_with_agent(void **state)
     /* The assistance screen with the longest names, at 80×24: who, which mode, the keys. */
     term_send(t, F2);
     WAIT(t, "Connecté : Marie-Hélène Dupont-Lefèvre");
-    WAIT(t, "pôle élus)");
+    WAIT(t, "Saône-et-Loire…)"); /* as share_state keeps it (SHARE_NAME_COLS) */
     WAIT(t, "Mode : lecture seule");
     WAIT(t, "F4 : arrêter le partage");
     WAIT(t, "Historique des partages");
@@ -391,7 +391,7 @@ static void test_session_with_agent(void **state)
     WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "controle-accorde 0 0\n");
-    WAIT(t, "contrôle  F3 reprendre");
+    WAIT(t, "contrôle · F3 F4");
     dump(t);
 
     send_proposal(&fk, 7, "CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
@@ -449,7 +449,7 @@ static void test_session_with_agent(void **state)
 
     /* The connection to the relay lost, then back. */
     fake_say(&fk, "connexion", "perdue");
-    WAIT(t, "connexion perdue, nouvelle tentative…");
+    WAIT(t, "Partage : connexion perdue · F4"); /* the title keeps its room */
     fake_say(&fk, "connexion", "retablie");
     assert_true(term_wait_gone(t, "connexion perdue"));
 
@@ -569,7 +569,7 @@ static void test_killed_mid_session(void **state)
     wait_idle(child_pid());
     assert_null(harness_strstr(term_text(t), "Partage :"));
     assert_null(strstr(term_text(t), "DEMANDE DU SUPPORT"));
-    WAIT(t, "Aucun partage en cours");
+    WAIT(t, "La dernière session d'assistance a été interrompue");
     WAIT(t, "Partage interrompu");
     WAIT(t, "Le partage d'écran a été interrompu quand difelus s'est arrêté");
     assert_null(harness_strstr(term_text(t), "(lecture seule). F4"));
@@ -620,6 +620,56 @@ static void test_big_snapshot_and_other_process(void **state)
     fake_free(&fk);
 }
 
+/* A second difelus started on the same database while a share runs leaves it alone
+ * (review 14): the share's owner is the first process, still alive. */
+static void test_second_wizard_leaves_share(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-second");
+    struct term *t = fake_start(&fk);
+    pid_t first = fk.wizard;
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    WAIT(t, "lecture seule");
+    {
+        store *st = fixture_open(fk.db_opt + strlen("--db="));
+        struct share_state s;
+        assert_int_equal(store_share_get(st, &s), 0);
+        assert_int_equal(s.owner_pid, (long long)first);
+        store_close(st);
+    }
+    struct term *second = start(24, 80, fk.db_opt, NULL);
+    WAIT(second, "Historique des partages");
+    /* It shows what the database says: the first one's session (review 13). */
+    WAIT(second, "Connecté : Marie-Hélène");
+    WAIT(second, "Partage : Marie-Hélène");
+    wait_idle(child_pid());
+    assert_null(strstr(term_text(second), "Le partage d'écran a été interrompu"));
+    quit_cleanly(second);
+    store *st = fixture_open(fk.db_opt + strlen("--db="));
+    struct share_state s;
+    assert_int_equal(store_share_get(st, &s), 0);
+    assert_int_equal(s.phase, SHARE_VIEW);
+    struct share_log_entry log[SHARE_LOG_MAX];
+    size_t n = 0;
+    assert_int_equal(store_share_log_list(st, log, SHARE_LOG_MAX, &n), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_string_not_equal(log[i].event, "interrompu");
+    store_close(st);
+    /* The first one still shares. */
+    assert_non_null(harness_strstr(term_row(t, 0), "lecture seule"));
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
 /* The screens a session's banner must not cover anything of, with the key that leads
  * there, a text that says it is shown and the key that leaves it. */
 static const struct {
@@ -653,8 +703,8 @@ static void visit_every_screen(struct term *t, char rows[][24 * 400], bool banne
         bool odd = i % 2;
         term_send(t, odd ? "\033[23~" : "\033[24~");
         WAIT(t, odd ? "La touche F11 ne fait rien ici" : "La touche F12 ne fait rien ici");
-        if (banner && !harness_strstr(term_row(t, 0), "Partage : Marie Dupont-Lefèvre "
-                                                      "(Formations Élus) — lecture seule"))
+        if (banner && !harness_strstr(term_row(t, 0), "Partage : Marie Dupont — lecture "
+                                                      "seule · F4"))
             fail_msg("pas de bandeau après « %s » :\n%s", every_screen[i].key, term_text(t));
         if (!banner && harness_strstr(term_row(t, 0), "Partage"))
             fail_msg("bandeau resté après « %s » :\n%s", every_screen[i].key, term_text(t));
@@ -678,7 +728,7 @@ static void test_banner_hides_nothing(void **state)
     struct term *t = fake_start(&fk);
     WAIT(t, "Accueil");
     open_with_code(t, &fk, "a");
-    fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"Marie Dupont-Lefèvre\","
+    fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"Marie Dupont\","
                              "\"organisme\":\"Formations Élus\"}");
     WAIT(t, "DEMANDE DU SUPPORT");
     WAIT(t, "o : accepter");
@@ -712,6 +762,34 @@ static void test_banner_hides_nothing(void **state)
         nanosleep(&ts, NULL);
     }
     assert_true(count_received(&fk, "fin 0 0\n") > fins);
+
+    /* A 100-character name: the screen's title keeps its first words (the agent must see
+     * which screen the official is on), the banner the name cut with « … » and the mode. */
+    term_send(t, "\r");
+    WAIT(t, "Demande d'un code au relais…");
+    fake_say(&fk, "ouvert", CODE_JSON);
+    WAIT(t, "Code : K7QM-3WX9");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    WAIT(t, "lecture seule · F4");
+    static const struct {
+        const char *key, *title;
+    } titled[] = {{"h", "Accueil — Inscription"}, {"1", "Étape 1/6"}, {"m", "Mes mandats"}};
+    for (size_t i = 0; i < sizeof titled / sizeof titled[0]; i++) {
+        term_send(t, titled[i].key);
+        WAIT(t, titled[i].title);
+        if (!harness_strstr(term_row(t, 0), titled[i].title) ||
+            !harness_strstr(term_row(t, 0), "Partage : Marie-Hélène") ||
+            !harness_strstr(term_row(t, 0), "… — lecture seule · F4"))
+            fail_msg("titre ou bandeau caché après « %s » : %s", titled[i].key,
+                     term_row(t, 0));
+        assert_null(harness_strstr(term_row(t, 0), "pôle élus"));
+    }
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
     quit_cleanly(t);
     fake_free(&fk);
 }
@@ -723,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_session_with_agent),
         cmocka_unit_test(test_ends_without_the_official),
         cmocka_unit_test(test_killed_mid_session),
+        cmocka_unit_test(test_second_wizard_leaves_share),
         cmocka_unit_test(test_big_snapshot_and_other_process),
         cmocka_unit_test(test_banner_hides_nothing),
     };

@@ -359,11 +359,8 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
     int r;
     while ((r = share_link_next(&a->link, &f)) == 1)
         frame(app, &f);
-    /* The official's assistance screen, drawn here too, reads the session from this copy
-     * of the official's share_state (replicated like every table). */
-    struct share_state shared;
-    if (a->phase == AGENT_LIVE && store_share_get(app->st, &shared) == 0)
-        share_official_mirror(&shared);
+    /* The official's assistance screen, drawn here too, reads the session from the
+     * replica's share_state in its load (replicated like every table). */
     if (r < 0) {
         app_unwatch_fd(app, a->link.fd);
         if (a->phase != AGENT_ENDED && a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "difelus/share_link.h"
 #include "difelus/text.h"
@@ -17,8 +18,8 @@
 
 /* One wizard per process, one session at a time: the helper is a resource of this
  * process, like an open file; share_state says what the screens show. */
-static struct share_link link;
-static bool running;           /* link holds a live helper */
+static struct share_link helper;
+static bool running;           /* helper holds a live helper */
 static struct share_state cur; /* as written in share_state */
 static long long seen_version; /* PRAGMA data_version when the agent last got everything */
 static long shown_minutes = -1;
@@ -51,17 +52,6 @@ static long ms_since(const struct timespec *t0)
     return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-const struct share_state *share_official_state(void)
-{
-    return &cur;
-}
-
-void share_official_mirror(const struct share_state *s)
-{
-    if (!running)
-        cur = *s;
-}
-
 bool share_official_active(void)
 {
     return cur.phase != SHARE_NONE;
@@ -78,7 +68,7 @@ static bool admitted(void)
            cur.phase == SHARE_CONTROL;
 }
 
-static time_t parse_utc(const char *iso)
+time_t share_parse_utc(const char *iso)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
@@ -86,63 +76,66 @@ static time_t parse_utc(const char *iso)
     return end && !*end ? timegm(&tm) : (time_t)-1;
 }
 
-long share_official_seconds_left(void)
+long share_seconds_left(const struct share_state *s)
 {
-    if (cur.phase != SHARE_WAITING)
+    if (s->phase != SHARE_WAITING)
         return 0;
-    time_t at = parse_utc(cur.expires_at);
+    time_t at = share_parse_utc(s->expires_at);
     time_t now = time(NULL);
     return at == (time_t)-1 || at <= now ? 0 : (long)(at - now);
 }
 
 /* The banner on every screen's title row: who is connected and in which mode, and the keys
- * (tui_banner_set). Names are clipped so that the title keeps some room. */
-static void update_banner(void)
+ * (tui_banner_set), from share_state as the database has it. The screen's title keeps at
+ * least TITLE_MIN_COLS columns (the agent must see which screen the official is on): the
+ * banner gets the rest, the name cut first; the organisation is on the question and on the
+ * assistance screen only. */
+#define TITLE_MIN_COLS 30
+static bool update_banner(struct app *app)
 {
-    char text[1024], name[512], org[512], code[SHARE_CODE_LEN + 2];
-    switch (cur.phase) {
+    if (app->agent)
+        return false; /* the agent's side has its own banner (share_agent.c) */
+    struct share_state st;
+    if (store_share_get(app->st, &st) != 0)
+        return false;
+    const struct share_state *s = &st;
+    char text[1024], name[512], code[SHARE_CODE_LEN + 2];
+    int room = COLS - 2 - 2 - TITLE_MIN_COLS; /* "  " between title and banner */
+    switch (s->phase) {
     case SHARE_NONE:
-        tui_banner_set(NULL);
-        return;
+        return tui_banner_set(NULL);
     case SHARE_OPENING:
-        text_msgf(text, sizeof text, "Partage : %s  F4 arrêter",
-                  cur.connection_lost ? "relais injoignable, nouvelle tentative…"
-                                      : "demande d'un code…");
+        text_msgf(text, sizeof text, "Partage : %s · F4",
+                  s->connection_lost ? "relais injoignable, nouvelle tentative…"
+                                     : "demande d'un code…");
         break;
     case SHARE_WAITING:
-        share_code_format(cur.code, code);
-        text_msgf(text, sizeof text, "Partage : code %s  F4 arrêter", code);
+        share_code_format(s->code, code);
+        text_msgf(text, sizeof text, "Partage : code %s · F4", code);
         break;
     default: {
-        const char *mode = cur.phase == SHARE_ASKED           ? "demande à voir"
-                           : cur.phase == SHARE_CONTROL       ? "contrôle"
-                           : cur.phase == SHARE_CONTROL_ASKED ? "demande le contrôle"
-                                                              : "lecture seule";
-        const char *keys = cur.phase == SHARE_CONTROL ? "  F3 reprendre  F4 arrêter"
-                                                      : "  F4 arrêter";
-        if (cur.connection_lost) {
-            text_msgf(text, sizeof text, "Partage : connexion perdue, nouvelle tentative…%s",
-                      keys);
+        const char *mode = s->phase == SHARE_ASKED           ? "demande à voir"
+                           : s->phase == SHARE_CONTROL       ? "contrôle"
+                           : s->phase == SHARE_CONTROL_ASKED ? "demande le contrôle"
+                                                             : "lecture seule";
+        const char *keys = s->phase == SHARE_CONTROL ? " · F3 F4" : " · F4";
+        if (s->connection_lost) {
+            text_msgf(text, sizeof text, "Partage : connexion perdue%s", keys);
             break;
         }
-        /* Who is watching matters more than the screen's title, which the official sees
-         * the screen of: the names take what the rest leaves on the row, the title what
-         * they leave; the organisation is cut first, the name last. */
         char rest[256];
-        snprintf(rest, sizeof rest, "Partage :  () — %s%s", mode, keys);
-        int room = COLS - 2 - 2 - text_width(rest);
-        if (room < 16)
-            room = 16;
-        int org_room = room - text_width(cur.agent_name);
-        if (org_room < 8)
-            org_room = 8;
-        text_clip(org, sizeof org, cur.agent_org, org_room);
-        text_clip(name, sizeof name, cur.agent_name, room - text_width(org));
-        text_msgf(text, sizeof text, "Partage : %s (%s) — %s%s", name, org, mode, keys);
+        text_msgf(rest, sizeof rest, "Partage :  — %s%s", mode, keys);
+        int name_room = room - text_width(rest);
+        if (name_room < 8)
+            name_room = 8;
+        text_clip(name, sizeof name, s->agent_name, name_room);
+        text_msgf(text, sizeof text, "Partage : %s — %s%s", name, mode, keys);
         break;
     }
     }
-    tui_banner_set(text);
+    char fit[1024];
+    text_clip(fit, sizeof fit, text, room > 8 ? room : 8);
+    return tui_banner_set(fit);
 }
 
 /* Writes the session's state (the screens read it back) and the banner. */
@@ -159,7 +152,7 @@ static void set_state(struct app *app, const struct share_state *s)
     cur = *s;
     if (store_share_set(app->st, &cur) != 0)
         app_flash(app, true, "%s", store_error(app->st));
-    update_banner();
+    update_banner(app);
     shown_minutes = -1;
 }
 
@@ -202,20 +195,20 @@ static void stop_helper(struct app *app, bool tell)
 {
     if (!running)
         return;
-    app_unwatch_fd(app, link.fd);
+    app_unwatch_fd(app, helper.fd);
     store_share_record_stop(app->st);
     running = false;
-    if (tell && !link.dead && share_link_send(&link, "fin", 0, NULL, 0) == 0) {
+    if (tell && !helper.dead && share_link_send(&helper, "fin", 0, NULL, 0) == 0) {
         finish_closing(app); /* one at a time */
-        closing = link;
-        memset(&link, 0, sizeof link);
-        link.fd = -1;
+        closing = helper;
+        memset(&helper, 0, sizeof helper);
+        helper.fd = -1;
         closing_live = true;
         if (!app_watch_fd(app, closing.fd, closing_ready, NULL))
             finish_closing(app);
         return;
     }
-    share_link_stop_later(&link);
+    share_link_stop_later(&helper);
 }
 
 /* The session is over: phase aucun with the note saying why; logged as `event`. */
@@ -230,6 +223,7 @@ static void close_session(struct app *app, bool tell, const char *event, const c
     s.phase = SHARE_NONE;
     s.code[0] = s.expires_at[0] = '\0';
     s.connection_lost = false;
+    s.owner_pid = 0;
     text_msgf(s.note, sizeof s.note, "%s", note);
     set_state(app, &s);
 }
@@ -247,9 +241,9 @@ static bool send_frame(struct app *app, const char *type, const void *data, size
 {
     if (!running)
         return false;
-    if (share_link_send(&link, type, 0, data, len) == 0)
+    if (share_link_send(&helper, type, 0, data, len) == 0)
         return true;
-    helper_gone(app, link.err[0] ? link.err : "le programme de partage ne répond plus.");
+    helper_gone(app, helper.err[0] ? helper.err : "le programme de partage ne répond plus.");
     return false;
 }
 
@@ -453,14 +447,14 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
     (void)data;
     struct share_frame f;
     int r = 0, handled = 0;
-    while (running && handled < FRAMES_PER_TURN && (r = share_link_next(&link, &f)) == 1) {
+    while (running && handled < FRAMES_PER_TURN && (r = share_link_next(&helper, &f)) == 1) {
         on_frame(app, &f);
         handled++;
     }
     /* The rest waits for the next turn: the keyboard (F4) is read in between. */
     frames_left = running && r == 1;
     if (running && r < 0)
-        helper_gone(app, link.err[0] ? link.err : "le programme de partage s'est arrêté.");
+        helper_gone(app, helper.err[0] ? helper.err : "le programme de partage s'est arrêté.");
 }
 
 bool share_official_start(struct app *app)
@@ -471,15 +465,15 @@ bool share_official_start(struct app *app)
     char err[1024];
     struct share_state s;
     memset(&s, 0, sizeof s);
-    if (share_link_start(&link, "officiel", share_relay_url(), err, sizeof err) != 0) {
+    if (share_link_start(&helper, "officiel", share_relay_url(), err, sizeof err) != 0) {
         text_msgf(s.note, sizeof s.note, "Le partage n'a pas pu commencer : %s", err);
         set_state(app, &s);
         app_flash(app, true, "%s", s.note);
         return false;
     }
     running = true;
-    if (!app_watch_fd(app, link.fd, link_ready, NULL)) {
-        share_link_stop_later(&link);
+    if (!app_watch_fd(app, helper.fd, link_ready, NULL)) {
+        share_link_stop_later(&helper);
         running = false;
         text_msgf(s.note, sizeof s.note, "Le partage n'a pas pu commencer : trop de programmes "
                                          "en cours.");
@@ -488,6 +482,9 @@ bool share_official_start(struct app *app)
         return false;
     }
     s.phase = SHARE_OPENING;
+    /* Another difelus started on this database meanwhile leaves the share alone while
+     * this process lives (store_share_reset_stale). */
+    s.owner_pid = (long long)getpid();
     set_state(app, &s);
     return true;
 }
@@ -710,20 +707,21 @@ bool share_official_after_event(struct app *app, bool handled)
     snapshot_sent_this_turn = false;
     share_link_reap_pending(0);
     if (frames_left && running) {
-        link_ready(app, link.fd, 0, NULL);
+        link_ready(app, helper.fd, 0, NULL);
+        if (app->screen->load)
+            app->screen->load(app); /* what they changed, as a helper's frames do */
         redraw = true;
     }
     if (asked_quiet && ms_since(&asked_at) >= ASK_QUIET_MS) {
         asked_quiet = false; /* the answer's keys appear */
         redraw = true;
     }
-    static int banner_cols;
-    if (banner_cols != COLS) {
-        banner_cols = COLS;
-        update_banner(); /* its names are clipped to the terminal's width */
-    }
+    /* From the database each turn (another difelus may run the share), at the terminal's
+     * current width. */
+    if (update_banner(app))
+        redraw = true;
     if (cur.phase == SHARE_WAITING) {
-        long left = share_official_seconds_left();
+        long left = share_seconds_left(&cur);
         if (left <= 0) {
             close_session(app, true, "expire", "",
                           "Le code a expiré sans que le support l'utilise. Entrée : demander "
