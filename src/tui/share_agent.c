@@ -282,6 +282,14 @@ static void frame(struct app *app, const struct share_frame *f)
     struct share_agent *a = agent_of(app);
     const char *t = f->type;
     const char *payload = (const char *)f->data;
+    if (a->parts_len && strcmp(t, "instantane-partie") != 0 && strcmp(t, "instantane") != 0) {
+        /* Parts carry no identity: after a reconnection (connexion retablie) or any other
+         * frame between them, what is kept belongs to an image that will not be finished;
+         * the next image must not be added to it. */
+        free(a->parts);
+        a->parts = NULL;
+        a->parts_len = 0;
+    }
     if (strcmp(t, "attente") == 0) {
         a->note[0] = '\0';
         announce(a, payload, f->len);
