@@ -620,6 +620,38 @@ static void test_big_snapshot_and_other_process(void **state)
     fake_free(&fk);
 }
 
+/* Review 18: control characters in the name and organisation of a request (an escape that
+ * would clear the screen, a carriage return, a tab) never reach the terminal: the question
+ * and the banner show clean text. */
+static void test_request_with_control_characters(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-controles");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"\\u001b[2JJeanne\\rRoux\\t\","
+                             "\"organisme\":\"Gestions\\u001b[31m\\rLocales\"}");
+    WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "Jeanne");
+    WAIT(t, "Locales");
+    assert_null(strstr(term_text(t), "[2J"));
+    assert_null(strstr(term_text(t), "[31m"));
+    /* The screen below was not cleared by an escape sequence: the title is still there. */
+    assert_non_null(harness_strstr(term_row(t, 0), "Assistance"));
+    WAIT(t, "o : accepter");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    WAIT(t, "lecture seule · F4");
+    assert_non_null(harness_strstr(term_row(t, 0), "Partage : Jeanne"));
+    assert_null(strstr(term_row(t, 0), "[2J"));
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
 /* A second difelus started on the same database while a share runs leaves it alone
  * (review 14): the share's owner is the first process, still alive. */
 static void test_second_wizard_leaves_share(void **state)
@@ -802,6 +834,7 @@ int main(void)
         cmocka_unit_test(test_ends_without_the_official),
         cmocka_unit_test(test_killed_mid_session),
         cmocka_unit_test(test_second_wizard_leaves_share),
+        cmocka_unit_test(test_request_with_control_characters),
         cmocka_unit_test(test_big_snapshot_and_other_process),
         cmocka_unit_test(test_banner_hides_nothing),
     };

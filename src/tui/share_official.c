@@ -296,10 +296,30 @@ static void payload_text(const struct share_frame *f, char *out, size_t outlen)
     text_sanitize(out, outlen, raw);
 }
 
+/* A name from the network: escape sequences dropped whole (an "ESC [2J" must not leave
+ * "[2J" on the question), then every other control character (text_sanitize). */
 static void json_text(json_t *root, const char *key, char *out, size_t outlen)
 {
     const char *v = json_string_value(json_object_get(root, key));
-    text_sanitize(out, outlen, v ? v : "");
+    char raw[1024];
+    size_t n = 0;
+    for (const char *p = v ? v : ""; *p && n + 1 < sizeof raw; p++) {
+        if (*p == '\033') {
+            if (p[1] == '[') { /* CSI: parameters, then one final byte 0x40-0x7e */
+                p += 2;
+                while (*p && !(*p >= 0x40 && *p <= 0x7e))
+                    p++;
+            } else if (p[1]) {
+                p++; /* a two-byte escape */
+            }
+            if (!*p)
+                break;
+            continue;
+        }
+        raw[n++] = *p;
+    }
+    raw[n] = '\0';
+    text_sanitize(out, outlen, raw);
 }
 
 static void on_open(struct app *app, const struct share_frame *f)
