@@ -188,6 +188,43 @@ static int count_received(struct fake *fk, const char *needle)
     return count;
 }
 
+/* True when one of the changement frames after the first `skip` ones is a changeset that
+ * writes a row of `table` (decoded, not matched as text). */
+static bool changes_since_touch(struct fake *fk, int skip, const char *table)
+{
+    size_t len = 0;
+    char *got = harness_read_file(fk->received, &len);
+    bool found = false;
+    int seen = 0;
+    const char *head = "changement 0 ";
+    for (char *p = got; p && !found && (p = memmem(p, len - (size_t)(p - got), head,
+                                                   strlen(head)));) {
+        char *nl = memchr(p, '\n', len - (size_t)(p - got));
+        if (!nl)
+            break;
+        size_t n = strtoul(p + strlen(head), NULL, 10);
+        char *payload = nl + 1;
+        if ((size_t)(got + len - payload) < n)
+            break;
+        if (seen++ >= skip) {
+            sqlite3_changeset_iter *it;
+            if (sqlite3changeset_start(&it, (int)n, payload) == SQLITE_OK) {
+                while (!found && sqlite3changeset_next(it) == SQLITE_ROW) {
+                    const char *tab;
+                    int cols, op, indirect;
+                    if (sqlite3changeset_op(it, &tab, &cols, &op, &indirect) == SQLITE_OK &&
+                        strcmp(tab, table) == 0)
+                        found = true;
+                }
+                sqlite3changeset_finalize(it);
+            }
+        }
+        p = payload + n;
+    }
+    free(got);
+    return found;
+}
+
 static void dump(struct term *t)
 {
     if (getenv("DUMP"))
@@ -381,8 +418,15 @@ static void test_session_with_agent(void **state)
     WAIT(t, "Mes mandats");
     term_send(t, "1");
     WAIT(t, "Étape 1/6");
+    /* Counted before the tick: the F2/Échap/1 presses sent changes of ui_state already
+     * (review 17); the new one must carry the checklist row. */
+    int before_tick = count_received(&fk, "changement 0 ");
     term_send(t, " ");
-    wait_received(&fk, "changement 0 ");
+    for (int i = 0; i < WAIT_MS / 5 && !changes_since_touch(&fk, before_tick, "checklist"); i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(changes_since_touch(&fk, before_tick, "checklist"));
 
     /* Control: asked, granted; a forbidden proposal refused; F3 takes it back. */
     fake_say(&fk, "demande-controle", "");
