@@ -70,7 +70,7 @@ static void test_dumb_or_missing_terminal_refused(void **state)
     assert_int_equal(term_wait_exit(t), 1);
     assert_true(said(t, "ne sait pas déplacer le curseur"));
     assert_true(said(t, "TERM=xterm-256color difelus"));
-    assert_true(said(t, "« difelus statut »"));
+    assert_true(said(t, "«\u00a0difelus statut\u00a0»"));
     term_free(t);
     assert_false(exists(db)); /* refused before anything was created */
 
@@ -134,7 +134,7 @@ static void test_interrupt_says_what_was_saved(void **state)
     WAIT(t, "déléguée à l’urbanisme");
     term_send(t, "\003");
     assert_int_equal(term_wait_exit(t), 130);
-    assert_true(said(t, "ce que vous tapiez est gardé : vous le retrouverez en relançant"));
+    assert_true(said(t, "ce que vous tapiez est gardé\u00a0: vous le retrouverez en relançant"));
     assert_true(not_said(t, "tout ce qui avait été saisi est enregistré"));
     assert_true(term_restored(t));
     term_free(t);

@@ -626,6 +626,20 @@ enum key_result share_official_key(struct app *app, int type, wint_t ch)
     return KR_HANDLED;
 }
 
+/* One row of the question's paragraphs (tui_wrap_each), into its window. */
+struct prompt_rows {
+    int y;
+    attr_t attr;
+};
+
+static void prompt_row(void *ctx, int row, const char *line)
+{
+    const struct prompt_rows *at = ctx;
+    wattron(prompt_win, at->attr);
+    mvwaddstr(prompt_win, at->y + row, 2, line);
+    wattroff(prompt_win, at->attr);
+}
+
 /* The question over the screen: a window of its own, so that taking it away gives back
  * the screen untouched (forms included). */
 void share_official_overlay(struct app *app)
@@ -686,32 +700,12 @@ void share_official_overlay(struct app *app)
     wattroff(prompt_win, a);
     mvwaddstr(prompt_win, 0, 2, cur.phase == SHARE_ASKED ? " DEMANDE DU SUPPORT "
                                                          : " DEMANDE DE CONTRÔLE ");
-    int row = 1;
     char line[1024];
-    const char *p = who;
-    for (int i = 0; i < who_rows && *p; i++) {
-        const char *next;
-        size_t n = text_wrap_line(p, inner, &next);
-        if (n >= sizeof line)
-            n = sizeof line - 1;
-        memcpy(line, p, n);
-        line[n] = '\0';
-        wattron(prompt_win, A_BOLD);
-        mvwaddstr(prompt_win, row++, 2, line);
-        wattroff(prompt_win, A_BOLD);
-        p = next;
-    }
-    p = what;
-    while (*p && row < h - 2) {
-        const char *next;
-        size_t n = text_wrap_line(p, inner, &next);
-        if (n >= sizeof line)
-            n = sizeof line - 1;
-        memcpy(line, p, n);
-        line[n] = '\0';
-        mvwaddstr(prompt_win, row++, 2, line);
-        p = next;
-    }
+    struct prompt_rows at = {1, A_BOLD};
+    at.y += tui_wrap_each(who, inner, who_rows, prompt_row, &at);
+    at.attr = 0;
+    if (h - 2 - at.y > 0)
+        tui_wrap_each(what, inner, h - 2 - at.y, prompt_row, &at);
     if (asked_quiet)
         text_msgf(line, sizeof line, "Lisez la question, puis répondez : o oui, n non");
     else
