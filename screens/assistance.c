@@ -9,9 +9,6 @@
 #include "screens.h"
 #include "tui/share.h"
 
-/* Where Échap goes back to (a process's memory: after a restart, the home screen). */
-static char came_from[32];
-
 /* A block font, 5 rows per glyph, for the code's alphabet (Crockford base32) and the dash:
  * read from a metre away, and over the phone letter by letter. */
 struct glyph {
@@ -115,23 +112,25 @@ static const char *event_words(const char *event)
 /* "27/11/2026 10 h 32" in local time from an ISO UTC instant. */
 static void local_when(const char *iso, char *out, size_t outlen)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (!end || *end) {
+    time_t t = share_parse_utc(iso);
+    if (t == (time_t)-1) {
         snprintf(out, outlen, "?");
         return;
     }
-    time_t t = timegm(&tm);
     struct tm local;
     localtime_r(&t, &local);
-    snprintf(out, outlen, "%02d/%02d/%04d %2d\u00a0h\u00a0%02d", local.tm_mday, local.tm_mon + 1,
+    snprintf(out, outlen, "%02d/%02d/%04d %d\u00a0h\u00a0%02d", local.tm_mday, local.tm_mon + 1,
              local.tm_year + 1900, local.tm_hour, local.tm_min);
 }
 
 static void assistance_load(struct app *app)
 {
     struct screens_view *v = view_of(app);
+    /* The session as the database says: on the agent's side, the official's (replica). */
+    if (store_share_get(app->st, &v->share) != 0) {
+        memset(&v->share, 0, sizeof v->share);
+        app_flash(app, true, "%s", store_error(app->st));
+    }
     if (store_share_log_list(app->st, v->share_log, SHARE_LOG_MAX, &v->share_log_count) != 0) {
         v->share_log_count = 0;
         app_flash(app, true, "%s", store_error(app->st));
@@ -140,11 +139,15 @@ static void assistance_load(struct app *app)
 
 static void assistance_enter(struct app *app)
 {
+    /* The agent follows the official's screen: nothing to start from its process. */
+    if (store_is_replica(app->st))
+        return;
     /* Arrived by a key (not a restart): remember where from, and ask for a code. */
     if (!app->previous || app->previous == &screen_assistance)
         return;
-    snprintf(came_from, sizeof came_from, "%s", app->previous->id);
-    if (!share_official_active())
+    snprintf(app->ui.assist_from, sizeof app->ui.assist_from, "%s", app->previous->id);
+    struct share_state s;
+    if (store_share_get(app->st, &s) == 0 && s.phase == SHARE_NONE)
         share_official_start(app);
 }
 
@@ -184,7 +187,7 @@ static const char never[] =
 
 static void assistance_draw(struct app *app)
 {
-    const struct share_state *s = share_official_state();
+    const struct share_state *s = &view_of(app)->share;
     int w = COLS - 4, y = 2;
     int bottom = LINES - 1 - tui_message_rows(app);
     char text[2048];
@@ -233,7 +236,7 @@ static void assistance_draw(struct app *app)
         text_msgf(text, sizeof text, "Code : %s", shown);
         cursor_y = y;
         tui_print(y++, 2, w, A_BOLD, text);
-        long left = share_official_seconds_left();
+        long left = share_seconds_left(s);
         time_t at = time(NULL) + left;
         struct tm local;
         localtime_r(&at, &local);
@@ -295,7 +298,7 @@ static void assistance_draw(struct app *app)
 
 static enum key_result assistance_key(struct app *app, int type, wint_t ch)
 {
-    const struct share_state *s = share_official_state();
+    const struct share_state *s = &view_of(app)->share;
     bool enter = tui_key_is_enter(type, ch);
     if (enter || (type == OK && (ch == 'n' || ch == 'N'))) {
         if (s->phase != SHARE_NONE) {
@@ -306,7 +309,7 @@ static enum key_result assistance_key(struct app *app, int type, wint_t ch)
         return KR_HANDLED;
     }
     if (type == OK && ch == 27) {
-        app->next = app_find_screen(app, came_from);
+        app->next = app_find_screen(app, app->ui.assist_from);
         if (!app->next || app->next == &screen_assistance)
             app->next = &screen_home;
         return KR_GOTO;

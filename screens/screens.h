@@ -66,6 +66,7 @@ struct screens_view {
     /* assistance: the shared sessions' history, newest first */
     struct share_log_entry share_log[SHARE_LOG_MAX];
     size_t share_log_count;
+    struct share_state share; /* as in the database (the replica's on the agent's side) */
     /* help */
     struct help_line lines[VIEW_HELP_LINES];
     int line_count;

@@ -43,19 +43,19 @@ static int run_wizard(const char *db_option, bool color, bool lines)
     if (lines || (term && strcmp(term, "dumb") == 0))
         return run_lines(db_option);
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fputs("difelus : l'assistant s'affiche dans un terminal, et l'entrée ou la sortie "
-              "standard n'en est pas un.\nLancez difelus depuis une fenêtre de terminal, ou "
-              "utilisez « difelus statut » pour un résumé en texte.\n",
-              stderr);
+        text_fprintf(stderr, "%s", "difelus : l'assistant s'affiche dans un terminal, et "
+                     "l'entrée ou la sortie standard n'en est pas un.\nLancez difelus depuis "
+                     "une fenêtre de terminal, ou utilisez « difelus statut » pour un résumé en "
+                     "texte.\n");
         return EXIT_FAILURE;
     }
     if (!tui_locale_setup(err, sizeof err)) {
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
         return EXIT_FAILURE;
     }
     /* Before the database is opened or created: nothing happens on a refused terminal. */
     if (!tui_terminal_check(err, sizeof err)) {
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
         return EXIT_FAILURE;
     }
     store *st = cli_open_store(db_option, path, sizeof path);
@@ -66,9 +66,12 @@ static int run_wizard(const char *db_option, bool color, bool lines)
     struct share_state was;
     bool stale = store_share_get(st, &was) == 0 && was.phase != SHARE_NONE;
     struct ui_state ui;
+    struct share_state now;
     if (store_share_reset_stale(st) != 0) {
-        fprintf(stderr, "difelus : %s\n", store_error(st));
-    } else if (stale && store_ui_get(st, &ui) == 0) {
+        text_fprintf(stderr, "difelus : %s\n", store_error(st));
+    } else if (stale && store_share_get(st, &now) == 0 && now.phase == SHARE_NONE &&
+               store_ui_get(st, &ui) == 0) {
+        /* Only when it was reset: a share of another live difelus stays as it is. */
         text_msgf(ui.message, sizeof ui.message, "Le partage d'écran a été interrompu quand "
                                                  "difelus s'est arrêté : plus rien n'est "
                                                  "partagé. a : l'assistance.");
@@ -78,7 +81,7 @@ static int run_wizard(const char *db_option, bool color, bool lines)
     int rc = tui_run(&screens_table, st, path, color, err, sizeof err);
     store_close(st);
     if (rc != EXIT_SUCCESS)
-        fprintf(stderr, "difelus : %s\n", err);
+        text_fprintf(stderr, "difelus : %s\n", err);
     return rc;
 }
 

@@ -161,11 +161,26 @@ int share_link_send(struct share_link *l, const char *type, uint64_t seq, const 
     return 0;
 }
 
-/* The helper closed its end: says how it ended. */
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The helper closed its end: says how it ended. Never waits: while it has not exited yet
+ * (for at most 500 ms after its end was seen), 0 is returned as if no frame were whole,
+ * and the caller's next turn looks again. */
 static int helper_ended(struct share_link *l, bool mid_frame)
 {
     int ws = 0;
-    bool reaped = reap(l, 500, &ws);
+    if (!l->eof) {
+        l->eof = true;
+        clock_gettime(CLOCK_MONOTONIC, &l->eof_at);
+    }
+    bool reaped = reap(l, 0, &ws);
+    if (!reaped && ms_since(&l->eof_at) < 500)
+        return 0;
     char detail[128];
     if (reaped && WIFSIGNALED(ws))
         snprintf(detail, sizeof detail, "arrêté par le signal %d", WTERMSIG(ws));
@@ -215,6 +230,86 @@ int share_link_next(struct share_link *l, struct share_frame *f)
             return 0;
         return link_gone(l, "Le programme de partage %s ne répond plus (%s)\u00a0: la session "
                             "partagée est interrompue.", syserr_text(errno));
+    }
+}
+
+/* Helpers stopped without waiting, reaped on later loop turns. */
+static struct {
+    pid_t pid;
+    struct timespec since;
+    bool killed;
+} pending[16];
+
+void share_link_stop_later(struct share_link *l)
+{
+    if (l->fd >= 0)
+        close(l->fd);
+    l->fd = -1;
+    if (l->pid > 0) {
+        int ws;
+        if (!reap(l, 0, &ws)) {
+            size_t i = 0;
+            while (i < sizeof pending / sizeof pending[0] && pending[i].pid > 0)
+                i++;
+            if (i < sizeof pending / sizeof pending[0]) {
+                pending[i].pid = l->pid;
+                pending[i].killed = false;
+                clock_gettime(CLOCK_MONOTONIC, &pending[i].since);
+            } else {
+                /* No room to remember it: killed now, which is reaped at once. */
+                kill(l->pid, SIGKILL);
+                while (waitpid(l->pid, &ws, 0) < 0 && errno == EINTR)
+                    ;
+            }
+        }
+        l->pid = 0;
+    }
+    share_reader_free(&l->reader);
+    l->dead = true;
+}
+
+void share_link_reap_pending(int wait_ms)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        bool left = false;
+        for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++) {
+            if (pending[i].pid <= 0)
+                continue;
+            int ws;
+            pid_t r = waitpid(pending[i].pid, &ws, WNOHANG);
+            if (r == pending[i].pid || (r < 0 && errno == ECHILD)) {
+                pending[i].pid = 0;
+                continue;
+            }
+            /* Closing the pipe asked it to leave; 2.5 s to tell the relay, then killed. */
+            if (!pending[i].killed && ms_since(&pending[i].since) >= 2500) {
+                kill(pending[i].pid, SIGKILL);
+                pending[i].killed = true;
+            }
+            left = true;
+        }
+        if (!left || wait_ms <= 0)
+            return;
+        if (ms_since(&start) >= wait_ms) {
+            for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++)
+                if (pending[i].pid > 0 && !pending[i].killed) {
+                    kill(pending[i].pid, SIGKILL);
+                    pending[i].killed = true;
+                }
+            wait_ms = 0; /* one more pass reaps the killed ones */
+            for (size_t i = 0; i < sizeof pending / sizeof pending[0]; i++)
+                if (pending[i].pid > 0) {
+                    int ws;
+                    while (waitpid(pending[i].pid, &ws, 0) < 0 && errno == EINTR)
+                        ;
+                    pending[i].pid = 0;
+                }
+            return;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
     }
 }
 

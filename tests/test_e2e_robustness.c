@@ -135,7 +135,7 @@ static void test_interrupt_says_what_was_saved(void **state)
     WAIT(t, "déléguée à l’urbanisme");
     term_send(t, "\003");
     assert_int_equal(term_wait_exit(t), 130);
-    assert_true(said(t, "ce que vous tapiez est gardé : vous le retrouverez en relançant"));
+    assert_true(said(t, "ce que vous tapiez est gardé\u00a0: vous le retrouverez en relançant"));
     assert_true(not_said(t, "tout ce qui avait été saisi est enregistré"));
     assert_true(term_restored(t));
     term_free(t);

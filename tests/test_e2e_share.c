@@ -102,6 +102,7 @@ static void join_and_accept(struct share *s)
     WAIT(s->official, "Étape 1/6");
     agent_start(s, code);
     WAIT(s->official, "DEMANDE DU SUPPORT");
+    WAIT(s->official, "o : accepter"); /* after the quiet second */
     WAIT(s->official, "Camille Martin (Gestions Locales)");
     term_send(s->official, "o");
     WAIT(s->official, "Partage : Camille Martin");
@@ -204,6 +205,7 @@ static void test_view_then_control(void **state)
     /* The agent asks for control; the official grants it. */
     term_send(s.agent, "c");
     WAIT(s.official, "DEMANDE DE CONTRÔLE");
+    WAIT(s.official, "o : accepter"); /* after the quiet second */
     term_send(s.official, "o");
     WAIT(s.official, "contrôle");
     WAIT(s.agent, "L'élu vous a donné le contrôle");
@@ -305,6 +307,7 @@ static void test_refused_join(void **state)
     official_code(&s, code);
     agent_start(&s, code);
     WAIT(s.official, "DEMANDE DU SUPPORT");
+    WAIT(s.official, "o : accepter"); /* after the quiet second */
     term_send(s.official, "n");
     WAIT(s.official, "Vous avez refusé la demande de Camille Martin");
     WAIT(s.agent, "L'élu a refusé le partage");
@@ -392,7 +395,7 @@ static void test_relay_restarted_mid_session(void **state)
     share_up(&s, "share-restart");
     join_and_accept(&s);
     relay_stop_with(&s.relay, SIGKILL);
-    WAIT(s.official, "Partage : connexion perdue, nouvelle tentative");
+    WAIT(s.official, "Partage : connexion perdue");
     WAIT(s.agent, "Assistance : connexion perdue, nouvelle tentative");
     relay_restart(&s.relay, s.dir, "relais");
     /* Both come back on their own (the official registers the session again), and a tick

@@ -483,6 +483,39 @@ static void test_view_then_control(void **state)
 /* The official types in a form, then opens the search: the agent follows the typed text,
  * and its own (absent) catalogue is said to be empty. With control and an answer awaited,
  * q asks before leaving; leaving says so to the relay. */
+/* Review 12: the part of an image left by a reconnection is dropped; the next whole image
+ * is shown, not glued to it. */
+static void test_parts_dropped_on_reconnection(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_start(&f, "agent-morceaux");
+    char path[4300];
+    official_db("agent-morceaux-elu", path, sizeof path);
+    size_t snap_len = 0;
+    char *snap = harness_read_file(path, &snap_len);
+    assert_non_null(snap);
+    struct term *t = term_start(24, 80, (const char *[]){"assister", "abcd efgh", NULL},
+                                agent_env(&f, TOKEN));
+    struct frames fr = {0};
+    frames_wait(&f, &fr, 2);
+    fake_say(&f, "accepte", "");
+    fake_send(&f, "instantane-partie", snap, snap_len / 3); /* an image cut by a restart */
+    fake_say(&f, "connexion", "retablie");
+    fake_send(&f, "instantane", snap, snap_len);
+    free(snap);
+    WAIT(t, "Étape 1/6");
+    WAIT(t, "[x] J'ai choisi");
+    WAIT(t, "Assistance : écran de l'élu — lecture seule");
+    fake_say(&f, "fin", "");
+    WAIT(t, "L'élu a terminé le partage.");
+    term_send(t, "x");
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+    frames_free(&fr);
+    close(f.fd);
+}
+
 static void test_follows_form_and_asks_before_leaving(void **state)
 {
     (void)state;
@@ -642,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_token_file_readable_by_others_warns),
         cmocka_unit_test(test_code_prompt),
         cmocka_unit_test(test_view_then_control),
+        cmocka_unit_test(test_parts_dropped_on_reconnection),
         cmocka_unit_test(test_follows_form_and_asks_before_leaving),
         cmocka_unit_test(test_refused_and_quit),
     };

@@ -557,6 +557,7 @@ static void wizard_session(const char *dir, const char *token, int n)
     struct term *agent = agent_term;
     term_watch(agent);
     WAIT(official, "DEMANDE DU SUPPORT");
+    WAIT(official, "o : accepter"); /* after the quiet second */
     WAIT(official, "Dominique Roux (Gestions Locales)");
     term_send(official, "o");
     WAIT(agent, "Étape 1/6");
@@ -565,6 +566,7 @@ static void wizard_session(const char *dir, const char *token, int n)
     WAIT(agent, "[x] J'ai choisi");
     term_send(agent, "c");
     WAIT(official, "DEMANDE DE CONTRÔLE");
+    WAIT(official, "o : accepter"); /* after the quiet second */
     term_send(official, "o");
     WAIT(agent, "Assistance : écran de l'élu — contrôle");
     term_send(agent, " ");

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -45,6 +46,7 @@ struct fake {
     char received[4200];
     int fifo; /* the test's end: what is written here reaches the wizard */
     char db_opt[4200];
+    pid_t wizard;
 };
 
 /* Writes the fake helper and its FIFO into a fresh folder. */
@@ -53,7 +55,7 @@ static void fake_setup(struct fake *fk, const char *name)
     memset(fk, 0, sizeof *fk);
     snprintf(fk->dir, sizeof fk->dir, "%s", harness_tmpdir(name));
     snprintf(fk->received, sizeof fk->received, "%s/recu", fk->dir);
-    char fifo[4200], script[4200], text[16384];
+    char fifo[4200], script[4200], text[32768];
     snprintf(fifo, sizeof fifo, "%s/trames", fk->dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     /* O_RDWR: never blocks, and the FIFO keeps its bytes until a helper reads them. */
@@ -62,12 +64,23 @@ static void fake_setup(struct fake *fk, const char *name)
     snprintf(script, sizeof script, "%s/difelus-partage", fk->dir);
     snprintf(text, sizeof text,
              "#!/bin/sh\n"
+             "exec 2>/dev/null\n"
              "echo \"$@\" >> '%s/arguments'\n"
+             /* A helper being stopped may still run (the wizard reaps it later): the next
+              * one reads the FIFO only once it is gone. */
+             "touch '%s/vivants/'$$\n"
+             "exec 9>>'%s/verrou'\n"
+             "flock 9\n"
              "cat '%s' >&3 &\n"
              "feeder=$!\n"
              "cat <&3 >> '%s'\n"
-             "kill $feeder 2>/dev/null\n",
-             fk->dir, fifo, fk->received);
+             "kill $feeder 2>/dev/null\n"
+             "wait $feeder\n"
+             "rm -f '%s/vivants/'$$\n",
+             fk->dir, fk->dir, fk->dir, fifo, fk->received, fk->dir);
+    char alive[4200];
+    snprintf(alive, sizeof alive, "%s/vivants", fk->dir);
+    assert_int_equal(mkdir(alive, 0700), 0);
     harness_write_file(script, text, strlen(text));
     assert_int_equal(chmod(script, 0755), 0);
     snprintf(fk->db_opt, sizeof fk->db_opt, "--db=%s/difelus.db", fk->dir);
@@ -78,9 +91,55 @@ static void fake_free(struct fake *fk)
     close(fk->fifo);
 }
 
-/* One frame from the "relay" to the wizard. */
+/* How many fake helpers run (each one marks itself in vivants/ until its feeder is gone). */
+static int helpers_alive(struct fake *fk)
+{
+    char alive[4200];
+    snprintf(alive, sizeof alive, "%s/vivants", fk->dir);
+    DIR *d = opendir(alive);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* How many processes the wizard started and has not reaped. */
+static int children_of(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t got = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[got] = '\0';
+        const char *close_paren = strrchr(buf, ')');
+        int ppid = 0;
+        if (close_paren && sscanf(close_paren + 1, " %*c %d", &ppid) == 1 && ppid == pid)
+            n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* One frame from the "relay" to the wizard. A helper being stopped is reaped later by the
+ * wizard: it must be gone first (its feeder could read the frame meant for the next), and
+ * the next one must have started. */
 static void fake_send(struct fake *fk, const char *type, const void *payload, size_t len)
 {
+    for (int i = 0; i < WAIT_MS / 5 && (helpers_alive(fk) != 1 ||
+                                        (fk->wizard > 0 && children_of(fk->wizard) != 1));
+         i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     char head[96];
     int n = snprintf(head, sizeof head, "%s 0 %zu\n", type, len);
     assert_int_equal(write(fk->fifo, head, (size_t)n), n);
@@ -129,6 +188,43 @@ static int count_received(struct fake *fk, const char *needle)
     return count;
 }
 
+/* True when one of the changement frames after the first `skip` ones is a changeset that
+ * writes a row of `table` (decoded, not matched as text). */
+static bool changes_since_touch(struct fake *fk, int skip, const char *table)
+{
+    size_t len = 0;
+    char *got = harness_read_file(fk->received, &len);
+    bool found = false;
+    int seen = 0;
+    const char *head = "changement 0 ";
+    for (char *p = got; p && !found && (p = memmem(p, len - (size_t)(p - got), head,
+                                                   strlen(head)));) {
+        char *nl = memchr(p, '\n', len - (size_t)(p - got));
+        if (!nl)
+            break;
+        size_t n = strtoul(p + strlen(head), NULL, 10);
+        char *payload = nl + 1;
+        if ((size_t)(got + len - payload) < n)
+            break;
+        if (seen++ >= skip) {
+            sqlite3_changeset_iter *it;
+            if (sqlite3changeset_start(&it, (int)n, payload) == SQLITE_OK) {
+                while (!found && sqlite3changeset_next(it) == SQLITE_ROW) {
+                    const char *tab;
+                    int cols, op, indirect;
+                    if (sqlite3changeset_op(it, &tab, &cols, &op, &indirect) == SQLITE_OK &&
+                        strcmp(tab, table) == 0)
+                        found = true;
+                }
+                sqlite3changeset_finalize(it);
+            }
+        }
+        p = payload + n;
+    }
+    free(got);
+    return found;
+}
+
 static void dump(struct term *t)
 {
     if (getenv("DUMP"))
@@ -167,7 +263,9 @@ static struct term *fake_start(struct fake *fk)
 {
     char env[4200];
     snprintf(env, sizeof env, "DIFELUS_LIBEXEC_DIR=%s", fk->dir);
-    return start(24, 80, fk->db_opt, (const char *[]){env, NULL});
+    struct term *t = start(24, 80, fk->db_opt, (const char *[]){env, NULL});
+    fk->wizard = child_pid();
+    return t;
 }
 
 /* The session of the test as far as a code shown on the assistance screen. */
@@ -286,6 +384,13 @@ static void test_session_with_agent(void **state)
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
     WAIT(t, "Marie-Hélène Dupont-Lefèvre");
+    /* Typed as the question appears: not an answer, and not typed into the form. */
+    term_send(t, "o");
+    WAIT(t, "Touche ignorée : lisez la question, puis répondez : o oui, n non.");
+    WAIT(t, "Lisez la question, puis répondez : o oui, n non");
+    WAIT(t, "o : accepter");
+    assert_false(received_has(&fk, "accepte 0 0\n", 12));
+    WAIT(t, "DEMANDE DU SUPPORT");
     term_send(t, "x"); /* not typed into the form */
     WAIT(t, "Répondez d'abord au support");
     term_send(t, "o");
@@ -300,7 +405,7 @@ static void test_session_with_agent(void **state)
     /* The assistance screen with the longest names, at 80×24: who, which mode, the keys. */
     term_send(t, F2);
     WAIT(t, "Connecté : Marie-Hélène Dupont-Lefèvre");
-    WAIT(t, "pôle élus)");
+    WAIT(t, "Saône-et-Loire…)"); /* as share_state keeps it (SHARE_NAME_COLS) */
     WAIT(t, "Mode : lecture seule");
     WAIT(t, "F4 : arrêter le partage");
     WAIT(t, "Historique des partages");
@@ -313,16 +418,24 @@ static void test_session_with_agent(void **state)
     WAIT(t, "Mes mandats");
     term_send(t, "1");
     WAIT(t, "Étape 1/6");
+    /* Counted before the tick: the F2/Échap/1 presses sent changes of ui_state already
+     * (review 17); the new one must carry the checklist row. */
+    int before_tick = count_received(&fk, "changement 0 ");
     term_send(t, " ");
-    wait_received(&fk, "changement 0 ");
+    for (int i = 0; i < WAIT_MS / 5 && !changes_since_touch(&fk, before_tick, "checklist"); i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_true(changes_since_touch(&fk, before_tick, "checklist"));
 
     /* Control: asked, granted; a forbidden proposal refused; F3 takes it back. */
     fake_say(&fk, "demande-controle", "");
     WAIT(t, "DEMANDE DE CONTRÔLE");
     WAIT(t, "Marie-Hélène Dupont-Lefèvre");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "controle-accorde 0 0\n");
-    WAIT(t, "contrôle  F3 reprendre");
+    WAIT(t, "contrôle · F3 F4");
     dump(t);
 
     send_proposal(&fk, 7, "CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
@@ -365,13 +478,22 @@ static void test_session_with_agent(void **state)
     /* Refusing control. */
     fake_say(&fk, "demande-controle", "");
     WAIT(t, "DEMANDE DE CONTRÔLE");
+    WAIT(t, "o : accepter");
     term_send(t, "n");
     wait_received(&fk, "controle-refuse 0 0\n");
     assert_true(term_wait_gone(t, "DEMANDE DE CONTRÔLE"));
+    /* Asked again at once: refused without asking the official again, and logged. */
+    fake_say(&fk, "demande-controle", "");
+    for (int i = 0; i < WAIT_MS / 5 && count_received(&fk, "controle-refuse 0 0\n") < 2; i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(count_received(&fk, "controle-refuse 0 0\n"), 2);
+    assert_int_equal(term_find_row(t, "DEMANDE DE CONTRÔLE"), -1);
 
     /* The connection to the relay lost, then back. */
     fake_say(&fk, "connexion", "perdue");
-    WAIT(t, "connexion perdue, nouvelle tentative…");
+    WAIT(t, "Partage : connexion perdue · F4"); /* the title keeps its room */
     fake_say(&fk, "connexion", "retablie");
     assert_true(term_wait_gone(t, "connexion perdue"));
 
@@ -422,6 +544,7 @@ static void test_ends_without_the_official(void **state)
     open_with_code(t, &fk, "a");
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "accepte 0 0\n");
     fake_say(&fk, "depart", "");
@@ -475,6 +598,7 @@ static void test_killed_mid_session(void **state)
     open_with_code(t, &fk, "a");
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "accepte 0 0\n");
     WAIT(t, "lecture seule");
@@ -489,7 +613,7 @@ static void test_killed_mid_session(void **state)
     wait_idle(child_pid());
     assert_null(harness_strstr(term_text(t), "Partage :"));
     assert_null(strstr(term_text(t), "DEMANDE DU SUPPORT"));
-    WAIT(t, "Aucun partage en cours");
+    WAIT(t, "La dernière session d'assistance a été interrompue");
     WAIT(t, "Partage interrompu");
     WAIT(t, "Le partage d'écran a été interrompu quand difelus s'est arrêté");
     assert_null(harness_strstr(term_text(t), "(lecture seule). F4"));
@@ -517,6 +641,7 @@ static void test_big_snapshot_and_other_process(void **state)
     open_with_code(t, &fk, "a");
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     wait_received(&fk, "instantane-partie 0 1048576\n");
     wait_received(&fk, "instantane 0 ");
@@ -538,6 +663,88 @@ static void test_big_snapshot_and_other_process(void **state)
     WAIT(t, "Quitter arrête aussi le partage");
     quit_cleanly_answer(t, "o");
     wait_received(&fk, "fin 0 0\n"); /* quitting ends the sharing */
+    fake_free(&fk);
+}
+
+/* Review 18: control characters in the name and organisation of a request (an escape that
+ * would clear the screen, a carriage return, a tab) never reach the terminal: the question
+ * and the banner show clean text. */
+static void test_request_with_control_characters(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-controles");
+    struct term *t = fake_start(&fk);
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"\\u001b[2JJeanne\\rRoux\\t\","
+                             "\"organisme\":\"Gestions\\u001b[31m\\rLocales\"}");
+    WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "Jeanne");
+    WAIT(t, "Locales");
+    assert_null(strstr(term_text(t), "[2J"));
+    assert_null(strstr(term_text(t), "[31m"));
+    /* The screen below was not cleared by an escape sequence: the title is still there. */
+    assert_non_null(harness_strstr(term_row(t, 0), "Assistance"));
+    WAIT(t, "o : accepter");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    WAIT(t, "lecture seule · F4");
+    assert_non_null(harness_strstr(term_row(t, 0), "Partage : Jeanne"));
+    assert_null(strstr(term_row(t, 0), "[2J"));
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
+    quit_cleanly(t);
+    fake_free(&fk);
+}
+
+/* A second difelus started on the same database while a share runs leaves it alone
+ * (review 14): the share's owner is the first process, still alive. */
+static void test_second_wizard_leaves_share(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_setup(&fk, "e2e-share-second");
+    struct term *t = fake_start(&fk);
+    pid_t first = fk.wizard;
+    WAIT(t, "Accueil");
+    open_with_code(t, &fk, "a");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    WAIT(t, "lecture seule");
+    {
+        store *st = fixture_open(fk.db_opt + strlen("--db="));
+        struct share_state s;
+        assert_int_equal(store_share_get(st, &s), 0);
+        assert_int_equal(s.owner_pid, (long long)first);
+        store_close(st);
+    }
+    struct term *second = start(24, 80, fk.db_opt, NULL);
+    WAIT(second, "Historique des partages");
+    /* It shows what the database says: the first one's session (review 13). */
+    WAIT(second, "Connecté : Marie-Hélène");
+    WAIT(second, "Partage : Marie-Hélène");
+    wait_idle(child_pid());
+    assert_null(strstr(term_text(second), "Le partage d'écran a été interrompu"));
+    quit_cleanly(second);
+    store *st = fixture_open(fk.db_opt + strlen("--db="));
+    struct share_state s;
+    assert_int_equal(store_share_get(st, &s), 0);
+    assert_int_equal(s.phase, SHARE_VIEW);
+    struct share_log_entry log[SHARE_LOG_MAX];
+    size_t n = 0;
+    assert_int_equal(store_share_log_list(st, log, SHARE_LOG_MAX, &n), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_string_not_equal(log[i].event, "interrompu");
+    store_close(st);
+    /* The first one still shares. */
+    assert_non_null(harness_strstr(term_row(t, 0), "lecture seule"));
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
+    quit_cleanly(t);
     fake_free(&fk);
 }
 
@@ -574,8 +781,8 @@ static void visit_every_screen(struct term *t, char rows[][24 * 400], bool banne
         bool odd = i % 2;
         term_send(t, odd ? "\033[23~" : "\033[24~");
         WAIT(t, odd ? "La touche F11 ne fait rien ici" : "La touche F12 ne fait rien ici");
-        if (banner && !harness_strstr(term_row(t, 0), "Partage : Marie Dupont-Lefèvre "
-                                                      "(Formations Élus) — lecture seule"))
+        if (banner && !harness_strstr(term_row(t, 0), "Partage : Marie Dupont — lecture "
+                                                      "seule · F4"))
             fail_msg("pas de bandeau après « %s » :\n%s", every_screen[i].key, term_text(t));
         if (!banner && harness_strstr(term_row(t, 0), "Partage"))
             fail_msg("bandeau resté après « %s » :\n%s", every_screen[i].key, term_text(t));
@@ -599,9 +806,10 @@ static void test_banner_hides_nothing(void **state)
     struct term *t = fake_start(&fk);
     WAIT(t, "Accueil");
     open_with_code(t, &fk, "a");
-    fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"Marie Dupont-Lefèvre\","
+    fake_say(&fk, "demande", "{\"agent\":\"a\",\"nom\":\"Marie Dupont\","
                              "\"organisme\":\"Formations Élus\"}");
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
     term_send(t, "o");
     WAIT(t, "lecture seule");
     static char with[SCREEN_COUNT][24 * 400], without[SCREEN_COUNT][24 * 400];
@@ -632,6 +840,34 @@ static void test_banner_hides_nothing(void **state)
         nanosleep(&ts, NULL);
     }
     assert_true(count_received(&fk, "fin 0 0\n") > fins);
+
+    /* A 100-character name: the screen's title keeps its first words (the agent must see
+     * which screen the official is on), the banner the name cut with « … » and the mode. */
+    term_send(t, "\r");
+    WAIT(t, "Demande d'un code au relais…");
+    fake_say(&fk, "ouvert", CODE_JSON);
+    WAIT(t, "Code : K7QM-3WX9");
+    fake_say(&fk, "demande", AGENT_JSON);
+    WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter");
+    term_send(t, "o");
+    wait_received(&fk, "accepte 0 0\n");
+    WAIT(t, "lecture seule · F4");
+    static const struct {
+        const char *key, *title;
+    } titled[] = {{"h", "Accueil — Inscription"}, {"1", "Étape 1/6"}, {"m", "Mes mandats"}};
+    for (size_t i = 0; i < sizeof titled / sizeof titled[0]; i++) {
+        term_send(t, titled[i].key);
+        WAIT(t, titled[i].title);
+        if (!harness_strstr(term_row(t, 0), titled[i].title) ||
+            !harness_strstr(term_row(t, 0), "Partage : Marie-Hélène") ||
+            !harness_strstr(term_row(t, 0), "… — lecture seule · F4"))
+            fail_msg("titre ou bandeau caché après « %s » : %s", titled[i].key,
+                     term_row(t, 0));
+        assert_null(harness_strstr(term_row(t, 0), "pôle élus"));
+    }
+    term_send(t, F4);
+    wait_received(&fk, "fin 0 0\n");
     quit_cleanly(t);
     fake_free(&fk);
 }
@@ -643,6 +879,8 @@ int main(void)
         cmocka_unit_test(test_session_with_agent),
         cmocka_unit_test(test_ends_without_the_official),
         cmocka_unit_test(test_killed_mid_session),
+        cmocka_unit_test(test_second_wizard_leaves_share),
+        cmocka_unit_test(test_request_with_control_characters),
         cmocka_unit_test(test_big_snapshot_and_other_process),
         cmocka_unit_test(test_banner_hides_nothing),
     };

@@ -163,11 +163,13 @@ static void test_replayed_proposal_keeps_the_officials_change(void **state)
     WAIT(t, "Accueil");
     fake_say(&fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter"); /* after the quiet second */
     term_send(t, "o");
     wait_count(&fk, "accepte 0 0\n", 1);
     WAIT(t, "lecture seule");
     fake_say(&fk, "demande-controle", "");
     WAIT(t, "DEMANDE DE CONTRÔLE");
+    WAIT(t, "o : accepter"); /* after the quiet second */
     term_send(t, "o");
     wait_count(&fk, "controle-accorde 0 0\n", 1);
 

@@ -357,6 +357,31 @@ static void test_link_stop_kills_a_stubborn_helper(void **state)
     unsetenv("DIFELUS_LIBEXEC_DIR");
 }
 
+/* In the event loop nothing waits for a helper (review 9): stopping one that does not
+ * leave returns at once and leaves it running; it is killed and reaped later, at the
+ * latest by the bounded wait at the wizard's exit. */
+static void test_link_stop_later_never_waits(void **state)
+{
+    (void)state;
+    fake_helper("partage-tetu-tard", "trap '' TERM; exec sleep 60");
+    struct share_link l;
+    char err[512] = "";
+    assert_int_equal(share_link_start(&l, "officiel", "http://127.0.0.1:9", err, sizeof err), 0);
+    pid_t pid = l.pid;
+    share_link_stop_later(&l);
+    assert_true(l.dead);
+    assert_int_equal(l.fd, -1);
+    /* Neither waited for nor killed: a blocking stop would have reaped it. */
+    assert_int_equal(kill(pid, 0), 0);
+    share_link_reap_pending(0);
+    assert_int_equal(kill(pid, 0), 0);
+    share_link_stop_later(&l); /* safe twice */
+    /* At exit: killed after the bounded wait, and reaped (no zombie). */
+    share_link_reap_pending(100);
+    assert_true(gone(pid));
+    unsetenv("DIFELUS_LIBEXEC_DIR");
+}
+
 static void test_link_helper_dies(void **state)
 {
     (void)state;
@@ -436,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_payload_over_one_mib_refused),
         cmocka_unit_test(test_link_round_trip),
         cmocka_unit_test(test_link_stop_kills_a_stubborn_helper),
+        cmocka_unit_test(test_link_stop_later_never_waits),
         cmocka_unit_test(test_link_helper_dies),
         cmocka_unit_test(test_link_helper_missing),
         cmocka_unit_test(test_relay_url),

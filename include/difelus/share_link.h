@@ -60,6 +60,8 @@ struct share_link {
     struct share_reader reader;
     bool dead;
     char err[512];
+    bool eof;              /* the helper closed its end; its exit status is awaited */
+    struct timespec eof_at; /* CLOCK_MONOTONIC, when eof was seen */
 };
 
 /* Starts difelus-partage with mode "officiel" or "agent" and the relay's URL (found like
@@ -72,8 +74,17 @@ int share_link_send(struct share_link *l, const char *type, uint64_t seq, const 
 /* Reads what is there without blocking: 1 with a frame, 0 when none is whole yet, -1 when
  * the helper is gone or spoke garbage (l->err, French). Call until it returns 0. */
 int share_link_next(struct share_link *l, struct share_frame *f);
-/* Stops the helper (closes the pipe, waits a little, then kills) and frees. Safe twice. */
+/* Stops the helper (closes the pipe, waits a little, then kills) and frees. Safe twice.
+ * It waits up to 2.5 s: only for the wizard's exit, never in the event loop. */
 void share_link_stop(struct share_link *l);
+/* Stops the helper without waiting: closes the pipe and frees; the helper, which may still
+ * tell the relay, is reaped later by share_link_reap_pending (killed 2.5 s after this
+ * call if it has not exited). Safe twice. */
+void share_link_stop_later(struct share_link *l);
+/* Reaps the helpers stopped by share_link_stop_later that have exited (WNOHANG), kills
+ * those past their deadline. `wait_ms` > 0 (at the wizard's exit only): waits for them up
+ * to that long, then kills and reaps them. Cheap: call it every loop turn. */
+void share_link_reap_pending(int wait_ms);
 /* The relay's URL: $DIFELUS_RELAIS, else http://127.0.0.1:8470. */
 const char *share_relay_url(void);
 

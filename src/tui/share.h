@@ -4,16 +4,20 @@
 #ifndef DIFELUS_TUI_SHARE_H
 #define DIFELUS_TUI_SHARE_H
 
+#include <time.h>
+
 #include "difelus/share.h"
 #include "tui/tui.h"
 
-/* The session as the screens show it: a copy of share_state, written with it. */
-const struct share_state *share_official_state(void);
-/* The agent's side (share_agent.c): the screens show the official's share_state read
- * from the replica, while no session of this process runs. */
-void share_official_mirror(const struct share_state *s);
-/* True while a session runs (from the code's request to its end). */
+/* The screens read the session from share_state (store_share_get), on the agent's side
+ * from the replica: no copy of it is kept for them here. */
+/* True while a session of this process runs (from the code's request to its end). */
 bool share_official_active(void);
+/* An instant "2026-11-27T09:05:00Z" (UTC) as time_t, (time_t)-1 when it is not one: the
+ * one parser of the share's ISO instants (share_state.expires_at, share_log.at). */
+time_t share_parse_utc(const char *iso);
+/* Seconds left before the code of `s` expires (0 when none or past). */
+long share_seconds_left(const struct share_state *s);
 /* Asks the relay for a code through a new helper. False (the reason in share_state's
  * note and in the message line) when the helper could not start. */
 bool share_official_start(struct app *app);
@@ -21,8 +25,6 @@ bool share_official_start(struct app *app);
 void share_official_end(struct app *app);
 /* F3: takes control back from the agent (or refuses a pending request for control). */
 void share_official_take_back(struct app *app);
-/* Seconds left before the code shown expires (0 when none or past). */
-long share_official_seconds_left(void);
 /* The relay's address, for the screen that says how to change it. */
 const char *share_official_relay(void);
 

@@ -282,6 +282,14 @@ static void frame(struct app *app, const struct share_frame *f)
     struct share_agent *a = agent_of(app);
     const char *t = f->type;
     const char *payload = (const char *)f->data;
+    if (a->parts_len && strcmp(t, "instantane-partie") != 0 && strcmp(t, "instantane") != 0) {
+        /* Parts carry no identity: after a reconnection (connexion retablie) or any other
+         * frame between them, what is kept belongs to an image that will not be finished;
+         * the next image must not be added to it. */
+        free(a->parts);
+        a->parts = NULL;
+        a->parts_len = 0;
+    }
     if (strcmp(t, "attente") == 0) {
         a->note[0] = '\0';
         announce(a, payload, f->len);
@@ -359,11 +367,8 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
     int r;
     while ((r = share_link_next(&a->link, &f)) == 1)
         frame(app, &f);
-    /* The official's assistance screen, drawn here too, reads the session from this copy
-     * of the official's share_state (replicated like every table). */
-    struct share_state shared;
-    if (a->phase == AGENT_LIVE && store_share_get(app->st, &shared) == 0)
-        share_official_mirror(&shared);
+    /* The official's assistance screen, drawn here too, reads the session from the
+     * replica's share_state in its load (replicated like every table). */
     if (r < 0) {
         app_unwatch_fd(app, a->link.fd);
         if (a->phase != AGENT_ENDED && a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "difelus/share_link.h"
 #include "difelus/text.h"
@@ -17,22 +18,38 @@
 
 /* One wizard per process, one session at a time: the helper is a resource of this
  * process, like an open file; share_state says what the screens show. */
-static struct share_link link;
-static bool running;           /* link holds a live helper */
+static struct share_link helper;
+static bool running;           /* helper holds a live helper */
 static struct share_state cur; /* as written in share_state */
 static long long seen_version; /* PRAGMA data_version when the agent last got everything */
 static long shown_minutes = -1;
 static WINDOW *prompt_win;
 
-const struct share_state *share_official_state(void)
-{
-    return &cur;
-}
+/* Consent must not be given by a key typed for the screen below (finding 6): keys within
+ * ASK_QUIET_MS of the question appearing are not answers; after the official refused
+ * control, new requests for it are refused without asking for CONTROL_QUIET_MS. */
+#define ASK_QUIET_MS 1000
+#define CONTROL_QUIET_MS 30000
+static struct timespec asked_at;     /* CLOCK_MONOTONIC, when the question appeared */
+static bool asked_quiet;             /* the question is still in its quiet second */
+static struct timespec control_refused_at;
+static bool control_refused;
 
-void share_official_mirror(const struct share_state *s)
+/* An agent must not keep the loop busy (finding 8): frames per loop turn, and snapshots at
+ * most one per turn and per SNAPSHOT_MIN_MS; a request beyond that is served later. */
+#define FRAMES_PER_TURN 16
+#define SNAPSHOT_MIN_MS 1000
+static bool frames_left;      /* the last turn stopped with frames maybe still waiting */
+static bool snapshot_wanted;  /* a snapshot is owed to the agent */
+static bool snapshot_sent_this_turn;
+static struct timespec snapshot_at;
+static bool snapshot_ever;
+
+static long ms_since(const struct timespec *t0)
 {
-    if (!running)
-        cur = *s;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 bool share_official_active(void)
@@ -51,7 +68,7 @@ static bool admitted(void)
            cur.phase == SHARE_CONTROL;
 }
 
-static time_t parse_utc(const char *iso)
+time_t share_parse_utc(const char *iso)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
@@ -59,72 +76,83 @@ static time_t parse_utc(const char *iso)
     return end && !*end ? timegm(&tm) : (time_t)-1;
 }
 
-long share_official_seconds_left(void)
+long share_seconds_left(const struct share_state *s)
 {
-    if (cur.phase != SHARE_WAITING)
+    if (s->phase != SHARE_WAITING)
         return 0;
-    time_t at = parse_utc(cur.expires_at);
+    time_t at = share_parse_utc(s->expires_at);
     time_t now = time(NULL);
     return at == (time_t)-1 || at <= now ? 0 : (long)(at - now);
 }
 
 /* The banner on every screen's title row: who is connected and in which mode, and the keys
- * (tui_banner_set). Names are clipped so that the title keeps some room. */
-static void update_banner(void)
+ * (tui_banner_set), from share_state as the database has it. The screen's title keeps at
+ * least TITLE_MIN_COLS columns (the agent must see which screen the official is on): the
+ * banner gets the rest, the name cut first; the organisation is on the question and on the
+ * assistance screen only. */
+#define TITLE_MIN_COLS 30
+static bool update_banner(struct app *app)
 {
-    char text[1024], name[512], org[512], code[SHARE_CODE_LEN + 2];
-    switch (cur.phase) {
+    if (app->agent)
+        return false; /* the agent's side has its own banner (share_agent.c) */
+    struct share_state st;
+    if (store_share_get(app->st, &st) != 0)
+        return false;
+    const struct share_state *s = &st;
+    char text[1024], name[512], code[SHARE_CODE_LEN + 2];
+    int room = COLS - 2 - 2 - TITLE_MIN_COLS; /* "  " between title and banner */
+    switch (s->phase) {
     case SHARE_NONE:
-        tui_banner_set(NULL);
-        return;
+        return tui_banner_set(NULL);
     case SHARE_OPENING:
-        text_msgf(text, sizeof text, "Partage : %s  F4 arrêter",
-                  cur.connection_lost ? "relais injoignable, nouvelle tentative…"
-                                      : "demande d'un code…");
+        text_msgf(text, sizeof text, "Partage : %s · F4",
+                  s->connection_lost ? "relais injoignable, nouvelle tentative…"
+                                     : "demande d'un code…");
         break;
     case SHARE_WAITING:
-        share_code_format(cur.code, code);
-        text_msgf(text, sizeof text, "Partage : code %s  F4 arrêter", code);
+        share_code_format(s->code, code);
+        text_msgf(text, sizeof text, "Partage : code %s · F4", code);
         break;
     default: {
-        const char *mode = cur.phase == SHARE_ASKED           ? "demande à voir"
-                           : cur.phase == SHARE_CONTROL       ? "contrôle"
-                           : cur.phase == SHARE_CONTROL_ASKED ? "demande le contrôle"
-                                                              : "lecture seule";
-        const char *keys = cur.phase == SHARE_CONTROL ? "  F3 reprendre  F4 arrêter"
-                                                      : "  F4 arrêter";
-        if (cur.connection_lost) {
-            text_msgf(text, sizeof text, "Partage : connexion perdue, nouvelle tentative…%s",
-                      keys);
+        const char *mode = s->phase == SHARE_ASKED           ? "demande à voir"
+                           : s->phase == SHARE_CONTROL       ? "contrôle"
+                           : s->phase == SHARE_CONTROL_ASKED ? "demande le contrôle"
+                                                             : "lecture seule";
+        const char *keys = s->phase == SHARE_CONTROL ? " · F3 F4" : " · F4";
+        if (s->connection_lost) {
+            text_msgf(text, sizeof text, "Partage : connexion perdue%s", keys);
             break;
         }
-        /* Who is watching matters more than the screen's title, which the official sees
-         * the screen of: the names take what the rest leaves on the row, the title what
-         * they leave; the organisation is cut first, the name last. */
         char rest[256];
-        snprintf(rest, sizeof rest, "Partage :  () — %s%s", mode, keys);
-        int room = COLS - 2 - 2 - text_width(rest);
-        if (room < 16)
-            room = 16;
-        int org_room = room - text_width(cur.agent_name);
-        if (org_room < 8)
-            org_room = 8;
-        text_clip(org, sizeof org, cur.agent_org, org_room);
-        text_clip(name, sizeof name, cur.agent_name, room - text_width(org));
-        text_msgf(text, sizeof text, "Partage : %s (%s) — %s%s", name, org, mode, keys);
+        text_msgf(rest, sizeof rest, "Partage :  — %s%s", mode, keys);
+        int name_room = room - text_width(rest);
+        if (name_room < 8)
+            name_room = 8;
+        text_clip(name, sizeof name, s->agent_name, name_room);
+        text_msgf(text, sizeof text, "Partage : %s — %s%s", name, mode, keys);
         break;
     }
     }
-    tui_banner_set(text);
+    char fit[1024];
+    text_clip(fit, sizeof fit, text, room > 8 ? room : 8);
+    return tui_banner_set(fit);
 }
 
 /* Writes the session's state (the screens read it back) and the banner. */
 static void set_state(struct app *app, const struct share_state *s)
 {
+    bool was_asking = cur.phase == SHARE_ASKED || cur.phase == SHARE_CONTROL_ASKED;
+    bool asking = s->phase == SHARE_ASKED || s->phase == SHARE_CONTROL_ASKED;
+    if (asking && !was_asking) {
+        /* What was typed for the screen below is not an answer. */
+        flushinp();
+        clock_gettime(CLOCK_MONOTONIC, &asked_at);
+        asked_quiet = true;
+    }
     cur = *s;
     if (store_share_set(app->st, &cur) != 0)
         app_flash(app, true, "%s", store_error(app->st));
-    update_banner();
+    update_banner(app);
     shown_minutes = -1;
 }
 
@@ -145,7 +173,7 @@ static void finish_closing(struct app *app)
     if (!closing_live)
         return;
     app_unwatch_fd(app, closing.fd);
-    share_link_stop(&closing); /* waits at most a moment, then kills */
+    share_link_stop_later(&closing); /* never waits: reaped on a later loop turn */
     closing_live = false;
 }
 
@@ -167,20 +195,20 @@ static void stop_helper(struct app *app, bool tell)
 {
     if (!running)
         return;
-    app_unwatch_fd(app, link.fd);
+    app_unwatch_fd(app, helper.fd);
     store_share_record_stop(app->st);
     running = false;
-    if (tell && !link.dead && share_link_send(&link, "fin", 0, NULL, 0) == 0) {
+    if (tell && !helper.dead && share_link_send(&helper, "fin", 0, NULL, 0) == 0) {
         finish_closing(app); /* one at a time */
-        closing = link;
-        memset(&link, 0, sizeof link);
-        link.fd = -1;
+        closing = helper;
+        memset(&helper, 0, sizeof helper);
+        helper.fd = -1;
         closing_live = true;
         if (!app_watch_fd(app, closing.fd, closing_ready, NULL))
             finish_closing(app);
         return;
     }
-    share_link_stop(&link);
+    share_link_stop_later(&helper);
 }
 
 /* The session is over: phase aucun with the note saying why; logged as `event`. */
@@ -188,12 +216,14 @@ static void close_session(struct app *app, bool tell, const char *event, const c
                           const char *note)
 {
     stop_helper(app, tell);
+    snapshot_wanted = frames_left = control_refused = asked_quiet = false;
     if (event)
         log_event(app, event, detail);
     struct share_state s = cur;
     s.phase = SHARE_NONE;
     s.code[0] = s.expires_at[0] = '\0';
     s.connection_lost = false;
+    s.owner_pid = 0;
     text_msgf(s.note, sizeof s.note, "%s", note);
     set_state(app, &s);
 }
@@ -211,16 +241,20 @@ static bool send_frame(struct app *app, const char *type, const void *data, size
 {
     if (!running)
         return false;
-    if (share_link_send(&link, type, 0, data, len) == 0)
+    if (share_link_send(&helper, type, 0, data, len) == 0)
         return true;
-    helper_gone(app, link.err[0] ? link.err : "le programme de partage ne répond plus.");
+    helper_gone(app, helper.err[0] ? helper.err : "le programme de partage ne répond plus.");
     return false;
 }
 
 /* The whole database to the agent, in frames of at most 1 MiB. What was recorded before is
  * in it: the recording starts again from here. */
-static void send_snapshot(struct app *app)
+static void send_snapshot_now(struct app *app)
 {
+    snapshot_wanted = false;
+    snapshot_sent_this_turn = true;
+    snapshot_ever = true;
+    clock_gettime(CLOCK_MONOTONIC, &snapshot_at);
     void *buf = NULL, *changes = NULL;
     size_t len = 0, changes_len = 0;
     if (store_share_take(app->st, &changes, &changes_len) == 0)
@@ -242,6 +276,16 @@ static void send_snapshot(struct app *app)
     free(buf);
 }
 
+/* A snapshot at once when this turn and the last second had none, else owed: served by
+ * share_official_after_event as soon as allowed. */
+static void send_snapshot(struct app *app)
+{
+    if (!snapshot_sent_this_turn && (!snapshot_ever || ms_since(&snapshot_at) >= SNAPSHOT_MIN_MS))
+        send_snapshot_now(app);
+    else
+        snapshot_wanted = true;
+}
+
 /* The text of a frame's payload, control characters removed (it comes from the network). */
 static void payload_text(const struct share_frame *f, char *out, size_t outlen)
 {
@@ -252,10 +296,30 @@ static void payload_text(const struct share_frame *f, char *out, size_t outlen)
     text_sanitize(out, outlen, raw);
 }
 
+/* A name from the network: escape sequences dropped whole (an "ESC [2J" must not leave
+ * "[2J" on the question), then every other control character (text_sanitize). */
 static void json_text(json_t *root, const char *key, char *out, size_t outlen)
 {
     const char *v = json_string_value(json_object_get(root, key));
-    text_sanitize(out, outlen, v ? v : "");
+    char raw[1024];
+    size_t n = 0;
+    for (const char *p = v ? v : ""; *p && n + 1 < sizeof raw; p++) {
+        if (*p == '\033') {
+            if (p[1] == '[') { /* CSI: parameters, then one final byte 0x40-0x7e */
+                p += 2;
+                while (*p && !(*p >= 0x40 && *p <= 0x7e))
+                    p++;
+            } else if (p[1]) {
+                p++; /* a two-byte escape */
+            }
+            if (!*p)
+                break;
+            continue;
+        }
+        raw[n++] = *p;
+    }
+    raw[n] = '\0';
+    text_sanitize(out, outlen, raw);
 }
 
 static void on_open(struct app *app, const struct share_frame *f)
@@ -349,6 +413,12 @@ static void on_frame(struct app *app, const struct share_frame *f)
     } else if (strcmp(t, "demande-controle") == 0) {
         if (cur.phase != SHARE_VIEW)
             return;
+        if (control_refused && ms_since(&control_refused_at) < CONTROL_QUIET_MS) {
+            /* Asked again right after a refusal: refused without reopening the question. */
+            if (send_frame(app, "controle-refuse", NULL, 0))
+                log_event(app, "controle-refuse", "automatique : demande répétée");
+            return;
+        }
         struct share_state s = cur;
         s.phase = SHARE_CONTROL_ASKED;
         set_state(app, &s);
@@ -396,11 +466,15 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
     (void)revents;
     (void)data;
     struct share_frame f;
-    int r;
-    while (running && (r = share_link_next(&link, &f)) == 1)
+    int r = 0, handled = 0;
+    while (running && handled < FRAMES_PER_TURN && (r = share_link_next(&helper, &f)) == 1) {
         on_frame(app, &f);
+        handled++;
+    }
+    /* The rest waits for the next turn: the keyboard (F4) is read in between. */
+    frames_left = running && r == 1;
     if (running && r < 0)
-        helper_gone(app, link.err[0] ? link.err : "le programme de partage s'est arrêté.");
+        helper_gone(app, helper.err[0] ? helper.err : "le programme de partage s'est arrêté.");
 }
 
 bool share_official_start(struct app *app)
@@ -411,15 +485,15 @@ bool share_official_start(struct app *app)
     char err[1024];
     struct share_state s;
     memset(&s, 0, sizeof s);
-    if (share_link_start(&link, "officiel", share_relay_url(), err, sizeof err) != 0) {
+    if (share_link_start(&helper, "officiel", share_relay_url(), err, sizeof err) != 0) {
         text_msgf(s.note, sizeof s.note, "Le partage n'a pas pu commencer : %s", err);
         set_state(app, &s);
         app_flash(app, true, "%s", s.note);
         return false;
     }
     running = true;
-    if (!app_watch_fd(app, link.fd, link_ready, NULL)) {
-        share_link_stop(&link);
+    if (!app_watch_fd(app, helper.fd, link_ready, NULL)) {
+        share_link_stop_later(&helper);
         running = false;
         text_msgf(s.note, sizeof s.note, "Le partage n'a pas pu commencer : trop de programmes "
                                          "en cours.");
@@ -428,6 +502,9 @@ bool share_official_start(struct app *app)
         return false;
     }
     s.phase = SHARE_OPENING;
+    /* Another difelus started on this database meanwhile leaves the share alone while
+     * this process lives (store_share_reset_stale). */
+    s.owner_pid = (long long)getpid();
     set_state(app, &s);
     return true;
 }
@@ -472,6 +549,9 @@ static void answer_control(struct app *app, bool yes)
         return;
     struct share_state s = cur;
     s.phase = yes ? SHARE_CONTROL : SHARE_VIEW;
+    control_refused = !yes;
+    if (!yes)
+        clock_gettime(CLOCK_MONOTONIC, &control_refused_at);
     set_state(app, &s);
     log_event(app, yes ? "controle-accorde" : "controle-refuse", "");
     if (yes)
@@ -528,6 +608,11 @@ enum key_result share_official_key(struct app *app, int type, wint_t ch)
         return KR_QUIT;
     if (fkey && ch == KEY_RESIZE)
         return KR_HANDLED;
+    if (asked_quiet && ms_since(&asked_at) < ASK_QUIET_MS) {
+        app_flash(app, true, "Touche ignorée : lisez la question, puis répondez : o oui, "
+                             "n non.");
+        return KR_HANDLED;
+    }
     if (!fkey && (ch == 'o' || ch == 'O' || ch == 'n' || ch == 'N')) {
         bool yes = ch == 'o' || ch == 'O';
         if (cur.phase == SHARE_ASKED)
@@ -539,6 +624,20 @@ enum key_result share_official_key(struct app *app, int type, wint_t ch)
     app_flash(app, true, "Répondez d'abord au support : o pour accepter, n pour refuser "
                          "(F4 arrête le partage).");
     return KR_HANDLED;
+}
+
+/* One row of the question's paragraphs (tui_wrap_each), into its window. */
+struct prompt_rows {
+    int y;
+    attr_t attr;
+};
+
+static void prompt_row(void *ctx, int row, const char *line)
+{
+    const struct prompt_rows *at = ctx;
+    wattron(prompt_win, at->attr);
+    mvwaddstr(prompt_win, at->y + row, 2, line);
+    wattroff(prompt_win, at->attr);
 }
 
 /* The question over the screen: a window of its own, so that taking it away gives back
@@ -601,33 +700,16 @@ void share_official_overlay(struct app *app)
     wattroff(prompt_win, a);
     mvwaddstr(prompt_win, 0, 2, cur.phase == SHARE_ASKED ? " DEMANDE DU SUPPORT "
                                                          : " DEMANDE DE CONTRÔLE ");
-    int row = 1;
     char line[1024];
-    const char *p = who;
-    for (int i = 0; i < who_rows && *p; i++) {
-        const char *next;
-        size_t n = text_wrap_line(p, inner, &next);
-        if (n >= sizeof line)
-            n = sizeof line - 1;
-        memcpy(line, p, n);
-        line[n] = '\0';
-        wattron(prompt_win, A_BOLD);
-        mvwaddstr(prompt_win, row++, 2, line);
-        wattroff(prompt_win, A_BOLD);
-        p = next;
-    }
-    p = what;
-    while (*p && row < h - 2) {
-        const char *next;
-        size_t n = text_wrap_line(p, inner, &next);
-        if (n >= sizeof line)
-            n = sizeof line - 1;
-        memcpy(line, p, n);
-        line[n] = '\0';
-        mvwaddstr(prompt_win, row++, 2, line);
-        p = next;
-    }
-    text_msgf(line, sizeof line, "o : accepter    n : refuser    F4 : arrêter le partage");
+    struct prompt_rows at = {1, A_BOLD};
+    at.y += tui_wrap_each(who, inner, who_rows, prompt_row, &at);
+    at.attr = 0;
+    if (h - 2 - at.y > 0)
+        tui_wrap_each(what, inner, h - 2 - at.y, prompt_row, &at);
+    if (asked_quiet)
+        text_msgf(line, sizeof line, "Lisez la question, puis répondez : o oui, n non");
+    else
+        text_msgf(line, sizeof line, "o : accepter    n : refuser    F4 : arrêter le partage");
     mvwaddstr(prompt_win, h - 2, 2, line);
     wmove(prompt_win, h - 2, 2);
     wnoutrefresh(prompt_win);
@@ -636,13 +718,24 @@ void share_official_overlay(struct app *app)
 bool share_official_after_event(struct app *app, bool handled)
 {
     bool redraw = false;
-    static int banner_cols;
-    if (banner_cols != COLS) {
-        banner_cols = COLS;
-        update_banner(); /* its names are clipped to the terminal's width */
+    snapshot_sent_this_turn = false;
+    share_link_reap_pending(0);
+    if (frames_left && running) {
+        link_ready(app, helper.fd, 0, NULL);
+        if (app->screen->load)
+            app->screen->load(app); /* what they changed, as a helper's frames do */
+        redraw = true;
     }
+    if (asked_quiet && ms_since(&asked_at) >= ASK_QUIET_MS) {
+        asked_quiet = false; /* the answer's keys appear */
+        redraw = true;
+    }
+    /* From the database each turn (another difelus may run the share), at the terminal's
+     * current width. */
+    if (update_banner(app))
+        redraw = true;
     if (cur.phase == SHARE_WAITING) {
-        long left = share_official_seconds_left();
+        long left = share_seconds_left(&cur);
         if (left <= 0) {
             close_session(app, true, "expire", "",
                           "Le code a expiré sans que le support l'utilise. Entrée : demander "
@@ -660,6 +753,12 @@ bool share_official_after_event(struct app *app, bool handled)
     }
     if (!running || !admitted())
         return redraw;
+    if (snapshot_wanted) {
+        /* What changed since is in it: nothing is sent before it. */
+        if (!snapshot_sent_this_turn && ms_since(&snapshot_at) >= SNAPSHOT_MIN_MS)
+            send_snapshot_now(app);
+        return redraw;
+    }
     long long dv = store_data_version(app->st);
     if (dv != seen_version) {
         /* Another process wrote: this connection's recording did not see it. */
@@ -690,6 +789,7 @@ void share_official_release(struct app *app)
                       "Le partage s'est arrêté quand vous avez quitté difelus.");
     stop_helper(app, true);
     finish_closing(app);
+    share_link_reap_pending(2500); /* at exit a bounded wait is fine */
     if (prompt_win) {
         delwin(prompt_win);
         prompt_win = NULL;

@@ -202,7 +202,7 @@ int tui_wrap_each(const char *text, int cols, int max_lines,
 void tui_title_bar(const char *title);
 /* What every title bar shows at its end (a shared session: who, which mode, the keys);
  * NULL or "" for none. */
-void tui_banner_set(const char *text);
+bool tui_banner_set(const char *text); /* true when it changed */
 /* Key help on the last row, and the flash message above it. */
 void tui_key_line(struct app *app, const char *keys);
 /* Rows the message line takes above the key line (0 without a message): a screen lays

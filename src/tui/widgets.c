@@ -134,9 +134,12 @@ int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char
 
 static char banner[1024];
 
-void tui_banner_set(const char *text)
+bool tui_banner_set(const char *text)
 {
+    if (strcmp(banner, text ? text : "") == 0)
+        return false;
     snprintf(banner, sizeof banner, "%s", text ? text : "");
+    return true;
 }
 
 void tui_title_bar(const char *title)
