@@ -49,8 +49,9 @@ static enum key_result quit_key(struct app *app)
 static enum key_result first_key(struct app *app, int type, wint_t ch)
 {
     bool fkey = type == KEY_CODE_YES;
-    const struct share_state *s = share_official_state();
-    bool share_asks = s->phase == SHARE_ASKED || s->phase == SHARE_CONTROL_ASKED;
+    struct share_state s;
+    bool share_asks = store_share_get(app->st, &s) == 0 &&
+                      (s.phase == SHARE_ASKED || s.phase == SHARE_CONTROL_ASKED);
     char note[512];
     if (asking_quit && !tui_share_quit_note(app, note, sizeof note))
         asking_quit = false; /* the share ended meanwhile (its message replaced the question) */

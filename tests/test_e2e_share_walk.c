@@ -150,6 +150,7 @@ static void admitted(struct term *t, struct fake *fk)
     WAIT(t, "Accueil");
     fake_say(fk, "demande", AGENT_JSON);
     WAIT(t, "DEMANDE DU SUPPORT");
+    WAIT(t, "o : accepter"); /* keys typed in the question's first second are not answers */
     term_send(t, "o");
     wait_received(fk, "accepte 0 0\n");
     assert_true(term_wait_gone(t, "DEMANDE DU SUPPORT"));
@@ -169,9 +170,9 @@ static void test_too_small_keeps_the_share(void **state)
     term_resize(t, 20, 70);
     WAIT(t, "Terminal trop petit");
     /* who is watching, in which mode, and how to stop it */
-    WAIT(t, "Partage : Marie-Hélène");
-    WAIT(t, "lecture seule");
-    WAIT(t, "F4 arrêter");
+    WAIT(t, "lecture seule · F4");
+    WAIT(t, "Marie-Hélène Dupont-Lefèvre");
+    WAIT(t, "F4 : arrêter le partage");
     /* the size on one row, never « 70 » at a row's end and « × 20 » on the next */
     WAIT(t, "la fenêtre fait 70 × 20.");
     if (term_find_row(t, "70 × 20.") < 0)
@@ -187,7 +188,7 @@ static void test_too_small_keeps_the_share(void **state)
     term_send(t, "o");
     wait_received(&fk, "controle-accorde 0 0\n");
     assert_true(term_wait_gone(t, "DEMANDE DE CONTRÔLE"));
-    WAIT(t, "contrôle  F3 reprendre");
+    WAIT(t, "contrôle · F3 F4");
     WAIT(t, "Terminal trop petit");
 
     /* F4 ends the share from here too */

@@ -525,8 +525,10 @@ bool tui_share_quit_note(const struct app *app, char *buf, size_t len)
     buf[0] = '\0';
     if (app->agent)
         return false; /* the agent's program: its q ends only its own side */
-    const struct share_state *s = share_official_state();
-    if (s->phase != SHARE_VIEW && s->phase != SHARE_CONTROL)
+    struct share_state state;
+    const struct share_state *s = &state;
+    if (store_share_get(app->st, &state) != 0 ||
+        (s->phase != SHARE_VIEW && s->phase != SHARE_CONTROL))
         return false;
     char name[160], org[160];
     text_clip(name, sizeof name, s->agent_name, 40);

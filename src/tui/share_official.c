@@ -126,8 +126,12 @@ static bool update_banner(struct app *app)
         char rest[256];
         text_msgf(rest, sizeof rest, "Partage :  — %s%s", mode, keys);
         int name_room = room - text_width(rest);
-        if (name_room < 8)
-            name_room = 8;
+        if (name_room < 8) {
+            /* No room for a name worth reading: the mode and the keys, never cut (the
+             * message line and the assistance screen say who). */
+            text_msgf(text, sizeof text, "Partage : %s%s", mode, keys);
+            break;
+        }
         text_clip(name, sizeof name, s->agent_name, name_room);
         text_msgf(text, sizeof text, "Partage : %s — %s%s", name, mode, keys);
         break;
