@@ -95,6 +95,7 @@ static struct {
     unsigned char *out;
     size_t out_len, out_off, out_cap;
     bool wizard_gone;
+    bool wizard_fin; /* the official's wizard ended the share itself (`fin`) */
     /* the relay */
     bool lost;
     unsigned epoch; /* one more at each loss of the relay */
@@ -516,7 +517,11 @@ static void start_final(void)
     double left = H.close_deadline - now();
     long ms = left > 0.05 ? (long)(left * 1000) : 50;
     if (H.official) {
-        url_for(url, sizeof url, H.code, "/session/%s", H.sid);
+        /* fd 3 closed without `fin`: the official's program stopped; the agent is told so
+         * rather than « the official ended the share » (docs/share-protocol.md §3). */
+        bool stopped = H.wizard_gone && !H.wizard_fin;
+        url_for(url, sizeof url, H.code, stopped ? "/session/%s?raison=arret" : "/session/%s",
+                H.sid);
         H.final = req_start(R_FINAL, url, "DELETE", NULL, 0, NULL, ms);
     } else {
         url_for(url, sizeof url, H.join_code, "/agent/envoyer?type=depart");
@@ -1000,6 +1005,7 @@ static void wizard_frame(const struct share_frame *f)
 {
     if (H.official) {
         if (strcmp(f->type, "fin") == 0) {
+            H.wizard_fin = true;
             begin_close();
             return;
         }

@@ -893,8 +893,15 @@ static enum MHD_Result route(struct request *r, const char *url, const char *met
             if (!del)
                 goto bad_method;
             if (s->phase != P_ENDED) {
-                audit(s, "fin", "");
-                end_session(s, "fin", NULL);
+                /* `?raison=arret`: the official's program stopped without ending the share;
+                 * the agent's `fin` carries that reason (docs/share-protocol.md §3). */
+                const char *why = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "raison");
+                bool stopped = why && strcmp(why, "arret") == 0;
+                bool had_agent = s->phase != P_WAITING;
+                audit(s, "fin", stopped ? "arret" : "");
+                end_session(s, stopped ? NULL : "fin", NULL);
+                if (stopped && had_agent)
+                    push_frame(s, AGENT, "fin", "arret", 5);
             }
             return send_json(c, MHD_HTTP_OK, json_object(), 0);
         }

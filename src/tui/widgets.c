@@ -263,7 +263,8 @@ bool tui_too_small(struct app *app)
     erase();
     char size[128];
     snprintf(size, sizeof size, "Il faut au moins %d colonnes sur %d lignes ; la fenêtre "
-                                "fait %d × %d.", TUI_MIN_COLS, TUI_MIN_LINES, COLS, LINES);
+                                "fait %d\u00a0×\u00a0%d.", /* never split */
+             TUI_MIN_COLS, TUI_MIN_LINES, COLS, LINES);
     int w = COLS - 2 > 10 ? COLS - 2 : COLS;
     int y = LINES / 2 - 2 > 0 ? LINES / 2 - 2 : 0;
     y += tui_paragraph(y, 1, w, 3, A_BOLD,
