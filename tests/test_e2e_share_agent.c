@@ -257,7 +257,19 @@ static void test_code_prompt(void **state)
     WAIT(t, "Code de l'élu");
     WAIT(t, "Assistance : pas encore connecté");
 
-    /* A wrong format is said without contacting the relay. */
+    /* Entrée on an empty field: what to type. */
+    term_send(t, "\r");
+    WAIT(t, "Tapez le code que l'élu vous lit.");
+    assert_null(strstr(term_text(t), "«  »"));
+    /* A wrong format is said without contacting the relay; the message follows the text. */
+    term_send(t, "4k6w q4\r");
+    WAIT(t, "« 4k6w q4 » n'est pas un code de partage");
+    term_send(t, "z");
+    WAIT(t, "« 4k6w q4z » n'est pas un code de partage");
+    assert_null(strstr(term_text(t), "« 4k6w q4 »"));
+    term_send(t, "\025"); /* Ctrl-U */
+    WAIT(t, "Tapez le code que l'élu vous lit.");
+    assert_null(strstr(term_text(t), "4k6w"));
     term_send(t, "abcd efg\r");
     WAIT(t, "n'est pas un code de partage");
     struct frames fr = {0};
@@ -273,15 +285,29 @@ static void test_code_prompt(void **state)
     assert_string_equal((char *)fr.data[1], "ABCDEFGH");
     WAIT(t, "Vérification du code");
 
-    /* The relay refused it: typed again, with I, L and O read as 1, 1 and 0. */
+    /* The relay refused it: the tries left before the lock are counted. */
     fake_say(&f, "code-refuse", "code Code incorrect.");
-    WAIT(t, "Code refusé : ce n'est pas le code de l'élu");
+    WAIT(t, "Code refusé : ce n'est pas le code de l'élu. Encore 4 essais avant un blocage "
+            "d'une minute.");
     WAIT(t, "Code de l'élu");
+    for (int i = 0; i < 3; i++) {
+        term_send(t, "\r");
+        frames_wait(&f, &fr, 3 + (size_t)i);
+        fake_say(&f, "code-refuse", "code Code incorrect.");
+        WAIT(t, i == 0 ? "Encore 3 essais avant un blocage d'une minute."
+                : i == 1 ? "Encore 2 essais avant un blocage d'une minute."
+                         : "Encore 1 essai avant un blocage d'une minute.");
+    }
+    term_send(t, "\r");
+    frames_wait(&f, &fr, 6);
+    fake_say(&f, "code-refuse", "code Code incorrect.");
+    WAIT(t, "Le prochain essai sera bloqué une minute");
+    /* Typed again, with I, L and O read as 1, 1 and 0. */
     erase_field(t);
     term_send(t, "iLoO-2345\r");
-    frames_wait(&f, &fr, 3);
-    assert_string_equal(fr.type[2], "rejoindre");
-    assert_string_equal((char *)fr.data[2], "11002345");
+    frames_wait(&f, &fr, 7);
+    assert_string_equal(fr.type[6], "rejoindre");
+    assert_string_equal((char *)fr.data[6], "11002345");
 
     /* Locked for a minute: explained. */
     fake_say(&f, "code-refuse", "verrouille Trop d'essais.");
@@ -291,7 +317,7 @@ static void test_code_prompt(void **state)
     /* An expired code: ask the official for a new one. */
     erase_field(t);
     term_send(t, "abcd-efgh\r");
-    frames_wait(&f, &fr, 4);
+    frames_wait(&f, &fr, 8);
     fake_say(&f, "code-refuse", "code-expire Code expiré.");
     WAIT(t, "demandez à l'élu un nouveau code");
 
@@ -684,6 +710,17 @@ static void barrier(struct fake *f, struct term *t, const char *text)
     WAIT(t, text);
 }
 
+/* F10 while a key is on its way asks first: once the question is there, every key typed
+ * before F10 was read; n keeps the session. */
+static void keys_read(struct term *t)
+{
+    term_send_key(t, TK_F10);
+    WAIT(t, "Quitter quand même ?");
+    term_send(t, "n");
+    if (!term_wait_gone(t, "Quitter quand même ?"))
+        fail_msg("la question reste :\n%s", term_text(t));
+}
+
 /* The official applies proposal `i` of the frames, answers ok, then sends its change. */
 static void official_takes(struct fake *f, store *official, struct frames *fr, size_t i,
                            const char *number)
@@ -717,6 +754,7 @@ static void test_keys_keep_their_order(void **state)
     /* Space twice, with no pause: each ticks its row and moves the focus to the next. */
     term_send(t, " ");
     term_send(t, " ");
+    keys_read(t);
     struct frames fr = {0};
     frames_wait(&f, &fr, 3);
     barrier(&f, t, "Premier repère.");
@@ -753,7 +791,7 @@ static void test_keys_keep_their_order(void **state)
     term_send_key(t, TK_UP);
     frames_wait(&f, &fr, 5);
     term_send(t, " ");
-    barrier(&f, t, "Troisième repère.");
+    keys_read(t);
     fake_say(&f, "resultat", "3 refus Pas maintenant.");
     WAIT(t, "L'élu n'a pas pris votre modification : Pas maintenant. La touche tapée "
             "ensuite n'a pas été envoyée.");
@@ -765,7 +803,7 @@ static void test_keys_keep_their_order(void **state)
     fake_say(&f, "connexion", "perdue");
     WAIT(t, "Assistance : connexion perdue");
     term_send(t, " ");
-    WAIT(t, "Connexion au relais perdue : vos touches partiront à son retour.");
+    WAIT(t, "Connexion au relais perdue : 1 touche attend son retour.");
     frames_read(&f, &fr);
     assert_int_equal(fr.n, 5);
     assert_non_null(strstr(term_text(t), "[x] J'ai installé"));
@@ -776,8 +814,14 @@ static void test_keys_keep_their_order(void **state)
     assert_string_equal(fr.type[5], "proposition");
     assert_memory_equal(fr.data[5], "4\n", 2);
 
-    /* The official ends the share: the key awaiting is said, not dropped silently. */
+    /* The relay down again, a key typed; then the end: the key not sent is said, not
+     * dropped silently. */
+    if (!term_wait_gone(t, "Connexion au relais perdue"))
+        fail_msg("le message reste :\n%s", term_text(t));
+    fake_say(&f, "connexion", "perdue");
+    WAIT(t, "Connexion au relais perdue : vos touches partiront à son retour.");
     term_send(t, " ");
+    WAIT(t, "Connexion au relais perdue : 1 touche attend son retour.");
     fake_say(&f, "fin", "");
     WAIT(t, "L'élu a terminé le partage. La touche tapée ensuite n'a pas été envoyée.");
     term_send(t, "x");

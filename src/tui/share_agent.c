@@ -627,9 +627,11 @@ static bool key(struct app *app, int type, wint_t ch)
         if (a->awaiting || a->queued || a->connection_lost) {
             if (a->queued < QUEUE_MAX) {
                 a->queue[a->queued++] = (struct queued_key){type, ch};
-                if (a->connection_lost)
-                    say(a, true, "Connexion au relais perdue : vos touches partiront à son "
-                                 "retour.");
+                if (a->connection_lost && a->queued == 1)
+                    say(a, true, "Connexion au relais perdue : 1 touche attend son retour.");
+                else if (a->connection_lost)
+                    say(a, true, "Connexion au relais perdue : %zu touches attendent son "
+                                 "retour.", a->queued);
             } else
                 say(a, true, "Trop de touches en attente de l'élu : la dernière n'a pas été "
                              "prise. Attendez que son écran les montre.");
