@@ -1249,6 +1249,9 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* The terminal's hang-up (the wizard killed, the window closed) must not kill the helper
+     * before it ends the session: it ends when fd 3 closes, telling the relay why. */
+    signal(SIGHUP, SIG_IGN);
     fcntl(WIZ_FD, F_SETFL, fcntl(WIZ_FD, F_GETFL) | O_NONBLOCK);
     H.official = strcmp(argv[1], "officiel") == 0;
     share_reader_init(&H.in);
