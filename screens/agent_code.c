@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "difelus/share.h"
 #include "difelus/text.h"
 #include "screens.h"
 #include "tui/share_agent.h"
@@ -39,25 +40,46 @@ static void code_draw(struct app *app)
     bool error = false;
     const char *note = share_agent_note(app, &error);
     if (note[0])
-        tui_paragraph(y + 1, 2, COLS - 4, 4, error ? tui_attr(TC_ERROR) : 0, note);
+        y += 1 + tui_paragraph(y + 1, 2, COLS - 4, 4, error ? tui_attr(TC_ERROR) : 0, note);
+    const char *warning = share_agent_warning(app);
+    if (warning[0] && y + 2 < LINES - 1)
+        tui_paragraph(y + 1, 2, COLS - 4, LINES - 3 - y, tui_attr(TC_ERROR), warning);
     tui_key_line(app, "Entrée rejoindre l'élu  Échap ou F10 quitter");
     if (app->form.form)
         tui_form_draw(&app->form);
+}
+
+/* What is wrong with the text typed ("" when it reads as a code). */
+static void code_error(struct app *app, char *err, size_t len)
+{
+    char typed[TUI_FORM_VALUE_MAX], code[SHARE_CODE_LEN + 1];
+    tui_form_value(&app->form, 0, typed, sizeof typed);
+    err[0] = '\0';
+    if (!typed[0])
+        text_msgf(err, len, "Tapez le code que l'élu vous lit.");
+    else if (!share_code_parse(typed, code))
+        share_agent_join(app, typed, err, len); /* says why, contacts nobody */
 }
 
 static enum key_result code_key(struct app *app, int type, wint_t ch)
 {
     if ((type == KEY_CODE_YES && ch == KEY_F(10)) || (type == OK && ch == 27))
         return KR_QUIT;
+    char err[256];
     if (tui_key_is_enter(type, ch)) {
-        char typed[TUI_FORM_VALUE_MAX], err[512];
+        char typed[TUI_FORM_VALUE_MAX];
         tui_form_value(&app->form, 0, typed, sizeof typed);
-        if (!share_agent_join(app, typed, err, sizeof err))
+        code_error(app, err, sizeof err);
+        if (err[0] || !share_agent_join(app, typed, err, sizeof err))
             tui_form_reject(&app->form, 0, err);
         return KR_HANDLED;
     }
     if (tui_form_key(&app->form, type, ch) == TFR_UNHANDLED && type == KEY_CODE_YES)
         app_flash(app, false, "Cette touche ne fait rien ici : tapez le code, puis Entrée.");
+    /* A message shown follows the text: it goes once the code reads right, and never names
+     * a text that is no longer there. */
+    code_error(app, err, sizeof err);
+    tui_form_recheck(&app->form, (const char(*)[256])err, 1);
     tui_form_say_refused(app, &app->form);
     return KR_HANDLED;
 }
@@ -81,8 +103,8 @@ static void status_draw(struct app *app)
         text = "Vérification du code auprès du relais…";
         break;
     case AGENT_WAITING:
-        text = "En attente de l'accord de l'élu… Il voit votre nom et votre organisme, et "
-               "accepte ou refuse le partage.";
+        text = "En attente de l'accord de l'élu… L'élu voit votre demande, et accepte ou "
+               "refuse le partage.";
         break;
     case AGENT_ACCEPTED:
         text = "L'élu a accepté : réception de son écran…";
@@ -96,15 +118,22 @@ static void status_draw(struct app *app)
     char shown[1024];
     snprintf(shown, sizeof shown, "%s", text);
     if (share_agent_phase(app) == AGENT_WAITING && share_agent_announced(app)[0])
-        snprintf(shown, sizeof shown, "En attente de l'accord de l'élu… Il voit votre "
+        snprintf(shown, sizeof shown, "En attente de l'accord de l'élu… L'élu voit votre "
                  "demande au nom de %s, et accepte ou refuse le partage.",
                  share_agent_announced(app));
+    /* The agent's own screen: the official's message line or question (in the replica's
+     * ui_state) is not the agent's, and not shown here. */
+    app->ui.message[0] = '\0';
+    app->ui.confirm[0] = '\0';
     tui_title_bar("Aider un élu");
     int y = 2 + tui_paragraph(2, 2, COLS - 4, 6, A_BOLD, text_typeset(shown, sizeof shown));
     if (note[0])
-        tui_paragraph(y + 1, 2, COLS - 4, 6, error ? tui_attr(TC_ERROR) : 0, note);
+        y += 1 + tui_paragraph(y + 1, 2, COLS - 4, 6, error ? tui_attr(TC_ERROR) : 0, note);
     else if (share_agent_phase(app) >= AGENT_REFUSED)
         tui_paragraph(y + 1, 2, COLS - 4, 2, 0, "Appuyez sur une touche pour quitter.");
+    const char *warning = share_agent_warning(app);
+    if (warning[0] && share_agent_phase(app) < AGENT_REFUSED && y + 2 < LINES - 1)
+        tui_paragraph(y + 1, 2, COLS - 4, LINES - 3 - y, tui_attr(TC_ERROR), warning);
     tui_key_line(app, keys);
 }
 
@@ -118,10 +147,22 @@ const struct screen screen_agent_status = {
  * start a catalogue download or import (F5, F6), which would run in the agent's process. */
 static bool agent_refuses(const struct app *app, int type, wint_t ch, char *why, size_t len)
 {
+    bool fkey = type == KEY_CODE_YES;
+    if (fkey && (ch == KEY_F(3) || ch == KEY_F(4))) {
+        /* The official's banner says F3 reprendre, F4 arrêter: those are the official's. */
+        text_msgf(why, len, "Seul l'élu peut reprendre la main ou arrêter le partage.");
+        return true;
+    }
+    if ((fkey && ch == KEY_F(1)) ||
+        (type == OK && ch == '?' && !app->screen->text_input && app->screen != &screen_help)) {
+        /* The help would open on the official's screen; the agent's keys are said here. */
+        text_msgf(why, len, "Contrôle : vos touches agissent chez l'élu. F10 : quitter.");
+        return true;
+    }
     if (type == KEY_CODE_YES && (ch == KEY_F(5) || ch == KEY_F(6))) {
         /* The download and the import run in this process, on the agent's catalogue. */
-        text_msgf(why, len, "Le catalogue de l'élu est le sien, et le vôtre se met à jour hors "
-                            "du partage : difelus catalogue synchroniser.");
+        text_msgf(why, len, "Votre catalogue se met à jour hors du partage : difelus "
+                            "catalogue synchroniser.");
         return true;
     }
     bool typing = app->screen->text_input;
@@ -129,26 +170,25 @@ static bool agent_refuses(const struct app *app, int type, wint_t ch, char *why,
                          (!typing && type == OK && (ch == 'a' || ch == 'A'));
     if (app->screen != &screen_assistance && !to_assistance)
         return false;
-    text_msgf(why, len, "Le partage se règle chez l'élu : l'écran d'assistance ne répond qu'à "
-                        "ses touches.");
+    text_msgf(why, len, "Le partage se règle chez l'élu, pas ici.");
     return true;
 }
 
 /* `difelus assister`: the official's screens, with the agent's own first. */
-int screens_agent_run(const char *relay_url, const char *token, const char *code, bool color,
-                      char *err, size_t errlen)
+int screens_agent_run(const char *relay_url, const char *token, const char *code,
+                      const char *notice, bool color, char *err, size_t errlen)
 {
     struct screen_table table = screens_table;
     table.home = &screen_agent_code;
     /* The official's side's hooks (share_official.c) are not the agent's: its line is
      * drawn over the screens, and nothing is shared from here but through proposals. */
     table.first_key = NULL;
-    table.after_event = NULL;
+    table.after_event = share_agent_tick; /* the echo of an accepted key, awaited */
     table.overlay = share_agent_overlay;
     table.release = search_release;
     static const struct share_agent_screens own = {&screen_agent_code, &screen_agent_status,
                                                    agent_refuses};
     struct assist_request rq = {.relay_url = relay_url, .token = token, .code = code,
-                                .color = color};
+                                .notice = notice, .color = color};
     return share_agent_run(&table, &own, &rq, err, errlen);
 }

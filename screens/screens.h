@@ -74,8 +74,8 @@ struct screens_view {
 
 /* The support agent's own screens (agent_code.c) and its wizard (`difelus assister`). */
 extern const struct screen screen_agent_code, screen_agent_status;
-int screens_agent_run(const char *relay_url, const char *token, const char *code, bool color,
-                      char *err, size_t errlen);
+int screens_agent_run(const char *relay_url, const char *token, const char *code,
+                      const char *notice, bool color, char *err, size_t errlen);
 
 /* At exit: stops what the screens started (the search's helper). */
 void search_release(struct app *app);

@@ -87,10 +87,10 @@ static int run_wizard(const char *db_option, bool color, bool lines)
 
 /* The support agent's wizard (screens/agent_code.c). */
 extern int screens_agent_run(const char *relay_url, const char *token, const char *code,
-                             bool color, char *err, size_t errlen);
+                             const char *notice, bool color, char *err, size_t errlen);
 
-static int run_assist(const char *relay_url, const char *token, const char *code, bool color,
-                      char *err, size_t errlen)
+static int run_assist(const char *relay_url, const char *token, const char *code,
+                      const char *notice, bool color, char *err, size_t errlen)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         snprintf(err, errlen, "l'écran de l'élu s'affiche dans un terminal, et l'entrée ou la "
@@ -100,7 +100,7 @@ static int run_assist(const char *relay_url, const char *token, const char *code
     }
     if (!tui_locale_setup(err, errlen) || !tui_terminal_check(err, errlen))
         return EXIT_FAILURE;
-    return screens_agent_run(relay_url, token, code, color, err, errlen);
+    return screens_agent_run(relay_url, token, code, notice, color, err, errlen);
 }
 
 int main(int argc, char **argv)

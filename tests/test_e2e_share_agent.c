@@ -224,11 +224,17 @@ static void test_token_file_readable_by_others_warns(void **state)
     frames_wait(&f, &fr, 1);
     assert_string_equal(fr.type[0], "jeton");
     assert_string_equal((char *)fr.data[0], TOKEN);
+    /* The warning is in the screen, where the agent reads it (printed before the screen
+     * opened, it was hidden until the agent quit); the command pastes into a shell. */
+    WAIT(t, "peut être lu par d'autres utilisateurs");
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "chmod 600 %s", file);
+    if (!term_wait_for(t, cmd))
+        fail_msg("« %s » n'est pas à l'écran :\n%s", cmd, term_text(t));
+    assert_null(strstr(term_text(t), "chmod 600 «"));
     term_send_key(t, TK_F10);
     assert_int_equal(term_wait_exit(t), 0);
     assert_true(term_restored(t));
-    /* The warning was written before the screen took the terminal: it is there after. */
-    WAIT(t, "peut être lu par d'autres utilisateurs");
     term_free(t);
     frames_free(&fr);
     close(f.fd);
@@ -251,7 +257,19 @@ static void test_code_prompt(void **state)
     WAIT(t, "Code de l'élu");
     WAIT(t, "Assistance : pas encore connecté");
 
-    /* A wrong format is said without contacting the relay. */
+    /* Entrée on an empty field: what to type. */
+    term_send(t, "\r");
+    WAIT(t, "Tapez le code que l'élu vous lit.");
+    assert_null(strstr(term_text(t), "«  »"));
+    /* A wrong format is said without contacting the relay; the message follows the text. */
+    term_send(t, "4k6w q4\r");
+    WAIT(t, "« 4k6w q4 » n'est pas un code de partage");
+    term_send(t, "z");
+    WAIT(t, "« 4k6w q4z » n'est pas un code de partage");
+    assert_null(strstr(term_text(t), "« 4k6w q4 »"));
+    term_send(t, "\025"); /* Ctrl-U */
+    WAIT(t, "Tapez le code que l'élu vous lit.");
+    assert_null(strstr(term_text(t), "4k6w"));
     term_send(t, "abcd efg\r");
     WAIT(t, "n'est pas un code de partage");
     struct frames fr = {0};
@@ -267,15 +285,29 @@ static void test_code_prompt(void **state)
     assert_string_equal((char *)fr.data[1], "ABCDEFGH");
     WAIT(t, "Vérification du code");
 
-    /* The relay refused it: typed again, with I, L and O read as 1, 1 and 0. */
+    /* The relay refused it: the tries left before the lock are counted. */
     fake_say(&f, "code-refuse", "code Code incorrect.");
-    WAIT(t, "Code refusé : ce n'est pas le code de l'élu");
+    WAIT(t, "Code refusé : ce n'est pas le code de l'élu. Encore 4 essais avant un blocage "
+            "d'une minute.");
     WAIT(t, "Code de l'élu");
+    for (int i = 0; i < 3; i++) {
+        term_send(t, "\r");
+        frames_wait(&f, &fr, 3 + (size_t)i);
+        fake_say(&f, "code-refuse", "code Code incorrect.");
+        WAIT(t, i == 0 ? "Encore 3 essais avant un blocage d'une minute."
+                : i == 1 ? "Encore 2 essais avant un blocage d'une minute."
+                         : "Encore 1 essai avant un blocage d'une minute.");
+    }
+    term_send(t, "\r");
+    frames_wait(&f, &fr, 6);
+    fake_say(&f, "code-refuse", "code Code incorrect.");
+    WAIT(t, "Le prochain essai sera bloqué une minute");
+    /* Typed again, with I, L and O read as 1, 1 and 0. */
     erase_field(t);
     term_send(t, "iLoO-2345\r");
-    frames_wait(&f, &fr, 3);
-    assert_string_equal(fr.type[2], "rejoindre");
-    assert_string_equal((char *)fr.data[2], "11002345");
+    frames_wait(&f, &fr, 7);
+    assert_string_equal(fr.type[6], "rejoindre");
+    assert_string_equal((char *)fr.data[6], "11002345");
 
     /* Locked for a minute: explained. */
     fake_say(&f, "code-refuse", "verrouille Trop d'essais.");
@@ -285,7 +317,7 @@ static void test_code_prompt(void **state)
     /* An expired code: ask the official for a new one. */
     erase_field(t);
     term_send(t, "abcd-efgh\r");
-    frames_wait(&f, &fr, 4);
+    frames_wait(&f, &fr, 8);
     fake_say(&f, "code-refuse", "code-expire Code expiré.");
     WAIT(t, "demandez à l'élu un nouveau code");
 
@@ -386,7 +418,7 @@ static void test_view_then_control(void **state)
 
     fake_say(&f, "attente", "{\"agent\":\"a1\",\"nom\":\"Camille\",\"organisme\":\"GL\"}");
     WAIT(t, "En attente de l'accord de l'élu");
-    WAIT(t, "au nom de Camille (GL)");
+    WAIT(t, "L'élu voit votre demande au nom de Camille (GL)");
 
     /* Accepted: the snapshot, in two parts, then the official's screen. */
     fake_say(&f, "accepte", "");
@@ -397,7 +429,7 @@ static void test_view_then_control(void **state)
     WAIT(t, "[x] J'ai choisi");
     WAIT(t, "[ ] J'ai installé");
     WAIT(t, "Assistance : écran de l'élu — lecture seule");
-    WAIT(t, "Vous voyez l'écran de l'élu ; c : demander le contrôle, q : quitter");
+    WAIT(t, "Lecture seule. c : demander le contrôle, ? : vos touches");
 
     /* The official ticks an item: the agent's screen follows. */
     store *official = fixture_open(path);
@@ -408,7 +440,7 @@ static void test_view_then_control(void **state)
 
     /* View mode: a tick changes nothing, and says so; nothing is sent. */
     term_send(t, " ");
-    WAIT(t, "Lecture seule : cette touche ne change rien");
+    WAIT(t, "Lecture seule : cette touche ne change rien. c : contrôle");
     term_send_key(t, TK_DOWN);
     term_send(t, "2");
     WAIT(t, "[ ] J'ai installé");
@@ -440,8 +472,9 @@ static void test_view_then_control(void **state)
     checklist_of(path, "1.application", &done, by, sizeof by);
     assert_int_equal(done, 1);
     assert_string_equal(by, "agent");
-    send_changes(&f, official);
+    /* As the official does: the answer, then the change it made. */
     fake_say(&f, "resultat", "1 ok");
+    send_changes(&f, official);
     WAIT(t, "[x] J'ai installé");
 
     /* A refused proposal: the reason is shown, the screen stays as the official's. */
@@ -458,7 +491,7 @@ static void test_view_then_control(void **state)
     WAIT(t, "Assistance : écran de l'élu — lecture seule");
     WAIT(t, "L'élu a repris le contrôle");
     term_send(t, " ");
-    WAIT(t, "Lecture seule : cette touche ne change rien");
+    WAIT(t, "Lecture seule : cette touche ne change rien. c : contrôle");
 
     /* The connection drops and comes back: the banner says so. */
     fake_say(&f, "connexion", "perdue");
@@ -601,7 +634,7 @@ static void test_follows_form_and_asks_before_leaving(void **state)
     term_send(t, "a");
     WAIT(t, "Le partage se règle chez l'élu");
     term_send(t, "\033[15~"); /* F5 */
-    WAIT(t, "le vôtre se met à jour hors du partage");
+    WAIT(t, "Votre catalogue se met à jour hors du partage");
     term_send(t, " ");
     frames_wait(&f, &fr, 4);
     assert_string_equal(fr.type[3], "proposition");
@@ -659,12 +692,274 @@ static void test_refused_and_quit(void **state)
     frames_wait(&f, &fr, 2);
     fake_say(&f, "code-refuse", "jeton Jeton inconnu.");
     WAIT(t, "Le relais refuse votre jeton d'agent");
+    /* No share ever started: the title says what happened. */
+    WAIT(t, "Assistance : jeton refusé");
+    assert_null(strstr(term_text(t), "partage terminé"));
     term_send(t, " ");
     assert_int_equal(term_wait_exit(t), 1);
     assert_true(term_restored(t));
     WAIT(t, "difelus : Le relais refuse votre jeton d'agent");
     term_free(t);
     frames_free(&fr);
+    close(f.fd);
+}
+
+/* ---- the agent's keys with control (walkthrough findings) ---- */
+
+#define F3 "\033OR"
+#define F4 "\033OS"
+
+/* A session on the official's step 1 (official_db): the agent sees it, in view mode. */
+static struct term *live_start(struct fake *f, const char *name, int rows, int cols,
+                               char *path, size_t pathlen, store **official)
+{
+    fake_start(f, name);
+    char elu[256];
+    snprintf(elu, sizeof elu, "%s-elu", name);
+    official_db(elu, path, pathlen);
+    size_t snap_len = 0;
+    char *snap = harness_read_file(path, &snap_len);
+    assert_non_null(snap);
+    struct term *t = term_start(rows, cols, (const char *[]){"assister", "ABCD-EFGH", NULL},
+                                agent_env(f, TOKEN));
+    struct frames fr = {0};
+    frames_wait(f, &fr, 2);
+    frames_free(&fr);
+    fake_say(f, "accepte", "");
+    fake_send(f, "instantane", snap, snap_len);
+    free(snap);
+    *official = fixture_open(path);
+    assert_int_equal(store_share_record_start(*official), 0);
+    return t;
+}
+
+/* A frame whose text shows on the agent's screen: once it is there, every frame sent
+ * before it was handled (the pipe keeps the order). */
+static void barrier(struct fake *f, struct term *t, const char *text)
+{
+    char payload[256];
+    snprintf(payload, sizeof payload, "x refuse %s", text);
+    fake_say(f, "erreur-envoi", payload);
+    WAIT(t, text);
+}
+
+/* F10 while a key is on its way asks first: once the question is there, every key typed
+ * before F10 was read; n keeps the session. */
+static void keys_read(struct term *t)
+{
+    term_send_key(t, TK_F10);
+    WAIT(t, "Quitter quand même ?");
+    term_send(t, "n");
+    if (!term_wait_gone(t, "Quitter quand même ?"))
+        fail_msg("la question reste :\n%s", term_text(t));
+}
+
+/* The official applies proposal `i` of the frames, answers ok, then sends its change. */
+static void official_takes(struct fake *f, store *official, struct frames *fr, size_t i,
+                           const char *number)
+{
+    assert_string_equal(fr->type[i], "proposition");
+    size_t n = strlen(number);
+    assert_memory_equal(fr->data[i], number, n);
+    assert_int_equal(fr->data[i][n], '\n');
+    if (store_share_apply_proposal(official, fr->data[i] + n + 1, fr->len[i] - n - 1) != 0)
+        fail_msg("proposition refusée : %s", store_error(official));
+    char answer[64];
+    snprintf(answer, sizeof answer, "%s ok", number);
+    fake_say(f, "resultat", answer);
+    send_changes(f, official);
+}
+
+/* Keys typed quickly go one at a time, each on the screen the previous one made: the
+ * next is handled only once the official's answer AND its echo are on the replica; what
+ * the agent sees is the official's state, never a change not applied there. */
+static void test_keys_keep_their_order(void **state)
+{
+    (void)state;
+    struct fake f;
+    char path[4300];
+    store *official;
+    struct term *t = live_start(&f, "agent-ordre", 24, 80, path, sizeof path, &official);
+    WAIT(t, "[ ] J'ai installé");
+    fake_say(&f, "controle-accorde", "");
+    WAIT(t, "Assistance : écran de l'élu — contrôle");
+
+    /* Space twice, with no pause: each ticks its row and moves the focus to the next. */
+    term_send(t, " ");
+    term_send(t, " ");
+    keys_read(t);
+    struct frames fr = {0};
+    frames_wait(&f, &fr, 3);
+    barrier(&f, t, "Premier repère.");
+    frames_read(&f, &fr);
+    assert_int_equal(fr.n, 3); /* jeton, rejoindre, one proposal: the others wait */
+    /* The tick is not shown before the official has it. */
+    assert_non_null(strstr(term_text(t), "[ ] J'ai installé"));
+
+    /* The answer alone does not let the next key go: the echo must be there first. */
+    assert_string_equal(fr.type[2], "proposition");
+    assert_memory_equal(fr.data[2], "1\n", 2);
+    if (store_share_apply_proposal(official, fr.data[2] + 2, fr.len[2] - 2) != 0)
+        fail_msg("proposition refusée : %s", store_error(official));
+    fake_say(&f, "resultat", "1 ok");
+    barrier(&f, t, "Deuxième repère.");
+    frames_read(&f, &fr);
+    assert_int_equal(fr.n, 3);
+    send_changes(&f, official);
+    WAIT(t, "[x] J'ai installé");
+
+    /* The second Space, on the screen the first made: the third row. */
+    frames_wait(&f, &fr, 4);
+    official_takes(&f, official, &fr, 3, "2");
+    WAIT(t, "[x] J'ai créé");
+    int done = 0;
+    char by[16];
+    checklist_of(path, "1.application", &done, by, sizeof by);
+    assert_int_equal(done, 1);
+    checklist_of(path, "1.creation", &done, by, sizeof by);
+    assert_int_equal(done, 1);
+    assert_string_equal(by, "agent");
+
+    /* A refused proposal: the key typed after it is not sent, and the agent is told. */
+    term_send_key(t, TK_UP);
+    frames_wait(&f, &fr, 5);
+    term_send(t, " ");
+    keys_read(t);
+    fake_say(&f, "resultat", "3 refus Pas maintenant.");
+    WAIT(t, "L'élu n'a pas pris votre modification : Pas maintenant. La touche tapée "
+            "ensuite n'a pas été envoyée.");
+    barrier(&f, t, "Quatrième repère.");
+    frames_read(&f, &fr);
+    assert_int_equal(fr.n, 5);
+
+    /* The relay is down: a key waits, and the screen shows nothing done. */
+    fake_say(&f, "connexion", "perdue");
+    WAIT(t, "Assistance : connexion perdue");
+    term_send(t, " ");
+    WAIT(t, "Connexion au relais perdue : 1 touche attend son retour.");
+    frames_read(&f, &fr);
+    assert_int_equal(fr.n, 5);
+    assert_non_null(strstr(term_text(t), "[x] J'ai installé"));
+    assert_non_null(strstr(term_text(t), "[x] J'ai créé"));
+    /* Back: the key goes. */
+    fake_say(&f, "connexion", "retablie");
+    frames_wait(&f, &fr, 6);
+    assert_string_equal(fr.type[5], "proposition");
+    assert_memory_equal(fr.data[5], "4\n", 2);
+
+    /* The relay down again, a key typed; then the end: the key not sent is said, not
+     * dropped silently. */
+    if (!term_wait_gone(t, "Connexion au relais perdue"))
+        fail_msg("le message reste :\n%s", term_text(t));
+    fake_say(&f, "connexion", "perdue");
+    WAIT(t, "Connexion au relais perdue : vos touches partiront à son retour.");
+    term_send(t, " ");
+    WAIT(t, "Connexion au relais perdue : 1 touche attend son retour.");
+    fake_say(&f, "fin", "");
+    WAIT(t, "L'élu a terminé le partage. La touche tapée ensuite n'a pas été envoyée.");
+    term_send(t, "x");
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+    frames_free(&fr);
+    store_close(official);
+    close(f.fd);
+}
+
+/* A key whose only effect would be a message is not proposed: the agent gets its own
+ * message, and the official's message line stays the official's. */
+static void test_keys_that_only_say_something(void **state)
+{
+    (void)state;
+    struct fake f;
+    char path[4300];
+    store *official;
+    struct term *t = live_start(&f, "agent-messages", 24, 80, path, sizeof path, &official);
+    WAIT(t, "Étape 1/6");
+    /* View mode: ? says the agent's keys. */
+    term_send(t, "?");
+    WAIT(t, "Vos touches : c demander le contrôle, q quitter.");
+
+    fake_say(&f, "controle-accorde", "");
+    WAIT(t, "Assistance : écran de l'élu — contrôle");
+    term_send(t, F4);
+    WAIT(t, "Seul l'élu peut reprendre la main ou arrêter le partage.");
+    term_send(t, "x");
+    WAIT(t, "La touche « x » ne fait rien ici.");
+    term_send(t, F3);
+    WAIT(t, "Seul l'élu peut reprendre la main ou arrêter le partage.");
+    term_send(t, "?");
+    WAIT(t, "Contrôle : vos touches agissent chez l'élu. F10 : quitter.");
+    struct frames fr = {0};
+    barrier(&f, t, "Repère.");
+    frames_read(&f, &fr);
+    assert_int_equal(fr.n, 2); /* nothing proposed: jeton and rejoindre only */
+    struct ui_state ui;
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    assert_string_equal(ui.message, "");
+    term_send_key(t, TK_F10);
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+    frames_free(&fr);
+    store_close(official);
+    close(f.fd);
+}
+
+/* The official's program stopped (its helper says so in `fin`): the agent is told that,
+ * and the end screen shows only the end, not the official's message line or question. */
+static void test_end_when_the_official_program_stops(void **state)
+{
+    (void)state;
+    struct fake f;
+    char path[4300];
+    store *official;
+    struct term *t = live_start(&f, "agent-arret", 24, 80, path, sizeof path, &official);
+    WAIT(t, "Étape 1/6");
+    struct ui_state ui;
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.message, sizeof ui.message, "Quitter sans enregistrer ce que vous avez tapé ?");
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    send_changes(&f, official);
+    /* During the session the official's message line is mirrored. */
+    WAIT(t, "Quitter sans enregistrer");
+    fake_say(&f, "fin", "arret");
+    WAIT(t, "Le programme de l'élu s'est arrêté : le partage est terminé.");
+    if (!term_wait_gone(t, "Quitter sans enregistrer"))
+        fail_msg("le message de l'élu reste :\n%s", term_text(t));
+    assert_null(strstr(term_text(t), "L'élu a terminé le partage"));
+    WAIT(t, "une touche quitter");
+    term_send(t, "x");
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+    store_close(official);
+    close(f.fd);
+}
+
+/* At 60 × 15: the size never split; after i, the agent's line fits the row. */
+static void test_small_terminal(void **state)
+{
+    (void)state;
+    struct fake f;
+    char path[4300];
+    store *official;
+    struct term *t = live_start(&f, "agent-petit", 15, 60, path, sizeof path, &official);
+    WAIT(t, "Terminal trop petit");
+    if (!term_wait_for(t, "60 × 15"))
+        fail_msg("la taille manque :\n%s", term_text(t));
+    assert_non_null(strstr(term_text(t), "60\u00a0×\u00a015"));
+    term_send(t, "i");
+    WAIT(t, "Étape 1/6");
+    WAIT(t, "Lecture seule. c : demander le contrôle, ? : vos touches");
+    /* Whole on the last row (term_find_row reads a non-breaking space as a space). */
+    assert_int_equal(term_find_row(t, "Lecture seule. c : demander le contrôle, ? : vos touches"),
+                     14);
+    term_send(t, " ");
+    WAIT(t, "Lecture seule : cette touche ne change rien. c : contrôle");
+    assert_int_equal(term_find_row(t, "Lecture seule : cette touche ne change rien. c : contrôle"),
+                     14);
+    term_send(t, "q");
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+    store_close(official);
     close(f.fd);
 }
 
@@ -678,6 +973,10 @@ int main(void)
         cmocka_unit_test(test_parts_dropped_on_reconnection),
         cmocka_unit_test(test_follows_form_and_asks_before_leaving),
         cmocka_unit_test(test_refused_and_quit),
+        cmocka_unit_test(test_keys_keep_their_order),
+        cmocka_unit_test(test_keys_that_only_say_something),
+        cmocka_unit_test(test_end_when_the_official_program_stops),
+        cmocka_unit_test(test_small_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

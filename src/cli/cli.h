@@ -74,9 +74,10 @@ store *cli_open_store(const char *db_option, char *path, size_t pathlen);
 void cli_print_help(FILE *out);
 
 /* The support agent's wizard (`difelus assister`), set by main.c so that the command line
- * links without the screens; it returns the exit status, a French message in err. */
+ * links without the screens; it returns the exit status, a French message in err. `notice`
+ * (or "") is a warning to show inside the screen, where it is read. */
 extern int (*cli_assist_wizard)(const char *relay_url, const char *token, const char *code,
-                                bool color, char *err, size_t errlen);
+                                const char *notice, bool color, char *err, size_t errlen);
 
 /* Parses argv and runs the command it names, or `wizard` when it names none (`lines`:
  * --lignes was given, the line mode is asked for). */

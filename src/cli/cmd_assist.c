@@ -17,21 +17,48 @@
 #define TOKEN_MAX 128
 
 int (*cli_assist_wizard)(const char *relay_url, const char *token, const char *code,
-                         bool color, char *err, size_t errlen);
+                         const char *notice, bool color, char *err, size_t errlen);
 
 static int no_token(void)
 {
     text_fprintf(stderr,
                  "difelus : il faut votre jeton d'agent pour rejoindre un élu. Si vous n'en "
                  "avez pas, demandez à l'administrateur du relais : difelus relais "
-                 "agent-ajouter « Votre nom » --organisme « Votre organisme » le crée. Donnez-le "
+                 "agent-ajouter NOM --organisme ORGANISME le crée. Donnez-le "
                  "ensuite par la variable DIFELUS_JETON ou dans un fichier : difelus assister "
                  "--jeton-fichier FICHIER.\n");
     return CLI_USAGE;
 }
 
-/* The first line of the file, trimmed; warns when others may read it. */
-static int token_from_file(const char *path, char *token, size_t len)
+/* The path as a shell reads it when pasted: as is when it has only plain characters, else
+ * between apostrophes (guillemets would become part of the name). */
+static void shell_word(char *dst, size_t len, const char *path)
+{
+    if (path[0] && strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                "0123456789/._-+,:@%=") == strlen(path)) {
+        snprintf(dst, len, "%s", path);
+        return;
+    }
+    size_t o = 0;
+    if (len < 3)
+        return;
+    dst[o++] = '\'';
+    for (const char *p = path; *p && o + 6 < len; p++) {
+        if (*p == '\'') {
+            memcpy(dst + o, "'\\''", 4);
+            o += 4;
+        } else {
+            dst[o++] = *p;
+        }
+    }
+    dst[o++] = '\'';
+    dst[o] = '\0';
+}
+
+/* The first line of the file, trimmed; when others may read it, `notice` says so (shown in
+ * the screen, where the agent reads it). */
+static int token_from_file(const char *path, char *token, size_t len, char *notice,
+                           size_t notice_len)
 {
     char shown[256];
     text_sanitize(shown, sizeof shown, path);
@@ -42,10 +69,13 @@ static int token_from_file(const char *path, char *token, size_t len)
         return CLI_USAGE;
     }
     struct stat sb;
-    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & (S_IRGRP | S_IROTH)))
-        text_fprintf(stderr, "difelus : attention, le fichier du jeton « %s » peut être lu par "
-                             "d'autres utilisateurs de cette machine. Protégez-le : chmod 600 "
-                             "« %s »\n", shown, shown);
+    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & (S_IRGRP | S_IROTH))) {
+        char word[600];
+        shell_word(word, sizeof word, shown);
+        text_msgf(notice, notice_len, "Attention : le fichier du jeton « %s » peut être lu par "
+                                      "d'autres utilisateurs de cette machine. Protégez-le : "
+                                      "chmod 600 %s", shown, word);
+    }
     char line[1024];
     if (!fgets(line, sizeof line, f))
         line[0] = '\0';
@@ -85,11 +115,11 @@ static int run(const struct cli_call *call)
                          "comme ABCD-EFGH (l'élu le lit sur son écran).",
                          typed);
 
-    char token[TOKEN_MAX + 2] = "";
+    char token[TOKEN_MAX + 2] = "", notice[1024] = "";
     const char *file = cli_value(call, "jeton-fichier");
     const char *env = getenv("DIFELUS_JETON");
     if (file) {
-        int rc = token_from_file(file, token, sizeof token);
+        int rc = token_from_file(file, token, sizeof token, notice, sizeof notice);
         if (rc != 0)
             return rc;
     } else if (env && env[0]) {
@@ -121,9 +151,11 @@ static int run(const struct cli_call *call)
     const char *no_color = getenv("NO_COLOR");
     bool color = !cli_value(call, "no-color") && !(no_color && no_color[0]);
     char err[1024] = "";
-    int rc = cli_assist_wizard(relay, token, call->argc > 0 ? code : NULL, color, err,
+    int rc = cli_assist_wizard(relay, token, call->argc > 0 ? code : NULL, notice, color, err,
                                sizeof err);
     explicit_bzero(token, sizeof token);
+    if (rc != EXIT_SUCCESS && notice[0]) /* the screen may never have shown it */
+        text_fprintf(stderr, "difelus : %s\n", notice);
     if (rc != EXIT_SUCCESS && err[0])
         text_fprintf(stderr, "difelus : %s\n", err);
     return rc;

@@ -95,6 +95,7 @@ static struct {
     unsigned char *out;
     size_t out_len, out_off, out_cap;
     bool wizard_gone;
+    bool wizard_fin; /* the official's wizard ended the share itself (`fin`) */
     /* the relay */
     bool lost;
     unsigned epoch; /* one more at each loss of the relay */
@@ -509,7 +510,11 @@ static void start_final(void)
     double left = H.close_deadline - now();
     long ms = left > 0.05 ? (long)(left * 1000) : 50;
     if (H.official) {
-        url_for(url, sizeof url, H.code, "/session/%s", H.sid);
+        /* fd 3 closed without `fin`: the official's program stopped; the agent is told so
+         * rather than « the official ended the share » (docs/share-protocol.md §3). */
+        bool stopped = H.wizard_gone && !H.wizard_fin;
+        url_for(url, sizeof url, H.code, stopped ? "/session/%s?raison=arret" : "/session/%s",
+                H.sid);
         H.final = req_start(R_FINAL, url, "DELETE", NULL, 0, NULL, ms);
     } else {
         url_for(url, sizeof url, H.join_code, "/agent/envoyer?type=depart");
@@ -979,6 +984,7 @@ static void wizard_frame(const struct share_frame *f)
 {
     if (H.official) {
         if (strcmp(f->type, "fin") == 0) {
+            H.wizard_fin = true;
             begin_close();
             return;
         }
@@ -1225,6 +1231,9 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* The terminal's hang-up (the wizard killed, the window closed) must not kill the helper
+     * before it ends the session: it ends when fd 3 closes, telling the relay why. */
+    signal(SIGHUP, SIG_IGN);
     fcntl(WIZ_FD, F_SETFL, fcntl(WIZ_FD, F_GETFL) | O_NONBLOCK);
     H.official = strcmp(argv[1], "officiel") == 0;
     share_reader_init(&H.in);

@@ -939,12 +939,18 @@ static enum MHD_Result route(struct request *r, const char *url, const char *met
             if (!del)
                 goto bad_method;
             if (s->phase != P_ENDED) {
-                /* The official's side closes a session whose code ran out: the journal
-                 * says « expire », as the official's own history does. */
+                /* `?raison=arret`: the official's program stopped without ending the share;
+                 * the agent's `fin` carries that reason (docs/share-protocol.md §3). A session
+                 * whose code ran out is logged « expire », as the official's history says. */
+                const char *why = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "raison");
+                bool stopped = why && strcmp(why, "arret") == 0;
+                bool had_agent = s->phase != P_WAITING;
                 bool expired = s->phase == P_WAITING && now_mono() > s->code_deadline;
                 if (!(expired && s->code_expired))
-                    audit(s, expired ? "expire" : "fin", expired ? "code" : "");
-                end_session(s, "fin", NULL);
+                    audit(s, expired ? "expire" : "fin", expired ? "code" : stopped ? "arret" : "");
+                end_session(s, stopped ? NULL : "fin", NULL);
+                if (stopped && had_agent)
+                    push_frame(s, AGENT, "fin", "arret", 5);
             }
             return send_json(c, MHD_HTTP_OK, json_object(), 0);
         }

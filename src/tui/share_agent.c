@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "difelus/paths.h"
@@ -23,7 +24,15 @@
 #include "tui/app.h"
 #include "tui/share.h"
 
-#define PENDING_MAX 256
+#define QUEUE_MAX 256
+/* How long the echo of an accepted proposal is awaited before the next key goes anyway (a
+ * proposal that changed nothing at the official's has no echo). */
+#define ECHO_WAIT_MS 2000
+
+struct queued_key {
+    int type;
+    wint_t ch;
+};
 
 struct share_agent {
     const struct share_agent_screens *own;
@@ -41,8 +50,16 @@ struct share_agent {
     unsigned char *parts;
     size_t parts_len;
     uint64_t next_proposal; /* the last number used (from 1) */
-    uint64_t pending[PENDING_MAX];
-    size_t pending_count;
+    /* One proposal at a time: the next key is handled on the replica once it shows the
+     * previous one, so that keys keep their order and their effect (Ctrl-U then a date). */
+    uint64_t awaiting;        /* the proposal sent and not yet on the replica (0: none) */
+    bool echo_due;            /* its `resultat ok` came: the official's `changement` is next */
+    long long echo_deadline;  /* monotonic ms: past it, the keys go on without the echo */
+    struct queued_key queue[QUEUE_MAX]; /* keys typed meanwhile, in order */
+    size_t queued;
+    bool token_refused;       /* the relay refused the agent's token: nothing ever started */
+    int code_refusals;        /* wrong codes in this process since the last lock */
+    char warning[768];        /* said before the screen (the token file's rights) */
     char catalogue[4200]; /* the agent's own catalogue.db ("" when no data folder) */
 };
 
@@ -85,6 +102,11 @@ const char *share_agent_announced(const struct app *app)
     return agent_of(app)->announced;
 }
 
+const char *share_agent_warning(const struct app *app)
+{
+    return agent_of(app)->warning;
+}
+
 const char *share_agent_typed(const struct app *app)
 {
     return agent_of(app)->typed;
@@ -110,7 +132,31 @@ const struct screen *share_agent_screen(const struct app *app)
 
 bool share_agent_follows(const struct app *app)
 {
-    return agent_of(app)->pending_count == 0;
+    /* Keys typed while a proposal is on its way wait in the queue, not in the screen: the
+     * screen may always show the official's state. */
+    return !agent_of(app)->in_proposal;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Forgets the keys not sent yet; what the agent is told about them ("" when none). */
+static const char *drop_keys(struct share_agent *a, char *buf, size_t len)
+{
+    size_t n = a->queued;
+    a->queued = 0;
+    a->awaiting = 0;
+    a->echo_due = false;
+    buf[0] = '\0';
+    if (n == 1)
+        snprintf(buf, len, " La touche tapée ensuite n'a pas été envoyée.");
+    else if (n > 1)
+        snprintf(buf, len, " Les %zu touches tapées ensuite n'ont pas été envoyées.", n);
+    return buf;
 }
 
 static void send_frame(struct app *app, const char *type, const void *data, size_t len)
@@ -179,16 +225,28 @@ static void code_refused(struct app *app, const char *payload)
     size_t n = strcspn(payload, " ");
     snprintf(why, sizeof why, "%.*s", (int)(n < sizeof why ? n : sizeof why - 1), payload);
     text_sanitize(detail, sizeof detail, payload[n] ? payload + n + 1 : "");
-    if (strcmp(why, "code") == 0)
-        say(a, true, "Code refusé : ce n'est pas le code de l'élu. Vérifiez-le avec lui et "
-                     "tapez-le de nouveau.");
+    if (strcmp(why, "code") == 0) {
+        /* The relay locks a token for a minute after 5 wrong codes within 60 s (§3). */
+        int left = 5 - ++a->code_refusals;
+        if (left > 1)
+            say(a, true, "Code refusé : ce n'est pas le code de l'élu. Encore %d essais avant "
+                         "un blocage d'une minute.", left);
+        else if (left == 1)
+            say(a, true, "Code refusé : ce n'est pas le code de l'élu. Encore 1 essai avant "
+                         "un blocage d'une minute.");
+        else
+            say(a, true, "Code refusé : ce n'est pas le code de l'élu. Le prochain essai sera "
+                         "bloqué une minute : vérifiez le code avec l'élu.");
+    }
     else if (strcmp(why, "code-expire") == 0)
         say(a, true, "Ce code a expiré ou a déjà servi : demandez à l'élu un nouveau code "
                      "(touche a de son assistant).");
-    else if (strcmp(why, "verrouille") == 0)
+    else if (strcmp(why, "verrouille") == 0) {
+        a->code_refusals = 0;
         say(a, true, "Trop de codes faux : le relais bloque votre jeton pendant une minute. "
                      "Attendez une minute, puis tapez de nouveau le code.");
-    else if (strcmp(why, "jeton") == 0) {
+    } else if (strcmp(why, "jeton") == 0) {
+        a->token_refused = true;
         say(a, true, "Le relais refuse votre jeton d'agent (inconnu ou révoqué) : demandez-en "
                      "un à l'administrateur du relais (difelus relais agent-ajouter).");
         show_own(app, AGENT_FAILED);
@@ -198,30 +256,26 @@ static void code_refused(struct app *app, const char *payload)
     show_own(app, AGENT_CODE);
 }
 
-static bool remove_pending(struct share_agent *a, uint64_t n)
-{
-    for (size_t i = 0; i < a->pending_count; i++)
-        if (a->pending[i] == n) {
-            a->pending[i] = a->pending[--a->pending_count];
-            return true;
-        }
-    return false;
-}
-
 static void result(struct app *app, const char *payload)
 {
     struct share_agent *a = agent_of(app);
     char *end;
     errno = 0;
     unsigned long long n = strtoull(payload, &end, 10);
-    if (errno || end == payload || !remove_pending(a, n))
+    if (errno || end == payload || n == 0 || n != a->awaiting || a->echo_due)
         return; /* not ours, or answered already (replayed after a reconnection) */
     if (strncmp(end, " refus", 6) == 0) {
-        char reason[512];
+        /* The keys typed after it counted on it: they are not sent, and the agent is told. */
+        char reason[512], dropped[160];
         text_sanitize(reason, sizeof reason, end[6] == ' ' ? end + 7 : "");
-        say(a, true, "L'élu n'a pas pris votre modification : %s",
-            reason[0] ? reason : "refusée.");
+        drop_keys(a, dropped, sizeof dropped);
+        say(a, true, "L'élu n'a pas pris votre modification : %s%s",
+            reason[0] ? reason : "refusée.", dropped);
+        return;
     }
+    /* Accepted: the official's `changement` that follows shows it on the replica. */
+    a->echo_due = true;
+    a->echo_deadline = now_ms() + ECHO_WAIT_MS;
 }
 
 static void snapshot(struct app *app, const struct share_frame *f)
@@ -252,12 +306,15 @@ static void snapshot(struct app *app, const struct share_frame *f)
         send_frame(app, "besoin-instantane", NULL, 0);
         return;
     }
-    /* The changes of our proposals come within the snapshot, or not at all. */
+    /* An accepted proposal is within the snapshot. */
     bool first = a->phase != AGENT_LIVE;
-    a->pending_count = 0;
+    if (a->echo_due) {
+        a->awaiting = 0;
+        a->echo_due = false;
+    }
     a->phase = AGENT_LIVE;
     if (first)
-        a->note[0] = '\0';
+        snprintf(a->note, sizeof a->note, "%s", a->warning); /* else said in the screen */
     app->ui.message[0] = '\0';
     app_resume_store(app);
 }
@@ -310,10 +367,15 @@ static void frame(struct app *app, const struct share_frame *f)
     } else if (strcmp(t, "changement") == 0) {
         /* Before the official's screen arrives (or after the end) a change has no base. */
         if (a->phase == AGENT_LIVE) {
-            if (store_replica_apply(app->st, f->data, f->len) != 0)
+            if (store_replica_apply(app->st, f->data, f->len) != 0) {
                 send_frame(app, "besoin-instantane", NULL, 0);
-            else
+            } else {
                 trace_defer("redraw", f->data, f->len); /* make bench: once drawn */
+                if (a->echo_due) { /* the official's echo of our accepted proposal */
+                    a->awaiting = 0;
+                    a->echo_due = false;
+                }
+            }
         }
     } else if (strcmp(t, "controle-accorde") == 0) {
         a->control = true;
@@ -324,20 +386,33 @@ static void frame(struct app *app, const struct share_frame *f)
         a->control = false;
         /* Answers may never come for what was sent: the screen follows the official's
          * again (a late answer is ignored). */
-        a->pending_count = 0;
-        say(a, false, "L'élu a repris le contrôle : vous voyez de nouveau son écran, en "
-                      "lecture seule.");
+        char dropped[160];
+        drop_keys(a, dropped, sizeof dropped);
+        say(a, false, "L'élu a repris le contrôle : vous voyez son écran, en lecture seule.%s",
+            dropped);
     } else if (strcmp(t, "resultat") == 0) {
         result(app, payload);
     } else if (strcmp(t, "fin") == 0) {
         if (a->phase == AGENT_REFUSED || a->phase == AGENT_FAILED)
             return; /* the end already said, with its reason */
         a->control = false;
-        a->pending_count = 0;
-        say(a, false, "L'élu a terminé le partage.");
+        char dropped[160];
+        drop_keys(a, dropped, sizeof dropped);
+        /* The relay gives the reason the official's side ended with (§3): `arret` when
+         * the official's program stopped without ending the share itself. */
+        if (f->len >= 5 && strncmp(payload, "arret", 5) == 0)
+            say(a, false, "Le programme de l'élu s'est arrêté : le partage est terminé.%s",
+                dropped);
+        else
+            say(a, false, "L'élu a terminé le partage.%s", dropped);
         show_own(app, AGENT_ENDED);
     } else if (strcmp(t, "connexion") == 0) {
         a->connection_lost = strncmp(payload, "perdue", 6) == 0;
+        /* Keys wait for the connection: none is shown as done before the official has it. */
+        if (a->connection_lost && a->control && (a->awaiting || a->queued))
+            say(a, true, "Connexion au relais perdue : vos touches partiront à son retour.");
+        else if (!a->connection_lost && a->control && a->queued)
+            a->note[0] = '\0';
     } else if (strcmp(t, "erreur-envoi") == 0) {
         /* `<type> <code> <French text>`: a frame the relay refused for good; not fatal. */
         const char *p = payload;
@@ -349,13 +424,16 @@ static void frame(struct app *app, const struct share_frame *f)
         text_sanitize(text, sizeof text, p);
         say(a, true, "%s", text[0] ? text : "Le relais a refusé un envoi.");
     } else if (strcmp(t, "erreur") == 0) {
-        char text[512];
+        char text[512], dropped[160];
         text_sanitize(text, sizeof text, payload);
-        say(a, true, "%s", text[0] ? text : "Le partage s'est arrêté.");
+        drop_keys(a, dropped, sizeof dropped);
+        say(a, true, "%s%s", text[0] ? text : "Le partage s'est arrêté.", dropped);
         show_own(app, AGENT_FAILED);
     }
     /* Anything else is not for the agent: ignored, as the relay's envelope allows. */
 }
+
+static void drain(struct app *app);
 
 static void link_ready(struct app *app, int fd, short revents, void *data)
 {
@@ -372,13 +450,15 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
     if (r < 0) {
         app_unwatch_fd(app, a->link.fd);
         if (a->phase != AGENT_ENDED && a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED) {
-            char why[512];
+            char why[512], dropped[160];
             text_sanitize(why, sizeof why, a->link.err);
-            say(a, true, "Le partage s'est arrêté : %s",
-                why[0] ? why : "le programme de connexion au relais s'est arrêté.");
+            drop_keys(a, dropped, sizeof dropped);
+            say(a, true, "Le partage s'est arrêté : %s%s",
+                why[0] ? why : "le programme de connexion au relais s'est arrêté.", dropped);
             show_own(app, AGENT_FAILED);
         }
     }
+    drain(app);
     banner_update(a);
 }
 
@@ -392,11 +472,11 @@ static bool is_quit_key(const struct app *app, int type, wint_t ch)
     return !typing && (ch == 'q' || ch == 'Q');
 }
 
-/* q or F10 on the official's screen: a question only when an answer is awaited. */
+/* q or F10 on the official's screen: a question only when a key is still on its way. */
 static bool leave(struct app *app)
 {
     struct share_agent *a = agent_of(app);
-    if (a->pending_count == 0)
+    if (!a->awaiting && !a->queued)
         return true;
     a->asking_quit = true;
     say(a, false, "Une modification attend encore la réponse de l'élu. Quitter quand même ? "
@@ -405,7 +485,8 @@ static bool leave(struct app *app)
 }
 
 /* The agent's key, given control: the ordinary handlers on the replica inside a proposal,
- * sent to the official; the replica is rolled back and follows the official's answer. */
+ * sent to the official; the replica is rolled back and the screen shows it again: what the
+ * agent sees is what the official has, never a change the official has not applied. */
 static void propose(struct app *app, int type, wint_t ch)
 {
     struct share_agent *a = agent_of(app);
@@ -413,24 +494,37 @@ static void propose(struct app *app, int type, wint_t ch)
         say(a, true, "%s", store_error(app->st));
         return;
     }
+    char old_message[sizeof app->ui.message];
+    bool old_error = app->ui.message_error;
+    snprintf(old_message, sizeof old_message, "%s", app->ui.message);
     a->in_proposal = true;
     app_handle_key(app, type, ch);
+    /* The message line is the official's: what a key of the agent's says (« cette touche ne
+     * fait rien ici », a refusal, « enregistré ») is the agent's own line; a key that only
+     * says something then changes nothing and is not proposed. */
+    if (app->ui.message[0])
+        say(a, app->ui.message_error, "%s", app->ui.message);
+    snprintf(app->ui.message, sizeof app->ui.message, "%s", old_message);
+    app->ui.message_error = old_error;
+    app_save_ui(app);
     a->in_proposal = false;
     void *buf = NULL;
     size_t len = 0;
     if (store_proposal_end(app->st, &buf, &len) != 0) {
         say(a, true, "%s", store_error(app->st));
         free(buf);
+        app_resume_store(app);
         return;
     }
     if (!buf || len == 0)
-        return; /* the key changed nothing (a message only, kept here) */
+        return; /* the key changed nothing (a message only, said here) */
     char head[32];
     int n = snprintf(head, sizeof head, "%" PRIu64 "\n", a->next_proposal + 1);
     unsigned char *payload = malloc((size_t)n + len);
     if (!payload) {
         free(buf);
         say(a, true, "Mémoire insuffisante : la modification n'a pas été envoyée.");
+        app_resume_store(app);
         return;
     }
     memcpy(payload, head, (size_t)n);
@@ -439,8 +533,63 @@ static void propose(struct app *app, int type, wint_t ch)
     a->next_proposal++;
     send_frame(app, "proposition", payload, (size_t)n + len);
     free(payload);
-    if (a->pending_count < PENDING_MAX)
-        a->pending[a->pending_count++] = a->next_proposal;
+    a->awaiting = a->next_proposal;
+    a->echo_due = false;
+    app_resume_store(app);
+}
+
+/* One key with control, on the screen as the replica has it now. */
+static void control_key(struct app *app, int type, wint_t ch)
+{
+    struct share_agent *a = agent_of(app);
+    a->note[0] = '\0';
+    char why[512];
+    if (a->own->refuse_key && a->own->refuse_key(app, type, ch, why, sizeof why))
+        say(a, true, "%s", why);
+    else
+        propose(app, type, ch);
+}
+
+/* The keys typed while a proposal was on its way, once the replica shows it: in order,
+ * each on the screen the previous one made, until one is on its way again. */
+static void drain(struct app *app)
+{
+    struct share_agent *a = agent_of(app);
+    if (!a->queued || a->awaiting || a->connection_lost || a->asking_quit)
+        return;
+    if (a->phase != AGENT_LIVE || !a->control) {
+        a->queued = 0; /* said where control or the session ended */
+        return;
+    }
+    app_resume_store(app); /* the changes just applied, before the app's own pass */
+    while (a->queued && !a->awaiting && a->phase == AGENT_LIVE && a->control) {
+        struct queued_key k = a->queue[0];
+        memmove(a->queue, a->queue + 1, --a->queued * sizeof *a->queue);
+        control_key(app, k.type, k.ch);
+    }
+}
+
+bool share_agent_tick(struct app *app, bool handled)
+{
+    (void)handled;
+    struct share_agent *a = agent_of(app);
+    if (!a->echo_due || now_ms() < a->echo_deadline)
+        return false;
+    /* Accepted, and no echo: the proposal changed nothing there; the keys go on. */
+    a->awaiting = 0;
+    a->echo_due = false;
+    drain(app);
+    banner_update(a);
+    return true;
+}
+
+/* What the agent's keys are, as `?` says them. */
+static void say_keys(struct share_agent *a)
+{
+    if (a->control)
+        say(a, false, "Contrôle : vos touches agissent chez l'élu. F10 : quitter.");
+    else
+        say(a, false, "Vos touches : c demander le contrôle, q quitter.");
 }
 
 static bool key(struct app *app, int type, wint_t ch)
@@ -472,17 +621,28 @@ static bool key(struct app *app, int type, wint_t ch)
     if (a->asking_quit) {
         a->asking_quit = false;
         a->note[0] = '\0';
-        return type == OK && (ch == 'o' || ch == 'O');
+        if (type == OK && (ch == 'o' || ch == 'O'))
+            return true;
+        drain(app); /* keys that arrived meanwhile go on */
+        return false;
     }
     if (is_quit_key(app, type, ch))
         return leave(app);
     if (a->control) {
-        a->note[0] = '\0';
-        char why[512];
-        if (a->own->refuse_key && a->own->refuse_key(app, type, ch, why, sizeof why))
-            say(a, true, "%s", why);
-        else
-            propose(app, type, ch);
+        if (a->awaiting || a->queued || a->connection_lost) {
+            if (a->queued < QUEUE_MAX) {
+                a->queue[a->queued++] = (struct queued_key){type, ch};
+                if (a->connection_lost && a->queued == 1)
+                    say(a, true, "Connexion au relais perdue : 1 touche attend son retour.");
+                else if (a->connection_lost)
+                    say(a, true, "Connexion au relais perdue : %zu touches attendent son "
+                                 "retour.", a->queued);
+            } else
+                say(a, true, "Trop de touches en attente de l'élu : la dernière n'a pas été "
+                             "prise. Attendez que son écran les montre.");
+            return false;
+        }
+        control_key(app, type, ch);
         return false;
     }
     if (type == OK && (ch == 'c' || ch == 'C')) {
@@ -490,8 +650,11 @@ static bool key(struct app *app, int type, wint_t ch)
         say(a, false, "Demande envoyée ; l'élu doit accepter.");
         return false;
     }
-    say(a, false, "Lecture seule : cette touche ne change rien. c : demander le contrôle, "
-                  "q : quitter");
+    if ((type == OK && ch == '?') || (type == KEY_CODE_YES && ch == KEY_F(1))) {
+        say_keys(a);
+        return false;
+    }
+    say(a, false, "Lecture seule : cette touche ne change rien. c : contrôle");
     return false;
 }
 
@@ -514,6 +677,8 @@ static void banner_update(const struct share_agent *a)
     else if (a->phase == AGENT_LIVE)
         snprintf(line, sizeof line, "Assistance : écran de l'élu — %s",
                  a->control ? "contrôle" : "lecture seule");
+    else if (a->token_refused)
+        snprintf(line, sizeof line, "Assistance : jeton refusé"); /* no share ever started */
     else if (a->phase == AGENT_ENDED || a->phase == AGENT_REFUSED || a->phase == AGENT_FAILED)
         snprintf(line, sizeof line, "Assistance : partage terminé");
     else
@@ -531,8 +696,7 @@ void share_agent_overlay(struct app *app)
     const char *text = a->note;
     char view[256];
     if (!text[0] && !a->control) {
-        snprintf(view, sizeof view,
-                 "Vous voyez l'écran de l'élu ; c : demander le contrôle, q : quitter");
+        snprintf(view, sizeof view, "Lecture seule. c : demander le contrôle, ? : vos touches");
         text_typeset(view, sizeof view);
         text = view;
     }
@@ -540,10 +704,14 @@ void share_agent_overlay(struct app *app)
         return;
     int y, x;
     getyx(stdscr, y, x);
-    move(LINES - 1, 0);
-    clrtoeol();
-    tui_print(LINES - 1, 0, COLS, a->note_error && text == a->note ? tui_attr(TC_ERROR) : A_BOLD,
-              text);
+    /* A note longer than the row takes the one above too, rather than being cut. */
+    int rows = text_wrap_count(text, COLS) > 1 && LINES > 2 ? 2 : 1;
+    for (int r = 0; r < rows; r++) {
+        move(LINES - 1 - r, 0);
+        clrtoeol();
+    }
+    tui_paragraph(LINES - rows, 0, COLS, rows,
+                  a->note_error && text == a->note ? tui_attr(TC_ERROR) : A_BOLD, text);
     move(y, x);
 }
 
@@ -598,6 +766,8 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
     memset(a, 0, sizeof *a);
     a->own = own;
     a->link.fd = -1;
+    if (rq->notice)
+        text_sanitize(a->warning, sizeof a->warning, rq->notice);
     /* The agent's own catalogue: beside the personal database it would have. */
     char db[4096], perr[512];
     if (paths_database(NULL, db, sizeof db, perr, sizeof perr) == 0)

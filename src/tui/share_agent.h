@@ -35,6 +35,7 @@ struct assist_request {
     const char *relay_url;
     const char *token; /* sent on the pipe only */
     const char *code;  /* normalized, or NULL: the agent types it */
+    const char *notice; /* a warning shown in the agent's screens (NULL or "": none) */
     bool color;
 };
 
@@ -49,6 +50,8 @@ enum agent_phase share_agent_phase(const struct app *app);
 const char *share_agent_note(const struct app *app, bool *error);
 /* How the relay announced the agent to the official (« Nom (Organisme) »), "" if unknown. */
 const char *share_agent_announced(const struct app *app);
+/* A warning from before the screen opened (the token file's rights), "" when none. */
+const char *share_agent_warning(const struct app *app);
 /* The code the agent typed last (kept when the relay refused it, to be corrected). */
 const char *share_agent_typed(const struct app *app);
 /* The agent typed a code: sends it when it reads as one (true); otherwise false and err
@@ -66,6 +69,9 @@ const struct screen *share_agent_screen(const struct app *app);
 bool share_agent_follows(const struct app *app);
 /* One key of the agent; true when the agent leaves. */
 bool share_agent_key(struct app *app, int type, wint_t ch);
+/* After each pass of the event loop (the agent's table's after_event): an accepted key
+ * whose echo never came lets the next keys go. True when the screen must be drawn. */
+bool share_agent_tick(struct app *app, bool handled);
 /* After the screen drew (the agent's table's overlay): the agent's line at the bottom. */
 void share_agent_overlay(struct app *app);
 

@@ -267,7 +267,8 @@ bool tui_too_small(struct app *app)
     char size[128];
     /* « 70 × 20 » is one thing: non-breaking spaces, never split over two rows. */
     snprintf(size, sizeof size, "Il faut au moins %d colonnes sur %d lignes ; la fenêtre "
-                                "fait %d × %d.", TUI_MIN_COLS, TUI_MIN_LINES, COLS, LINES);
+                                "fait %d\u00a0×\u00a0%d.", /* never split */
+             TUI_MIN_COLS, TUI_MIN_LINES, COLS, LINES);
     int w = COLS - 2 > 10 ? COLS - 2 : COLS;
     /* A shared session goes on meanwhile: the banner (who, which mode, F4) on top, and the
      * message line (an answer, a refusal, the quit question) at the bottom. */
