@@ -95,6 +95,10 @@ static void status_draw(struct app *app)
     }
     char shown[1024];
     snprintf(shown, sizeof shown, "%s", text);
+    if (share_agent_phase(app) == AGENT_WAITING && share_agent_announced(app)[0])
+        snprintf(shown, sizeof shown, "En attente de l'accord de l'élu… Il voit votre "
+                 "demande au nom de %s, et accepte ou refuse le partage.",
+                 share_agent_announced(app));
     tui_title_bar("Aider un élu");
     int y = 2 + tui_paragraph(2, 2, COLS - 4, 6, A_BOLD, text_typeset(shown, sizeof shown));
     if (note[0])

@@ -386,6 +386,7 @@ static void test_view_then_control(void **state)
 
     fake_say(&f, "attente", "{\"agent\":\"a1\",\"nom\":\"Camille\",\"organisme\":\"GL\"}");
     WAIT(t, "En attente de l'accord de l'élu");
+    WAIT(t, "au nom de Camille (GL)");
 
     /* Accepted: the snapshot, in two parts, then the official's screen. */
     fake_say(&f, "accepte", "");
@@ -540,6 +541,19 @@ static void test_follows_form_and_asks_before_leaving(void **state)
     assert_int_equal(store_draft_clear(official, 0), 0);
     send_changes(&f, official);
     WAIT(t, "Le catalogue de difelus est vide");
+
+    /* The official's assistance screen: the session as the official's share_state says. */
+    struct share_state shared;
+    assert_int_equal(store_share_get(official, &shared), 0);
+    shared.phase = SHARE_VIEW;
+    snprintf(shared.agent_name, sizeof shared.agent_name, "Camille Martin");
+    snprintf(shared.agent_org, sizeof shared.agent_org, "Gestions Locales");
+    assert_int_equal(store_share_set(official, &shared), 0);
+    assert_int_equal(store_ui_get(official, &ui), 0);
+    snprintf(ui.screen, sizeof ui.screen, "assistance");
+    assert_int_equal(store_ui_set(official, &ui), 0);
+    send_changes(&f, official);
+    WAIT(t, "Connecté : Camille Martin (Gestions Locales)");
 
     /* Back to step 1; control; a tick awaits the official's answer: q asks first. */
     assert_int_equal(store_ui_get(official, &ui), 0);

@@ -9,6 +9,9 @@
 
 /* The session as the screens show it: a copy of share_state, written with it. */
 const struct share_state *share_official_state(void);
+/* The agent's side (share_agent.c): the screens show the official's share_state read
+ * from the replica, while no session of this process runs. */
+void share_official_mirror(const struct share_state *s);
 /* True while a session runs (from the code's request to its end). */
 bool share_official_active(void);
 /* Asks the relay for a code through a new helper. False (the reason in share_state's

@@ -6,6 +6,7 @@
 #include "tui/share_agent.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -20,6 +21,7 @@
 #include "difelus/text.h"
 #include "difelus/trace.h"
 #include "tui/app.h"
+#include "tui/share.h"
 
 #define PENDING_MAX 256
 
@@ -32,6 +34,7 @@ struct share_agent {
     bool in_proposal;     /* app_save_ui may write (the savepoint is open) */
     bool asking_quit;     /* « quit anyway? » asked */
     char typed[64];       /* the code as the agent typed it */
+    char announced[600];  /* « name (organisation) » as the official sees the request */
     char note[768];
     bool note_error;
     /* instantane-partie payloads, concatenated until the final instantane */
@@ -75,6 +78,11 @@ const char *share_agent_note(const struct app *app, bool *error)
     if (error)
         *error = agent_of(app)->note_error;
     return agent_of(app)->note;
+}
+
+const char *share_agent_announced(const struct app *app)
+{
+    return agent_of(app)->announced;
 }
 
 const char *share_agent_typed(const struct app *app)
@@ -147,6 +155,22 @@ bool share_agent_join(struct app *app, const char *typed, char *err, size_t errl
 }
 
 /* ---- the helper's frames ---- */
+
+/* `attente` carries {"agent","nom","organisme"}: what the official will read. */
+static void announce(struct share_agent *a, const char *payload, size_t len)
+{
+    a->announced[0] = '\0';
+    json_t *root = json_loadb(payload, len, 0, NULL);
+    const char *name = json_string_value(json_object_get(root, "nom"));
+    const char *org = json_string_value(json_object_get(root, "organisme"));
+    if (name && name[0]) {
+        char n[256], o[256];
+        text_clip(n, sizeof n, name, 60);
+        text_clip(o, sizeof o, org ? org : "", 60);
+        snprintf(a->announced, sizeof a->announced, o[0] ? "%s (%s)" : "%s", n, o);
+    }
+    json_decref(root);
+}
 
 static void code_refused(struct app *app, const char *payload)
 {
@@ -260,6 +284,7 @@ static void frame(struct app *app, const struct share_frame *f)
     const char *payload = (const char *)f->data;
     if (strcmp(t, "attente") == 0) {
         a->note[0] = '\0';
+        announce(a, payload, f->len);
         if (a->phase == AGENT_JOINING || a->phase == AGENT_CODE)
             show_own(app, AGENT_WAITING);
     } else if (strcmp(t, "code-refuse") == 0) {
@@ -334,6 +359,11 @@ static void link_ready(struct app *app, int fd, short revents, void *data)
     int r;
     while ((r = share_link_next(&a->link, &f)) == 1)
         frame(app, &f);
+    /* The official's assistance screen, drawn here too, reads the session from this copy
+     * of the official's share_state (replicated like every table). */
+    struct share_state shared;
+    if (a->phase == AGENT_LIVE && store_share_get(app->st, &shared) == 0)
+        share_official_mirror(&shared);
     if (r < 0) {
         app_unwatch_fd(app, a->link.fd);
         if (a->phase != AGENT_ENDED && a->phase != AGENT_REFUSED && a->phase != AGENT_FAILED) {

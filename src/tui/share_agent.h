@@ -47,6 +47,8 @@ int share_agent_run(const struct screen_table *table, const struct share_agent_s
 enum agent_phase share_agent_phase(const struct app *app);
 /* What the agent is told now ("" when nothing); *error: said as a problem. */
 const char *share_agent_note(const struct app *app, bool *error);
+/* How the relay announced the agent to the official (« Nom (Organisme) »), "" if unknown. */
+const char *share_agent_announced(const struct app *app);
 /* The code the agent typed last (kept when the relay refused it, to be corrected). */
 const char *share_agent_typed(const struct app *app);
 /* The agent typed a code: sends it when it reads as one (true); otherwise false and err

@@ -29,6 +29,12 @@ const struct share_state *share_official_state(void)
     return &cur;
 }
 
+void share_official_mirror(const struct share_state *s)
+{
+    if (!running)
+        cur = *s;
+}
+
 bool share_official_active(void)
 {
     return cur.phase != SHARE_NONE;
