@@ -408,7 +408,8 @@ static void test_sessions_through_haproxy(void **state)
         /* The official opens a session (another code when the key is taken). */
         for (;;) {
             new_code(x->code);
-            snprintf(x->key, sizeof x->key, "%.4s", x->code);
+            memcpy(x->key, x->code, 4);
+            x->key[4] = '\0';
             new_sid(x->sid);
             snprintf(url, sizeof url, "%s/v1/%s/session", h.url, x->key);
             snprintf(body, sizeof body, "{\"session\":\"%s\",\"code\":\"%s\"}", x->sid,
