@@ -1,6 +1,7 @@
 /* The table of every screen the app can show (looked up by id when resuming), and the
  * keys that work on every screen. */
 #include <stdio.h>
+#include <unistd.h>
 #include <wctype.h>
 
 #include "screens.h"
@@ -50,7 +51,7 @@ static enum key_result first_key(struct app *app, int type, wint_t ch)
 {
     bool fkey = type == KEY_CODE_YES;
     struct share_state s;
-    bool share_asks = store_share_get(app->st, &s) == 0 &&
+    bool share_asks = store_share_get(app->st, &s) == 0 && s.owner_pid == (long long)getpid() &&
                       (s.phase == SHARE_ASKED || s.phase == SHARE_CONTROL_ASKED);
     char note[512];
     if (asking_quit && !tui_share_quit_note(app, note, sizeof note))

@@ -762,7 +762,8 @@ static void official_takes(struct fake *f, store *official, struct frames *fr, s
     size_t n = strlen(number);
     assert_memory_equal(fr->data[i], number, n);
     assert_int_equal(fr->data[i][n], '\n');
-    if (store_share_apply_proposal(official, fr->data[i] + n + 1, fr->len[i] - n - 1) != 0)
+    if (store_share_apply_proposal(official, strtoull(number, NULL, 10), fr->data[i] + n + 1,
+                                   fr->len[i] - n - 1) != 0)
         fail_msg("proposition refusée : %s", store_error(official));
     char answer[64];
     snprintf(answer, sizeof answer, "%s ok", number);
@@ -799,7 +800,7 @@ static void test_keys_keep_their_order(void **state)
     /* The answer alone does not let the next key go: the echo must be there first. */
     assert_string_equal(fr.type[2], "proposition");
     assert_memory_equal(fr.data[2], "1\n", 2);
-    if (store_share_apply_proposal(official, fr.data[2] + 2, fr.len[2] - 2) != 0)
+    if (store_share_apply_proposal(official, 1, fr.data[2] + 2, fr.len[2] - 2) != 0)
         fail_msg("proposition refusée : %s", store_error(official));
     fake_say(&f, "resultat", "1 ok");
     barrier(&f, t, "Deuxième repère.");

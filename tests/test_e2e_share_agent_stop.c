@@ -75,6 +75,7 @@ static void test_official_program_killed(void **state)
                          (const char *[]){s.relay_env, s.token_env, NULL});
     term_watch(s.agent);
     WAIT(s.official, "Camille Martin (Gestions Locales)");
+    WAIT(s.official, "o : accepter"); /* keys in the question's first second are not answers */
     term_send(s.official, "o");
     WAIT(s.agent, "Assistance : écran de l'élu — lecture seule");
 

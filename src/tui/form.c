@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "difelus/text.h"
 #include "tui/share.h"
@@ -527,7 +528,9 @@ bool tui_share_quit_note(const struct app *app, char *buf, size_t len)
         return false; /* the agent's program: its q ends only its own side */
     struct share_state state;
     const struct share_state *s = &state;
-    if (store_share_get(app->st, &state) != 0 ||
+    /* Only the process that runs the share ends it by quitting (a second difelus on the
+     * same database shows the share but does not own it). */
+    if (store_share_get(app->st, &state) != 0 || s->owner_pid != (long long)getpid() ||
         (s->phase != SHARE_VIEW && s->phase != SHARE_CONTROL))
         return false;
     char name[160], org[160];
