@@ -188,7 +188,10 @@ static bool relay_start(const char *relay, const char *base, const char *dir)
 {
     char out[4300];
     snprintf(out, sizeof out, "%s/relais.log", dir);
-    char *argv[] = {(char *)relay, "--ecoute", "127.0.0.1:0", "--base", (char *)base, NULL};
+    /* Every client comes from 127.0.0.1: the per-address limits are off, as behind HAProxy
+     * (which limits per client address itself; README, « Relais »). */
+    char *argv[] = {(char *)relay, "--ecoute", "127.0.0.1:0", "--base", (char *)base,
+                    "--max-par-ip", "0", "--ouvertures-par-minute", "0", NULL};
     relay_pid = spawn(argv, out);
     if (relay_pid < 0)
         return false;
