@@ -151,18 +151,36 @@ static void assistance_enter(struct app *app)
         share_official_start(app);
 }
 
-/* The history from row y to row bottom (excluded), newest first. */
+/* The history from row y to row bottom (excluded), newest first, from entry
+ * app->ui.scroll on (↑ and ↓ move it); the rows left out are counted, never hidden. */
 static void draw_history(struct app *app, int y, int bottom)
 {
     const struct screens_view *v = view_of(app);
     if (bottom - y < 2)
         return;
-    tui_print(y++, 2, COLS - 4, A_BOLD, "Historique des partages");
+    size_t first = app->ui.scroll > 0 ? (size_t)app->ui.scroll : 0;
+    if (first >= v->share_log_count)
+        first = v->share_log_count ? v->share_log_count - 1 : 0;
+    char head[128];
+    if (first)
+        text_msgf(head, sizeof head, "Historique des partages (%zu plus récent%s au-dessus, ↑)",
+                  first, first > 1 ? "s" : "");
+    else
+        text_msgf(head, sizeof head, "Historique des partages");
+    tui_print(y++, 2, COLS - 4, A_BOLD, head);
     if (!v->share_log_count) {
         tui_print(y, 2, COLS - 4, 0, "Aucun partage pour l'instant.");
         return;
     }
-    for (size_t i = 0; i < v->share_log_count && y < bottom; i++) {
+    size_t i = first;
+    for (; i < v->share_log_count && y < bottom; i++) {
+        if (y == bottom - 1 && i + 1 < v->share_log_count) {
+            char more[128];
+            size_t left = v->share_log_count - i;
+            text_msgf(more, sizeof more, "… et %zu plus ancien%s (↓)", left, left > 1 ? "s" : "");
+            tui_print(y, 2, COLS - 4, 0, more);
+            return;
+        }
         const struct share_log_entry *e = &v->share_log[i];
         char when[64], line[2048];
         local_when(e->at, when, sizeof when);
@@ -203,10 +221,14 @@ static void assistance_draw(struct app *app)
             y += tui_paragraph(y, 2, w, 2, A_BOLD, "Aucun partage en cours.");
         }
         cursor_y = y;
-        text_msgf(text, sizeof text, "Entrée ou n : demander un code à lire au support par "
-                                     "téléphone, %s au %s.", app->org_name, app->org_phone);
-        y += tui_paragraph(y, 2, w, 3, 0, text) + 1;
-        keys = "Entrée ou n nouveau code  Échap retour  h accueil  ? aide  q quitter";
+        /* The note may already say it (« Le code a expiré… Entrée : … »): said once. */
+        if (!strstr(s->note, "Entrée")) {
+            text_msgf(text, sizeof text, "Entrée : demander un code à lire au support par "
+                                         "téléphone, %s au %s.", app->org_name, app->org_phone);
+            y += tui_paragraph(y, 2, w, 3, 0, text);
+        }
+        y++;
+        keys = "Entrée nouveau code  ↑↓ historique  Échap retour  ? aide  q quitter";
         break;
     case SHARE_OPENING:
         if (s->connection_lost) {
@@ -300,7 +322,20 @@ static enum key_result assistance_key(struct app *app, int type, wint_t ch)
 {
     const struct share_state *s = &view_of(app)->share;
     bool enter = tui_key_is_enter(type, ch);
-    if (enter || (type == OK && (ch == 'n' || ch == 'N'))) {
+    if (type == KEY_CODE_YES && (ch == KEY_UP || ch == KEY_DOWN)) {
+        /* The history, newest first: ↓ goes back in time. */
+        size_t count = view_of(app)->share_log_count;
+        int last = count ? (int)count - 1 : 0;
+        int to = app->ui.scroll + (ch == KEY_DOWN ? 1 : -1);
+        if (to < 0 || to > last) {
+            app_flash(app, false, to < 0 ? "Vous êtes en haut de l'historique."
+                                         : "Il n'y a rien de plus ancien dans l'historique.");
+            return KR_HANDLED;
+        }
+        app->ui.scroll = to;
+        return KR_HANDLED;
+    }
+    if (enter) {
         if (s->phase != SHARE_NONE) {
             app_flash(app, false, "Un partage est déjà en cours. F4 : l'arrêter.");
             return KR_HANDLED;

@@ -410,6 +410,13 @@ static void test_session_with_agent(void **state)
     WAIT(t, "F4 : arrêter le partage");
     WAIT(t, "Historique des partages");
     dump(t);
+    /* The history scrolls (walkthrough 13): ↓ goes back in time and says what is above. */
+    term_send_key(t, TK_DOWN);
+    WAIT(t, "1 plus récent au-dessus, ↑");
+    term_send_key(t, TK_UP);
+    assert_true(term_wait_gone(t, "plus récent au-dessus"));
+    term_send_key(t, TK_UP);
+    WAIT(t, "Vous êtes en haut de l'historique.");
     term_send(t, "\033");
     WAIT(t, "Fonction (maire, adjoint…)");
 
@@ -561,7 +568,7 @@ static void test_ends_without_the_official(void **state)
     assert_true(term_wait_gone(t, "Partage :"));
 
     /* The helper gives up with a French message. */
-    term_send(t, "n");
+    term_send(t, "\r");
     WAIT(t, "Demande d'un code au relais…");
     fake_say(&fk, "erreur", "adresse du\001 relais\a invalide.");
     WAIT(t, "Le partage s'est arrêté : adresse du relais invalide.");
