@@ -402,6 +402,9 @@ static void test_relay_restarted_mid_session(void **state)
      * after the restart reaches the agent. */
     WAIT(s.official, "Partage : Camille Martin");
     WAIT(s.agent, "Assistance : écran de l'élu — lecture seule");
+    /* and both say so in words, not only by their banner (walkthrough 23) */
+    WAIT(s.official, "Connexion au relais rétablie : le partage continue.");
+    WAIT(s.agent, "Connexion au relais rétablie");
     term_send(s.official, " ");
     WAIT(s.official, "[x] J'ai choisi");
     WAIT(s.agent, "[x] J'ai choisi");

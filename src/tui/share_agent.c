@@ -407,7 +407,10 @@ static void frame(struct app *app, const struct share_frame *f)
             say(a, false, "L'élu a terminé le partage.%s", dropped);
         show_own(app, AGENT_ENDED);
     } else if (strcmp(t, "connexion") == 0) {
+        bool was_lost = a->connection_lost;
         a->connection_lost = strncmp(payload, "perdue", 6) == 0;
+        if (was_lost && !a->connection_lost && !(a->control && a->queued))
+            say(a, false, "Connexion au relais rétablie : vous revoyez l'écran de l'élu.");
         /* Keys wait for the connection: none is shown as done before the official has it. */
         if (a->connection_lost && a->control && (a->awaiting || a->queued))
             say(a, true, "Connexion au relais perdue : vos touches partiront à son retour.");

@@ -440,8 +440,12 @@ static void on_frame(struct app *app, const struct share_frame *f)
         app_flash(app, false, "%s", note);
     } else if (strcmp(t, "connexion") == 0) {
         struct share_state s = cur;
+        bool was_lost = s.connection_lost;
         s.connection_lost = f->len >= 6 && memcmp(f->data, "perdue", 6) == 0;
         set_state(app, &s);
+        /* The banner alone changing back is easy to miss (walkthrough 23). */
+        if (was_lost && !s.connection_lost && s.phase != SHARE_NONE)
+            app_flash(app, false, "Connexion au relais rétablie : le partage continue.");
     } else if (strcmp(t, "fin") == 0) {
         /* The relay ended the session (a helper's extension of §4). */
         close_session(app, false, "fin", "par le relais",
