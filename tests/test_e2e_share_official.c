@@ -362,6 +362,9 @@ static void test_session_with_agent(void **state)
     WAIT(t, "pôle élus)");
     WAIT(t, "demande à voir votre écran");
     WAIT(t, "o : accepter");
+    /* the key row says what works while the question is open (walkthrough 8) */
+    if (!harness_strstr(term_row(t, 23), "o accepter  n refuser  F4 arrêter le partage  F10"))
+        fail_msg("ligne des touches pendant la question : %s", term_row(t, 23));
     dump(t);
     term_send(t, "2");
     WAIT(t, "Répondez d'abord au support : o pour accepter, n pour refuser");

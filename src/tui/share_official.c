@@ -666,12 +666,12 @@ void share_official_overlay(struct app *app)
     char who[1200], what[1200];
     text_msgf(who, sizeof who, "%s (%s)", cur.agent_name, cur.agent_org);
     if (cur.phase == SHARE_ASKED)
-        text_msgf(what, sizeof what, "demande à voir votre écran, pour vous aider. Il verra ce "
-                                     "que vous voyez, sans pouvoir rien changer.");
+        text_msgf(what, sizeof what, "demande à voir votre écran, pour vous aider : le support "
+                                     "verra ce que vous voyez, sans pouvoir rien changer.");
     else
-        text_msgf(what, sizeof what, "demande le contrôle : il pourra cocher et remplir à "
-                                     "votre place, sous vos yeux. Vous le reprenez quand vous "
-                                     "voulez avec F3.");
+        text_msgf(what, sizeof what, "demande le contrôle, pour cocher et remplir à votre "
+                                     "place, sous vos yeux. Vous le reprenez quand vous voulez "
+                                     "avec F3.");
     int w = COLS - 8 < 72 ? COLS - 8 : 72;
     if (w < 20)
         w = COLS;
@@ -698,6 +698,15 @@ void share_official_overlay(struct app *app)
         mvwin(prompt_win, y, x);
     if (!prompt_win)
         return;
+    /* The screen's key line would list keys the question refuses (walkthrough 8): while
+     * it is open, the last row says what works. */
+    attr_t keys_attr = tui_attr(TC_TITLE);
+    attron(keys_attr);
+    mvhline(LINES - 1, 0, ' ', COLS);
+    attroff(keys_attr);
+    tui_print(LINES - 1, 1, COLS - 2, keys_attr,
+              asked_quiet ? "Lisez la question, puis répondez : o oui, n non"
+                          : "o accepter  n refuser  F4 arrêter le partage  F10 quitter");
     /* The screen's own cursor must not win over the question's (screen readers). */
     wnoutrefresh(stdscr);
     leaveok(stdscr, TRUE);
