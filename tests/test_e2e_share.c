@@ -395,7 +395,7 @@ static void test_relay_restarted_mid_session(void **state)
     share_up(&s, "share-restart");
     join_and_accept(&s);
     relay_stop_with(&s.relay, SIGKILL);
-    WAIT(s.official, "Partage : connexion perdue");
+    WAIT(s.official, "connexion perdue, nouvelle tentative…");
     WAIT(s.agent, "Assistance : connexion perdue, nouvelle tentative");
     relay_restart(&s.relay, s.dir, "relais");
     /* Both come back on their own (the official registers the session again), and a tick

@@ -363,13 +363,15 @@ static void test_session_with_agent(void **state)
     WAIT(t, "demande à voir votre écran");
     WAIT(t, "o : accepter");
     /* the key row says what works while the question is open (walkthrough 8) */
-    if (!harness_strstr(term_row(t, 23), "o accepter  n refuser  F4 arrêter le partage  F10"))
-        fail_msg("ligne des touches pendant la question : %s", term_row(t, 23));
+    WAIT(t, "o accepter  n refuser  F4 arrêter le partage  F10");
+    if (term_find_row(t, "o accepter  n refuser  F4 arrêter le partage  F10") != 23)
+        fail_msg("ligne des touches pendant la question :\n%s", term_text(t));
     dump(t);
     term_send(t, "2");
     WAIT(t, "Répondez d'abord au support : o pour accepter, n pour refuser");
     WAIT(t, "DEMANDE DU SUPPORT"); /* still there, still on step 1 */
     assert_true(term_find_row(t, "Étape 1/6") >= 0);
+    WAIT(t, "o : accepter"); /* a second without keys: o and n answer again */
     term_send(t, "n");
     wait_received(&fk, "refuse 0 0\n");
     assert_true(term_wait_gone(t, "DEMANDE DU SUPPORT"));
@@ -396,6 +398,11 @@ static void test_session_with_agent(void **state)
     WAIT(t, "DEMANDE DU SUPPORT");
     term_send(t, "x"); /* not typed into the form */
     WAIT(t, "Répondez d'abord au support");
+    /* Still typing (« xo… »): the o right after another key is not an answer either. */
+    term_send(t, "o");
+    WAIT(t, "Touche ignorée : lisez la question");
+    WAIT(t, "o : accepter");
+    assert_false(received_has(&fk, "accepte 0 0\n", 12));
     term_send(t, "o");
     wait_received(&fk, "accepte 0 0\n");
     wait_received(&fk, "instantane 0 ");
@@ -503,7 +510,7 @@ static void test_session_with_agent(void **state)
 
     /* The connection to the relay lost, then back. */
     fake_say(&fk, "connexion", "perdue");
-    WAIT(t, "Partage : connexion perdue · F4"); /* the title keeps its room */
+    WAIT(t, "connexion perdue, nouvelle tentative…"); /* the title keeps its room */
     fake_say(&fk, "connexion", "retablie");
     assert_true(term_wait_gone(t, "connexion perdue"));
 
@@ -791,8 +798,8 @@ static void visit_every_screen(struct term *t, char rows[][24 * 400], bool banne
         bool odd = i % 2;
         term_send(t, odd ? "\033[23~" : "\033[24~");
         WAIT(t, odd ? "La touche F11 ne fait rien ici" : "La touche F12 ne fait rien ici");
-        if (banner && !harness_strstr(term_row(t, 0), "Partage : Marie Dupont — lecture "
-                                                      "seule · F4"))
+        if (banner && (!harness_strstr(term_row(t, 0), "Partage : Marie Dupont") ||
+                       !harness_strstr(term_row(t, 0), "lecture seule · F4")))
             fail_msg("pas de bandeau après « %s » :\n%s", every_screen[i].key, term_text(t));
         if (!banner && harness_strstr(term_row(t, 0), "Partage"))
             fail_msg("bandeau resté après « %s » :\n%s", every_screen[i].key, term_text(t));
@@ -870,8 +877,8 @@ static void test_banner_hides_nothing(void **state)
         term_send(t, titled[i].key);
         WAIT(t, titled[i].title);
         if (!harness_strstr(term_row(t, 0), titled[i].title) ||
-            !harness_strstr(term_row(t, 0), "Partage : Marie-Hélène") ||
-            !harness_strstr(term_row(t, 0), "… — lecture seule · F4"))
+            !harness_strstr(term_row(t, 0), "Partage : Marie-") ||
+            !harness_strstr(term_row(t, 0), " — lecture seule · F4"))
             fail_msg("titre ou bandeau caché après « %s » : %s", titled[i].key,
                      term_row(t, 0));
         assert_null(harness_strstr(term_row(t, 0), "pôle élus"));

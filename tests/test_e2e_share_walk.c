@@ -185,10 +185,11 @@ static void test_too_small_keeps_the_share(void **state)
     WAIT(t, "o : accepter");
     term_send(t, "x");
     WAIT(t, "Répondez d'abord au support");
+    WAIT(t, "o : accepter"); /* a second without keys: o and n answer again */
     term_send(t, "o");
     wait_received(&fk, "controle-accorde 0 0\n");
     assert_true(term_wait_gone(t, "DEMANDE DE CONTRÔLE"));
-    WAIT(t, "contrôle · F3 F4");
+    WAIT(t, "contrôle · F3 reprendre, F4 arrêter");
     WAIT(t, "Terminal trop petit");
 
     /* F4 ends the share from here too */

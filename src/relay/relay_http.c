@@ -633,6 +633,7 @@ static enum MHD_Result open_session(struct request *r, const char *key)
     enum phase phase = P_WAITING;
     bool is_reprise = json_is_object(reprise), known_reprise = false;
     const char *mode = NULL;
+    char mode_buf[16];
     if (code && (!share_code_parse(code, norm) || strncmp(norm, key, KEY_LEN) != 0)) {
         json_decref(body);
         return send_error(c, MHD_HTTP_BAD_REQUEST, "code",
@@ -647,6 +648,9 @@ static enum MHD_Result open_session(struct request *r, const char *key)
             json_decref(body);
             return bad_json(c);
         }
+        /* `mode` points into `body`, freed below: kept in mode_buf (found by make asan) */
+        snprintf(mode_buf, sizeof mode_buf, "%s", mode);
+        mode = mode_buf;
         phase = strcmp(mode, "vue") == 0       ? P_VIEW
                 : strcmp(mode, "controle") == 0 ? P_CONTROL
                                                 : P_JOINED;

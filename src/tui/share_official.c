@@ -99,7 +99,7 @@ static bool update_banner(struct app *app)
     if (store_share_get(app->st, &st) != 0)
         return false;
     const struct share_state *s = &st;
-    char text[1024], name[512], code[SHARE_CODE_LEN + 2];
+    char text[4096], code[SHARE_CODE_LEN + 2];
     int room = COLS - 2 - 2 - TITLE_MIN_COLS; /* "  " between title and banner */
     switch (s->phase) {
     case SHARE_NONE:
@@ -114,27 +114,25 @@ static bool update_banner(struct app *app)
         text_msgf(text, sizeof text, "Partage : code %s · F4", code);
         break;
     default: {
+        /* Wordings longest first, one per line: the title bar shows the first that fits
+         * beside the screen's title (tui_banner_set). */
         const char *mode = s->phase == SHARE_ASKED           ? "demande à voir"
                            : s->phase == SHARE_CONTROL       ? "contrôle"
                            : s->phase == SHARE_CONTROL_ASKED ? "demande le contrôle"
                                                              : "lecture seule";
-        const char *keys = s->phase == SHARE_CONTROL ? " · F3 F4" : " · F4";
-        if (s->connection_lost) {
-            text_msgf(text, sizeof text, "Partage : connexion perdue%s", keys);
-            break;
-        }
-        char rest[256];
-        text_msgf(rest, sizeof rest, "Partage :  — %s%s", mode, keys);
-        int name_room = room - text_width(rest);
-        if (name_room < 8) {
-            /* No room for a name worth reading: the mode and the keys, never cut (the
-             * message line and the assistance screen say who). */
-            text_msgf(text, sizeof text, "Partage : %s%s", mode, keys);
-            break;
-        }
-        text_clip(name, sizeof name, s->agent_name, name_room);
-        text_msgf(text, sizeof text, "Partage : %s — %s%s", name, mode, keys);
-        break;
+        bool control = s->phase == SHARE_CONTROL;
+        const char *keys_long = control ? " · F3 reprendre, F4 arrêter" : " · F4 arrêter";
+        const char *keys = control ? " · F3 F4" : " · F4";
+        if (s->connection_lost)
+            mode = "connexion perdue, nouvelle tentative…";
+        char clipped[512];
+        text_clip(clipped, sizeof clipped, s->agent_name, 14);
+        text_msgf(text, sizeof text,
+                  "Partage : %s (%s) — %s%s\nPartage : %s — %s%s\nPartage : %s — %s%s\n"
+                  "Partage : %s — %s%s\nPartage : %s%s",
+                  s->agent_name, s->agent_org, mode, keys_long, s->agent_name, mode, keys_long,
+                  s->agent_name, mode, keys, clipped, mode, keys, mode, keys);
+        return tui_banner_set(text);
     }
     }
     char fit[1024];
@@ -616,7 +614,11 @@ enum key_result share_official_key(struct app *app, int type, wint_t ch)
         return KR_QUIT;
     if (fkey && ch == KEY_RESIZE)
         return KR_HANDLED;
+    /* An official typing a word when the question arrives must not answer it with the
+     * word's next « o » or « n » (walkthrough): o and n count only after a second without
+     * any key; every other key starts that second again. */
     if (asked_quiet && ms_since(&asked_at) < ASK_QUIET_MS) {
+        clock_gettime(CLOCK_MONOTONIC, &asked_at);
         app_flash(app, true, "Touche ignorée : lisez la question, puis répondez : o oui, "
                              "n non.");
         return KR_HANDLED;
@@ -629,6 +631,8 @@ enum key_result share_official_key(struct app *app, int type, wint_t ch)
             answer_control(app, yes);
         return KR_HANDLED;
     }
+    clock_gettime(CLOCK_MONOTONIC, &asked_at);
+    asked_quiet = true;
     app_flash(app, true, "Répondez d'abord au support : o pour accepter, n pour refuser "
                          "(F4 arrête le partage).");
     return KR_HANDLED;

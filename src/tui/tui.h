@@ -200,9 +200,10 @@ int tui_wrap_each(const char *text, int cols, int max_lines,
                   void (*emit)(void *ctx, int row, const char *line), void *ctx);
 /* Title bar on the first row; while a banner is set, the banner at its end. */
 void tui_title_bar(const char *title);
-/* What every title bar shows at its end (a shared session: who, which mode, the keys);
- * NULL or "" for none. */
-bool tui_banner_set(const char *text); /* true when it changed */
+/* The share's banner at the end of every title bar: its wordings longest first, one per
+ * line; the title bar shows the first that fits beside the title (which keeps up to 30
+ * columns). NULL removes it. True when it changed. */
+bool tui_banner_set(const char *text);
 /* Key help on the last row, and the flash message above it. */
 void tui_key_line(struct app *app, const char *keys);
 /* Rows the message line takes above the key line (0 without a message): a screen lays

@@ -132,7 +132,7 @@ int tui_paragraph(int y, int x, int cols, int max_lines, attr_t attr, const char
     return tui_wrap_each(text, cols, max_lines, print_row, &at);
 }
 
-static char banner[1024];
+static char banner[4096];
 
 bool tui_banner_set(const char *text)
 {
@@ -142,6 +142,20 @@ bool tui_banner_set(const char *text)
     return true;
 }
 
+/* The banner holds its wordings longest first, one per line: the first that fits in
+ * `cols` columns, else the last one. */
+static void banner_pick(int cols, char *out, size_t len)
+{
+    const char *p = banner;
+    for (;;) {
+        size_t n = strcspn(p, "\n");
+        snprintf(out, len, "%.*s", (int)n, p);
+        if (!p[n] || text_width(out) <= cols)
+            return;
+        p += n + 1;
+    }
+}
+
 void tui_title_bar(const char *title)
 {
     attr_t a = tui_attr(TC_TITLE);
@@ -149,10 +163,14 @@ void tui_title_bar(const char *title)
     mvhline(0, 0, ' ', COLS);
     attroff(a);
     if (banner[0]) {
-        /* A shared session: the banner takes the program's name's place, the title yields
-         * (cut at a word) rather than any row of the screen. */
-        char tail[sizeof banner + 8];
-        snprintf(tail, sizeof tail, "  %s", banner);
+        /* A shared session: the banner takes the program's name's place; the title keeps
+         * up to 30 columns (cut at a word) and the banner says as much as the rest holds. */
+        int title_cols = text_width(title);
+        if (title_cols > 30)
+            title_cols = 30;
+        char pick[sizeof banner], tail[sizeof banner + 8];
+        banner_pick(COLS - 2 - 2 - title_cols, pick, sizeof pick);
+        snprintf(tail, sizeof tail, "  %s", pick);
         tui_print_pair(0, 1, COLS - 2, a | A_BOLD, title, tail);
         return;
     }
@@ -273,8 +291,11 @@ bool tui_too_small(struct app *app)
     /* A shared session goes on meanwhile: the banner (who, which mode, F4) on top, and the
      * message line (an answer, a refusal, the quit question) at the bottom. */
     int top = 0;
-    if (banner[0])
-        top = tui_paragraph(0, 1, w, 3, tui_attr(TC_WARNING) | A_BOLD, banner);
+    if (banner[0]) {
+        char pick[sizeof banner];
+        banner_pick(w * 2, pick, sizeof pick); /* two rows at most: who, the mode, F4 */
+        top = tui_paragraph(0, 1, w, 3, tui_attr(TC_WARNING) | A_BOLD, pick);
+    }
     int msg_rows = 0;
     if (app->ui.message[0]) {
         msg_rows = tui_message_rows(app);
