@@ -119,7 +119,7 @@ $(BUILD)/libexec/difelus/difelus-partage: src/net/partage.c $(PARTAGE_OBJ)
 difelus: $(BIN)
 	@[ "$(BUILD)" = build ] && ln -sf $(BIN) difelus || true
 
-$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h tests/fixtures.h $(CORE_OBJ) | $(HELPERS)
+$(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h tests/share_fake.h tests/fixtures.h $(CORE_OBJ) | $(HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST)

@@ -25,66 +25,11 @@
 #include "harness.h"
 #include "e2e.h"
 #include "fixtures.h"
+#include "share_fake.h"
 
 #define AGENT_JSON "{\"agent\":\"0123456789abcdef0123456789abcdef\",\"nom\":\"Zoé Martin\"," \
                    "\"organisme\":\"Gestions Locales\"}"
 #define CODE_JSON "{\"code\":\"K7QM3WX9\",\"expire\":600}"
-
-struct fake {
-    char dir[4096];
-    char received[4200];
-    int fifo; /* what is written here reaches the wizard */
-    char db_opt[4200];
-};
-
-static void fake_setup(struct fake *fk, const char *name)
-{
-    memset(fk, 0, sizeof *fk);
-    snprintf(fk->dir, sizeof fk->dir, "%s", harness_tmpdir(name));
-    snprintf(fk->received, sizeof fk->received, "%s/recu", fk->dir);
-    char fifo[4200], script[4200], text[16384];
-    snprintf(fifo, sizeof fifo, "%s/trames", fk->dir);
-    assert_int_equal(mkfifo(fifo, 0600), 0);
-    fk->fifo = open(fifo, O_RDWR | O_CLOEXEC);
-    assert_true(fk->fifo >= 0);
-    snprintf(script, sizeof script, "%s/difelus-partage", fk->dir);
-    snprintf(text, sizeof text,
-             "#!/bin/sh\n"
-             "cat '%s' >&3 &\n"
-             "feeder=$!\n"
-             "cat <&3 >> '%s'\n"
-             "kill $feeder 2>/dev/null\n",
-             fifo, fk->received);
-    harness_write_file(script, text, strlen(text));
-    assert_int_equal(chmod(script, 0755), 0);
-    snprintf(fk->db_opt, sizeof fk->db_opt, "--db=%s/difelus.db", fk->dir);
-}
-
-static void fake_send(struct fake *fk, const char *type, const void *payload, size_t len)
-{
-    char head[96];
-    int n = snprintf(head, sizeof head, "%s 0 %zu\n", type, len);
-    assert_int_equal(write(fk->fifo, head, (size_t)n), n);
-    if (len)
-        assert_int_equal(write(fk->fifo, payload, len), (ssize_t)len);
-}
-
-static void fake_say(struct fake *fk, const char *type, const char *payload)
-{
-    fake_send(fk, type, payload, strlen(payload));
-}
-
-static int count_received(struct fake *fk, const char *needle)
-{
-    size_t len = 0;
-    char *got = harness_read_file(fk->received, &len);
-    int count = 0;
-    for (char *p = got; p && (p = memmem(p, len - (size_t)(p - got), needle, strlen(needle)));
-         p++)
-        count++;
-    free(got);
-    return count;
-}
 
 /* Waits until the wizard has written `needle` to the helper `times` times. */
 static void wait_count(struct fake *fk, const char *needle, int times)
@@ -150,9 +95,7 @@ static void test_replayed_proposal_keeps_the_officials_change(void **state)
     (void)state;
     struct fake fk;
     fake_setup(&fk, "e2e-share-replay");
-    char env[4200];
-    snprintf(env, sizeof env, "DIFELUS_LIBEXEC_DIR=%s", fk.dir);
-    struct term *t = start(24, 80, fk.db_opt, (const char *[]){env, NULL});
+    struct term *t = fake_start(&fk);
     const char *path = fk.db_opt + strlen("--db=");
     WAIT(t, "Accueil");
     term_send(t, "a");
@@ -202,7 +145,7 @@ static void test_replayed_proposal_keeps_the_officials_change(void **state)
     wait_count(&fk, "fin 0 0\n", 1);
     assert_true(term_wait_gone(t, "Partage :"));
     quit_cleanly(t);
-    close(fk.fifo);
+    fake_free(&fk);
 }
 
 int main(void)

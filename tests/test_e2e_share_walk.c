@@ -1,6 +1,6 @@
 /* End-to-end: what a tester's walkthrough of the shared session found outside the share's
  * own screens. On the official's side, with the FAKE difelus-partage of
- * test_e2e_share_official.c (a script in DIFELUS_LIBEXEC_DIR passing the frames the test
+ * share_fake.h (a script in DIFELUS_LIBEXEC_DIR passing the frames the test
  * writes into a FIFO): the « Terminal trop petit » screen keeps the share in sight (who,
  * F4, the agent's question answered with o / n, « 70 × 20 » on one row); quitting with an
  * agent connected says that the share ends too (q, F10, the form's question). */
@@ -22,6 +22,7 @@
 
 #include "harness.h"
 #include "e2e.h"
+#include "share_fake.h"
 
 #define AGENT_NAME "Marie-Hélène Dupont-Lefèvre de la Tour d’Auvergne « Mariette » : " \
                    "conseillère ; support ! ? dévouée"
@@ -34,102 +35,6 @@
 #define F2 "\033OQ"
 #define F3 "\033OR"
 #define F4 "\033OS"
-
-struct fake {
-    char dir[4096];
-    char received[4200];
-    int fifo; /* the test's end: what is written here reaches the wizard */
-    char db_opt[4200];
-};
-
-/* Writes the fake helper and its FIFO into a fresh folder. */
-static void fake_setup(struct fake *fk, const char *name)
-{
-    memset(fk, 0, sizeof *fk);
-    snprintf(fk->dir, sizeof fk->dir, "%s", harness_tmpdir(name));
-    snprintf(fk->received, sizeof fk->received, "%s/recu", fk->dir);
-    char fifo[4200], script[4200], text[16384];
-    snprintf(fifo, sizeof fifo, "%s/trames", fk->dir);
-    assert_int_equal(mkfifo(fifo, 0600), 0);
-    /* O_RDWR: never blocks, and the FIFO keeps its bytes until a helper reads them. */
-    fk->fifo = open(fifo, O_RDWR | O_CLOEXEC);
-    assert_true(fk->fifo >= 0);
-    snprintf(script, sizeof script, "%s/difelus-partage", fk->dir);
-    snprintf(text, sizeof text,
-             "#!/bin/sh\n"
-             "echo \"$@\" >> '%s/arguments'\n"
-             "cat '%s' >&3 &\n"
-             "feeder=$!\n"
-             "cat <&3 >> '%s'\n"
-             "kill $feeder 2>/dev/null\n",
-             fk->dir, fifo, fk->received);
-    harness_write_file(script, text, strlen(text));
-    assert_int_equal(chmod(script, 0755), 0);
-    snprintf(fk->db_opt, sizeof fk->db_opt, "--db=%s/difelus.db", fk->dir);
-}
-
-static void fake_free(struct fake *fk)
-{
-    close(fk->fifo);
-}
-
-/* One frame from the "relay" to the wizard. */
-static void fake_send(struct fake *fk, const char *type, const void *payload, size_t len)
-{
-    char head[96];
-    int n = snprintf(head, sizeof head, "%s 0 %zu\n", type, len);
-    assert_int_equal(write(fk->fifo, head, (size_t)n), n);
-    if (len)
-        assert_int_equal(write(fk->fifo, payload, len), (ssize_t)len);
-}
-
-static void fake_say(struct fake *fk, const char *type, const char *payload)
-{
-    fake_send(fk, type, payload, strlen(payload));
-}
-
-static bool received_has(struct fake *fk, const void *needle, size_t n)
-{
-    size_t len = 0;
-    char *got = harness_read_file(fk->received, &len);
-    bool found = got && memmem(got, len, needle, n) != NULL;
-    free(got);
-    return found;
-}
-
-/* Waits until the wizard has written `needle` to the helper (polls with a deadline). */
-static void wait_received(struct fake *fk, const char *needle)
-{
-    for (int i = 0; i < WAIT_MS / 5; i++) {
-        if (received_has(fk, needle, strlen(needle)))
-            return;
-        struct timespec ts = {0, 5 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    size_t len = 0;
-    char *got = harness_read_file(fk->received, &len);
-    fail_msg("le faux difelus-partage n'a pas reçu « %s » ; reçu : %.*s", needle,
-             (int)(len > 2000 ? 2000 : len), got ? got : "(rien)");
-}
-
-static int count_received(struct fake *fk, const char *needle)
-{
-    size_t len = 0;
-    char *got = harness_read_file(fk->received, &len);
-    int count = 0;
-    for (char *p = got; p && (p = memmem(p, len - (size_t)(p - got), needle, strlen(needle)));
-         p++)
-        count++;
-    free(got);
-    return count;
-}
-
-static struct term *fake_start(struct fake *fk)
-{
-    char env[4200];
-    snprintf(env, sizeof env, "DIFELUS_LIBEXEC_DIR=%s", fk->dir);
-    return start(24, 80, fk->db_opt, (const char *[]){env, NULL});
-}
 
 /* The session of the test as far as a code shown on the assistance screen. */
 static void open_with_code(struct term *t, struct fake *fk, const char *key)
