@@ -174,6 +174,9 @@ int main(int argc, char **argv)
     term_watch(agent);
     if (!term_wait_for(official, "DEMANDE DU SUPPORT"))
         fail_msg("la demande de l'agent n'arrive pas");
+    /* o answers only after a second without keys (a word being typed is not an answer) */
+    if (!term_wait_for(official, "o : accepter"))
+        fail_msg("la question ne propose pas de réponse");
     term_send(official, "o");
     if (!term_wait_for(agent, "Étape 1/6"))
         fail_msg("l'agent ne voit pas l'écran de l'élu");
@@ -202,6 +205,9 @@ int main(int argc, char **argv)
     double seconds = (now_ns() - start) / 1e9;
     printf("  %d coches et décoches (et %d ↑) en %.1f s\n", done, (done + 1) / 2, seconds);
     term_send(official, "q");
+    /* quitting with an agent connected asks first (the share ends too) */
+    if (term_wait_for(official, "Quitter ? o : oui"))
+        term_send(official, "o");
     term_wait_exit(official);
     term_send(agent, "q");
     term_wait_exit(agent);
