@@ -44,19 +44,15 @@ static inline void fuzz_check_message(const char *msg, const char *what)
 {
     FUZZ_CHECK(msg && msg[0], "%s : message d'erreur vide", what);
     FUZZ_CHECK(text_is_clean(msg), "%s : message non propre : %s", what, msg);
-    /* Outside text is quoted between « and »: whatever it says is the user's, not ours. */
+    /* Outside text is quoted between « and » (and may hold them itself): from the first
+     * « to the last », whatever is said is the user's, not ours. */
     char own[2048];
-    size_t o = 0;
-    int depth = 0;
-    for (const char *p = msg; *p && o + 1 < sizeof own; p++) {
-        if (strncmp(p, "«", 2) == 0)
-            depth++;
-        else if (strncmp(p, "»", 2) == 0 && depth > 0)
-            depth--;
-        else if (depth == 0)
-            own[o++] = *p;
-    }
-    own[o] = '\0';
+    snprintf(own, sizeof own, "%s", msg);
+    char *open = strstr(own, "«"), *close = NULL;
+    for (char *c = open ? strstr(open, "»") : NULL; c; c = strstr(c + 1, "»"))
+        close = c;
+    if (open && close)
+        memmove(open, close + 2, strlen(close + 2) + 1);
     static const char *const english[] = {
         "SQL logic error", "database", "syntax error", "no such", "constraint failed",
         "out of memory", "disk I/O", "malformed", "No such file", "Permission denied",
