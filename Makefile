@@ -236,6 +236,7 @@ bench: deps
 	  gnuplot -e "dat='$(BUILD)/bench/recherche.dat'; png='$(BUILD)/bench/recherche.png'" \
 	    bench/recherche.gp && printf "\nCourbe : %s\n" $(BUILD)/bench/recherche.png; \
 	else printf "\nPas de courbe (gnuplot absent ou pas de mesure de recherche)\n"; fi
+	@echo "Charge à la fin : $$(cut -d' ' -f1-3 /proc/loadavg)" >> $(BUILD)/bench/machine.txt
 	@$(BUILD)/bench/bench_resume $(BUILD)/bench || true
 
 install: $(BIN) $(HELPERS)
