@@ -119,6 +119,10 @@ $(BUILD)/libexec/difelus/difelus-partage: src/net/partage.c $(PARTAGE_OBJ)
 difelus: $(BIN)
 	@[ "$(BUILD)" = build ] && ln -sf $(BIN) difelus || true
 
+# Tests of make bench's own logic compile the bench program in (its main renamed).
+$(BUILD)/tests/test_bench_resume: bench/bench_resume.c
+$(BUILD)/tests/test_bench_catalogue: bench/bench_catalogue.c
+
 $(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h tests/share_fake.h tests/fixtures.h $(CORE_OBJ) | $(HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
