@@ -564,7 +564,7 @@ static const struct {
 
 static void bench_memory(char *const wizard[], bool with_catalogue)
 {
-    printf("\n5. Mémoire de l'assistant au plus haut (ru_maxrss) sur une session d'élue qui "
+    printf("\n4. Mémoire de l'assistant au plus haut (ru_maxrss) sur une session d'élue qui "
            "revient : les six étapes, un dossier ouvert, cinq recherches, q\n");
     if (!with_catalogue)
         printf("   attention : pas de catalogue à côté de la base (bench_catalogue n'a pas "
@@ -642,7 +642,7 @@ static void bench_memory(char *const wizard[], bool with_catalogue)
 
 static void bench_reglage(char *const wizard[], const char *bin, const char *db_opt, int changes)
 {
-    printf("\n4. Un reglage écrit par un autre processus, jusqu'à l'écran de l'assistant "
+    printf("\n5. Un reglage écrit par un autre processus, jusqu'à l'écran de l'assistant "
            "(accueil)\n");
     struct pty p;
     if (!pty_start(&p, wizard, false))
