@@ -470,13 +470,25 @@ static void search_figures(store *st, int passes, struct size_figures *fig)
     fig->max = n ? lat[n - 1] : 0;
     fig->p99_odd = percentile(odd, nodd, 99);
     fig->p99_even = percentile(even, neven, 99);
-    double *medians = calloc(QUERIES, sizeof *medians);
+    double *medians = calloc(QUERIES, sizeof *medians), by_query[QUERIES];
     for (size_t i = 0; i < QUERIES; i++) {
         double *v = each + i * (size_t)passes;
         qsort(v, (size_t)passes, sizeof *v, compare);
-        medians[i] = percentile(v, (size_t)passes, 50);
+        medians[i] = by_query[i] = percentile(v, (size_t)passes, 50);
     }
     qsort(medians, QUERIES, sizeof *medians, compare);
+    /* The three slowest queries by their median: where the time goes. */
+    printf("    les plus lentes (médiane) :");
+    for (int k = 0; k < 3; k++) {
+        size_t worst = 0;
+        for (size_t i = 1; i < QUERIES; i++)
+            if (by_query[i] > by_query[worst])
+                worst = i;
+        printf("%s « %s »%s %.3f ms", k ? "," : "", query_text(worst),
+               worst < N(words) ? "" : " (avec filtre)", by_query[worst]);
+        by_query[worst] = -1;
+    }
+    printf("\n");
     fig->p99_medians = percentile(medians, QUERIES, 99);
     free(medians);
     free(each);
