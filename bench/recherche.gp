@@ -4,18 +4,18 @@
 # gnuplot -e "dat='build/bench/recherche.dat'; png='build/bench/recherche.png'" bench/recherche.gp
 if (!exists("dat")) dat = 'build/bench/recherche.dat'
 if (!exists("png")) png = 'build/bench/recherche.png'
-set terminal pngcairo size 800,500 font "DejaVu Sans,10"
+set terminal pngcairo size 800,600 font "DejaVu Sans,10"
 set output png
 set encoding utf8
 set decimalsign ','
-set title "Recherche dans le catalogue : latence selon la taille (20 premiers résultats)"
-set xlabel "formations dans le catalogue"
+set title "Recherche : latence selon le nombre de formations du catalogue (20 premiers résultats)"
+unset xlabel
 set ylabel "latence (ms), échelle logarithmique"
 set logscale xy
 set xtics ("50 000" 50000, "100 000" 100000, "200 000" 200000, "400 000" 400000)
 set mytics 10
 set grid xtics ytics mytics
-set key bottom right box opaque Left reverse
+set key outside below box Left reverse maxrows 4 height 1
 # A curve growing like log(n) through the first p99 point, and one growing like n: the
 # reader sees which the measure follows.
 stats dat using 1 nooutput
