@@ -361,6 +361,7 @@ static void reference_import(const char *dir, const char *csv, const char *cat, 
     printf("  rapport difelus / sqlite3 : %.2f× (objectif ≤ 1) ; le shell ne valide rien (ni "
            "montants, ni heures, ni SIRET, ni modalité), garde les champs en texte sans les "
            "convertir, et n'écrit pas la table typée que difelus garde à côté\n", ratio);
+    remove_database(refdb); /* 90 Mo at 200 000 records, of no use afterwards */
     snprintf(r, sizeof r, "sqlite3 .import + FTS5 %.2f s → %.2f×", shell_s, ratio);
     summary_add(figure, m, "≤ shell sqlite3", r, verdict(ratio <= 1));
 }
@@ -575,6 +576,11 @@ static void measure_size(const char *dir, size_t records, bool main_size, int pa
     store_close(st);
     fig->grep_mean = grep_figure(csv, out);
     fig->ok = true;
+    if (!main_size) { /* only the main size's catalogue is used afterwards: disk back */
+        remove_database(db);
+        remove_database(cat);
+        rmdir(sub);
+    }
 }
 
 /* ---- main ---- */
