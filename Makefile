@@ -208,7 +208,8 @@ BENCH_TOOLS = dialog:dialog sqlite3:sqlite3 gnuplot:gnuplot-nox
 # Catalogue sizes of the search-latency curve (BENCH_RECORDS is always among them).
 BENCH_SIZES ?= 50000 100000 200000 400000
 
-# The summary table of every figure, bench/resume.md, the machine, the plot's script.
+# The one summary table of every figure, printed last, and in $(BUILD)/bench/resume.md with
+# the machine (bench/machine.sh), ready for BENCHMARKS.md.
 $(BUILD)/bench/bench_resume: bench/bench_resume.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
@@ -222,7 +223,8 @@ bench: deps
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
 	      >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	      $$missing >/dev/null; } || echo "$$missing n'a pas pu être installé : mesures sans"; \
+	      $$missing >/dev/null; } || \
+	      echo "$$missing n'a pas pu être installé : mesures sans ces références"; \
 	  else \
 	    echo "Il manque$$missing (références et courbe) : sudo apt-get install -y$$missing"; \
 	  fi; \
@@ -232,7 +234,8 @@ bench: deps
 	  $(BUILD)/bench/bench_resume
 	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/resume-*.tsv
 	@sh bench/machine.sh > $(BUILD)/bench/machine.txt; cat $(BUILD)/bench/machine.txt
-	@BENCH_SIZES="$(BENCH_SIZES)" $(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
+	@BENCH_SIZES="$(BENCH_SIZES)" $(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench \
+	  || true
 	@$(BUILD)/bench/bench_wizard $(BIN) $(BUILD)/bench || true
 	@$(BUILD)/bench/bench_relay $(BUILD)/libexec/difelus/difelus-relais $(BUILD)/bench || true
 	@BUILD=$(BUILD) $(BUILD)/bench/bench_share $(BIN) $(BUILD)/bench || true

@@ -499,8 +499,8 @@ static void search_figures(store *st, int passes, struct size_figures *fig)
     printf("    p50 %.3f ms · p99 %.3f ms (passages pairs %.3f, impairs %.3f) · max %.3f ms · "
            "la plus lente en moyenne : « %s »\n", fig->p50, fig->p99, fig->p99_even,
            fig->p99_odd, fig->max, fig->slowest);
-    printf("    p99 des médianes par requête (le coût propre des requêtes, sans les instants où "
-           "un autre processus avait le processeur) : %.3f ms\n", fig->p99_medians);
+    printf("    p99 des médianes par requête (le coût propre des requêtes, sans les instants "
+           "où un autre processus avait le processeur) : %.3f ms\n", fig->p99_medians);
     free(lat);
     free(odd);
     free(even);

@@ -80,8 +80,8 @@ static void summary_failed(const char *why)
 {
     char m[600];
     snprintf(m, sizeof m, "mesure impossible : %s", why);
-    summary_add("Partage : commit de l'élu → écran de l'agent", m, "p50 ≤ 5 ms, p99 ≤ 25 ms",
-                "–", "non atteint");
+    summary_add("Partage : commit de l'élu → écran de l'agent", m,
+                "p50 ≤ 5 ms, p99 ≤ 25 ms", "–", "non atteint");
 }
 
 /* Sorts v, prints its p50/p99/max; p50 and p99 in ms into out[0], out[1] when out. */

@@ -339,7 +339,8 @@ static void bench_startup(char *const wizard[], const char *dialog_path, int run
            "cochées, dossier, reprise sur l'étape 2)\n");
     if (!final_screen(wizard, "q", want_w, sizeof want_w)) {
         printf("   l'assistant n'affiche rien\n");
-        summary_add("Premier écran (médiane)", "rien à l'écran", "≤ dialog", "–", "non atteint");
+        summary_add("Premier écran (médiane)", "rien à l'écran", "≤ dialog", "–",
+                    "non atteint");
         return;
     }
     if (getenv("BENCH_VERBOSE"))
@@ -630,7 +631,8 @@ static void bench_memory(char *const wizard[], bool with_catalogue)
             printf("   après %s%*s VmHWM %6.2f Mo\n", session[i].what,
                    (int)(38 - columns(session[i].what)), "", hwm[i] * 1024 / 1e6);
     bool complete = reached == n;
-    printf("   au plus haut sur toute la session (ru_maxrss de wait4, ou VmHWM si plus grand) : %.2f Mo (%ld Kio) — "
+    printf("   au plus haut sur toute la session (ru_maxrss de wait4, ou VmHWM si plus "
+           "grand) : %.2f Mo (%ld Kio) — "
            "objectif ≤ 10 Mo (10 000 000 octets)%s\n", peak * 1024 / 1e6, peak,
            complete ? "" : " ; session incomplète");
     char m[128], r[160];

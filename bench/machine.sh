@@ -10,6 +10,8 @@ echo "Mémoire : $(awk '/^MemTotal:/ { printf "%.1f Gio", $2 / 1048576 }' /proc/
 echo "Noyau : $(uname -sr)"
 echo "Debian : $(cat /etc/debian_version 2>/dev/null || echo inconnue)"
 echo "gcc : $(gcc -dumpfullversion 2>/dev/null || echo absent)"
-echo "SQLite : $(pkg-config --modversion sqlite3 2>/dev/null || echo inconnue) (bibliothèque), $(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || echo absent) (shell)"
+lib=$(pkg-config --modversion sqlite3 2>/dev/null || echo inconnue)
+shell=$(sqlite3 --version 2>/dev/null | cut -d' ' -f1)
+echo "SQLite : $lib (bibliothèque), ${shell:-absent} (shell)"
 echo "Charge au départ : $(cut -d' ' -f1-3 /proc/loadavg) (moyennes sur 1, 5, 15 min)"
 echo "Processus prêts à tourner au départ : $(ps -e -o stat= | grep -c '^R') (ps compris)"

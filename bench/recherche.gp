@@ -28,5 +28,6 @@ plot dat using 1:2 with linespoints lw 2 pt 7 title "p50", \
      dat using 1:7 with linespoints lw 1 pt 4 dt 2 title "p99 des médianes par requête", \
      dat using 1:5 with linespoints lw 2 pt 9 title "grep -ci (moyenne, référence)", \
      2 with lines dt 2 lc rgb "red" title "objectif p99 : 2 ms", \
-     p0 * log(x) / log(n0) with lines dt 3 lc rgb "dark-green" title "p99 qui croîtrait comme log(n)", \
+     p0 * log(x) / log(n0) with lines dt 3 lc rgb "dark-green" \
+         title "p99 qui croîtrait comme log(n)", \
      p0 * x / n0 with lines dt 4 lc rgb "gray40" title "p99 qui croîtrait comme n"
