@@ -9,7 +9,8 @@
  * Prints figures; never fails the build.
  *
  * Usage: bench_catalogue [RECORDS [DIR]] (BENCH_SIZES="50000 100000 …", BENCH_PASSES: timed
- * passes over the query set at each size). */
+ * passes over the query set at each size, BENCH_IMPORTS: rounds of difelus's import against
+ * the shell's). */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -326,8 +327,12 @@ static long count_rows(const char *db_path, const char *sql)
     return n;
 }
 
+/* difelus's import against the shell's, BENCH_IMPORTS rounds (default 2) in alternating
+ * order (difelus then the shell, then the shell then difelus…): each side's best round is
+ * compared, the least disturbed by the other processes of a shared machine. The first
+ * difelus import is the one measure_size timed (import_s, updated to the best). */
 static void reference_import(const char *dir, const char *csv, const char *cat, size_t records,
-                             double import_s)
+                             store *st, double *import_s)
 {
     char script[4200], refdb[4200], log[4200], why[8800] = "", rec[64], m[128], r[256];
     snprintf(script, sizeof script, "%s/reference-sqlite3.sql", dir);
@@ -335,7 +340,7 @@ static void reference_import(const char *dir, const char *csv, const char *cat, 
     snprintf(log, sizeof log, "%s/reference-sqlite3.log", dir);
     char figure[128];
     snprintf(figure, sizeof figure, "Import de %s formations", thousands(records, rec, sizeof rec));
-    snprintf(m, sizeof m, "%.2f s", import_s);
+    snprintf(m, sizeof m, "%.2f s", *import_s);
     if (system("command -v sqlite3 >/dev/null 2>&1") != 0) {
         printf("  sqlite3 absent : pas de référence (apt-get install sqlite3)\n");
         summary_add(figure, m, "≤ shell sqlite3", "sqlite3 absent", "–");
@@ -346,23 +351,65 @@ static void reference_import(const char *dir, const char *csv, const char *cat, 
         summary_add(figure, m, "≤ shell sqlite3", why, "–");
         return;
     }
+    const char *e = getenv("BENCH_IMPORTS");
+    int rounds = e && atoi(e) > 0 ? atoi(e) : 2;
+    double best_mine = *import_s, best_shell = 0;
+    char mine_list[256], shell_list[256];
+    snprintf(mine_list, sizeof mine_list, "%.2f", *import_s);
+    shell_list[0] = '\0';
     long maxrss = 0;
-    double shell_s = time_shell(refdb, script, log, &maxrss);
-    long raw = count_rows(refdb, "SELECT count(*) FROM raw");
-    if (shell_s <= 0 || raw != (long)records) {
-        printf("  le shell sqlite3 a échoué (%ld lignes importées ; voir %s)\n", raw, log);
-        summary_add(figure, m, "≤ shell sqlite3", "le shell sqlite3 a échoué", "–");
-        return;
+    for (int round = 0; round < rounds; round++) {
+        for (int side = 0; side < 2; side++) {
+            bool shell_turn = (side == 0) == (round % 2 == 0);
+            if (shell_turn) {
+                long rss = 0;
+                double t = time_shell(refdb, script, log, &rss);
+                long raw = count_rows(refdb, "SELECT count(*) FROM raw");
+                if (t <= 0 || raw != (long)records) {
+                    printf("  le shell sqlite3 a échoué (%ld lignes importées ; voir %s)\n",
+                           raw, log);
+                    summary_add(figure, m, "≤ shell sqlite3", "le shell sqlite3 a échoué",
+                                "–");
+                    return;
+                }
+                if (rss > maxrss)
+                    maxrss = rss;
+                if (!best_shell || t < best_shell)
+                    best_shell = t;
+                size_t used = strlen(shell_list);
+                snprintf(shell_list + used, sizeof shell_list - used, "%s%.2f",
+                         used ? ", " : "", t);
+            } else if (round > 0) {
+                struct catalogue_import rep;
+                char err[2048];
+                double t0 = now();
+                if (catalogue_import_file(st, csv, &rep, NULL, NULL, err, sizeof err) != 0) {
+                    printf("  nouvel import impossible : %s\n", err);
+                    continue;
+                }
+                double t = now() - t0;
+                if (t < best_mine)
+                    best_mine = t;
+                size_t used = strlen(mine_list);
+                snprintf(mine_list + used, sizeof mine_list - used, ", %.2f", t);
+            }
+        }
     }
-    double ratio = import_s / shell_s;
+    remove_database(refdb); /* 90 Mo at 200 000 records, of no use afterwards */
+    *import_s = best_mine;
+    double ratio = best_mine / best_shell;
     printf("  référence, même passage : sqlite3 %s < %s (.import du CSV dans une table, "
-           "puis l'index FTS5 de difelus, mêmes colonnes et même tokenizer) : %.2f s, "
-           "%.1f Mo de mémoire au plus\n", refdb, script, shell_s, maxrss / 1024.0);
+           "puis l'index FTS5 de difelus, mêmes colonnes et même tokenizer), %.1f Mo de "
+           "mémoire au plus\n", refdb, script, maxrss / 1024.0);
+    printf("  %d tour%s alterné%s : difelus %s s ; sqlite3 %s s ; meilleur tour de chacun : "
+           "%.2f s contre %.2f s\n", rounds, rounds > 1 ? "s" : "", rounds > 1 ? "s" : "",
+           mine_list, shell_list, best_mine, best_shell);
     printf("  rapport difelus / sqlite3 : %.2f× (objectif ≤ 1) ; le shell ne valide rien (ni "
            "montants, ni heures, ni SIRET, ni modalité), garde les champs en texte sans les "
            "convertir, et n'écrit pas la table typée que difelus garde à côté\n", ratio);
-    remove_database(refdb); /* 90 Mo at 200 000 records, of no use afterwards */
-    snprintf(r, sizeof r, "sqlite3 .import + FTS5 %.2f s → %.2f×", shell_s, ratio);
+    snprintf(m, sizeof m, "%.2f s (meilleur de %d)", best_mine, rounds);
+    snprintf(r, sizeof r, "sqlite3 .import + FTS5 %.2f s (meilleur de %d) → %.2f×", best_shell,
+             rounds, ratio);
     summary_add(figure, m, "≤ shell sqlite3", r, verdict(ratio <= 1));
 }
 
@@ -479,17 +526,16 @@ static void search_figures(store *st, int passes, struct size_figures *fig)
     }
     qsort(medians, QUERIES, sizeof *medians, compare);
     /* The three slowest queries by their median: where the time goes. */
-    printf("    les plus lentes (médiane) :");
+    char slow3[512] = "";
     for (int k = 0; k < 3; k++) {
-        size_t worst = 0;
+        size_t worst = 0, used = strlen(slow3);
         for (size_t i = 1; i < QUERIES; i++)
             if (by_query[i] > by_query[worst])
                 worst = i;
-        printf("%s « %s »%s %.3f ms", k ? "," : "", query_text(worst),
-               worst < N(words) ? "" : " (avec filtre)", by_query[worst]);
+        snprintf(slow3 + used, sizeof slow3 - used, "%s « %s »%s %.3f ms", k ? "," : "",
+                 query_text(worst), worst < N(words) ? "" : " (avec filtre)", by_query[worst]);
         by_query[worst] = -1;
     }
-    printf("\n");
     fig->p99_medians = percentile(medians, QUERIES, 99);
     free(medians);
     free(each);
@@ -501,6 +547,7 @@ static void search_figures(store *st, int passes, struct size_figures *fig)
            fig->p99_odd, fig->max, fig->slowest);
     printf("    p99 des médianes par requête (le coût propre des requêtes, sans les instants "
            "où un autre processus avait le processeur) : %.3f ms\n", fig->p99_medians);
+    printf("    les plus lentes (médiane) :%s\n", slow3);
     free(lat);
     free(odd);
     free(even);
@@ -571,7 +618,7 @@ static void measure_size(const char *dir, size_t records, bool main_size, int pa
     printf("  import par difelus (en processus, catalogue_import_file) : %s formations en "
            "%.2f s\n", thousands(rep.records, rec, sizeof rec), fig->import_s);
     if (main_size)
-        reference_import(dir, csv, cat, records, fig->import_s);
+        reference_import(dir, csv, cat, records, st, &fig->import_s);
     search_figures(st, passes, fig);
     store_close(st);
     fig->grep_mean = grep_figure(csv, out);
@@ -698,7 +745,7 @@ int main(int argc, char **argv)
     size_t sizes[16];
     size_t nsizes = read_sizes(records, sizes, N(sizes));
     printf("\ndifelus bench — catalogue synthétique (noms de champs de la Caisse des Dépôts), "
-           "%zu tailles ; SQLite %s\n", nsizes, sqlite3_libversion());
+           "%zu taille%s ; SQLite %s\n", nsizes, nsizes > 1 ? "s" : "", sqlite3_libversion());
     struct size_figures fig[16];
     for (size_t i = 0; i < nsizes; i++)
         measure_size(dir, sizes[i], sizes[i] == records, passes, &fig[i]);
