@@ -124,6 +124,10 @@ $(BUILD)/libexec/difelus/difelus-partage: src/net/partage.c $(PARTAGE_OBJ)
 difelus: $(BIN)
 	@[ "$(BUILD)" = build ] && ln -sf $(BIN) difelus || true
 
+# Tests of make bench's own logic compile the bench program in (its main renamed).
+$(BUILD)/tests/test_bench_resume: bench/bench_resume.c
+$(BUILD)/tests/test_bench_catalogue: bench/bench_catalogue.c
+
 $(BUILD)/tests/%: tests/%.c $(HARNESS) tests/harness.h tests/e2e.h tests/share_fake.h tests/fixtures.h $(CORE_OBJ) | $(HELPERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS)) -o $@ $< $(HARNESS) \
@@ -256,24 +260,49 @@ $(BUILD)/bench/bench_share: bench/bench_share.c $(HARNESS) tests/harness.h tests
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags vterm) -o $@ $< $(HARNESS) \
 	  $(shell pkg-config --libs vterm) -lutil
 
+# What make bench needs beside the build: the references (dialog, the sqlite3 shell) and
+# gnuplot for the plot; each is "command:package".
+BENCH_TOOLS = dialog:dialog sqlite3:sqlite3 gnuplot:gnuplot-nox
+# Catalogue sizes of the search-latency curve (BENCH_RECORDS is always among them).
+BENCH_SIZES ?= 50000 100000 200000 400000
+
+# The one summary table of every figure, printed last, and in $(BUILD)/bench/resume.md with
+# the machine (bench/machine.sh), ready for BENCHMARKS.md.
+$(BUILD)/bench/bench_resume: bench/bench_resume.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 bench: deps
-	@if ! command -v dialog >/dev/null 2>&1; then \
+	@missing=""; for t in $(BENCH_TOOLS); do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installation de dialog (la référence du premier écran)"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dialog \
+	    echo "Installation de$$missing (références et courbe de make bench)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
 	      >/dev/null 2>&1 || { DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dialog \
-	      >/dev/null; } || echo "dialog n'a pas pu être installé : pas de référence"; \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $$missing >/dev/null; } || \
+	      echo "$$missing n'a pas pu être installé : mesures sans ces références"; \
 	  else \
-	    echo "dialog manque (la référence du premier écran) : sudo apt-get install -y dialog"; \
+	    echo "Il manque$$missing (références et courbe) : sudo apt-get install -y$$missing"; \
 	  fi; \
 	fi
-	@$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/bench_catalogue $(BUILD)/bench/bench_wizard
-	@$(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench || true
+	@$(MAKE) --no-print-directory $(BIN) $(HELPERS) $(BUILD)/bench/bench_catalogue \
+	  $(BUILD)/bench/bench_wizard $(BUILD)/bench/bench_relay $(BUILD)/bench/bench_share \
+	  $(BUILD)/bench/bench_resume
+	@mkdir -p $(BUILD)/bench && rm -f $(BUILD)/bench/resume-*.tsv
+	@sh bench/machine.sh > $(BUILD)/bench/machine.txt; cat $(BUILD)/bench/machine.txt
+	@BENCH_SIZES="$(BENCH_SIZES)" $(BUILD)/bench/bench_catalogue $(BENCH_RECORDS) $(BUILD)/bench \
+	  || true
 	@$(BUILD)/bench/bench_wizard $(BIN) $(BUILD)/bench || true
-	@$(MAKE) --no-print-directory $(HELPERS) $(BUILD)/bench/bench_relay $(BUILD)/bench/bench_share
 	@$(BUILD)/bench/bench_relay $(BUILD)/libexec/difelus/difelus-relais $(BUILD)/bench || true
 	@BUILD=$(BUILD) $(BUILD)/bench/bench_share $(BIN) $(BUILD)/bench || true
+	@if command -v gnuplot >/dev/null 2>&1 && [ -s $(BUILD)/bench/recherche.dat ]; then \
+	  gnuplot -e "dat='$(BUILD)/bench/recherche.dat'; png='$(BUILD)/bench/recherche.png'" \
+	    bench/recherche.gp && printf "\nCourbe : %s\n" $(BUILD)/bench/recherche.png; \
+	else printf "\nPas de courbe (gnuplot absent ou pas de mesure de recherche)\n"; fi
+	@echo "Charge à la fin : $$(cut -d' ' -f1-3 /proc/loadavg)" >> $(BUILD)/bench/machine.txt
+	@$(BUILD)/bench/bench_resume $(BUILD)/bench || true
 
 install: $(BIN) $(HELPERS)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -660,6 +660,24 @@ static void health(void)
         pump(50);
 }
 
+/* Rows of the summary table (<dir>/resume-relais.tsv, printed by bench_resume): figure,
+ * measured, target, same-run reference, verdict. */
+static char summary_path[4200];
+
+static void summary_add(const char *figure, const char *measured, const char *target,
+                        const char *reference, const char *verdict)
+{
+    FILE *f = fopen(summary_path, "a");
+    if (!f)
+        return;
+    fprintf(f, "%s\t%s\t%s\t%s\t%s\n", figure, measured, target, reference, verdict);
+    fclose(f);
+}
+
+/* p50 and p99 (ms) and frames lost of the last series, for the summary. */
+static double last_p50, last_p99;
+static long last_lost;
+
 static void print_latencies(const char *what, long from, long to, double seconds)
 {
     size_t n = 0;
@@ -682,6 +700,9 @@ static void print_latencies(const char *what, long from, long to, double seconds
            n ? v[n - 1] / 1e6 : 0.0);
     if (lost)
         printf("      %ld trames jamais reçues\n", lost);
+    last_p50 = percentile(v, n, 50) / 1e6;
+    last_p99 = percentile(v, n, 99) / 1e6;
+    last_lost = lost;
     free(v);
 }
 
@@ -690,6 +711,8 @@ static void print_latencies(const char *what, long from, long to, double seconds
  * held. */
 static void series(const char *what, long from, long frames, int window)
 {
+    last_p50 = last_p99 = 0;
+    last_lost = frames;
     long next = from, end = from + frames;
     int cursor = 0;
     uint64_t t0 = now_ns(), deadline = t0 + 120000000000u;
@@ -721,7 +744,14 @@ static void series(const char *what, long from, long frames, int window)
     }
     double seconds = (now_ns() - t0) / 1e9;
     print_latencies(what, from, end, seconds);
-    printf("      CPU du relais pendant la série : %.2f s\n", relay_cpu() - cpu0);
+    double cpu = relay_cpu() - cpu0;
+    printf("      CPU du relais pendant la série : %.2f s\n", cpu);
+    char figure[160], m[160], r[160];
+    snprintf(figure, sizeof figure, "Relais chargé : %s (%ld)", what, frames);
+    snprintf(m, sizeof m, "p50 %.2f ms, p99 %.2f ms%s", last_p50, last_p99,
+             last_lost ? ", trames perdues" : "");
+    snprintf(r, sizeof r, "CPU du relais %.2f s", cpu);
+    summary_add(figure, m, "–", r, last_lost ? "non atteint" : "–");
 }
 
 int main(int argc, char **argv)
@@ -754,6 +784,10 @@ int main(int argc, char **argv)
                (unsigned long)rl.rlim_cur, 2 * nsessions);
 
     mkdir(dir_arg, 0755);
+    snprintf(summary_path, sizeof summary_path, "%s/resume-relais.tsv", dir_arg);
+    FILE *summary = fopen(summary_path, "w"); /* a new table for this run */
+    if (summary)
+        fclose(summary);
     char dir[4096], base[4200];
     snprintf(dir, sizeof dir, "%s/relais-XXXXXX", dir_arg);
     if (!mkdtemp(dir)) {
@@ -823,6 +857,8 @@ int main(int argc, char **argv)
     if (count(is_ready))
         printf("  soit %.0f Ko par session (deux connexions en long poll chacune)\n",
                (double)(load_rss - idle_rss) / count(is_ready));
+    int ready_sessions = count(is_ready);
+    unsigned setup_errors = error_count;
 
     if (count(is_ready) > 0) {
         series("une trame à la fois", 0, frames, 1);
@@ -853,6 +889,18 @@ int main(int argc, char **argv)
     print_memory("sessions terminées :");
 
     printf("  erreurs : %u\n", error_count);
+    {
+        char figure[160], m[160], tgt[64], r[160];
+        snprintf(figure, sizeof figure, "Relais : %d sessions, %d long polls tenus", nsessions,
+                 2 * nsessions);
+        snprintf(m, sizeof m, "%d prêtes, %u erreurs ; VmRSS %.1f Mo", ready_sessions,
+                 error_count, load_rss / 1024.0);
+        snprintf(tgt, sizeof tgt, "%d tenues, 0 erreur", nsessions);
+        snprintf(r, sizeof r, "au repos %.1f Mo (%u erreurs à la mise en place)",
+                 idle_rss / 1024.0, setup_errors);
+        summary_add(figure, m, tgt, r,
+                    ready_sessions == nsessions && error_count == 0 ? "atteint" : "non atteint");
+    }
     for (unsigned i = 0; i < error_count && i < sizeof error_first / sizeof *error_first; i++)
         printf("    %s\n", error_first[i]);
     relay_stop();

@@ -4,10 +4,12 @@
  *   - the shared libraries the binary loads (ldd);
  *   - a key (→ or ←) until the next step's screen is fully drawn, against the floor of the
  *     measure itself (a byte echoed by `cat` through the same pty and emulator);
+ *   - the wizard's peak memory (ru_maxrss, from wait4) over a returning official's whole
+ *     session with the catalogue of bench_catalogue beside her database: the six steps, a
+ *     dossier, a few searches;
  *   - a `reglage` written by another process until it is on the wizard's screen.
- * Then the summary table of every figure of `make bench` (the catalogue's figures come from
- * bench_catalogue, through <dir>/resume-catalogue.tsv). Prints figures; never fails the
- * build.
+ * Its rows of the summary table go to <dir>/resume-assistant.tsv (bench_resume prints the
+ * table at the end of make bench). Prints figures; never fails the build.
  *
  * "Fully drawn" means: the emulated screen (libvterm, as in tests/harness.c) is identical,
  * character for character, to the screen the program shows once it has gone quiet, taken
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -70,79 +73,22 @@ static double p90(const double *sorted, size_t n)
 
 /* ---- the summary table ---- */
 
-static char summary_path[4200], catalogue_summary_path[4200];
+static char summary_path[4200];
 
+/* One row: figure, measured, target, same-run reference, verdict. */
 static void summary_add(const char *figure, const char *measured, const char *target,
-                        const char *reference)
+                        const char *reference, const char *verdict)
 {
     FILE *f = fopen(summary_path, "a");
     if (!f)
         return;
-    fprintf(f, "%s\t%s\t%s\t%s\n", figure, measured, target, reference);
+    fprintf(f, "%s\t%s\t%s\t%s\t%s\n", figure, measured, target, reference, verdict);
     fclose(f);
 }
 
-/* Columns on screen: UTF-8 continuation bytes take none. */
-static size_t columns(const char *s)
+static const char *verdict(bool met)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-static void print_cell(const char *s, size_t width, bool last)
-{
-    fputs(s, stdout);
-    if (last)
-        return;
-    for (size_t n = columns(s); n < width + 2; n++)
-        putchar(' ');
-}
-
-static void summary_print(void)
-{
-    char rows[32][4][256];
-    size_t n = 0, width[4] = {0};
-    const char *head[4] = {"Mesure", "Mesuré", "Objectif", "Référence (même passage)"};
-    for (int c = 0; c < 4; c++)
-        width[c] = columns(head[c]);
-    char line[1100];
-    const char *files[] = {catalogue_summary_path, summary_path};
-    for (int k = 0; k < 2; k++) {
-        FILE *f = fopen(files[k], "r");
-        if (!f)
-            continue;
-        while (n < 32 && fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\n")] = '\0';
-            char *p = line;
-            for (int c = 0; c < 4; c++) {
-                size_t len = strcspn(p, "\t");
-                snprintf(rows[n][c], sizeof rows[n][c], "%.*s", (int)len, p);
-                if (columns(rows[n][c]) > width[c])
-                    width[c] = columns(rows[n][c]);
-                p += len;
-                if (*p)
-                    p++;
-            }
-            n++;
-        }
-        fclose(f);
-    }
-    printf("\nRésumé de make bench\n");
-    for (int c = 0; c < 4; c++)
-        print_cell(head[c], width[c], c == 3);
-    putchar('\n');
-    for (int c = 0; c < 4; c++) {
-        for (size_t k = 0; k < width[c] + (c < 3 ? 2 : 0); k++)
-            fputs(k < width[c] ? "─" : " ", stdout);
-    }
-    putchar('\n');
-    for (size_t r = 0; r < n; r++) {
-        for (int c = 0; c < 4; c++)
-            print_cell(rows[r][c], width[c], c == 3);
-        putchar('\n');
-    }
+    return met ? "atteint" : "non atteint";
 }
 
 /* ---- a program on a pseudo-terminal, seen through libvterm ---- */
@@ -393,7 +339,8 @@ static void bench_startup(char *const wizard[], const char *dialog_path, int run
            "cochées, dossier, reprise sur l'étape 2)\n");
     if (!final_screen(wizard, "q", want_w, sizeof want_w)) {
         printf("   l'assistant n'affiche rien\n");
-        summary_add("Premier écran (médiane)", "rien à l'écran", "≤ dialog", "–");
+        summary_add("Premier écran (médiane)", "rien à l'écran", "≤ dialog", "–",
+                    "non atteint");
         return;
     }
     if (getenv("BENCH_VERBOSE"))
@@ -447,7 +394,7 @@ static void bench_startup(char *const wizard[], const char *dialog_path, int run
     }
     char figure[128];
     fmt(figure, sizeof figure, "Premier écran, médiane de %d", nw);
-    summary_add(figure, m, "≤ dialog", r);
+    summary_add(figure, m, "≤ dialog", r, have_dialog && md > 0 ? verdict(mw <= md) : "–");
     free(tw);
     free(td);
 }
@@ -459,7 +406,7 @@ static void bench_ldd(const char *bin)
     snprintf(cmd, sizeof cmd, "ldd '%s' 2>&1", bin);
     FILE *f = popen(cmd, "r");
     if (!f) {
-        summary_add("ldd build/difelus", "ldd impossible", "≤ 12", "–");
+        summary_add("ldd build/difelus", "ldd impossible", "≤ 12", "–", "–");
         return;
     }
     char line[1024], list[4096] = "";
@@ -478,7 +425,7 @@ static void bench_ldd(const char *bin)
     printf("   %d lignes (objectif ≤ 12) : %s\n", n, list);
     char m[64];
     fmt(m, sizeof m, "%d", n);
-    summary_add("ldd build/difelus | wc -l", m, "≤ 12", "–");
+    summary_add("ldd build/difelus | wc -l", m, "≤ 12", "–", verdict(n <= 12));
 }
 
 static void bench_keys(char *const wizard[], int presses)
@@ -500,7 +447,7 @@ static void bench_keys(char *const wizard[], int presses)
         printf("   → puis ← ne passent pas de l'étape 2 à l'étape 3 et retour ; écran :\n%s",
                check);
         pty_stop(&p, "q");
-        summary_add("Touche → écran suivant", "non mesuré", "≤ 5 ms", "–");
+        summary_add("Touche → écran suivant", "non mesuré", "≤ 5 ms", "–", "non atteint");
         return;
     }
     if (getenv("BENCH_VERBOSE"))
@@ -561,14 +508,143 @@ static void bench_keys(char *const wizard[], int presses)
     fmt(m, sizeof m, "%.3f ms (p90 %.3f)", mk, p90(t, (size_t)n));
     fmt(r, sizeof r, "écho de cat %.3f ms", mf);
     fmt(figure, sizeof figure, "Touche → écran suivant, médiane de %d", n);
-    summary_add(figure, m, "≤ 5 ms", r);
+    summary_add(figure, m, "≤ 5 ms", r, n ? verdict(mk <= 5.0) : "non atteint");
     free(t);
     free(f);
 }
 
+/* Columns on screen: UTF-8 continuation bytes take none. */
+static size_t columns(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* VmHWM of a running process, in KiB (0 when unreadable). */
+static long vm_hwm(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kib = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+/* The returning official's session, for the wizard's peak memory: each stage sends keys, then
+ * waits for a text on the screen (the step reached, the dossier open, results shown). */
+static const struct {
+    const char *keys, *want, *what;
+    VTermKey key; /* sent first when not VTERM_KEY_NONE (the terminal's own sequence) */
+} session[] = {
+    {NULL, "tape 2", "premier écran (reprise sur l'étape 2)", VTERM_KEY_NONE},
+    {"1", "tape 1/6", "étape 1", VTERM_KEY_NONE},
+    {NULL, "tape 2/6", "étape 2", VTERM_KEY_RIGHT},
+    {NULL, "tape 3/6", "étape 3", VTERM_KEY_RIGHT},
+    {NULL, "tape 4/6", "étape 4", VTERM_KEY_RIGHT},
+    {NULL, "tape 5/6", "étape 5", VTERM_KEY_RIGHT},
+    {NULL, "tape 6/6", "étape 6", VTERM_KEY_RIGHT},
+    {"d", "Finances locales", "mes dossiers", VTERM_KEY_NONE},
+    {"\r", "Vérifications", "le dossier ouvert", VTERM_KEY_NONE},
+    {NULL, "Mes dossiers", "retour à la liste", VTERM_KEY_ESCAPE},
+    {"3", "tape 3/6", "étape 3", VTERM_KEY_NONE},
+    {"r", "Nom ou th", "la recherche", VTERM_KEY_NONE},
+    {"budget", "budget", "recherche « budget »", VTERM_KEY_NONE},
+    {"\025urbanisme", "rbanisme", "recherche « urbanisme »", VTERM_KEY_NONE},
+    {"\025com", "ommunication", "recherche « com »", VTERM_KEY_NONE},
+    {"\025finances locales", "inances locales", "recherche « finances locales »", VTERM_KEY_NONE},
+    {"\025management", "anagement", "recherche « management »", VTERM_KEY_NONE},
+};
+
+static void bench_memory(char *const wizard[], bool with_catalogue)
+{
+    printf("\n4. Mémoire de l'assistant au plus haut (ru_maxrss) sur une session d'élue qui "
+           "revient : les six étapes, un dossier ouvert, cinq recherches, q\n");
+    if (!with_catalogue)
+        printf("   attention : pas de catalogue à côté de la base (bench_catalogue n'a pas "
+               "tourné) : les recherches ne trouvent rien\n");
+    struct pty p;
+    if (!pty_start(&p, wizard, false)) {
+        summary_add("Mémoire au plus haut (ru_maxrss)", "non mesuré", "≤ 10 Mo", "–",
+                    "non atteint");
+        return;
+    }
+    size_t n = sizeof session / sizeof *session, reached = 0;
+    long hwm[sizeof session / sizeof *session] = {0};
+    static char text[SCREEN_MAX];
+    for (size_t i = 0; i < n; i++) {
+        if (session[i].key != VTERM_KEY_NONE)
+            pty_send_key(&p, session[i].key);
+        /* typed text goes key by key, as a person types (each key is a search) */
+        for (const char *k = session[i].keys; k && *k;) {
+            size_t len = 1;
+            while (((unsigned char)k[len] & 0xC0) == 0x80)
+                len++; /* a whole UTF-8 character */
+            char one[8];
+            snprintf(one, sizeof one, "%.*s", (int)len, k);
+            pty_send(&p, one);
+            k += len;
+            pty_settle(&p, 20, 2000);
+        }
+        bool seen = pty_wait(&p, session[i].want, false, now() + 10) != 0;
+        pty_settle(&p, 100, 3000);
+        hwm[i] = vm_hwm(p.pid);
+        if (getenv("BENCH_VERBOSE") || !seen) {
+            pty_text(&p, text, sizeof text);
+            printf("   %s : %s\n%s", session[i].what, seen ? "vu" : "PAS VU", text);
+        }
+        if (!seen)
+            break;
+        reached++;
+    }
+    pty_send_key(&p, VTERM_KEY_ESCAPE);
+    pty_settle(&p, 100, 2000);
+    pty_send_key(&p, VTERM_KEY_ESCAPE);
+    pty_settle(&p, 100, 2000);
+    pty_send(&p, "q");
+    double end = now() + 5;
+    while (!p.eof && now() < end)
+        pty_pump(&p, 100);
+    if (!p.eof)
+        kill(p.pid, SIGKILL);
+    int status = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
+    pid_t got = wait4(p.pid, &status, 0, &ru);
+    close(p.fd);
+    vterm_free(p.vt);
+    /* ru_maxrss and VmHWM are counted apart by the kernel and may differ by a few pages:
+     * the larger of the two. */
+    long peak = got == p.pid ? ru.ru_maxrss : 0;
+    for (size_t i = 0; i < reached; i++)
+        if (hwm[i] > peak)
+            peak = hwm[i];
+    for (size_t i = 0; i < reached; i++)
+        if (i == 0 || i + 1 == reached || hwm[i] != hwm[i - 1])
+            printf("   après %s%*s VmHWM %6.2f Mo\n", session[i].what,
+                   (int)(38 - columns(session[i].what)), "", hwm[i] * 1024 / 1e6);
+    bool complete = reached == n;
+    printf("   au plus haut sur toute la session (ru_maxrss de wait4, ou VmHWM si plus "
+           "grand) : %.2f Mo (%ld Kio) — "
+           "objectif ≤ 10 Mo (10 000 000 octets)%s\n", peak * 1024 / 1e6, peak,
+           complete ? "" : " ; session incomplète");
+    char m[128], r[160];
+    fmt(m, sizeof m, "%.2f Mo%s", peak * 1024 / 1e6, complete ? "" : " (session incomplète)");
+    fmt(r, sizeof r, "après le premier écran %.2f Mo", hwm[0] * 1024 / 1e6);
+    summary_add("Mémoire au plus haut (ru_maxrss), session complète", m, "≤ 10 Mo", r,
+                peak > 0 && complete ? verdict(peak * 1024 <= 10000000) : "non atteint");
+}
+
 static void bench_reglage(char *const wizard[], const char *bin, const char *db_opt, int changes)
 {
-    printf("\n4. Un reglage écrit par un autre processus, jusqu'à l'écran de l'assistant "
+    printf("\n5. Un reglage écrit par un autre processus, jusqu'à l'écran de l'assistant "
            "(accueil)\n");
     struct pty p;
     if (!pty_start(&p, wizard, false))
@@ -689,7 +765,7 @@ static void bench_reglage(char *const wizard[], const char *bin, const char *db_
     char r[128] = "–";
     if (n)
         fmt(r, sizeof r, "depuis son lancement %.1f ms", med_start);
-    summary_add(figure, m, "≤ 100 ms", r);
+    summary_add(figure, m, "≤ 100 ms", r, verdict(n && !missed && t[n - 1] <= 100.0));
     free(t);
     free(from_start);
 }
@@ -707,8 +783,6 @@ int main(int argc, char **argv)
     const char *dir = argc > 2 ? argv[2] : "build/bench";
     mkdir(dir, 0755);
     snprintf(summary_path, sizeof summary_path, "%s/resume-assistant.tsv", dir);
-    snprintf(catalogue_summary_path, sizeof catalogue_summary_path, "%s/resume-catalogue.tsv",
-             dir);
     FILE *summary = fopen(summary_path, "w"); /* a new table for this run */
     if (summary)
         fclose(summary);
@@ -718,7 +792,6 @@ int main(int argc, char **argv)
     char abs_bin[4096], abs_dir[4096], db[4200], db_opt[4300], home[4300], lang[64];
     if (!realpath(bin, abs_bin) || !realpath(dir, abs_dir)) {
         printf("%s introuvable : faites d'abord make\n", bin);
-        summary_print();
         return 0;
     }
     snprintf(db, sizeof db, "%s/officielle.db", abs_dir);
@@ -756,7 +829,6 @@ int main(int argc, char **argv)
     else
         printf("base %s, sans catalogue\n", db);
     if (!make_database(db)) {
-        summary_print();
         return 0;
     }
     char *wizard[] = {abs_bin, db_opt, NULL};
@@ -770,7 +842,7 @@ int main(int argc, char **argv)
     bench_startup(wizard, dialog_path, runs);
     bench_ldd(abs_bin);
     bench_keys(wizard, presses);
+    bench_memory(wizard, stat(cat, &sb) == 0);
     bench_reglage(wizard, abs_bin, db_opt, changes);
-    summary_print();
     return 0;
 }
