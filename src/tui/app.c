@@ -568,7 +568,12 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
     tui_colors_init(color);
 
     static struct app app; /* large (the draft twice); one wizard per process */
-    memset(&app, 0, sizeof app);
+    /* Zero already the first time: clearing its 114 Kio would touch 29 pages for nothing
+     * before the first screen. */
+    static bool ran;
+    if (ran)
+        memset(&app, 0, sizeof app);
+    ran = true;
     app.table = table;
     app.st = st;
     app.db_path = db_path;
