@@ -141,6 +141,8 @@ static void test_search_screen_opens_without_reading_the_catalogue(void **state)
 static void test_session_of_searches_stays_under_ten_megabytes(void **state)
 {
     (void)state;
+    if (!measured())
+        skip(); /* only the figure is checked here, and valgrind makes the session slow */
     const char *db = db_with_large_catalogue("e2e-memory-session");
     struct term *t = start(24, 80, db, NULL);
     WAIT(t, "q quitter");
