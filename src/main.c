@@ -64,10 +64,12 @@ static int run_wizard(const char *db_option, bool color, bool lines)
     /* A shared session left open by a crash is over: no stale banner, « interrompu » in
      * its history, and the message line says so instead of what it said then. */
     struct share_state was;
-    bool stale = store_share_get(st, &was) == 0 && was.phase != SHARE_NONE;
+    bool read = store_share_get(st, &was) == 0;
+    bool stale = read && was.phase != SHARE_NONE;
     struct ui_state ui;
     struct share_state now;
-    if (store_share_reset_stale(st) != 0) {
+    /* Nothing to reset when no share was open (the usual start: one query less). */
+    if ((!read || stale) && store_share_reset_stale(st) != 0) {
         text_fprintf(stderr, "difelus : %s\n", store_error(st));
     } else if (stale && store_share_get(st, &now) == 0 && now.phase == SHARE_NONE &&
                store_ui_get(st, &ui) == 0) {
