@@ -57,6 +57,15 @@ static void storm(struct term *t, const char *what)
                  "(%d, %d)", what, r, c, row, col);
     }
     assert_int_equal(kill(pid, 0), 0);
+    /* The same, one size at a time, each drawn before the next: a form's window, moved by
+     * curses to fit 10 × 3, was written into the screen's text (a letter of the hint line
+     * blanked) when the form was posted again at 80 × 24. */
+    term_resize(t, 3, 10);
+    WAIT(t, "q quitter");
+    settle(t);
+    term_resize(t, 24, 80);
+    if (!term_wait_screen(t, before))
+        fail_msg("revenu de 10 × 3 (%s), l'écran n'est plus le même", what);
     free(before);
 }
 

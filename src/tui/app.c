@@ -685,6 +685,9 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
             app_save_ui(&app); /* what a helper's end said (app_flash) is saved like a key's */
         if (got_winch) {
             got_winch = 0;
+            /* Before curses resizes: it would move the form's window to fit a tiny size,
+             * and the form library would then write into the screen's text there. */
+            tui_form_unpost(&app.form);
             apply_resize();
             changed = true;
         }
