@@ -325,7 +325,8 @@ bool tui_too_small(struct app *app)
     if (room >= 3) {
         y += tui_paragraph(y, 0, COLS, 1, A_BOLD, title);
         if (room - keys - 1 > 0)
-            y += tui_paragraph(y, 0, COLS, room - keys - 1, 0, "Agrandissez la fenêtre, ou :");
+            y += tui_paragraph(y, 0, COLS, room - keys - 1, 0,
+                               "Agrandissez la fenêtre, ou\u00a0:");
     }
     if (keys >= 2)
         tui_print(y++, 0, COLS, 0, "i ignorer");
