@@ -427,8 +427,9 @@ static void test_closed_keyboard_or_screen_at_start(void **state)
     free(err);
     assert_false(db_exists(db));
 
-    /* The line mode reads a closed stdin as its end, like an empty file. */
-    assert_int_equal(run_with_closed(0, (const char *[]){db, "--lignes", NULL}, &err), 0);
+    /* The line mode cannot read a closed stdin: not the end of a script, a failure. */
+    assert_int_equal(run_with_closed(0, (const char *[]){db, "--lignes", NULL}, &err), 1);
+    assert_non_null(harness_strstr(err, "lecture du clavier impossible"));
     free(err);
     /* Nowhere to write: it says so on stderr, with a failure status, not 0. */
     assert_int_equal(run_with_closed(1, (const char *[]){db, "--lignes", NULL}, &err), 1);
@@ -462,6 +463,28 @@ static void draft_is_back(const char *db, const char *typed)
     term_free(t);
 }
 
+/* `nohup difelus DB [ARG] 2>journal` in a terminal: started by a shell that ignores
+ * SIGHUP, stderr into a file beside the database (its path in errfile). */
+static struct term *start_nohup(const char *db, const char *arg, char *errfile, size_t len)
+{
+    char cmd[16384], bin[4200];
+    snprintf(errfile, len, "%.*s/journal", (int)(strrchr(db, '/') - db - 5), db + 5);
+    if (!realpath(harness_binary(), bin))
+        fail_msg("%s introuvable", harness_binary());
+    snprintf(cmd, sizeof cmd, "trap '' HUP; exec '%s' '%s' %s 2>'%s'", bin, db,
+             arg ? arg : "", errfile);
+    const char *saved = getenv("DIFELUS_BIN");
+    char *was = saved ? strdup(saved) : NULL;
+    setenv("DIFELUS_BIN", "/bin/sh", 1);
+    struct term *t = term_start(24, 80, (const char *[]){"-c", cmd, NULL}, NULL);
+    if (was)
+        setenv("DIFELUS_BIN", was, 1);
+    else
+        unsetenv("DIFELUS_BIN");
+    free(was);
+    return t;
+}
+
 /* Item 5, while running: the terminal hangs up (the window closed, the ssh link dropped)
  * with a half-typed form. SIGHUP: exit 129; with SIGHUP ignored (nohup), the closed
  * terminal itself is noticed: exit 1 and a French message on stderr, no busy loop. The
@@ -486,21 +509,8 @@ static void test_terminal_hangs_up(void **state)
     draft_is_back(db, "du Lodévois");
 
     /* nohup difelus 2>journal: no SIGHUP, only a terminal that reads nothing any more. */
-    char errfile[4300], cmd[16384], bin[4200];
-    snprintf(errfile, sizeof errfile, "%.*s/journal", (int)(strrchr(db, '/') - db - 5),
-             db + 5);
-    if (!realpath(harness_binary(), bin))
-        fail_msg("%s introuvable", harness_binary());
-    snprintf(cmd, sizeof cmd, "trap '' HUP; exec '%s' '%s' 2>'%s'", bin, db, errfile);
-    const char *saved = getenv("DIFELUS_BIN");
-    char *was = saved ? strdup(saved) : NULL;
-    setenv("DIFELUS_BIN", "/bin/sh", 1);
-    t = term_start(24, 80, (const char *[]){"-c", cmd, NULL}, NULL);
-    if (was)
-        setenv("DIFELUS_BIN", was, 1);
-    else
-        unsetenv("DIFELUS_BIN");
-    free(was);
+    char errfile[4300];
+    t = start_nohup(db, NULL, errfile, sizeof errfile);
     WAIT(t, "nouveau mandat");
     term_send(t, " Lodève");
     WAIT(t, "Lodévois Lodève");
@@ -515,6 +525,38 @@ static void test_terminal_hangs_up(void **state)
     assert_non_null(harness_strstr(said, "ce que vous tapiez est gardé"));
     free(said);
     draft_is_back(db, "Lodévois Lodève");
+}
+
+/* Item 5, the line mode: its terminal hangs up. SIGHUP: 129; under nohup the read fails,
+ * which is no end of a script: a French message on stderr and status 1, not « Fin de
+ * l'entrée » and 0. */
+static void test_line_mode_hangs_up(void **state)
+{
+    (void)state;
+    if (getenv("DIFELUS_VALGRIND") && *getenv("DIFELUS_VALGRIND"))
+        skip();
+    char db[4200];
+    snprintf(db, sizeof db, "%s", fresh_db("e2e-term-lines-hup"));
+    struct term *t = term_start(24, 80, (const char *[]){db, "--lignes", NULL}, NULL);
+    WAIT(t, "Votre choix [1] :");
+    settle(t);
+    term_hangup(t);
+    assert_int_equal(term_wait_exit(t), 128 + SIGHUP);
+    term_free(t);
+
+    char errfile[4300];
+    t = start_nohup(db, "--lignes", errfile, sizeof errfile);
+    WAIT(t, "Votre choix [1] :");
+    settle(t);
+    term_hangup(t);
+    assert_int_equal(term_wait_exit(t), 1);
+    term_free(t);
+    char *said = harness_read_file(errfile, NULL);
+    assert_non_null(said);
+    if (!harness_strstr(said, "lecture du clavier impossible"))
+        fail_msg("message sur la sortie d'erreur : « %s »", said);
+    assert_non_null(harness_strstr(said, "Tout ce que vous avez fait est enregistré"));
+    free(said);
 }
 
 /* Item 6: LINES and COLUMNS left in the environment by another program (a shell that
@@ -568,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_unknown_or_limited_terminal),
         cmocka_unit_test(test_closed_keyboard_or_screen_at_start),
         cmocka_unit_test(test_terminal_hangs_up),
+        cmocka_unit_test(test_line_mode_hangs_up),
         cmocka_unit_test(test_wrong_lines_columns_in_environment),
         cmocka_unit_test(test_resize_during_line_mode),
     };
