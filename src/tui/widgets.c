@@ -321,17 +321,23 @@ bool tui_too_small(struct app *app)
      * them), then what to do, in the rows left over, on the whole width. */
     const char *title = COLS >= 19 ? "Terminal trop petit" : "Trop petit";
     int keys = room >= 2 ? 2 : room;
-    int y = top;
-    if (room >= 3) {
-        y += tui_paragraph(y, 0, COLS, 1, A_BOLD, title);
-        if (room - keys - 1 > 0)
-            y += tui_paragraph(y, 0, COLS, room - keys - 1, 0,
-                               "Agrandissez la fenêtre, ou\u00a0:");
+    /* The advice only where its words fit whole (« Agrandissez » is 11 columns). */
+    int advice = room >= 3 && COLS >= 16 ? room - keys - 1 : 0;
+    if (advice > 0) {
+        int want = text_wrap_count("Agrandissez la fenêtre, ou\u00a0:", COLS);
+        advice = want < advice ? want : advice;
     }
+    int lines = (room >= 3 ? 1 : 0) + advice + keys;
+    int y = top + (room - lines) / 2; /* in the middle, as the long message */
+    int y0 = y;
+    if (room >= 3)
+        y += tui_paragraph(y, 0, COLS, 1, A_BOLD, title);
+    if (advice > 0)
+        y += tui_paragraph(y, 0, COLS, advice, 0, "Agrandissez la fenêtre, ou\u00a0:");
     if (keys >= 2)
         tui_print(y++, 0, COLS, 0, "i ignorer");
     if (keys >= 1)
         tui_print(y, 0, COLS, 0, "q quitter");
-    move(top, 0);
+    move(y0, 0);
     return true;
 }
