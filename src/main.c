@@ -1,5 +1,7 @@
 /* difelus: the entry point. The command line lives in src/cli/ (a table of commands);
  * without a command, the full-screen wizard starts. */
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include "cli/cli.h"
 #include "difelus/dates.h"
 #include "difelus/share.h"
+#include "difelus/syserr.h"
 #include "difelus/text.h"
 #include "lines/lines.h"
 #include "tui/app.h"
@@ -34,6 +37,27 @@ static int run_lines(const char *db_option)
     return rc;
 }
 
+/* Standard input and output closed when we started (`<&-`, `>&-`): main() put a
+ * placeholder there, so that no file opened later takes their number. */
+static bool closed_at_start[3];
+
+static void hold_standard_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        closed_at_start[fd] = true;
+        /* /dev/null the wrong way round: reading stdin or writing stdout still fails, as
+         * on the closed descriptor, instead of silently reading nothing or writing into a
+         * database or calendar file that would otherwise get number 0 or 1. */
+        int null = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (null >= 0 && null != fd) {
+            dup2(null, fd);
+            close(null);
+        }
+    }
+}
+
 static int run_wizard(const char *db_option, bool color, bool lines)
 {
     char err[1024], path[4096];
@@ -42,6 +66,14 @@ static int run_wizard(const char *db_option, bool color, bool lines)
     const char *term = getenv("TERM");
     if (lines || (term && strcmp(term, "dumb") == 0))
         return run_lines(db_option);
+    if (closed_at_start[STDIN_FILENO] || closed_at_start[STDOUT_FILENO]) {
+        text_fprintf(stderr, "difelus : %s est fermée : l'assistant ne peut ni lire le "
+                     "clavier ni afficher ses écrans.\nLancez difelus depuis une fenêtre de "
+                     "terminal, sans fermer l'entrée ni la sortie, ou utilisez « difelus "
+                     "statut » pour un résumé en texte.\n",
+                     closed_at_start[STDIN_FILENO] ? "l'entrée standard" : "la sortie standard");
+        return EXIT_FAILURE;
+    }
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         text_fprintf(stderr, "%s", "difelus : l'assistant s'affiche dans un terminal, et "
                      "l'entrée ou la sortie standard n'en est pas un.\nLancez difelus depuis "
@@ -52,6 +84,27 @@ static int run_wizard(const char *db_option, bool color, bool lines)
     if (!tui_locale_setup(err, sizeof err)) {
         text_fprintf(stderr, "difelus : %s\n", err);
         return EXIT_FAILURE;
+    }
+    /* A TERM that this machine's terminfo does not know (a recent terminal over ssh,
+     * whose description is not installed here) or that cannot move the cursor: the line
+     * mode works on any terminal, so the official is not shut out; the notice says why
+     * and how to get the full screen. A refusal would leave a non-technical official with
+     * a command to retype and nothing done. */
+    char shown[96];
+    enum tui_terminal_verdict verdict = tui_terminal_probe(shown, sizeof shown);
+    if (verdict == TUI_TERM_UNKNOWN || verdict == TUI_TERM_NO_CURSOR) {
+        if (verdict == TUI_TERM_UNKNOWN)
+            text_fprintf(stderr, "difelus : le terminal « %s » (variable TERM) est inconnu "
+                         "sur cette machine ; l'assistant s'ouvre donc en mode lignes. Pour "
+                         "l'assistant plein écran, quittez (q) puis lancez : "
+                         "TERM=xterm-256color difelus\n\n", shown);
+        else
+            text_fprintf(stderr, "difelus : le terminal « %s » (variable TERM) ne sait pas "
+                         "déplacer le curseur ; l'assistant s'ouvre donc en mode lignes, "
+                         "comme avec TERM=dumb. Pour l'assistant plein écran, lancez difelus "
+                         "dans une fenêtre de terminal ordinaire (xterm, GNOME Terminal, "
+                         "Konsole…).\n\n", shown);
+        return run_lines(db_option);
     }
     /* Before the database is opened or created: nothing happens on a refused terminal. */
     if (!tui_terminal_check(err, sizeof err)) {
@@ -107,7 +160,24 @@ static int run_assist(const char *relay_url, const char *token, const char *code
 
 int main(int argc, char **argv)
 {
+    hold_standard_fds();
     setlocale(LC_ALL, "");
     cli_assist_wizard = run_assist;
-    return cli_main(argc, argv, run_wizard);
+    int rc = cli_main(argc, argv, run_wizard);
+    /* What was printed but could not be written (stdout closed, a full disk behind a
+     * redirection) is a failure, not a silent success. On a terminal the wizard writes
+     * through curses and says itself what went wrong. */
+    if (rc == EXIT_SUCCESS && !isatty(STDOUT_FILENO)) {
+        int e = fflush(stdout) != 0 ? errno : 0;
+        if (e || ferror(stdout)) {
+            char why[256] = "";
+            if (e)
+                snprintf(why, sizeof why, " (%s)", syserr_text(e));
+            text_fprintf(stderr, "difelus : impossible d'écrire sur la sortie standard%s. "
+                         "Relancez sans fermer la sortie, ou redirigez-la vers un fichier sur "
+                         "un disque qui a de la place.\n", why);
+            return EXIT_FAILURE;
+        }
+    }
+    return rc;
 }

@@ -770,6 +770,49 @@ void term_resize(struct term *t, int rows, int cols)
     ioctl(t->fd, TIOCSWINSZ, &ws);
 }
 
+bool term_wait_screen(struct term *t, const char *screen)
+{
+    long long deadline = now_ms() + WAIT_MS;
+    for (;;) {
+        if (strcmp(term_text(t), screen) == 0)
+            return true;
+        long long left = deadline - now_ms();
+        if (left <= 0 || t->exited)
+            break;
+        if (!pump(t, left > 50 ? 50 : (int)left))
+            t->exited = true;
+    }
+    fprintf(stderr, "--- screen expected ---\n%s--- screen seen ---\n%s---\n", screen,
+            term_text(t));
+    return false;
+}
+
+bool term_cell_emphasis(struct term *t, int row, int col)
+{
+    VTermScreenCell cell;
+    vterm_screen_get_cell(t->screen, (VTermPos){.row = row, .col = col}, &cell);
+    return cell.attrs.reverse || cell.attrs.bold || cell.attrs.underline;
+}
+
+void term_drain(struct term *t)
+{
+    while (!t->exited) {
+        struct pollfd p = {.fd = t->fd, .events = POLLIN};
+        if (poll(&p, 1, 0) <= 0)
+            break;
+        if (!pump(t, 0))
+            t->exited = true;
+    }
+}
+
+void term_hangup(struct term *t)
+{
+    term_drain(t); /* the screen as it was when the link dropped */
+    close(t->fd);
+    t->fd = -1;
+    t->exited = true; /* nothing more can be read */
+}
+
 int term_wait_exit(struct term *t)
 {
     long long deadline = now_ms() + WAIT_MS;
@@ -817,7 +860,8 @@ void term_free(struct term *t)
         kill(t->pid, SIGKILL);
         waitpid(t->pid, NULL, 0);
     }
-    close(t->fd);
+    if (t->fd >= 0)
+        close(t->fd);
     vterm_free(t->vt);
     free(t);
 }

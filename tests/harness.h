@@ -79,6 +79,16 @@ int term_find_row(struct term *t, const char *text);
 bool term_cell_default_colors(struct term *t, int row, int col);
 bool term_cell_reverse(struct term *t, int row, int col);
 void term_resize(struct term *t, int rows, int cols);
+/* Reads what the program has written so far, without waiting (after e2e.h's wait_idle:
+ * the whole screen it drew). */
+void term_drain(struct term *t);
+/* Waits until the whole screen (term_text) is exactly `screen`; false after WAIT_MS. */
+bool term_wait_screen(struct term *t, const char *screen);
+/* True when the cell at (row, col) is marked without colour: reverse, bold or underline. */
+bool term_cell_emphasis(struct term *t, int row, int col);
+/* Closes the terminal's master side, as a dropped ssh link or a closed window does: the
+ * program's terminal hangs up. Only term_wait_exit and term_free make sense afterwards. */
+void term_hangup(struct term *t);
 /* Waits for the program to exit; returns its exit status or -1 on time-out. */
 int term_wait_exit(struct term *t);
 /* After exit: the terminal is back to normal (line mode and echo on, main screen,

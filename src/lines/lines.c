@@ -5,6 +5,7 @@
  * wizard's screens, so the two front ends can be swapped at any moment. */
 #include "lines/lines.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "difelus/mandate.h"
 #include "difelus/rules.h"
 #include "difelus/status.h"
+#include "difelus/syserr.h"
 #include "difelus/text.h"
 
 enum in_result { IN_OK, IN_BACK, IN_QUIT, IN_EOF };
@@ -39,6 +41,7 @@ struct lines {
     bool loaded;
     bool tty;    /* the input is a terminal: it echoes the Enter that ends a line */
     bool eof;    /* the input ended: leave, everything is saved already */
+    int read_errno; /* the input failed (a hung-up terminal, a closed stdin): status 1 */
     bool failed; /* the database failed: leave with status 1 */
     char *line;
     size_t cap;
@@ -155,6 +158,8 @@ static enum in_result ask(struct lines *L, const char *prompt, const char *def, 
         fputc('\n', L->out); /* nothing echoed the Enter */
     if (n < 0) {
         L->eof = true;
+        if (ferror(L->in))
+            L->read_errno = errno ? errno : EIO;
         return IN_EOF;
     }
     while (n > 0 && (L->line[n - 1] == '\n' || L->line[n - 1] == '\r'))
@@ -1212,7 +1217,14 @@ int lines_run(store *st, FILE *in, FILE *out, struct date today, char *err, size
         }
     }
     blank(&L);
-    if (L.eof)
+    if (L.read_errno) {
+        /* Not the end of a script: the keyboard went away (the terminal hung up, stdin was
+         * closed). Said on stderr by the caller, with status 1. */
+        snprintf(err, errlen, "lecture du clavier impossible (%s) : le terminal a été fermé "
+                              "ou l'entrée standard n'est pas lisible. Tout ce que vous avez "
+                              "fait est enregistré ; relancez difelus pour continuer.",
+                 syserr_text(L.read_errno));
+    } else if (L.eof)
         say(&L, "Fin de l'entrée : tout ce que vous avez fait est enregistré. À bientôt !");
     else if (!L.failed)
         say(&L, "Tout est enregistré. À bientôt !");
@@ -1224,5 +1236,7 @@ int lines_run(store *st, FILE *in, FILE *out, struct date today, char *err, size
         snprintf(err, errlen, "%s", store_error(st));
         return EXIT_FAILURE;
     }
+    if (L.read_errno)
+        return EXIT_FAILURE;
     return EXIT_SUCCESS;
 }

@@ -31,6 +31,9 @@
  * handler). */
 static volatile sig_atomic_t got_signal, got_winch;
 static int wake_pipe[2] = {-1, -1};
+/* SIGHUP was ignored when we started (nohup): it stays so; a closed terminal is then
+ * noticed by the event loop itself. */
+static bool hup_ignored;
 
 static void on_signal(int sig)
 {
@@ -56,7 +59,8 @@ static void set_handlers(void (*handler)(int))
     sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++)
-        sigaction(signals[i], &sa, NULL);
+        if (signals[i] != SIGHUP || !hup_ignored)
+            sigaction(signals[i], &sa, NULL);
 }
 
 /* Installed before newterm(): ncurses then leaves SIGWINCH to us. */
@@ -64,6 +68,8 @@ static bool install_signals(void)
 {
     if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
         return false;
+    struct sigaction was;
+    hup_ignored = sigaction(SIGHUP, NULL, &was) == 0 && was.sa_handler == SIG_IGN;
     set_handlers(on_signal);
     return true;
 }
@@ -82,6 +88,10 @@ static void apply_resize(void)
     struct winsize ws;
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
         resizeterm(ws.ws_row, ws.ws_col);
+    /* The terminal cut or wiped what it showed while it was smaller, and after a storm of
+     * resizes ending at the size curses already knew, curses sees no change at all: the
+     * next refresh repaints the whole screen instead of sending only its differences. */
+    clearok(curscr, TRUE);
 }
 
 static bool codeset_is_utf8(void)
@@ -106,40 +116,53 @@ bool tui_locale_setup(char *err, size_t errlen)
     return false;
 }
 
-bool tui_terminal_check(char *err, size_t errlen)
+enum tui_terminal_verdict tui_terminal_probe(char *shown, size_t shown_len)
 {
     const char *term = getenv("TERM");
-    if (!term || !*term) {
+    snprintf(shown, shown_len, "%s", "");
+    if (!term || !*term)
+        return TUI_TERM_UNSET;
+    text_clip(shown, shown_len, term, 40); /* outside text, shown in a message */
+    int status = 0;
+    /* setupterm refuses a printing terminal (hc) itself, with status 1: it is known,
+     * it only cannot move the cursor. */
+    if (setupterm(term, STDOUT_FILENO, &status) != OK)
+        return status == 1 ? TUI_TERM_NO_CURSOR : TUI_TERM_UNKNOWN;
+    /* A terminal that cannot move the cursor (TERM=dumb: Emacs' shell, some IDE consoles;
+     * a printing terminal, hc) would show the full-screen wizard as a blank screen. */
+    const char *cup = tigetstr("cup");
+    bool addressable = cup && cup != (const char *)-1 && tigetflag("hc") <= 0;
+    del_curterm(cur_term);
+    return addressable ? TUI_TERM_OK : TUI_TERM_NO_CURSOR;
+}
+
+bool tui_terminal_check(char *err, size_t errlen)
+{
+    char shown[96];
+    switch (tui_terminal_probe(shown, sizeof shown)) {
+    case TUI_TERM_OK:
+        return true;
+    case TUI_TERM_UNSET:
         snprintf(err, errlen, "la variable TERM n'est pas définie : difelus ne sait pas quel "
                               "terminal piloter. Lancez-le depuis une fenêtre de terminal, ou "
                               "essayez : TERM=xterm-256color difelus. Sans terminal, « difelus "
                               "statut » donne un résumé en texte.");
         return false;
-    }
-    char shown[96];
-    text_clip(shown, sizeof shown, term, 40); /* outside text, shown in a message */
-    int status = 0;
-    if (setupterm(term, STDOUT_FILENO, &status) != OK) {
+    case TUI_TERM_UNKNOWN:
         snprintf(err, errlen, "le terminal « %s » (variable TERM) est inconnu. Essayez : "
                               "TERM=xterm-256color difelus", shown);
         return false;
+    case TUI_TERM_NO_CURSOR:
+        break;
     }
-    /* A terminal that cannot move the cursor (TERM=dumb: Emacs' shell, some IDE consoles)
-     * would show the full-screen wizard as a blank screen. */
-    const char *cup = tigetstr("cup");
-    bool addressable = cup && cup != (const char *)-1 && tigetflag("hc") <= 0;
-    del_curterm(cur_term);
-    if (!addressable) {
-        snprintf(err, errlen,
-                 "le terminal « %s » (variable TERM) ne sait pas déplacer le curseur, et "
-                 "l'assistant plein écran en a besoin. Lancez difelus dans une fenêtre de "
-                 "terminal ordinaire (xterm, GNOME Terminal, Konsole…), ou essayez : "
-                 "TERM=xterm-256color difelus. Sans l'assistant, les commandes en texte "
-                 "restent disponibles : « difelus statut », « difelus --help ».",
-                 shown);
-        return false;
-    }
-    return true;
+    snprintf(err, errlen,
+             "le terminal « %s » (variable TERM) ne sait pas déplacer le curseur, et "
+             "l'assistant plein écran en a besoin. Lancez difelus dans une fenêtre de "
+             "terminal ordinaire (xterm, GNOME Terminal, Konsole…), ou essayez : "
+             "TERM=xterm-256color difelus. Sans l'assistant, les commandes en texte "
+             "restent disponibles : « difelus statut », « difelus --help ».",
+             shown);
+    return false;
 }
 
 void app_flash(struct app *app, bool error, const char *fmt, ...)
@@ -516,14 +539,27 @@ void app_set_agent(struct share_agent *agent)
 
 static void draw(struct app *app)
 {
+    /* A form's screen is not erased before each draw (that would wipe its fields): but
+     * after a change of size, what was drawn at another size (a tiny window's message)
+     * stays in the parts the form does not paint, and the fields themselves were wiped
+     * by the too-small screen. Erase once and post the form again (it keeps its cursor). */
+    static int drawn_lines, drawn_cols;
+    bool resized = LINES != drawn_lines || COLS != drawn_cols;
+    drawn_lines = LINES;
+    drawn_cols = COLS;
     if (tui_too_small(app)) {
         if (app->table->overlay && !app->agent)
             app->table->overlay(app); /* an agent's question is answered here too */
         refresh();
         return;
     }
-    if (!app->screen->text_input)
+    if (!app->screen->text_input) {
         erase();
+    } else if (resized) {
+        erase();
+        if (app->form.posted)
+            app->form.posted_lines = -1; /* tui_form_draw posts it again */
+    }
     app->screen->draw(app);
     if (app->table->overlay)
         app->table->overlay(app);
@@ -541,6 +577,9 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         snprintf(err, errlen, "impossible de préparer le terminal (%s).", syserr_text(errno));
         return EXIT_FAILURE;
     }
+    /* The terminal's size comes from the terminal: LINES and COLUMNS left in the
+     * environment at another size (exported by a shell, a script) would be taken first. */
+    use_tioctl(TRUE);
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
         remove_signals();
@@ -593,7 +632,7 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
     }
     resume(&app, &saved, &draft);
 
-    bool quit = false, failed = false;
+    bool quit = false, failed = false, gone = false;
     int idle = 0;
     draw(&app);
     while (!quit && !got_signal) {
@@ -628,8 +667,9 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
             failed = true;
             break;
         }
-        if (r > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p[0].revents & POLLIN))
-            break; /* the terminal went away */
+        /* The terminal went away (the window closed, the ssh link dropped, without a
+         * SIGHUP reaching us): the keys still buffered are read below, then we stop. */
+        bool hung_up = r > 0 && (p[0].revents & (POLLHUP | POLLERR | POLLNVAL));
         if (r > 0 && (p[1].revents & POLLIN)) {
             char drain[64];
             while (read(wake_pipe[0], drain, sizeof drain) > 0)
@@ -651,6 +691,9 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
             app_save_ui(&app); /* what a helper's end said (app_flash) is saved like a key's */
         if (got_winch) {
             got_winch = 0;
+            /* Before curses resizes: it would move the form's window to fit a tiny size,
+             * and the form library would then write into the screen's text there. */
+            tui_form_unpost(&app.form);
             apply_resize();
             changed = true;
         }
@@ -665,8 +708,10 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         }
         /* A readable stdin that yields no key again and again is a closed terminal. */
         idle = r > 0 && (p[0].revents & POLLIN) && !got_key ? idle + 1 : 0;
-        if (idle > 1000)
+        if (!quit && (hung_up || idle > 1000)) {
+            gone = true;
             break;
+        }
         bool again = !quit && table->after_event && table->after_event(&app, got_key || changed);
         if (!quit && (got_key || changed || again))
             draw(&app);
@@ -689,6 +734,14 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         else
             snprintf(err, errlen, "interrompu ; tout ce que vous aviez validé est enregistré.");
         return 128 + got_signal;
+    }
+    if (gone) {
+        /* Said on stderr (a file, when it was redirected): the terminal is no more. */
+        snprintf(err, errlen, "le terminal a été fermé : plus rien ne peut être lu au clavier. "
+                              "Tout ce que vous aviez validé est enregistré%s ; relancez "
+                              "difelus pour reprendre au même endroit.",
+                 typed ? ", et ce que vous tapiez est gardé" : "");
+        return EXIT_FAILURE;
     }
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -15,6 +15,12 @@ bool tui_locale_setup(char *err, size_t errlen);
  * cursor: not TERM=dumb). Returns false with a French message saying what to do. */
 bool tui_terminal_check(char *err, size_t errlen);
 
+/* What tui_terminal_check found: TERM unset, unknown to terminfo, or a terminal that
+ * cannot move the cursor (the line mode then serves instead of the full screen). */
+enum tui_terminal_verdict { TUI_TERM_OK, TUI_TERM_UNSET, TUI_TERM_UNKNOWN, TUI_TERM_NO_CURSOR };
+/* Like tui_terminal_check; `shown` receives TERM as it may be shown (cleaned, clipped). */
+enum tui_terminal_verdict tui_terminal_probe(char *shown, size_t shown_len);
+
 struct screen_table;
 
 /* Runs the wizard on the screens of `table` until the official quits. Returns the process exit status; on failure a

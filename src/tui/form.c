@@ -233,6 +233,12 @@ static bool post(struct tui_form *tf)
     return true;
 }
 
+void tui_form_unpost(struct tui_form *tf)
+{
+    if (tf->form)
+        unpost(tf);
+}
+
 void tui_form_close(struct tui_form *tf)
 {
     if (tf->form) {

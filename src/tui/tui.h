@@ -235,6 +235,10 @@ enum tui_form_result { TFR_NONE, TFR_SUBMIT, TFR_CANCEL, TFR_UNHANDLED };
 bool tui_form_open(struct tui_form *tf, const struct tui_field_desc *desc, int count,
                    const char *const *values, int top);
 void tui_form_close(struct tui_form *tf);
+/* Takes the form off the screen, keeping its values, field and cursor (posted again by the
+ * next tui_form_draw): before a resize, which would move its window to fit a tiny screen
+ * and make the form library write there. */
+void tui_form_unpost(struct tui_form *tf);
 /* Draws labels and messages on stdscr and the fields in their window; returns false when
  * the terminal is too small to show the form (a message says so). Call last. */
 bool tui_form_draw(struct tui_form *tf);

@@ -302,14 +302,42 @@ bool tui_too_small(struct app *app)
         tui_paragraph(LINES - msg_rows, 1, w, msg_rows,
                       app->ui.message_error ? tui_attr(TC_ERROR) : A_BOLD, app->ui.message);
     }
-    int y = LINES / 2 - 2 > top ? LINES / 2 - 2 : top;
+    static const char full[] = "Terminal trop petit — agrandissez la fenêtre ou appuyez "
+                               "sur i pour ignorer";
+    int room = LINES - msg_rows - top;
+    int full_rows = text_wrap_count(full, w);
+    if (full_rows <= 3 && full_rows + 1 + text_wrap_count(size, w) + 2 <= room) {
+        int y = LINES / 2 - 2 > top ? LINES / 2 - 2 : top;
+        int y0 = y;
+        y += tui_paragraph(y, 1, w, 3, A_BOLD, full);
+        tui_paragraph(y + 1, 1, w, 2, 0, size);
+        if (y + 3 < LINES - msg_rows)
+            tui_paragraph(y + 3, 1, w, 1, 0, "q : quitter");
+        move(y0, 1);
+        return true;
+    }
+    /* A tiny window (20 × 5, 10 × 3): the whole sentence would be cut before its keys.
+     * What matters first: that it is too small, then the two keys (as the key line writes
+     * them), then what to do, in the rows left over, on the whole width. */
+    const char *title = COLS >= 19 ? "Terminal trop petit" : "Trop petit";
+    int keys = room >= 2 ? 2 : room;
+    /* The advice only where its words fit whole (« Agrandissez » is 11 columns). */
+    int advice = room >= 3 && COLS >= 16 ? room - keys - 1 : 0;
+    if (advice > 0) {
+        int want = text_wrap_count("Agrandissez la fenêtre, ou\u00a0:", COLS);
+        advice = want < advice ? want : advice;
+    }
+    int lines = (room >= 3 ? 1 : 0) + advice + keys;
+    int y = top + (room - lines) / 2; /* in the middle, as the long message */
     int y0 = y;
-    y += tui_paragraph(y, 1, w, 3, A_BOLD,
-                       "Terminal trop petit — agrandissez la fenêtre ou appuyez sur i pour "
-                       "ignorer");
-    tui_paragraph(y + 1, 1, w, 2, 0, size);
-    if (y + 3 < LINES - msg_rows)
-        tui_paragraph(y + 3, 1, w, 1, 0, "q : quitter");
-    move(y0, 1);
+    if (room >= 3)
+        y += tui_paragraph(y, 0, COLS, 1, A_BOLD, title);
+    if (advice > 0)
+        y += tui_paragraph(y, 0, COLS, advice, 0, "Agrandissez la fenêtre, ou\u00a0:");
+    if (keys >= 2)
+        tui_print(y++, 0, COLS, 0, "i ignorer");
+    if (keys >= 1)
+        tui_print(y, 0, COLS, 0, "q quitter");
+    move(y0, 0);
     return true;
 }
