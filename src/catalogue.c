@@ -26,7 +26,7 @@
 #define CATALOGUE_SCHEMA_VERSION 1
 #define FIELD_MAX (1024 * 1024) /* one field of a record: 1 Mo */
 #define CATALOGUE_HOURS_MAX 10000 /* hours of one training, at most */
-#define RANK_LIMIT 1000         /* hit sets larger than this are not ranked */
+#define RANK_LIMIT 1000         /* hits ranked at most (the first ones in the index) */
 
 /* The schema, in the import's own connection (P "main.") or in memory (P "cat."). */
 #define SCHEMA(P)                                                                          \
@@ -46,6 +46,7 @@
     "CREATE VIRTUAL TABLE " P "training_fts USING fts5(title, body, cert, filters,"         \
     "  content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2',"         \
     "  prefix = '2 3');"                                                                   \
+    "CREATE TABLE " P "training_word (term TEXT PRIMARY KEY) WITHOUT ROWID;"              \
     "CREATE TABLE " P "import_log ("                                                        \
     "  source TEXT PRIMARY KEY, imported_at TEXT NOT NULL, file TEXT NOT NULL,"            \
     "  records INTEGER NOT NULL);"                                                         \
@@ -93,6 +94,47 @@ static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, out, -1, sqlite3_free);
 }
 
+/* The FTS5 interface of a connection, or NULL (SQLite built without FTS5). */
+static fts5_api *fts5_of(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(s);
+    sqlite3_finalize(s);
+    return api && api->iVersion >= 2 ? api : NULL;
+}
+
+/* The order of a hit set: where the query's words are, as bm25 weighed them here before
+ * (title 10, the body's name 2, the certification 1, the filters 0). bm25 itself costs
+ * what the catalogue weighs: for every phrase of the query it counts the trainings that
+ * hold it in the whole index (« com* » is in one training out of four), then reads every
+ * hit's column sizes, one lookup each: 2 to 8 ms at 200 000 trainings whatever the LIMIT.
+ * Every hit holds every word (they are ANDed), so those frequencies weigh the same for
+ * all of them; the sizes only put short titles first. Here, only what the index gives
+ * with the hit itself: the columns each phrase is in (detail=column). Higher is better;
+ * the oldest training first among equals. */
+static void sql_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                     int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    static const double weight[] = {10.0, 2.0, 1.0}; /* title, body, cert */
+    double score = 0;
+    int phrases = api->xPhraseCount(fts);
+    for (int p = 0; p < phrases; p++) {
+        Fts5PhraseIter it;
+        int col;
+        for (api->xPhraseFirstColumn(fts, p, &it, &col); col >= 0;
+             api->xPhraseNextColumn(fts, &it, &col))
+            if (col < 3)
+                score += weight[col];
+    }
+    sqlite3_result_double(ctx, score);
+}
+
 static int errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int errf(char *err, size_t errlen, const char *fmt, ...)
@@ -135,6 +177,8 @@ static void catalogue_file(store *st, char *path, size_t len)
 struct attached {
     sqlite3 *db;
     bool memory; /* no catalogue file yet: an empty catalogue in memory */
+    bool words;  /* the catalogue has its vocabulary (training_word): older ones do not */
+    bool ranked; /* difelus_rank registered on the connection */
     dev_t dev;
     ino_t ino;
     struct timespec mtime;
@@ -218,6 +262,7 @@ static int attach_memory(sqlite3 *db, struct attached *a, char *err, size_t errl
         return errf(err, errlen, "Impossible de préparer le catalogue (mémoire insuffisante ?).");
     }
     a->memory = true;
+    a->words = true; /* an empty vocabulary: nothing matches */
     return 0;
 }
 
@@ -249,6 +294,13 @@ static int attach_now(store *st, char *err, size_t errlen)
     remove_leftover(path);
     sqlite3_create_function(db, "difelus_fold", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             sql_fold, NULL, NULL);
+    if (!a->ranked) {
+        /* Once per connection: FTS5 keeps every function registered, even twice. */
+        fts5_api *api = fts5_of(db);
+        a->ranked = api && api->xCreateFunction(api, "difelus_rank", NULL, sql_rank, NULL) ==
+                               SQLITE_OK;
+    }
+    a->words = false;
     struct stat sb;
     if (stat(path, &sb) != 0) {
         if (errno != ENOENT)
@@ -310,6 +362,11 @@ static int attach_now(store *st, char *err, size_t errlen)
         return errf(err, errlen, "« %s » n'est pas un catalogue de difelus (un autre programme "
                                  "l'a créé ?). Déplacez ou supprimez ce fichier, puis importez "
                                  "ou synchronisez le catalogue.", path);
+    }
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM cat.sqlite_master WHERE type = 'table' AND"
+                               " name = 'training_word'", -1, &stmt, NULL) == SQLITE_OK) {
+        a->words = sqlite3_step(stmt) == SQLITE_ROW;
+        sqlite3_finalize(stmt);
     }
 attached:
     a->memory = false;
@@ -1121,7 +1178,14 @@ static int import_stream(store *st, FILE *f, const char *label, struct catalogue
                      " difelus_fold(coalesce(cert_title, '')),"
                      " 'm' || modality || ' d' || lower(coalesce(dept_code, '')) ||"
                      " ' x' || lower(coalesce(dept_code, '')) || modality"
-                     " FROM main.training;",
+                     " FROM main.training;"
+                     /* The index's words, for the search's long prefixes (expand_prefix),
+                      * in the vocabulary's own (sorted) order. */
+                     "CREATE VIRTUAL TABLE temp.difelus_vocabulary USING"
+                     " fts5vocab(main, training_fts, 'row');"
+                     "INSERT INTO main.training_word (term)"
+                     " SELECT term FROM temp.difelus_vocabulary;"
+                     "DROP TABLE temp.difelus_vocabulary;",
                      NULL, NULL, &msg) != SQLITE_OK)
         goto sql_error;
     if (sqlite3_prepare_v2(db, "INSERT INTO main.import_log (source, imported_at, file, records)"
@@ -1246,17 +1310,10 @@ static int collect_word(void *ctx, int tflags, const char *token, int len, int s
 static int split_words(sqlite3 *db, const char *text, struct query_words *out)
 {
     memset(out, 0, sizeof *out);
-    fts5_api *api = NULL;
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
-    sqlite3_step(s);
-    sqlite3_finalize(s);
+    fts5_api *api = fts5_of(db);
     void *user = NULL;
     fts5_tokenizer tokenizer;
-    if (!api || api->iVersion < 2 ||
-        api->xFindTokenizer(api, "unicode61", &user, &tokenizer) != SQLITE_OK)
+    if (!api || api->xFindTokenizer(api, "unicode61", &user, &tokenizer) != SQLITE_OK)
         return -1;
     /* The same options as the index (schema above). */
     const char *args[] = {"remove_diacritics", "2"};
@@ -1271,30 +1328,106 @@ static int split_words(sqlite3 *db, const char *text, struct query_words *out)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* Builds the FTS5 query: each word quoted (so that no text is ever FTS5 syntax), the last
- * one used as a prefix since it may be still being typed, in the text columns only, then
- * the filters. Returns the number of words. */
-static int build_query(const struct catalogue_query *q, const struct query_words *w, char *out,
-                       size_t outlen)
+/* The words of the catalogue that a prefix of 4 letters or more stands for. FTS5 answers
+ * such a prefix (its prefix index has 2 and 3 letters only) by merging the whole lists of
+ * every word it starts, for every query, whatever the LIMIT: 2 to 3 ms at 200 000
+ * trainings for « élus » (« elus* »), growing with the catalogue. The same few words
+ * ORed are read only as far as the results need. */
+#define EXPANSIONS_MAX 16
+
+struct expansion {
+    int count; /* -1: keep the prefix (no vocabulary, too many words, a word too long) */
+    char term[EXPANSIONS_MAX][QUERY_WORD_MAX];
+};
+
+static int expand_prefix(sqlite3 *db, const struct query_words *w, struct expansion *x)
+{
+    x->count = -1;
+    if (w->count == 0)
+        return 0;
+    const char *last = w->word[w->count - 1];
+    int chars = 0;
+    for (const char *c = last; *c; c++)
+        chars += ((unsigned char)*c & 0xC0) != 0x80;
+    if (w->whole[w->count - 1] || chars < 4)
+        return 0;
+    /* The words from the prefix up to (not included) the prefix with its last byte raised:
+     * every word that starts with it, in the primary key's (byte) order. */
+    char above[QUERY_WORD_MAX];
+    size_t len = strlen(last);
+    memcpy(above, last, len + 1);
+    above[len - 1] = (char)((unsigned char)above[len - 1] + 1); /* UTF-8 never ends in 0xFF */
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db, "SELECT term FROM cat.training_word WHERE term >= ?1 AND"
+                               " term < ?2 ORDER BY term LIMIT ?3",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, last, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, above, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, EXPANSIONS_MAX + 1);
+    int n = 0, rc;
+    bool fits = true;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        int tlen = sqlite3_column_bytes(s, 0);
+        if (n == EXPANSIONS_MAX || !t || tlen >= QUERY_WORD_MAX) {
+            fits = false;
+            break;
+        }
+        memcpy(x->term[n], t, (size_t)tlen + 1);
+        n++;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -1;
+    if (fits)
+        x->count = n;
+    return 0;
+}
+
+/* Appends word quoted: no text is ever FTS5 syntax. */
+static size_t quote(char *out, size_t o, const char *word)
+{
+    out[o++] = '"';
+    for (const char *c = word; *c; c++) {
+        if (*c == '"')
+            out[o++] = '"'; /* never produced by unicode61; doubled all the same */
+        out[o++] = *c;
+    }
+    out[o++] = '"';
+    return o;
+}
+
+/* Builds the FTS5 query: each word quoted, the last one used as a prefix since it may be
+ * still being typed (or the words it stands for, x), in the text columns only, then the
+ * filters. outlen must hold every word and expansion. Returns the number of words. */
+static int build_query(const struct catalogue_query *q, const struct query_words *w,
+                       const struct expansion *x, char *out, size_t outlen)
 {
     size_t o = 0;
     o += (size_t)snprintf(out + o, outlen - o, "{title body cert} : (");
     for (int i = 0; i < w->count && o + 2 * QUERY_WORD_MAX + 8 < outlen; i++) {
-        out[o++] = i ? ' ' : '"';
-        if (i)
-            out[o++] = '"';
-        for (const char *c = w->word[i]; *c; c++) {
-            if (*c == '"')
-                out[o++] = '"'; /* never produced by unicode61; doubled all the same */
-            out[o++] = *c;
+        if (i) /* FTS5 ANDs "a" "b" by itself, not "a" ("b" OR "c") */
+            o += (size_t)snprintf(out + o, outlen - o, " AND ");
+        bool last = i == w->count - 1;
+        if (last && x->count > 0) {
+            out[o++] = '(';
+            for (int k = 0; k < x->count && o + 2 * QUERY_WORD_MAX + 16 < outlen; k++) {
+                if (k)
+                    o += (size_t)snprintf(out + o, outlen - o, " OR ");
+                o = quote(out, o, x->term[k]);
+            }
+            out[o++] = ')';
+            continue;
         }
-        out[o++] = '"';
-        if (i == w->count - 1 && !w->whole[i])
+        o = quote(out, o, w->word[i]);
+        if (last && !w->whole[i])
             out[o++] = '*';
     }
     o += (size_t)snprintf(out + o, outlen - o, ")");
-    /* A département is a small set: filter it in the index (with the modality when both
-     * are given). A modality alone matches most of the catalogue: filtered in SQL. */
+    /* The filters are words of the index's filters column: a département (with the
+     * modality when both are given), or the modality alone. In the index, the LIMIT counts
+     * the trainings shown, and only those are read from the table. */
     if (q->dept) {
         char code[8];
         size_t i;
@@ -1305,6 +1438,8 @@ static int build_query(const struct catalogue_query *q, const struct query_words
             snprintf(out + o, outlen - o, " AND filters : \"x%s%s\"", code, q->modality);
         else
             snprintf(out + o, outlen - o, " AND filters : \"d%s\"", code);
+    } else if (q->modality) {
+        snprintf(out + o, outlen - o, " AND filters : \"m%s\"", q->modality);
     }
     return w->count;
 }
@@ -1324,6 +1459,20 @@ static int hundredths(double hours)
     return hours > 0 && hours <= CATALOGUE_HOURS_MAX ? (int)llround(hours * 100) : 0;
 }
 
+/* A hit of the index and its rank. */
+struct scored {
+    sqlite3_int64 id;
+    double score;
+};
+
+static int by_score(const void *a, const void *b)
+{
+    const struct scored *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
 int catalogue_search(store *st, const struct catalogue_query *q, struct catalogue_hit *out,
                      size_t max, size_t *count, char *err, size_t errlen)
 {
@@ -1333,57 +1482,76 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
     if (catalogue_attach(st, err, errlen) != 0)
         return -1;
     sqlite3 *db = store_db(st);
+    struct attached *a = attached_of(db);
     struct query_words words;
-    if (split_words(db, q->words, &words) != 0)
+    if (!a || split_words(db, q->words, &words) != 0)
         return search_error(db, err, errlen);
-    char match[4096];
-    if (build_query(q, &words, match, sizeof match) == 0)
+    if (q->modality && strcmp(q->modality, "presentiel") != 0 &&
+        strcmp(q->modality, "distance") != 0)
+        return 0; /* no training has another modality */
+    struct expansion x = {.count = -1};
+    if (a->words && expand_prefix(db, &words, &x) != 0)
+        return search_error(db, err, errlen);
+    if (x.count == 0)
+        return 0; /* no word of the catalogue starts so */
+    char match[8192];
+    if (build_query(q, &words, &x, match, sizeof match) == 0)
         return 0;
     size_t limit = q->limit > 0 && (size_t)q->limit < max ? (size_t)q->limit : max;
-    /* Rank only small hit sets: beyond RANK_LIMIT, bm25 over everything costs too much and
-     * the official needs more words anyway. */
+    /* One pass over the index, filters included, at most RANK_LIMIT + 1 hits: ranked
+     * here, then only the trainings shown are read from the table. A larger hit set is
+     * cut in the index's order (the oldest trainings first), its first RANK_LIMIT ranked:
+     * the official is told there are more, and to add words. */
+    struct scored *set = malloc((RANK_LIMIT + 1) * sizeof *set);
+    if (!set)
+        return errf(err, errlen, "Mémoire insuffisante pour chercher dans le catalogue.");
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM (SELECT rowid FROM cat.training_fts"
-                               " WHERE training_fts MATCH ?1 LIMIT ?2)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, a->ranked ? "SELECT rowid, difelus_rank(training_fts) FROM"
+                                           " cat.training_fts WHERE training_fts MATCH ?1"
+                                           " LIMIT ?2"
+                                         : "SELECT rowid, 0 FROM cat.training_fts WHERE"
+                                           " training_fts MATCH ?1 LIMIT ?2",
+                           -1, &s, NULL) != SQLITE_OK) {
+        free(set);
         return search_error(db, err, errlen);
+    }
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, RANK_LIMIT + 1);
-    int rc = sqlite3_step(s);
-    int hits = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW)
-        return search_error(db, err, errlen);
-    const char *sql =
-        hits <= RANK_LIMIT
-            ? "SELECT t.id, t.numero, t.title, t.body, coalesce(t.siret, ''),"
-              " coalesce(t.dept_name, ''), coalesce(t.dept_code, ''), t.modality,"
-              " coalesce(t.price_min, -1), coalesce(t.price_max, -1), coalesce(t.hours_min, 0),"
-              " coalesce(t.hours_max, 0), t.source, coalesce(t.price_mean, -1),"
-              " coalesce(t.hours_mean, 0) FROM (SELECT rowid, bm25(training_fts,"
-              " 10.0, 2.0, 1.0, 0.0) AS score FROM cat.training_fts WHERE training_fts MATCH ?1"
-              ") f JOIN cat.training t ON t.id = f.rowid WHERE ?3 IS NULL OR t.modality = ?3"
-              " ORDER BY f.score LIMIT ?2"
-            : "SELECT t.id, t.numero, t.title, t.body, coalesce(t.siret, ''),"
-              " coalesce(t.dept_name, ''), coalesce(t.dept_code, ''), t.modality,"
-              " coalesce(t.price_min, -1), coalesce(t.price_max, -1), coalesce(t.hours_min, 0),"
-              " coalesce(t.hours_max, 0), t.source, coalesce(t.price_mean, -1),"
-              " coalesce(t.hours_mean, 0) FROM (SELECT rowid FROM cat.training_fts"
-              " WHERE training_fts MATCH ?1) f JOIN cat.training t ON t.id = f.rowid"
-              " WHERE ?3 IS NULL OR t.modality = ?3 LIMIT ?2";
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return search_error(db, err, errlen);
-    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
-    /* One row more than wanted tells whether the list is cut. */
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit + 1);
-    if (q->modality && !q->dept)
-        sqlite3_bind_text(s, 3, q->modality, -1, SQLITE_STATIC);
+    size_t n = 0;
+    int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*count == limit) {
-            if (q->more)
-                *q->more = true;
-            continue;
-        }
+        set[n].id = sqlite3_column_int64(s, 0);
+        set[n++].score = sqlite3_column_double(s, 1);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        free(set);
+        return search_error(db, err, errlen);
+    }
+    if (n > limit && q->more)
+        *q->more = true;
+    qsort(set, n > RANK_LIMIT ? RANK_LIMIT : n, sizeof *set, by_score);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT t.id, t.numero, t.title, t.body, coalesce(t.siret, ''),"
+                           " coalesce(t.dept_name, ''), coalesce(t.dept_code, ''), t.modality,"
+                           " coalesce(t.price_min, -1), coalesce(t.price_max, -1),"
+                           " coalesce(t.hours_min, 0), coalesce(t.hours_max, 0), t.source,"
+                           " coalesce(t.price_mean, -1), coalesce(t.hours_mean, 0)"
+                           " FROM cat.training t WHERE t.id = ?1",
+                           -1, &s, NULL) != SQLITE_OK) {
+        free(set);
+        return search_error(db, err, errlen);
+    }
+    rc = SQLITE_DONE;
+    for (size_t i = 0; i < n && *count < limit; i++) {
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, set[i].id);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_DONE)
+            continue; /* indexed, not in the table: a damaged catalogue, shown as it is */
+        if (rc != SQLITE_ROW)
+            break;
+        rc = SQLITE_DONE;
         struct catalogue_hit *h = &out[(*count)++];
         memset(h, 0, sizeof *h);
         h->id = sqlite3_column_int64(s, 0);
@@ -1412,6 +1580,7 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
         h->hours_mean = hundredths(sqlite3_column_double(s, 14));
     }
     sqlite3_finalize(s);
+    free(set);
     if (rc != SQLITE_DONE)
         return search_error(db, err, errlen);
     return 0;
