@@ -28,7 +28,11 @@
 #define CATALOGUE_HOURS_MAX 10000 /* hours of one training, at most */
 #define RANK_LIMIT 1000         /* hits ranked at most (the first ones in the index) */
 
-/* The schema, in the import's own connection (P "main.") or in memory (P "cat."). */
+/* The schema, in the import's own connection (P "main.") or in memory (P "cat."). The
+ * index keeps no column sizes (columnsize = 0): the search's rank does not use them
+ * (sql_rank), and the import writes one row less per training. training_word is the
+ * index's vocabulary, for the search's long prefixes (expand_prefix); a catalogue written
+ * before it existed is searched without it. */
 #define SCHEMA(P)                                                                          \
     "CREATE TABLE " P "training ("                                                          \
     "  id INTEGER PRIMARY KEY,"                                                            \
@@ -44,8 +48,8 @@
     "  cert_type TEXT, cert_code TEXT, cert_title TEXT,"                                   \
     "  description TEXT, extracted TEXT);"                                                 \
     "CREATE VIRTUAL TABLE " P "training_fts USING fts5(title, body, cert, filters,"         \
-    "  content = '', detail = column, tokenize = 'unicode61 remove_diacritics 2',"         \
-    "  prefix = '2 3');"                                                                   \
+    "  content = '', detail = column, columnsize = 0,"                                     \
+    "  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');"                       \
     "CREATE TABLE " P "training_word (term TEXT PRIMARY KEY) WITHOUT ROWID;"              \
     "CREATE TABLE " P "import_log ("                                                        \
     "  source TEXT PRIMARY KEY, imported_at TEXT NOT NULL, file TEXT NOT NULL,"            \
@@ -497,6 +501,22 @@ static bool parse_number(const char *s, double *out)
     return true;
 }
 
+/* A record's département: the CDC gives its exact code ("07", "2A", "971"), found here in
+ * a hundred comparisons; anything else (a name, "7", "2a") by places_find_departement,
+ * whose folding costs 8 % of an import when done for every record. */
+static const struct departement *departement_of(const char *text)
+{
+    static const struct departement *all;
+    static size_t count;
+    if (!all)
+        all = places_departements(&count);
+    if (strlen(text) <= 3)
+        for (size_t i = 0; i < count; i++)
+            if (strcmp(text, all[i].code) == 0)
+                return &all[i];
+    return places_find_departement(text);
+}
+
 /* Checks one record's fields and inserts it. `where` names it in messages ("ligne 12"). */
 static int insert_record(struct importer *im, const char *v[F_COUNT], const char *where,
                          char *err, size_t errlen)
@@ -521,7 +541,7 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
     }
     /* A training body's CSV may give the département by name: store its code. */
     if (v[F_DEPT_CODE] && *v[F_DEPT_CODE]) {
-        const struct departement *d = places_find_departement(v[F_DEPT_CODE]);
+        const struct departement *d = departement_of(v[F_DEPT_CODE]);
         if (d) {
             sqlite3_bind_text(s, 7, d->code, -1, SQLITE_STATIC);
             if (!v[F_DEPT_NAME] || !*v[F_DEPT_NAME])
@@ -535,9 +555,10 @@ static int insert_record(struct importer *im, const char *v[F_COUNT], const char
     }
     /* A wrong SIRET is not a reason to hide a training, but it must not reach a dossier:
      * the record is kept without it, and the summary counts it. */
-    char siret[15], why[160];
+    char siret[15];
     if (v[F_SIRET] && *v[F_SIRET]) {
-        if (dossier_siret_valid(v[F_SIRET], siret, why, sizeof why))
+        /* No message wanted: formatting it for each wrong SIRET costs 3 % of an import. */
+        if (dossier_siret_valid(v[F_SIRET], siret, NULL, 0))
             sqlite3_bind_text(s, 5, siret, -1, SQLITE_TRANSIENT);
         else if (im->report->bad_siret++ == 0)
             snprintf(im->report->bad_siret_where, sizeof im->report->bad_siret_where, "%s",
@@ -1172,13 +1193,22 @@ static int import_stream(store *st, FILE *f, const char *label, struct catalogue
     if (keep_old(&im, err, errlen) != 0)
         goto done;
     sqlite3_stmt *q;
+    /* FTS5 writes what it gathered to a new segment of the index every 1 Mo by default,
+     * then merges the segments, again and again: 32 Mo hold 200 000 trainings' words in
+     * one segment, a quarter less work, and a search looks each word up once. A setting
+     * this SQLite would not know only makes the import slower. */
+    sqlite3_exec(db, "INSERT INTO main.training_fts (training_fts, rank) VALUES"
+                     " ('hashsize', 33554432)", NULL, NULL, NULL);
     if (sqlite3_exec(db,
                      "INSERT INTO main.training_fts (rowid, title, body, cert, filters)"
                      " SELECT id, difelus_fold(title), difelus_fold(body),"
                      " difelus_fold(coalesce(cert_title, '')),"
                      " 'm' || modality || ' d' || lower(coalesce(dept_code, '')) ||"
                      " ' x' || lower(coalesce(dept_code, '')) || modality"
-                     " FROM main.training;"
+                     " FROM main.training;",
+                     NULL, NULL, &msg) != SQLITE_OK)
+        goto sql_error;
+    if (sqlite3_exec(db,
                      /* The index's words, for the search's long prefixes (expand_prefix),
                       * in the vocabulary's own (sorted) order. */
                      "CREATE VIRTUAL TABLE temp.difelus_vocabulary USING"
