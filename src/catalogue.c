@@ -672,7 +672,29 @@ struct csv {
     size_t cap, len;
     size_t starts[256];
     int count;
+    unsigned char *in; /* what was read from f and not used yet: in[in_pos..in_len) */
+    size_t in_pos, in_len;
 };
+
+#define CSV_READ_SIZE 65536
+
+/* The next byte of the file, or EOF (also on a read error, as getc). */
+static int csv_getc(struct csv *c)
+{
+    if (c->in_pos == c->in_len) {
+        c->in_pos = 0;
+        c->in_len = fread(c->in, 1, CSV_READ_SIZE, c->f);
+        if (c->in_len == 0)
+            return EOF;
+    }
+    return c->in[c->in_pos++];
+}
+
+/* Gives back the byte csv_getc just returned (not EOF). */
+static void csv_ungetc(struct csv *c)
+{
+    c->in_pos--;
+}
 
 /* Reads one record; returns 1, 0 at the end, -1 with a message. */
 /* Room for `more` bytes after c->len. The capacity changes only once realloc succeeded:
@@ -697,13 +719,37 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
     c->len = 0;
     c->count = 0;
     c->line = c->next_line;
-    int ch = getc_unlocked(c->f);
+    int ch = csv_getc(c);
     if (ch == EOF)
         return 0;
+    csv_ungetc(c);
     bool quoted = false, field_start = true;
     size_t field_len = 0;
     c->starts[c->count++] = 0;
-    for (;; ch = getc_unlocked(c->f)) {
+    for (;;) {
+        /* A run of ordinary bytes, copied at once: one test per byte instead of ten (the
+         * reading was a fifth of an import). What ends the run is read below. */
+        const unsigned char *p = c->in + c->in_pos, *end = c->in + c->in_len, *q = p;
+        if (quoted)
+            while (q < end && *q != '"' && *q != '\n' && *q != '\r' && *q != '\0')
+                q++;
+        else
+            while (q < end && *q != '"' && *q != ';' && *q != '\n' && *q != '\r' && *q != '\0')
+                q++;
+        if (q > p) {
+            size_t run = (size_t)(q - p);
+            field_start = false;
+            if ((field_len += run) > FIELD_MAX)
+                return errf(err, errlen, "ligne %ld : un champ dépasse 1 Mo ; ce n'est pas un "
+                                         "catalogue de formations.", c->line);
+            if (!grow(c, run + 1))
+                return errf(err, errlen, "Mémoire insuffisante.");
+            memcpy(c->buf + c->len, p, run);
+            c->len += run;
+            c->in_pos += run;
+            continue;
+        }
+        ch = csv_getc(c);
         if (ch == EOF) {
             if (quoted)
                 return errf(err, errlen, "ligne %ld : fichier tronqué (guillemet ouvert et "
@@ -716,22 +762,22 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
                         c->next_line);
         if (ch == '\r') {
             /* CR LF (Windows) or a lone CR (old Mac files): one line end either way. */
-            int next = getc_unlocked(c->f);
+            int next = csv_getc(c);
             if (next != '\n' && next != EOF)
-                ungetc(next, c->f);
+                csv_ungetc(c);
             ch = '\n';
         }
         if (ch == '\n')
             c->next_line++;
         if (quoted) {
             if (ch == '"') {
-                int next = getc_unlocked(c->f);
+                int next = csv_getc(c);
                 if (next == '"') {
                     ch = '"';
                 } else {
                     quoted = false;
                     if (next != EOF)
-                        ungetc(next, c->f);
+                        csv_ungetc(c);
                     continue;
                 }
             }
@@ -774,10 +820,13 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
 
 static int import_csv(struct importer *im, FILE *f, char *err, size_t errlen)
 {
-    struct csv c = {.f = f, .next_line = 1};
+    struct csv c = {.f = f, .next_line = 1, .in = malloc(CSV_READ_SIZE)};
+    if (!c.in)
+        return errf(err, errlen, "Mémoire insuffisante.");
     int rc = csv_read(&c, err, errlen);
     if (rc <= 0) {
         free(c.buf);
+        free(c.in);
         return rc == 0 ? errf(err, errlen, "Le fichier est vide.") : -1;
     }
     int map[256];
@@ -801,6 +850,7 @@ static int import_csv(struct importer *im, FILE *f, char *err, size_t errlen)
     for (int f2 = F_NUMERO; f2 <= F_BODY; f2++) {
         if (!seen[f2]) {
             free(c.buf);
+            free(c.in);
             return errf(err, errlen, "ligne 1 : colonne obligatoire absente (%s). Séparateur "
                                      "attendu : « ; ».", field_label[f2]);
         }
@@ -811,6 +861,7 @@ static int import_csv(struct importer *im, FILE *f, char *err, size_t errlen)
             continue; /* blank line */
         if (c.count != header_count) {
             free(c.buf);
+            free(c.in);
             return errf(err, errlen, "ligne %ld : %d colonnes au lieu de %d (fichier tronqué "
                                      "ou mal séparé).", c.line, c.count, header_count);
         }
@@ -821,10 +872,12 @@ static int import_csv(struct importer *im, FILE *f, char *err, size_t errlen)
         snprintf(where, sizeof where, "ligne %ld", c.line);
         if (insert_record(im, v, where, err, errlen) != 0) {
             free(c.buf);
+            free(c.in);
             return -1;
         }
     }
     free(c.buf);
+    free(c.in);
     return rc < 0 ? -1 : 0;
 }
 
