@@ -88,6 +88,15 @@ static void sql_fold(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_null(ctx);
         return;
     }
+    /* Most texts hold no œ nor æ: given back as they are (the import folds every title). */
+    const unsigned char *c = (const unsigned char *)in;
+    while (*c && !((c[0] == 0xC5 && (c[1] == 0x93 || c[1] == 0x92)) ||
+                   (c[0] == 0xC3 && (c[1] == 0xA6 || c[1] == 0x86))))
+        c++;
+    if (!*c) {
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
     size_t len = strlen(in) * 2 + 4;
     char *out = sqlite3_malloc64(len);
     if (!out) {
@@ -475,6 +484,15 @@ struct importer {
 /* Parses a decimal number ("1200", "1200.5", "1 200,50"); false when it is not one. */
 static bool parse_number(const char *s, double *out)
 {
+    /* Whole numbers, most of a catalogue's, without strtod (exact either way). */
+    long whole = 0;
+    int digits = 0;
+    while (s[digits] >= '0' && s[digits] <= '9' && digits < 9)
+        whole = whole * 10 + (s[digits++] - '0');
+    if (digits > 0 && s[digits] == '\0') {
+        *out = (double)whole;
+        return true;
+    }
     char buf[64];
     size_t o = 0;
     for (; *s && o + 1 < sizeof buf; s++) {
@@ -633,6 +651,20 @@ static bool field_ok(const char *s, size_t len, const char **why)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
     while (p < end) {
+        /* Eight printable ASCII bytes at a time (no high bit, none below 0x20 nor 0x7F):
+         * most of a catalogue, checked a quarter as fast as byte by byte. */
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+            uint64_t below_space = (w - 0x20 * ones) & ~w & highs;
+            uint64_t x = w ^ (0x7F * ones), del = (x - ones) & ~x & highs;
+            if ((w & highs) | below_space | del)
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            break;
         unsigned c = *p;
         if (c < 0x80) {
             if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7F) {
@@ -818,6 +850,27 @@ static int csv_read(struct csv *c, char *err, size_t errlen)
     return 1;
 }
 
+/* "ligne 12", for every record: snprintf's cost showed in an import. */
+static void line_label(char *out, size_t len, long line)
+{
+    char digits[24];
+    int n = 0;
+    unsigned long v = line > 0 ? (unsigned long)line : 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) && n < (int)sizeof digits);
+    static const char prefix[] = "ligne ";
+    size_t o = sizeof prefix - 1;
+    if (len < o + (size_t)n + 1) {
+        snprintf(out, len, "ligne %ld", line);
+        return;
+    }
+    memcpy(out, prefix, o);
+    while (n)
+        out[o++] = digits[--n];
+    out[o] = '\0';
+}
+
 static int import_csv(struct importer *im, FILE *f, char *err, size_t errlen)
 {
     struct csv c = {.f = f, .next_line = 1, .in = malloc(CSV_READ_SIZE)};
@@ -869,7 +922,7 @@ static int import_csv(struct importer *im, FILE *f, char *err, size_t errlen)
         for (int i = 0; i < c.count; i++)
             if (map[i] >= 0 && !v[map[i]])
                 v[map[i]] = c.buf + c.starts[i];
-        snprintf(where, sizeof where, "ligne %ld", c.line);
+        line_label(where, sizeof where, c.line);
         if (insert_record(im, v, where, err, errlen) != 0) {
             free(c.buf);
             free(c.in);
@@ -1205,7 +1258,9 @@ static int import_stream(store *st, FILE *f, const char *label, struct catalogue
     sqlite3 *db = NULL;
     struct importer im = {.progress = progress, .user = user, .report = report};
     char *msg = NULL;
-    int open_rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL);
+    /* This connection never leaves this function (nor this thread): no mutex around each
+     * of its calls, a twentieth of an import. */
+    int open_rc = sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
     if (open_rc != SQLITE_OK) {
         errf(err, errlen, "Impossible de créer le nouveau catalogue « %s » (%s).", tmp,
              sqlite_text(open_rc));
