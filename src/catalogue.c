@@ -242,13 +242,9 @@ static bool same_file(const struct attached *a, const struct stat *sb)
 
 static bool is_attached(sqlite3 *db)
 {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_database_list WHERE name = 'cat'", -1,
-                           &stmt, NULL) != SQLITE_OK)
-        return false;
-    bool attached = sqlite3_step(stmt) == SQLITE_ROW;
-    sqlite3_finalize(stmt);
-    return attached;
+    /* NULL for no such schema, "" for one in memory: no statement to prepare for every
+     * search. */
+    return sqlite3_db_filename(db, "cat") != NULL;
 }
 
 /* Whether the catalogue file differs from the one attached (0 no, 1 yes). */
