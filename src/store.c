@@ -19,6 +19,7 @@ struct store {
     char path[4096];
     char err[8192];
     struct replica_state *replica; /* src/replica.c: recording, replica, proposal */
+    bool key_tx; /* inside store_key_begin's transaction: writes nest as savepoints */
 };
 
 /* Each migration brings the schema from version i to i + 1, in one transaction. */
@@ -1105,6 +1106,37 @@ int store_commit(store *st, bool ok)
     if (sqlite3_exec(st->db, replica_nested_sql(st, "COMMIT"), NULL, NULL, NULL) != SQLITE_OK) {
         fail(st, "fin d'écriture");
         sqlite3_exec(st->db, replica_nested_sql(st, "ROLLBACK"), NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int store_key_begin(store *st)
+{
+    /* IMMEDIATE: the key's first read and its write see the same database (a deferred
+     * transaction upgraded after another process wrote fails at once with SQLITE_BUSY). */
+    if (!sqlite3_get_autocommit(st->db))
+        return -1; /* already inside one (a proposal): the caller writes as before */
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(st, "début d'écriture");
+    st->key_tx = true;
+    return 0;
+}
+
+bool store_in_key(store *st)
+{
+    /* A write that failed inside rolled the whole transaction back: none is open then. */
+    return st->key_tx && !sqlite3_get_autocommit(st->db);
+}
+
+int store_key_end(store *st)
+{
+    st->key_tx = false;
+    if (sqlite3_get_autocommit(st->db))
+        return 0; /* a write failed inside and rolled everything back: said already */
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(st, "fin d'écriture");
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
     return 0;

@@ -441,7 +441,7 @@ static void external_change(struct app *app)
 }
 
 /* Returns true when the key asks to quit. */
-static bool handle_key(struct app *app, int type, wint_t ch)
+static bool handle_key_inner(struct app *app, int type, wint_t ch)
 {
     if (type == KEY_CODE_YES && ch == KEY_RESIZE)
         return false;
@@ -488,6 +488,22 @@ static bool handle_key(struct app *app, int type, wint_t ch)
     if (app->screen->load)
         app->screen->load(app);
     return r == KR_QUIT;
+}
+
+static bool handle_key(struct app *app, int type, wint_t ch)
+{
+    bool atomic = app->screen->atomic_keys && !app->agent && store_key_begin(app->st) == 0;
+    bool quit = handle_key_inner(app, type, ch);
+    if (atomic && store_key_end(app->st) != 0) {
+        /* Nothing of the key was written (a full disk): the screen goes back to what the
+         * database holds — the form and its text — and says why. */
+        char why[sizeof app->ui.message];
+        snprintf(why, sizeof why, "%s", store_error(app->st));
+        app_resume_store(app);
+        app_flash(app, true, "%s", why);
+        return false;
+    }
+    return quit;
 }
 
 bool app_handle_key(struct app *app, int type, wint_t ch)
