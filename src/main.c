@@ -1,6 +1,7 @@
 /* difelus: the entry point. The command line lives in src/cli/ (a table of commands);
  * without a command, the full-screen wizard starts. */
 #include <locale.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,9 @@ static int run_assist(const char *relay_url, const char *token, const char *code
 
 int main(int argc, char **argv)
 {
+    /* Past the file-size limit (ulimit -f), a write fails with EFBIG and the official reads
+     * a French message, instead of SIGXFSZ killing the wizard with the terminal raw. */
+    signal(SIGXFSZ, SIG_IGN);
     setlocale(LC_ALL, "");
     cli_assist_wizard = run_assist;
     return cli_main(argc, argv, run_wizard);

@@ -159,7 +159,8 @@ int store_begin(store *st);
 int store_commit(store *st, bool ok);
 /* One transaction around everything a key writes (the wizard's forms and questions):
  * store writes inside it nest as savepoints. store_key_end commits it; when the commit
- * fails (a full disk), it rolls back and returns -1 with the store's French message. */
+ * fails (a full disk), or a write inside failed and rolled it back, it returns -1 with the
+ * store's French message: nothing of the key was written. */
 int store_key_begin(store *st);
 int store_key_end(store *st);
 /* PRAGMA data_version: changes when another connection commits to the database; cheap

@@ -492,14 +492,26 @@ static bool handle_key_inner(struct app *app, int type, wint_t ch)
 
 static bool handle_key(struct app *app, int type, wint_t ch)
 {
+    static struct ui_draft draft_before; /* large; one wizard per process */
+    struct ui_state ui_before;
     bool atomic = app->screen->atomic_keys && !app->agent && store_key_begin(app->st) == 0;
+    if (atomic) {
+        ui_before = app->ui;
+        draft_before = app->draft;
+    }
     bool quit = handle_key_inner(app, type, ch);
     if (atomic && store_key_end(app->st) != 0) {
-        /* Nothing of the key was written (a full disk): the screen goes back to what the
-         * database holds — the form and its text — and says why. */
+        /* Nothing of the key was written (a full disk): the screen goes back to what it
+         * showed before the key — never « enregistré » for what is not — and says why. */
         char why[sizeof app->ui.message];
         snprintf(why, sizeof why, "%s", store_error(app->st));
-        app_resume_store(app);
+        resume(app, &ui_before, &draft_before);
+        /* what the database holds, so that the next save writes what it lacks */
+        if (store_ui_get(app->st, &app->saved_ui) != 0 ||
+            store_draft_get(app->st, &app->saved_draft) != 0) {
+            memset(&app->saved_ui, 0, sizeof app->saved_ui);
+            memset(&app->saved_draft, 0, sizeof app->saved_draft);
+        }
         app_flash(app, true, "%s", why);
         return false;
     }
