@@ -257,7 +257,7 @@ static void changed(void)
 static bool send_maybe_killed(const char *keys)
 {
     term_send(S.t, keys);
-    int percent = 100 * S.want_kills / S.want_changes / 2;
+    int percent = 100 * S.want_kills / S.want_changes;
     if (!chance(percent))
         return false;
     kill_wizard(false);
