@@ -1160,6 +1160,11 @@ int store_key_end(store *st)
     return 0;
 }
 
+long long store_changes(store *st)
+{
+    return sqlite3_total_changes64(st->db);
+}
+
 long long store_data_version(store *st)
 {
     int v = 0;

@@ -166,6 +166,8 @@ int store_key_end(store *st);
 /* PRAGMA data_version: changes when another connection commits to the database; cheap
  * (no disk read), for noticing another process's writes. -1 on failure. */
 long long store_data_version(store *st);
+/* Rows this connection has written since it opened (inserted, updated or deleted). */
+long long store_changes(store *st);
 
 /* What a store function returns when it refuses what it was given (an unknown key, a
  * value too long or with control characters), as opposed to -1 when the database failed:

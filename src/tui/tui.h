@@ -128,6 +128,7 @@ struct app {
     struct ui_draft draft;         /* the open form as typed (ui_draft) */
     struct ui_state saved_ui;      /* what the database holds: written only when changed */
     struct ui_draft saved_draft;
+    long long ui_changes; /* rows app_save_ui wrote during the current key */
     struct tui_form form;          /* the open form, built from draft */
     struct status status;          /* reloaded after every event */
     struct date today;
