@@ -56,7 +56,7 @@ HELPERS   += $(BUILD)/libexec/difelus/difelus-partage
 RELAY_LIBS = libmicrohttpd jansson sqlite3 libcrypto
 RELAY_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/relay/*.c))
 
-.PHONY: all deps run test asan valgrind bench fuzz fuzz-build install clean
+.PHONY: all deps run test soak asan valgrind bench fuzz fuzz-build install clean
 
 all: $(BIN) $(HELPERS) difelus
 
@@ -220,6 +220,13 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN) WERROR=-Werror
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+
+# The crash-safety tests at full size: the wizard killed at least 50 times during at least
+# 200 changes (make test runs a shortened script). DIFELUS_SOAK_SEED=N replays a script.
+SOAK_BIN = $(BUILD)/tests/test_e2e_crash
+soak: deps
+	@$(MAKE) --no-print-directory all $(SOAK_BIN) WERROR=-Werror
+	@DIFELUS_SOAK=1 BUILD=$(BUILD) sh tests/run.sh $(SOAK_BIN)
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: deps

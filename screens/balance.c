@@ -171,6 +171,7 @@ static enum key_result balance_key(struct app *app, int type, wint_t ch)
 const struct screen screen_balance = {
     .id = "solde",
     .text_input = true,
+    .atomic_keys = true,
     .enter = balance_enter,
     .load = balance_load,
     .draw = balance_draw,

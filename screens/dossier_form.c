@@ -120,6 +120,7 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
 const struct screen screen_dossier_form = {
     .id = "dossier-modifier",
     .text_input = true,
+    .atomic_keys = true,
     .enter = form_enter,
     .draw = form_draw,
     .key = form_key,
@@ -296,6 +297,7 @@ static enum key_result status_key(struct app *app, int type, wint_t ch)
 const struct screen screen_dossier_status = {
     .id = "dossier-statut",
     .text_input = true,
+    .atomic_keys = true,
     .enter = status_enter,
     .draw = status_draw,
     .key = status_key,

@@ -87,6 +87,7 @@ static enum key_result list_key(struct app *app, int type, wint_t ch)
 
 const struct screen screen_dossiers = {
     .id = "dossiers",
+    .atomic_keys = true, /* a deletion and its question answered */
     .enter = list_enter,
     .draw = list_draw,
     .key = list_key,
@@ -398,6 +399,7 @@ static enum key_result detail_key(struct app *app, int type, wint_t ch)
 
 const struct screen screen_dossier = {
     .id = "dossier",
+    .atomic_keys = true, /* a deletion and its question answered */
     .load = detail_load,
     .draw = detail_draw,
     .key = detail_key,

@@ -104,6 +104,7 @@ static enum key_result form_key(struct app *app, int type, wint_t ch)
 const struct screen screen_mandate_form = {
     .id = "mandat",
     .text_input = true,
+    .atomic_keys = true,
     .enter = form_enter,
     .draw = form_draw,
     .key = form_key,

@@ -100,6 +100,7 @@ static enum key_result mandates_key(struct app *app, int type, wint_t ch)
 
 const struct screen screen_mandates = {
     .id = "mandats",
+    .atomic_keys = true, /* a deletion and its question answered */
     .enter = mandates_enter,
     .draw = mandates_draw,
     .key = mandates_key,

@@ -1368,8 +1368,10 @@ static int import_stream(store *st, FILE *f, const char *label, struct catalogue
     report->json = json;
     return 0;
 sql_error:
-    errf(err, errlen, "Écriture du nouveau catalogue impossible (%s).",
-         sqlite_text(sqlite3_errcode(db)));
+    /* with what to do: « Libérez de la place… » on a full disk */
+    errf(err, errlen, "Écriture du nouveau catalogue impossible (%s). %s",
+         sqlite_text(sqlite3_errcode(db)),
+         store_sqlite_advice(sqlite3_errcode(db), SQLITE_FOR_CATALOGUE));
     sqlite3_free(msg);
 done:
     sqlite3_finalize(im.insert);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +162,9 @@ static int run_assist(const char *relay_url, const char *token, const char *code
 int main(int argc, char **argv)
 {
     hold_standard_fds();
+    /* Past the file-size limit (ulimit -f), a write fails with EFBIG and the official reads
+     * a French message, instead of SIGXFSZ killing the wizard with the terminal raw. */
+    signal(SIGXFSZ, SIG_IGN);
     setlocale(LC_ALL, "");
     cli_assist_wizard = run_assist;
     int rc = cli_main(argc, argv, run_wizard);

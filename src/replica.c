@@ -61,7 +61,8 @@ enum store_actor replica_actor(store *st, enum store_actor asked)
 const char *replica_nested_sql(store *st, const char *sql)
 {
     struct replica_state *rs = state_of(st, false);
-    if (!rs || !rs->proposal)
+    /* Inside an agent's proposal, or a wizard's key (store_key_begin): a savepoint. */
+    if ((!rs || !rs->proposal) && !store_in_key(st))
         return sql;
     if (strncmp(sql, "BEGIN", 5) == 0)
         return "SAVEPOINT store_nested";

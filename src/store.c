@@ -19,6 +19,7 @@ struct store {
     char path[4096];
     char err[8192];
     struct replica_state *replica; /* src/replica.c: recording, replica, proposal */
+    bool key_tx; /* inside store_key_begin's transaction: writes nest as savepoints */
 };
 
 /* Each migration brings the schema from version i to i + 1, in one transaction. */
@@ -327,9 +328,22 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
     }
 }
 
+/* A full disk that SQLite reports as an I/O error (creating or growing its working files,
+ * the -shm at start): said as « le disque est plein », with what to do. */
+static int disk_rc(sqlite3 *db, int rc)
+{
+    if ((rc & 0xFF) == SQLITE_IOERR && db) {
+        int e = sqlite3_system_errno(db);
+        if (e == ENOSPC || e == EDQUOT)
+            return SQLITE_FULL;
+    }
+    return rc;
+}
+
 static int fail(store *st, const char *what)
 {
-    store_describe_sqlite(st->err, sizeof st->err, st->path, sqlite3_errcode(st->db), what);
+    store_describe_sqlite(st->err, sizeof st->err, st->path,
+                          disk_rc(st->db, sqlite3_errcode(st->db)), what);
     return -1;
 }
 
@@ -424,8 +438,10 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
         }
         if (access(path, W_OK) != 0) {
             text_msgf(err, errlen,
-                     "Impossible de modifier « %s » : le fichier est en lecture seule. "
-                     "Vérifiez ses droits (chmod 600 « %s »).",
+                     "Impossible de modifier « %s » : le fichier est en lecture seule, difelus "
+                     "ne peut rien y enregistrer (il ne l'a pas modifié). Donnez-vous le droit "
+                     "d'y écrire (chmod 600 « %s » s'il est à vous), ou copiez la base dans un "
+                     "dossier à vous et indiquez-la avec --db FICHIER.",
                      path, path);
             return -1;
         }
@@ -489,7 +505,7 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         return -1;
     }
     if (rc != SQLITE_OK) {
-        store_describe_sqlite(err, errlen, path, rc, "lecture de l'en-tête");
+        store_describe_sqlite(err, errlen, path, disk_rc(db, rc), "lecture de l'en-tête");
         return -1;
     }
     rc = pragma_int(db, "PRAGMA application_id", &app_id);
@@ -500,7 +516,7 @@ static int check_database(sqlite3 *db, const char *path, int *version, char *err
         return -1;
     }
     if (rc != SQLITE_OK) {
-        store_describe_sqlite(err, errlen, path, rc, "lecture du contenu");
+        store_describe_sqlite(err, errlen, path, disk_rc(db, rc), "lecture du contenu");
         return -1;
     }
     if (app_id != STORE_APPLICATION_ID && !(app_id == 0 && *version == 0 && tables == 0)) {
@@ -1117,6 +1133,45 @@ int store_commit(store *st, bool ok)
         return -1;
     }
     return 0;
+}
+
+int store_key_begin(store *st)
+{
+    /* IMMEDIATE: the key's first read and its write see the same database (a deferred
+     * transaction upgraded after another process wrote fails at once with SQLITE_BUSY). */
+    if (!sqlite3_get_autocommit(st->db))
+        return -1; /* already inside one (a proposal): the caller writes as before */
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(st, "début d'écriture");
+    st->key_tx = true;
+    return 0;
+}
+
+bool store_in_key(store *st)
+{
+    /* A write that failed inside rolled the whole transaction back: none is open then. */
+    return st->key_tx && !sqlite3_get_autocommit(st->db);
+}
+
+int store_key_end(store *st)
+{
+    st->key_tx = false;
+    /* A write that failed inside rolled the whole key back (its own ROLLBACK, or SQLite's
+     * on a full disk): the key wrote nothing, whatever came after; store_error says why. */
+    if (sqlite3_get_autocommit(st->db))
+        return -1;
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(st, "fin d'écriture");
+        if (!sqlite3_get_autocommit(st->db)) /* SQLite may have rolled back already */
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+long long store_changes(store *st)
+{
+    return sqlite3_total_changes64(st->db);
 }
 
 long long store_data_version(store *st)

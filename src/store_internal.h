@@ -46,5 +46,7 @@ enum store_actor replica_actor(store *st, enum store_actor asked);
 /* The SQL of a store transaction ("BEGIN…", "COMMIT"): inside an agent's proposal, which
  * holds a savepoint open, it nests as a savepoint instead (BEGIN would fail there). */
 const char *replica_nested_sql(store *st, const char *sql);
+/* Inside store_key_begin's transaction (still open): store writes nest in it. */
+bool store_in_key(store *st);
 
 #endif

@@ -136,6 +136,23 @@ static void database_whole(const char *dir)
     sqlite3_close(db);
 }
 
+/* Trainings that `difelus catalogue chercher WORD --json` finds (what the official reads):
+ * the catalogue left by a kill is not only whole but searched. */
+static size_t searched(const char *db_opt, const char *word)
+{
+    struct run_result r;
+    harness_run(&r, (const char *[]){db_opt, "catalogue", "chercher", word, "--json", NULL},
+                NULL);
+    if (r.status != 0)
+        fail_msg("la recherche « %s » échoue après l'arrêt (%d) : %s", word, r.status, r.err);
+    json_t *hits = json_loads(r.out, 0, NULL);
+    assert_non_null(hits);
+    size_t n = json_array_size(hits);
+    json_decref(hits);
+    harness_run_free(&r);
+    return n;
+}
+
 /* A: a kill at any moment of an import, the final write included, leaves the old or the
  * new catalogue, whole; the very first creation leaves none or the new one. */
 static void test_kill_at_any_moment(void **state)
@@ -200,6 +217,12 @@ static void test_kill_at_any_moment(void **state)
                              "nouveau catalogue)", signals[si], m, first ? ", création" : "", n);
                 if (m == BEFORE_COMMIT || m == BEFORE_RENAME)
                     assert_int_equal(n, want_old); /* killed before the rename: the old one */
+                if (n == old_n && searched(db_opt, "urbanisme") == 0)
+                    fail_msg("signal %d, moment %d : l'ancien catalogue ne trouve plus rien",
+                             signals[si], m);
+                if (n >= new_n - body && searched(db_opt, "cybersecurite") == 0)
+                    fail_msg("signal %d, moment %d : le nouveau catalogue ne trouve rien",
+                             signals[si], m);
             }
         }
     }

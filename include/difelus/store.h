@@ -157,9 +157,17 @@ int store_draft_clear(store *st, int from);
 /* One transaction around several writes (store_commit(st, false) rolls back). */
 int store_begin(store *st);
 int store_commit(store *st, bool ok);
+/* One transaction around everything a key writes (the wizard's forms and questions):
+ * store writes inside it nest as savepoints. store_key_end commits it; when the commit
+ * fails (a full disk), or a write inside failed and rolled it back, it returns -1 with the
+ * store's French message: nothing of the key was written. */
+int store_key_begin(store *st);
+int store_key_end(store *st);
 /* PRAGMA data_version: changes when another connection commits to the database; cheap
  * (no disk read), for noticing another process's writes. -1 on failure. */
 long long store_data_version(store *st);
+/* Rows this connection has written since it opened (inserted, updated or deleted). */
+long long store_changes(store *st);
 
 /* What a store function returns when it refuses what it was given (an unknown key, a
  * value too long or with control characters), as opposed to -1 when the database failed:

@@ -258,6 +258,7 @@ void app_save_ui(struct app *app)
     if (!ui_changed && !draft_changed)
         return;
     /* One transaction: another process never sees the screen without its form's text. */
+    long long changes = store_changes(app->st);
     bool ok = store_begin(app->st) == 0;
     if (ok && ui_changed)
         ok = store_ui_set(app->st, &app->ui) == 0;
@@ -268,7 +269,9 @@ void app_save_ui(struct app *app)
             ok = store_draft_set_field(app->st, i, app->draft.value[i], app->draft.error[i]) == 0;
     if (ok && app->draft.count < app->saved_draft.count)
         ok = store_draft_clear(app->st, app->draft.count) == 0;
-    if (store_commit(app->st, ok) != 0) {
+    bool committed = store_commit(app->st, ok) == 0;
+    app->ui_changes += store_changes(app->st) - changes;
+    if (!committed) {
         app_flash(app, true, "%s", store_error(app->st));
         return;
     }
@@ -464,7 +467,7 @@ static void external_change(struct app *app)
 }
 
 /* Returns true when the key asks to quit. */
-static bool handle_key(struct app *app, int type, wint_t ch)
+static bool handle_key_inner(struct app *app, int type, wint_t ch)
 {
     if (type == KEY_CODE_YES && ch == KEY_RESIZE)
         return false;
@@ -511,6 +514,43 @@ static bool handle_key(struct app *app, int type, wint_t ch)
     if (app->screen->load)
         app->screen->load(app);
     return r == KR_QUIT;
+}
+
+static bool handle_key(struct app *app, int type, wint_t ch)
+{
+    static struct ui_draft draft_before; /* large; one wizard per process */
+    struct ui_state ui_before;
+    bool atomic = app->screen->atomic_keys && !app->agent && store_key_begin(app->st) == 0;
+    long long changes = 0;
+    if (atomic) {
+        ui_before = app->ui;
+        draft_before = app->draft;
+        changes = store_changes(app->st);
+        app->ui_changes = 0;
+    }
+    bool quit = handle_key_inner(app, type, ch);
+    /* Rows the key's own action wrote (a mandate saved, a dossier deleted), beyond the
+     * screen's state and the form's text. */
+    bool recorded = atomic && store_changes(app->st) - changes > app->ui_changes;
+    if (atomic && store_key_end(app->st) != 0) {
+        char why[sizeof app->ui.message];
+        snprintf(why, sizeof why, "%s", store_error(app->st));
+        /* What the key recorded was not written (a full disk): the screen goes back to what
+         * it showed before the key — never « enregistré » for what is not. When only the
+         * screen's state and the typed text were not written, the screen stays (one can
+         * still move, type and quit) and the next key that can write saves them. */
+        if (recorded)
+            resume(app, &ui_before, &draft_before);
+        /* what the database holds, so that the next save writes what it lacks */
+        if (store_ui_get(app->st, &app->saved_ui) != 0 ||
+            store_draft_get(app->st, &app->saved_draft) != 0) {
+            memset(&app->saved_ui, 0, sizeof app->saved_ui);
+            memset(&app->saved_draft, 0, sizeof app->saved_draft);
+        }
+        app_flash(app, true, "%s", why);
+        return recorded ? false : quit;
+    }
+    return quit;
 }
 
 bool app_handle_key(struct app *app, int type, wint_t ch)

@@ -32,6 +32,10 @@ struct screen {
     int step;         /* 1..6 for the guide's steps, 0 otherwise */
     bool text_input;  /* printable keys go to the screen (forms) */
     bool keeps_draft; /* going here keeps the open form's draft (the help, opened from it) */
+    /* What a key records here and the screen it leads to are one transaction (forms and
+     * questions): killed between the two, the wizard came back on a form already saved,
+     * whose Enter recorded it twice. Not where a key may attach the catalogue. */
+    bool atomic_keys;
     /* Draft fields after the form's that the screen keeps itself (a prompt's text, typed
      * outside the form): saved and restored with the draft, never put into the form. */
     int draft_extra;
@@ -124,6 +128,7 @@ struct app {
     struct ui_draft draft;         /* the open form as typed (ui_draft) */
     struct ui_state saved_ui;      /* what the database holds: written only when changed */
     struct ui_draft saved_draft;
+    long long ui_changes; /* rows app_save_ui wrote during the current key */
     struct tui_form form;          /* the open form, built from draft */
     struct status status;          /* reloaded after every event */
     struct date today;
