@@ -109,7 +109,8 @@ $(BUILD)/libexec/difelus/difelus-relais: $(RELAY_OBJ) $(BUILD)/src/text.o $(BUIL
 
 # The shared session's network helper: libcurl's multi interface, jansson, and only the
 # core objects it needs (frames, codes, French text).
-PARTAGE_OBJ = $(BUILD)/src/share_frame.o $(BUILD)/src/share.o $(BUILD)/src/text.o
+PARTAGE_OBJ = $(BUILD)/src/share_frame.o $(BUILD)/src/share.o $(BUILD)/src/text.o \
+              $(BUILD)/src/net/partage_msg.o
 $(BUILD)/libexec/difelus/difelus-partage: src/net/partage.c $(PARTAGE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) jansson 2>/dev/null) $(LDFLAGS) \
