@@ -41,6 +41,11 @@ TUI_OBJ    = $(TUI_SRC:%.c=$(BUILD)/%.o)
 LINES_OBJ  = $(LINES_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ   = $(BUILD)/src/main.o
 TEST_BIN   = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# Fuzz targets (tests/fuzz/fuzz_<name>.c, see tests/fuzz/README.md): `make fuzz` runs them
+# with libFuzzer; `make test` replays their corpus (tests/fuzz-corpus/<name>/) with the
+# ordinary compiler, one build/tests/fuzz_replay_<name> each.
+FUZZ_NAMES = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+TEST_BIN  += $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_replay_%)
 
 BIN = $(BUILD)/difelus
 # Helpers, found beside the binary in a build tree, installed in $(PREFIX)/libexec/difelus.
@@ -51,7 +56,7 @@ HELPERS   += $(BUILD)/libexec/difelus/difelus-partage
 RELAY_LIBS = libmicrohttpd jansson sqlite3 libcrypto
 RELAY_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/relay/*.c))
 
-.PHONY: all deps run test asan valgrind bench install clean
+.PHONY: all deps run test asan valgrind bench fuzz fuzz-build install clean
 
 all: $(BIN) $(HELPERS) difelus
 
@@ -151,6 +156,59 @@ $(BUILD)/tests/test_relay: tests/test_relay.c $(HARNESS) tests/harness.h $(CORE_
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_LIBS) $(NET_LIBS)) -o $@ $< $(HARNESS) \
 	  $(CORE_OBJ) $(LDLIBS_APP) $(LDLIBS_TEST) $(shell pkg-config --libs $(NET_LIBS)) -lpthread
+
+# A fuzz target may reach the core and the relay's request handling: it links the core
+# objects and the relay's (its main aside), with their libraries.
+FUZZ_LINK_OBJ = $(CORE_OBJ) $(filter-out $(BUILD)/src/relay/relay_main.o,$(RELAY_OBJ))
+FUZZ_LIBS     = $(shell pkg-config --libs $(PKG_LIBS) $(RELAY_LIBS) 2>/dev/null) -lpthread -lm
+FUZZ_CFLAGS   = $(shell pkg-config --cflags $(RELAY_LIBS) 2>/dev/null) -Itests/fuzz
+
+$(BUILD)/tests/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h \
+                              $(FUZZ_LINK_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS) -DFUZZ_NAME='"$*"' $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
+	  $(FUZZ_LINK_OBJ) $(FUZZ_LIBS)
+
+# `make fuzz`: every target built by clang with libFuzzer, ASan and UBSan (objects in
+# build/fuzz/obj), each run FUZZ_SECONDS, FUZZ_JOBS at a time; new inputs are merged into
+# tests/fuzz-corpus/<name>/ (only those that add coverage), findings saved in
+# build/fuzz/crashes/. FUZZ_TARGETS="dates amounts" runs only those. Needs clang and
+# libclang-rt-14-dev (not needed by make test, which replays the corpus with gcc).
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS    ?= 2
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_DIR      = build/fuzz
+FUZZ_PACKAGES = clang libclang-rt-14-dev
+FUZZ_SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+fuzz:
+	@missing=""; for p in $(FUZZ_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' \
+	    || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installation des paquets du fuzzing :$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+	      || exit 1; \
+	  else \
+	    echo "Paquets manquants pour make fuzz :$$missing"; \
+	    echo "Installez-les avec :  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+	@$(MAKE) --no-print-directory fuzz-build BUILD=$(FUZZ_DIR)/obj CC=clang WERROR= \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE)" \
+	  FUZZ_BUILT="$(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)"
+	@FUZZ_DIR=$(FUZZ_DIR) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) \
+	  sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# Called by `make fuzz` with BUILD=build/fuzz/obj and CC=clang.
+fuzz-build: $(FUZZ_BUILT)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LINK_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SANITIZE) -o $@ $< \
+	  $(FUZZ_LINK_OBJ) $(FUZZ_LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -79,6 +79,10 @@ bool dates_parse(const char *text, struct date *out, char *err, size_t errlen)
     }
     memcpy(buf, s, n);
     buf[n] = '\0';
+    /* What was typed, as the messages quote it: a pasted or command-line value may hold
+     * control characters or invalid UTF-8, never shown as such. */
+    char shown[sizeof buf];
+    text_sanitize(shown, sizeof shown, buf);
 
     struct date d = {0, 0, 0};
     const char *p = buf;
@@ -101,25 +105,25 @@ bool dates_parse(const char *text, struct date *out, char *err, size_t errlen)
     }
     if (!ok) {
         text_msgf(err, errlen, "« %s » n'est pas une date : tapez-la sous la forme JJ/MM/AAAA "
-                              "(par exemple 15/03/2027).", buf);
+                              "(par exemple 15/03/2027).", shown);
         return false;
     }
     if (d.year < DATES_YEAR_MIN || d.year > DATES_YEAR_MAX) {
-        text_msgf(err, errlen, "« %s » : l'année doit être comprise entre %d et %d.", buf,
+        text_msgf(err, errlen, "« %s » : l'année doit être comprise entre %d et %d.", shown,
                  DATES_YEAR_MIN, DATES_YEAR_MAX);
         return false;
     }
     if (d.month < 1 || d.month > 12) {
-        text_msgf(err, errlen, "« %s » : le mois doit être compris entre 01 et 12.", buf);
+        text_msgf(err, errlen, "« %s » : le mois doit être compris entre 01 et 12.", shown);
         return false;
     }
     if (d.day < 1) {
-        text_msgf(err, errlen, "« %s » : le jour doit être compris entre 01 et %02d.", buf,
+        text_msgf(err, errlen, "« %s » : le jour doit être compris entre 01 et %02d.", shown,
                  dates_days_in_month(d.year, d.month));
         return false;
     }
     if (d.day > dates_days_in_month(d.year, d.month)) {
-        text_msgf(err, errlen, "« %s » n'existe pas : %s %d compte %d jours.", buf,
+        text_msgf(err, errlen, "« %s » n'existe pas : %s %d compte %d jours.", shown,
                  month_names[d.month - 1], d.year, dates_days_in_month(d.year, d.month));
         return false;
     }

@@ -558,6 +558,19 @@ int text_msgf(char *buf, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(buf, len, fmt, ap);
     va_end(ap);
+    /* vsnprintf cuts at a byte: a message too long for buf would end inside a character
+     * (« cut to its first byte), which the terminal shows as garbage. Drop the partial one. */
+    if (len && n >= 0 && (size_t)n >= len) {
+        size_t end = strlen(buf), lead = end;
+        while (lead > 0 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80)
+            lead--;
+        if (lead > 0 && ((unsigned char)buf[lead - 1] & 0x80)) {
+            unsigned char c = (unsigned char)buf[lead - 1];
+            size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (end - (lead - 1) < need)
+                buf[lead - 1] = '\0';
+        }
+    }
     text_typeset(buf, len);
     return len ? (int)strlen(buf) : n;
 }
