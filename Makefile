@@ -159,7 +159,8 @@ $(BUILD)/tests/test_relay: tests/test_relay.c $(HARNESS) tests/harness.h $(CORE_
 
 # A fuzz target may reach the core and the relay's request handling: it links the core
 # objects and the relay's (its main aside), with their libraries.
-FUZZ_LINK_OBJ = $(CORE_OBJ) $(filter-out $(BUILD)/src/relay/relay_main.o,$(RELAY_OBJ))
+FUZZ_LINK_OBJ = $(CORE_OBJ) $(filter-out $(BUILD)/src/relay/relay_main.o,$(RELAY_OBJ)) \
+                $(BUILD)/src/net/partage_msg.o
 FUZZ_LIBS     = $(shell pkg-config --libs $(PKG_LIBS) $(RELAY_LIBS) 2>/dev/null) -lpthread -lm
 FUZZ_CFLAGS   = $(shell pkg-config --cflags $(RELAY_LIBS) 2>/dev/null) -Itests/fuzz
 
