@@ -168,7 +168,7 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
                           struct date today, char errors[DF_COUNT][256])
 {
     struct dossier d = *out;
-    char buf[128];
+    char buf[128], shown[128];
     int bad = 0;
     for (int i = 0; i < DF_COUNT; i++)
         errors[i][0] = '\0';
@@ -197,8 +197,10 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     if (text_trim(buf)[0] == '\0') {
         d.price_cents = -1;
     } else if (!text_parse_euros(buf, &cents) || cents > 10000000L) {
+        /* Quoted sanitized: a paste may hold control characters or invalid UTF-8. */
+        text_sanitize(shown, sizeof shown, buf);
         text_msgf(BAD(DF_PRICE), ERR, "« %s » n'est pas un prix : tapez-le en euros TTC, par "
-                                     "exemple 350 ou 420,50.", buf);
+                                     "exemple 350 ou 420,50.", shown);
     } else {
         d.price_cents = cents;
     }
@@ -206,8 +208,9 @@ int dossier_check_strings(const char *const values[DF_COUNT], struct dossier *ou
     if (text_trim(buf)[0] == '\0') {
         d.hours_cents = 0;
     } else if (!text_parse_hours(buf, &hours) || hours == 0 || hours > 200000) {
+        text_sanitize(shown, sizeof shown, buf);
         text_msgf(BAD(DF_HOURS), ERR, "« %s » : tapez le nombre d'heures de formation, par "
-                                     "exemple 7, 10,5 ou 3h30.", buf);
+                                     "exemple 7, 10,5 ou 3h30.", shown);
     } else {
         d.hours_cents = hours;
     }

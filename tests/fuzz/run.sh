@@ -23,7 +23,11 @@ run_one() {
   run="$FUZZ_DIR/run/$name"
   kept="tests/fuzz-corpus/$name"
   rm -rf "$run"
-  mkdir -p "$run/new" "$kept"
+  mkdir -p "$run/new" "$kept" "$crashes/previous"
+  # This run's findings only: an earlier run's are kept aside.
+  for f in "$crashes/$name"-*; do
+    [ -e "$f" ] && mv "$f" "$crashes/previous/"
+  done
   dict=""
   [ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
   start=$(date +%s)
