@@ -491,7 +491,9 @@ static void snapshot_rows(void)
             " done_by TEXT);"
             "CREATE TEMP TABLE IF NOT EXISTS before_event (id INT, dossier_id INT, status TEXT,"
             " event_date TEXT, actor TEXT, warning TEXT, recorded_at TEXT);"
-            "DELETE FROM before_check; DELETE FROM before_event;"
+            "CREATE TEMP TABLE IF NOT EXISTS before_dossier (id INT, status TEXT);"
+            "DELETE FROM before_check; DELETE FROM before_event; DELETE FROM before_dossier;"
+            "INSERT INTO before_dossier SELECT id, status FROM dossier;"
             "INSERT INTO before_check SELECT item, done, done_at, done_by FROM checklist;"
             "INSERT INTO before_event SELECT id, dossier_id, status, event_date, actor, warning,"
             " recorded_at FROM dossier_event;");
@@ -526,6 +528,31 @@ static void check_applied(void)
                      " (SELECT id FROM dossier_event) AND b.dossier_id IN"
                      " (SELECT id FROM dossier)") == 0,
                "historique supprimé d'un dossier gardé");
+    /* A dossier's status: a new one starts « En cours de création »; a change is one the
+     * status screen allows, with the agent's history row for it. */
+    FUZZ_CHECK(count("SELECT count(*) FROM dossier WHERE id NOT IN (SELECT id FROM"
+                     " before_dossier) AND status <> 'creation'") == 0,
+               "nouveau dossier à un autre état que la création");
+    FUZZ_CHECK(count("SELECT count(*) FROM dossier d JOIN before_dossier b USING (id)"
+                     " WHERE d.status IS NOT b.status AND NOT EXISTS (SELECT 1 FROM"
+                     " dossier_event e WHERE e.dossier_id = d.id AND e.status = d.status AND"
+                     " e.actor = 'agent' AND e.id NOT IN (SELECT id FROM before_event))") == 0,
+               "état de dossier changé sans son historique");
+    sqlite3_stmt *moved = NULL;
+    FUZZ_CHECK(sqlite3_prepare_v2(store_db(official),
+                                  "SELECT b.status, d.status FROM dossier d JOIN before_dossier b"
+                                  " USING (id) WHERE d.status IS NOT b.status",
+                                  -1, &moved, NULL) == SQLITE_OK, "états");
+    while (sqlite3_step(moved) == SQLITE_ROW) {
+        const char *from = (const char *)sqlite3_column_text(moved, 0);
+        const char *to = (const char *)sqlite3_column_text(moved, 1);
+        int f = from ? dossier_status_from_key(from) : -1;
+        int t = to ? dossier_status_from_key(to) : -1;
+        FUZZ_CHECK(f >= 0 && t >= 0 && dossier_transition_allowed((enum dossier_status)f,
+                                                                   (enum dossier_status)t),
+                   "passage de « %s » à « %s » accepté", from ? from : "?", to ? to : "?");
+    }
+    sqlite3_finalize(moved);
     /* What the official's side sends on: allowed tables only. */
     void *buf = NULL;
     size_t len = 0;
