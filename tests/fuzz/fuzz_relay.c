@@ -75,7 +75,7 @@ static int fuzz_clock_gettime(clockid_t id, struct timespec *ts)
 
 struct MHD_Connection {
     char method[16];
-    char url[512]; /* the path, without its query */
+    char url[1024]; /* the path, without its query */
     char hname[MAX_HEADERS][64], hvalue[MAX_HEADERS][256];
     int nheaders;
     char aname[MAX_ARGS][64], avalue[MAX_ARGS][256];
