@@ -895,7 +895,22 @@ static int refuse(store *st, const char *why)
 
 static int refuse_value(store *st, const char *what, const char *problem)
 {
+    /* « les notes d'un dossier contiennent… »: the verb agrees with a plural subject
+     * (found by fuzz_changeset's seeds). */
+    static const char *const plural[][2] = {
+        {"contient ", "contiennent "}, {"dépasse ", "dépassent "},
+        {"n'est ", "ne sont "},       {"est ", "sont "},
+        {"n'existe ", "n'existent "},
+    };
     char why[512];
+    if (strncmp(what, "les ", 4) == 0)
+        for (size_t i = 0; i < sizeof plural / sizeof *plural; i++) {
+            size_t n = strlen(plural[i][0]);
+            if (strncmp(problem, plural[i][0], n) == 0) {
+                snprintf(why, sizeof why, "%s %s%s", what, plural[i][1], problem + n);
+                return refuse(st, why);
+            }
+        }
     snprintf(why, sizeof why, "%s %s", what, problem);
     return refuse(st, why);
 }

@@ -96,6 +96,13 @@ static void build_fixture(store *st)
     ok(store_setting_set(st, "organisme.nom", "Gestions Locales"), "réglage", st);
     ok(store_draft_set_field(st, 0, "Les fin", ""), "brouillon", st);
     ok(store_share_log_add(st, "demande", "Zoé Martin", "Gestions Locales", ""), "journal", st);
+    struct store_search search = {.keywords = "finances", .modality = "presentiel",
+                                  .location = "06"};
+    long long found[] = {7};
+    const char *titles[] = {"Les finances locales"};
+    ok(store_search_add(st, &search, found, titles, 1), "recherche", st);
+    db_exec(store_db(st), "INSERT INTO profile (id, display_name, collectivite) VALUES"
+                          " (1, 'Zoé Martin', 'Saint-Étienne-de-Tinée')");
     struct share_state s = {0};
     FUZZ_CHECK(store_share_get(st, &s) == 0, "assistance");
     s.phase = SHARE_CONTROL;
@@ -111,6 +118,7 @@ static void build_fixture(store *st)
             "UPDATE dossier SET created_at = '2026-11-20T10:00:00Z';"
             "UPDATE dossier_event SET recorded_at = '2026-11-20T10:00:00Z';"
             "UPDATE share_log SET at = '2026-11-20T10:00:00Z';"
+            "UPDATE search SET searched_at = '2026-11-20T10:00:00Z';"
             "UPDATE share_state SET expires_at = '2026-11-27T10:10:00Z', owner_pid = 0;");
 }
 
@@ -338,7 +346,10 @@ static void make_seeds(const char *out)
     seed(rep, out, "brouillon", e_draft, NULL);
     seed(rep, out, "ecran", e_ui, NULL);
     seed(rep, out, "recherche", e_search, NULL);
-    seed(rep, out, "profil", NULL, "INSERT INTO profile (id, display_name) VALUES (1, 'Zoé')");
+    seed(rep, out, "profil", NULL, "UPDATE profile SET display_name = 'Zoé Martin-Roux'");
+    seed(rep, out, "historique-redate", NULL,
+         "UPDATE dossier_event SET event_date = '2026-11-01' WHERE status = 'creation' AND"
+         " dossier_id = (SELECT min(id) FROM dossier)");
     /* What must be refused, recorded the same way. */
     seed(rep, out, "refus-reglage", e_setting, NULL);
     seed(rep, out, "refus-assistance", NULL, "UPDATE share_state SET phase = 'aucun'");
@@ -348,6 +359,32 @@ static void make_seeds(const char *out)
     seed(rep, out, "refus-historique", NULL, "UPDATE dossier_event SET actor = 'agent'");
     seed(rep, out, "refus-controle", NULL,
          "UPDATE mandate SET collectivite = 'a' || char(27) || '[2J'");
+    seed(rep, out, "refus-pas-un-nombre", NULL,
+         "UPDATE dossier SET price_cents = 'cher' WHERE id = (SELECT min(id) FROM dossier)");
+    seed(rep, out, "refus-binaire", NULL, "UPDATE mandate SET function = x'41424300'");
+    seed(rep, out, "refus-trop-long", NULL,
+         "UPDATE dossier SET notes = printf('%.600c', 'a') WHERE id = (SELECT min(id) FROM"
+         " dossier)");
+    seed(rep, out, "refus-vide", NULL, "UPDATE mandate SET collectivite = '   '");
+    seed(rep, out, "refus-date", NULL, "UPDATE mandate SET start_date = '2020-02-30'");
+    seed(rep, out, "refus-siret", NULL,
+         "UPDATE dossier SET siret = '12345678901234' WHERE id = (SELECT min(id) FROM dossier)");
+    seed(rep, out, "refus-element-inconnu", NULL,
+         "INSERT INTO checklist (item, step, done, done_by) VALUES ('9.inconnu', 1, 1, 'agent')");
+    seed(rep, out, "refus-suppression-coche", NULL, "DELETE FROM checklist WHERE item = '1.choix'");
+    seed(rep, out, "refus-suppression-recherche", NULL, "DELETE FROM search");
+    seed(rep, out, "refus-suppression-profil", NULL, "DELETE FROM profile");
+    seed(rep, out, "refus-etat-sans-historique", NULL,
+         "UPDATE dossier SET status = 'envoyee' WHERE status = 'creation'");
+    seed(rep, out, "refus-passage-interdit", NULL,
+         "UPDATE dossier SET status = 'validee' WHERE status = 'creation';"
+         "INSERT INTO dossier_event (dossier_id, status, event_date, actor) SELECT id,"
+         " 'validee', '2026-11-27', 'agent' FROM dossier WHERE status = 'validee'");
+    seed(rep, out, "refus-nouveau-dossier-envoye", NULL,
+         "INSERT INTO dossier (title, status) VALUES ('Finances', 'envoyee')");
+    seed(rep, out, "refus-historique-seul", NULL,
+         "INSERT INTO dossier_event (dossier_id, status, event_date, actor) SELECT min(id),"
+         " 'annulee', '2026-11-27', 'agent' FROM dossier");
     store_close(rep);
 }
 
@@ -612,6 +649,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    store_error(official));
         free(all_after);
         fuzz_check_message(store_error(official), "refus d'une proposition");
+        /* A reason whose subject is plural (« les notes d'un dossier ») says so in its
+         * verb. */
+        const char *why = store_error(official);
+        if (strncmp(why, "les ", 4) == 0) {
+            static const char *const singular[] = {" contient ", " dépasse ", " est ",
+                                                   " n'est ", " n'existe "};
+            for (size_t i = 0; i < sizeof singular / sizeof *singular; i++)
+                FUZZ_CHECK(!strstr(why, singular[i]), "accord du verbe : %s", why);
+        }
         FUZZ_CHECK(rc == STORE_REFUSED, "échec %d au lieu d'un refus : %s", rc,
                    store_error(official));
         void *buf = NULL;
