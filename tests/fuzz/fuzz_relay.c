@@ -236,6 +236,12 @@ static void remove_folder(const char *folder)
  * a run also removes the folders of runs that are over (named by their process id). */
 static void remove_dir(void)
 {
+    relay_audit_close(G.audit);
+    relay_agents_close(G.agents);
+    sqlite3_close(maint);
+    G.audit = NULL;
+    G.agents = NULL;
+    maint = NULL;
     remove_folder(dir);
 }
 
