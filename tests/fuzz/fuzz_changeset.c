@@ -19,7 +19,9 @@
  *     the agent's or undone, no history row of a kept dossier is rewritten but its date,
  *     every new history row is the agent's, and what the official's recording sends on
  *     touches only the tables an agent may change. */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -151,6 +153,27 @@ static void remove_dir(void)
     remove_folder(dir);
 }
 
+/* libFuzzer ends without atexit: a run removes the folders of runs that are over (named by
+ * their process id). */
+static void remove_stale(const char *parent)
+{
+    DIR *d = opendir(parent);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid = 0;
+        char tail = 0;
+        if (sscanf(e->d_name, "difelus-fuzz-changeset-%ld%c", &pid, &tail) == 1 && pid > 0 &&
+            kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            char folder[600];
+            snprintf(folder, sizeof folder, "%s/%s", parent, e->d_name);
+            remove_folder(folder);
+        }
+    }
+    closedir(d);
+}
+
 static void make_dir(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -159,8 +182,10 @@ static void make_dir(void)
         tmp = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK) == 0
                   ? "/dev/shm"
                   : "/tmp";
-    snprintf(dir, sizeof dir, "%s/difelus-fuzz-changeset-XXXXXX", tmp);
-    FUZZ_CHECK(mkdtemp(dir), "dossier temporaire");
+    remove_stale(tmp);
+    snprintf(dir, sizeof dir, "%s/difelus-fuzz-changeset-%ld", tmp, (long)getpid());
+    remove_folder(dir);
+    FUZZ_CHECK(mkdir(dir, 0700) == 0, "dossier temporaire %s", dir);
     atexit(remove_dir);
 }
 
