@@ -864,13 +864,14 @@ struct table_shape {
     int count;
     char name[PROPOSAL_COLUMNS][40];
     char type[PROPOSAL_COLUMNS][16];
+    unsigned char pk[PROPOSAL_COLUMNS]; /* position in the primary key, 0 when not in it */
 };
 
 static int table_shape(store *st, const char *table, struct table_shape *out)
 {
     out->count = 0;
-    sqlite3_stmt *stmt = prepare(st, "SELECT name, upper(type) FROM pragma_table_info(?1)"
-                                     " ORDER BY cid");
+    sqlite3_stmt *stmt = prepare(st, "SELECT name, upper(type), pk FROM"
+                                     " pragma_table_info(?1) ORDER BY cid");
     if (!stmt)
         return -1;
     sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
@@ -880,6 +881,8 @@ static int table_shape(store *st, const char *table, struct table_shape *out)
         const char *type = (const char *)sqlite3_column_text(stmt, 1);
         snprintf(out->name[out->count], sizeof out->name[0], "%s", name ? name : "");
         snprintf(out->type[out->count], sizeof out->type[0], "%s", type ? type : "");
+        int pk = sqlite3_column_int(stmt, 2);
+        out->pk[out->count] = (unsigned char)(pk > 0 && pk < 256 ? pk : 0);
         out->count++;
     }
     sqlite3_finalize(stmt);
@@ -1335,7 +1338,17 @@ static int scan_proposal(store *st, const void *buf, size_t len, struct proposal
             }
             snprintf(shape_of, sizeof shape_of, "%s", table);
         }
-        if (ncol != shape.count) {
+        /* The primary key as the official's table has it: SQLite skips, without a word,
+         * the changes of a table whose key differs, and the rest of the proposal would
+         * apply without them (a dossier kept, its history deleted: found by
+         * fuzz_changeset). */
+        unsigned char *pk = NULL;
+        int npk = 0;
+        bool same_key = ncol == shape.count &&
+                        sqlite3changeset_pk(it, &pk, &npk) == SQLITE_OK && npk == ncol;
+        for (int c = 0; same_key && c < ncol; c++)
+            same_key = pk[c] == shape.pk[c];
+        if (!same_key) {
             status = refuse(st, "la modification reçue vient d'une autre version de difelus");
             break;
         }
