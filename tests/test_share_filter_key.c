@@ -2,7 +2,8 @@
  * only to tables whose primary key matches its own, and skips the others without a word.
  * A proposal deleting a dossier with its history, whose dossier part claims another key,
  * would have deleted the history of a dossier that stays (found by fuzz_changeset): it is
- * refused, with a French reason, and the official's dossier keeps its history. */
+ * refused, with a French reason, and the official's dossier keeps its history. An update
+ * without its row's key, on which SQLite crashed, is refused on both sides. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,10 +106,70 @@ static void test_dossier_part_with_another_key_refused(void **state)
     store_close(off);
 }
 
+/* An update whose row key is left undefined: SQLite 3.40 crashed applying it (found by
+ * fuzz_changeset). The official's side refuses it as unreadable, the agent's replica too. */
+static void test_update_without_its_key_refused(void **state)
+{
+    (void)state;
+    store *off = fixture_fresh("filter-key-undefined", NULL, 0);
+    fixture_mandate(off, MANDATE_MUNICIPAL, "Saint-Étienne-de-Tinée", "Conseillère municipale",
+                    (struct date){2020, 7, 1}, (struct date){2026, 3, 15});
+    void *snap;
+    size_t slen;
+    assert_int_equal(store_snapshot(off, &snap, &slen), 0);
+    char err[512];
+    store *rep = store_open_replica(snap, slen, NULL, err, sizeof err);
+    if (!rep)
+        fail_msg("%s", err);
+    store *rep2 = store_open_replica(snap, slen, NULL, err, sizeof err);
+    free(snap);
+    if (!rep2)
+        fail_msg("%s", err);
+    store_set_actor(rep, ACTOR_AGENT);
+    assert_int_equal(store_proposal_begin(rep), 0);
+    assert_int_equal(sqlite3_exec(store_db(rep), "UPDATE mandate SET opposition = 1", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    void *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(store_proposal_end(rep, &buf, &len), 0);
+    assert_non_null(buf);
+    /* After the header: the op, the indirect flag, then the old key (an integer: its type
+     * and 8 bytes), made undefined (type 0, no bytes). */
+    int ncol = 0;
+    long flags = key_flags(buf, len, "mandate", &ncol);
+    assert_true(flags > 0);
+    size_t rec = (size_t)flags + (size_t)ncol + strlen("mandate") + 1;
+    unsigned char *cs = buf;
+    assert_int_equal(cs[rec], SQLITE_UPDATE);
+    assert_int_equal(cs[rec + 2], SQLITE_INTEGER);
+    cs[rec + 2] = 0;
+    memmove(cs + rec + 3, cs + rec + 11, len - (rec + 11));
+    len -= 8;
+
+    assert_int_equal(store_share_apply_proposal(off, 1, buf, len), STORE_REFUSED);
+    if (!harness_strstr(store_error(off), "illisible"))
+        fail_msg("raison : %s", store_error(off));
+    struct mandate *list = NULL;
+    size_t n = 0;
+    assert_int_equal(store_mandate_list(off, &list, &n), 0);
+    assert_int_equal(n, 1);
+    assert_false(list[0].opposition);
+    free(list);
+    /* The same bytes reaching an agent's copy as the official's change. */
+    assert_int_equal(store_replica_apply(rep2, buf, len), -1);
+    assert_true(harness_strstr(store_error(rep2), "illisible") != NULL);
+    assert_true(text_is_clean(store_error(rep2)));
+    free(buf);
+    store_close(rep2);
+    store_close(rep);
+    store_close(off);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dossier_part_with_another_key_refused),
+        cmocka_unit_test(test_update_without_its_key_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
