@@ -114,7 +114,8 @@ $(BUILD)/libexec/difelus/difelus-relais: $(RELAY_OBJ) $(BUILD)/src/text.o $(BUIL
 
 # The shared session's network helper: libcurl's multi interface, jansson, and only the
 # core objects it needs (frames, codes, French text).
-PARTAGE_OBJ = $(BUILD)/src/share_frame.o $(BUILD)/src/share.o $(BUILD)/src/text.o
+PARTAGE_OBJ = $(BUILD)/src/share_frame.o $(BUILD)/src/share.o $(BUILD)/src/text.o \
+              $(BUILD)/src/net/partage_msg.o
 $(BUILD)/libexec/difelus/difelus-partage: src/net/partage.c $(PARTAGE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(NET_LIBS) jansson 2>/dev/null) $(LDFLAGS) \
@@ -162,7 +163,8 @@ $(BUILD)/tests/test_relay: tests/test_relay.c $(HARNESS) tests/harness.h $(CORE_
 
 # A fuzz target may reach the core and the relay's request handling: it links the core
 # objects and the relay's (its main aside), with their libraries.
-FUZZ_LINK_OBJ = $(CORE_OBJ) $(filter-out $(BUILD)/src/relay/relay_main.o,$(RELAY_OBJ))
+FUZZ_LINK_OBJ = $(CORE_OBJ) $(filter-out $(BUILD)/src/relay/relay_main.o,$(RELAY_OBJ)) \
+                $(BUILD)/src/net/partage_msg.o
 FUZZ_LIBS     = $(shell pkg-config --libs $(PKG_LIBS) $(RELAY_LIBS) 2>/dev/null) -lpthread -lm
 FUZZ_CFLAGS   = $(shell pkg-config --cflags $(RELAY_LIBS) 2>/dev/null) -Itests/fuzz
 

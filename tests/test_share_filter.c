@@ -154,7 +154,7 @@ static void test_values_local_input_refuses(void **state)
                 "UPDATE mandate SET collectivite = 'Nice' || char(27) || '[2J'",
                 "la collectivité d'un mandat contient un caractère de contrôle");
     refused_sql("filter-bidi", "UPDATE dossier SET notes = 'ok ' || char(8238) || 'evil'",
-                "les notes d'un dossier contient un caractère de contrôle");
+                "les notes d'un dossier contiennent un caractère de contrôle");
     refused_sql("filter-too-long", "UPDATE dossier SET title = printf('%.*c', 201, 'x')",
                 "l'intitulé d'une formation dépasse 200 caractères");
     refused_sql("filter-empty-title", "UPDATE dossier SET title = '   '",

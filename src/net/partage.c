@@ -32,6 +32,7 @@
 #include "difelus/share.h"
 #include "difelus/share_link.h"
 #include "difelus/text.h"
+#include "net/partage_msg.h"
 
 #define WIZ_FD 3
 #define POLL_TIMEOUT_MS 35000L  /* the relay holds a long poll 25 s at most */
@@ -587,12 +588,7 @@ static void requeue_proposals(enum prop_state which, bool older_only)
 /* The relay's error code from its JSON body ("" when there is none). */
 static void relay_code(const struct req *r, char *code, size_t len)
 {
-    code[0] = '\0';
-    json_t *j = json_loadb(r->small, r->small_len, 0, NULL);
-    const char *c = j ? json_string_value(json_object_get(j, "erreur")) : NULL;
-    if (c && strlen(c) < len && strspn(c, "abcdefghijklmnopqrstuvwxyz-") == strlen(c))
-        snprintf(code, len, "%s", c);
-    json_decref(j);
+    partage_relay_code(r->small, r->small_len, code, len);
 }
 
 /* What went wrong, in French, when the relay did not answer usefully; false when it did
@@ -713,13 +709,7 @@ static void on_open_done(struct req *r, CURLcode rc)
             } else if (H.open_reprise) {
                 /* A pending request: nothing to show the agent before the answer. */
             } else if (strcmp(H.code, H.announced) != 0) {
-                json_t *j = json_loadb(r->small, r->small_len, 0, NULL);
-                json_t *e = j ? json_object_get(j, "expire") : NULL;
-                json_int_t expire = json_is_integer(e) ? json_integer_value(e)
-                                                      : SHARE_CODE_SECONDS;
-                if (expire < 0 || expire > 86400)
-                    expire = SHARE_CODE_SECONDS;
-                json_decref(j);
+                json_int_t expire = (json_int_t)partage_open_expire(r->small, r->small_len);
                 size_t len;
                 char *body = json_body(json_pack("{s:s, s:I}", "code", H.code, "expire",
                                                  expire), &len);
@@ -751,14 +741,8 @@ static void on_open_done(struct req *r, CURLcode rc)
     connection_ok();
     backoff_ok(&H.open_b);
     if (st == 200 || st == 201 || st == 202) {
-        json_t *j = json_loadb(r->small, r->small_len, 0, NULL);
-        const char *fields[] = {"agent", "nom", "organisme"};
-        char vals[3][256];
-        for (int i = 0; i < 3; i++) {
-            const char *v = j ? json_string_value(json_object_get(j, fields[i])) : NULL;
-            text_clip(vals[i], sizeof vals[i], v ? v : "", 120);
-        }
-        json_decref(j);
+        char vals[3][PARTAGE_FIELD_MAX];
+        partage_join_answer(r->small, r->small_len, vals);
         size_t len;
         char *body = json_body(json_pack("{s:s, s:s, s:s}", "agent", vals[0], "nom", vals[1],
                                          "organisme", vals[2]), &len);
@@ -950,13 +934,9 @@ static bool relay_frame(struct req *r, const struct share_frame *f)
     H.after = f->seq;
     if (H.official) {
         if (strcmp(f->type, "demande") == 0) {
-            json_t *j = json_loadb((const char *)f->data, f->len, 0, NULL);
-            const char *id = j ? json_string_value(json_object_get(j, "agent")) : NULL;
-            if (id && *id && strlen(id) < sizeof H.agent_id &&
-                strspn(id, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_")
-                    == strlen(id))
+            char id[sizeof H.agent_id];
+            if (partage_demande_agent(f->data, f->len, id, sizeof id))
                 snprintf(H.agent_id, sizeof H.agent_id, "%s", id);
-            json_decref(j);
         } else if (strcmp(f->type, "depart") == 0) {
             H.accepted = H.control = false;
             H.agent_id[0] = '\0';
@@ -1010,10 +990,7 @@ static void wizard_frame(const struct share_frame *f)
         return;
     }
     if (strcmp(f->type, "jeton") == 0) {
-        bool ok = f->len > 0 && f->len < sizeof H.token;
-        for (size_t i = 0; ok && i < f->len; i++)
-            ok = f->data[i] > 0x20 && f->data[i] < 0x7f;
-        if (!ok) {
+        if (!partage_token_ok(f->data, f->len, sizeof H.token)) {
             emit_text("code-refuse", "jeton Le jeton d'agent est mal formé.");
             return;
         }
@@ -1022,14 +999,8 @@ static void wizard_frame(const struct share_frame *f)
         return;
     }
     if (strcmp(f->type, "rejoindre") == 0) {
-        char typed[64], code[SHARE_CODE_LEN + 1];
-        bool ok = f->len < sizeof typed && !memchr(f->data, '\0', f->len);
-        if (ok) {
-            memcpy(typed, f->data, f->len);
-            typed[f->len] = '\0';
-            ok = share_code_parse(typed, code);
-        }
-        if (!ok) {
+        char code[SHARE_CODE_LEN + 1];
+        if (!partage_join_code(f->data, f->len, code)) {
             emit_text("code-refuse", "code Ce code n'est pas valable : il a 8 caractères, "
                                      "lettres et chiffres.");
             return;
