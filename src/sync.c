@@ -510,17 +510,20 @@ static void import_child(const char *db_path, struct sync_job *job, const char *
                                       "catalogue est gardé.", detail);
     }
     store_close(st);
+    /* err is filled only on failure: a success never reads it (valgrind saw the
+     * uninitialised buffer sanitised here, and its exit code 99 failed the import). */
+    if (rc == 0) {
+        child_say(fd, "fini %zu", report.records);
+        _exit(0);
+    }
     /* One line: the message's own line breaks would end it early. */
     for (char *c = err; *c; c++)
         if (*c == '\n' || *c == '\r' || *c == '\t')
             *c = ' ';
     char line[SYNC_IMPORT_LINE_MAX - 16];
     text_clip(line, sizeof line, err, 1000); /* never cut inside a character */
-    if (rc != 0)
-        child_say(fd, "erreur %s", line);
-    else
-        child_say(fd, "fini %zu", report.records);
-    _exit(rc != 0);
+    child_say(fd, "erreur %s", line);
+    _exit(1);
 }
 
 int sync_job_import_start(const char *db_path, struct sync_job *job, const char *path,
