@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,51 @@ static void agent_token(const char *base, const char *name, const char *org, cha
             return;
         }
     fail_msg("pas de jeton dans « %s »", buf);
+}
+
+/* The relay writes who it admitted (relay_admission, docs/share-protocol.md §3) from a
+ * writer thread, after its answers: a relay killed right after a join may not have it on
+ * disk yet, and then nobody can bring the session back. A test that kills the relay "after
+ * the join" waits until the relay has recorded it (`mode` for the session of `code`). */
+static void wait_admission(const char *base, const char *code, const char *mode)
+{
+    double end = now_s() + WAIT_MS / 1000.0;
+    for (;;) {
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        bool found = false;
+        if (sqlite3_open_v2(base, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+            sqlite3_busy_timeout(db, 100) == SQLITE_OK &&
+            sqlite3_prepare_v2(db,
+                               "SELECT 1 FROM relay_admission WHERE session_key = ?1 "
+                               "AND mode = ?2",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, code, SHARE_KEY_LEN, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, 2, mode, -1, SQLITE_STATIC);
+            found = sqlite3_step(st) == SQLITE_ROW;
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        if (found)
+            return;
+        if (now_s() > end)
+            fail_msg("le relais n'a pas noté l'admission « %s » de %.4s en %d ms", mode, code,
+                     WAIT_MS);
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* As a relay whose base lost its records (restored from an old copy, or killed before it
+ * wrote them): nobody can bring a session back. */
+static void forget_admissions(const char *base)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(base, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, WAIT_MS);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM relay_admission", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
 }
 
 /* ---- the links ---- */
@@ -302,6 +348,7 @@ static void test_session_through_a_relay_restart(void **state)
     free(seen);
 
     /* The relay dies: both sides say so. A proposal made meanwhile waits. */
+    wait_admission(base, code, "controle");
     char port_listen[64];
     const char *colon = strrchr(relay.url, ':');
     snprintf(port_listen, sizeof port_listen, "127.0.0.1%s", colon);
@@ -543,6 +590,7 @@ static void test_restart_before_the_answer(void **state)
     struct share_link o, a, b;
     char code[SHARE_CODE_LEN + 1];
     open_and_join(&o, &a, relay.url, token, code);
+    wait_admission(base, code, "demande");
     char port_listen[64];
     snprintf(port_listen, sizeof port_listen, "127.0.0.1%s", strrchr(relay.url, ':'));
     relay_kill(&relay);
@@ -551,6 +599,7 @@ static void test_restart_before_the_answer(void **state)
     while (!relay_start(&relay, base, port_listen))
         if (now_s() > end)
             fail_msg("le relais ne redémarre pas sur %s", port_listen);
+    /* « retablie »: the session is registered again, the agent can reach it. */
     expect(&o, "élu", "connexion", "retablie");
     /* A second agent with the same code: already used. */
     start(&b, "agent", relay.url);
@@ -570,6 +619,48 @@ static void test_restart_before_the_answer(void **state)
     share_link_stop(&b);
     share_link_stop(&a);
     share_link_stop(&o);
+    relay_kill(&relay);
+}
+
+/* The relay comes back without the record of the admission (its base restored from an old
+ * copy, or killed before it wrote it): the official's side cannot bring the session back,
+ * and says so at once — never « connexion retablie » first, which the wizard shows as
+ * « Connexion au relais rétablie : le partage continue. » while no agent can reach it. */
+static void test_reprise_refused_without_retablie(void **state)
+{
+    (void)state;
+    char base[4200], token[64], code[SHARE_CODE_LEN + 1];
+    snprintf(base, sizeof base, "%s/relais.db", harness_tmpdir("partage-reprise-refusee"));
+    agent_token(base, "Marie Curie", "France Services", token, sizeof token);
+    struct relay relay;
+    assert_true(relay_start(&relay, base, "127.0.0.1:0"));
+    struct share_link o, a;
+    open_and_join(&o, &a, relay.url, token, code);
+    send_text(&o, "accepte", "");
+    expect(&a, "agent", "accepte", NULL);
+    wait_admission(base, code, "vue");
+    char port_listen[64];
+    snprintf(port_listen, sizeof port_listen, "127.0.0.1%s", strrchr(relay.url, ':'));
+    relay_kill(&relay);
+    expect(&o, "élu", "connexion", "perdue");
+    forget_admissions(base);
+    double end = now_s() + WAIT_MS / 1000.0;
+    while (!relay_start(&relay, base, port_listen))
+        if (now_s() > end)
+            fail_msg("le relais ne redémarre pas sur %s", port_listen);
+    struct share_frame f = expect(&o, "élu", "erreur", NULL);
+    assert_non_null(harness_strstr((const char *)f.data, "n'a pas pu être reprise"));
+    assert_non_null(harness_strstr((const char *)f.data, "Ouvrez-en une nouvelle"));
+    /* and the helper ends: nothing more comes */
+    int rc;
+    end = now_s() + WAIT_MS / 1000.0;
+    while ((rc = share_link_next(&o, &f)) == 0 && now_s() < end) {
+        struct pollfd p = {.fd = o.fd, .events = POLLIN};
+        poll(&p, 1, 100);
+    }
+    assert_int_equal(rc, -1);
+    share_link_stop(&o);
+    share_link_stop(&a);
     relay_kill(&relay);
 }
 
@@ -638,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_big_snapshot),
         cmocka_unit_test(test_restart_while_waiting),
         cmocka_unit_test(test_restart_before_the_answer),
+        cmocka_unit_test(test_reprise_refused_without_retablie),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_self_signed_relay),
         cmocka_unit_test(test_no_relay),

@@ -719,7 +719,10 @@ static void on_open_done(struct req *r, CURLcode rc)
             }
             return;
         }
-        connection_ok();
+        /* No « retablie » here: for the official it means the session is registered again
+         * (an agent can reach it), and a refused registration is not — a refused reprise
+         * said « retablie » just before its fatal error, and an agent joining at that
+         * moment was told the code did not exist. */
         if (st == 409 && !H.open_reprise && ++H.conflicts < 50) {
             /* Another session holds this rendezvous key: another code. */
             if (share_code_new(H.code) != 0)
