@@ -320,10 +320,13 @@ static void test_balance_reading(void **state)
     (void)state;
     store_close(fresh("lines-balance"));
     struct run_result r;
-    run_lines(&r, "9\n1\n1 234,5\n\n412,50\n\n", NULL);
+    run_lines(&r, "9\n1\n1 234,5\n412,50\n\n", NULL);
     assert_plain_lines(&r, 40);
-    SAID(&r, "Solde non enregistré : Le DIF élu ne peut pas dépasser 800,00 €");
-    SAID(&r, "Solde lu sur Compte élu (€) [1 234,5] :");
+    /* refused as soon as typed, and asked again without the refused value */
+    SAID(&r, "Le DIF élu ne peut pas dépasser 800,00 € : vérifiez le montant lu.");
+    assert_int_equal(count_of(r.out, "Solde lu sur Compte élu (€) :"), 2);
+    assert_int_equal(count_of(r.out, "Date du relevé"), 1);
+    assert_null(strstr(r.out, "[1 234,5]"));
     SAID(&r, "Solde enregistré : 412,50 € lu le 27/11/2026.");
     SAID(&r, "Relevé : 412,50 € le 27/11/2026.");
     harness_run_free(&r);

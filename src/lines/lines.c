@@ -347,14 +347,28 @@ struct lfield {
     const char *const *choices; /* NULL: typed text */
 };
 
+/* The check of one field on its own (the core's rules for that field alone): false with
+ * the reason in err when the value typed is refused. The checks across fields (an end
+ * before its start) wait for the whole form. */
+typedef bool (*field_check)(struct lines *L, const void *ctx, char **values, int field,
+                            char *err, size_t errlen);
+
 /* Asks fields from `from` on, each with its value as default: a number for a choice,
  * text otherwise (« - » empties it); `<` goes back a field, and from the first one
- * leaves (IN_BACK). */
+ * leaves (IN_BACK). With `only` (a bit per field, 0 for all), only those fields are asked
+ * again, until a `<` walks back through the form. A typed value that `check` refuses is
+ * said at once with its reason and that field alone asked again, its previous value
+ * kept as the default: a screen reader's user hears the refusal right after typing. */
 static enum in_result ask_fields(struct lines *L, const struct lfield *f, int n, char **values,
-                                 size_t size, int from)
+                                 size_t size, int from, unsigned only, field_check check,
+                                 const void *ctx)
 {
     int i = from;
     while (i < n) {
+        if (only && !(only & (1u << i))) {
+            i++;
+            continue;
+        }
         enum in_result r;
         if (f[i].choices) {
             struct menu m = {0};
@@ -370,19 +384,34 @@ static enum in_result ask_fields(struct lines *L, const struct lfield *f, int n,
             if (r == IN_OK)
                 snprintf(values[i], size, "%s", f[i].choices[k]);
         } else {
-            char *a = malloc(size);
-            if (!a)
+            char *a = malloc(size), *prev = malloc(size);
+            if (!a || !prev) {
+                free(a);
+                free(prev);
                 return IN_EOF;
+            }
             r = ask(L, f[i].label, values[i], false, a, size);
-            if (r == IN_OK)
+            if (r == IN_OK) {
+                char err[512];
+                snprintf(prev, size, "%s", values[i]);
                 snprintf(values[i], size, "%s", strcmp(a, "-") == 0 ? "" : a);
+                if (check && !check(L, ctx, values, i, err, sizeof err)) {
+                    say(L, "%s", err);
+                    snprintf(values[i], size, "%s", prev);
+                    free(a);
+                    free(prev);
+                    continue;
+                }
+            }
             free(a);
+            free(prev);
         }
         if (r == IN_EOF || r == IN_QUIT)
             return r;
         if (r == IN_BACK) {
             if (i == 0)
                 return IN_BACK;
+            only = 0; /* walking back: every field from there on is asked again */
             i--;
             continue;
         }
@@ -391,18 +420,27 @@ static enum in_result ask_fields(struct lines *L, const struct lfield *f, int n,
     return IN_OK;
 }
 
-/* Says each refused field with its message; returns the first one. */
-static int say_errors(struct lines *L, const struct lfield *f, int n, char errors[][256])
+/* Says each refused field with its message; returns them, a bit per field. */
+static unsigned say_errors(struct lines *L, const struct lfield *f, int n, char errors[][256])
 {
-    int first = -1;
+    unsigned bad = 0;
     for (int i = 0; i < n; i++) {
         if (!errors[i][0])
             continue;
-        if (first < 0)
-            first = i;
+        bad |= 1u << i;
         say(L, "%s : %s", f[i].label, errors[i]);
     }
-    return first;
+    return bad;
+}
+
+/* The values with only `field` kept and every other one empty: the core's check then
+ * says what it finds wrong in that field alone, since its checks across fields only run
+ * when both fields hold a value. */
+static void alone(char **values, int n, int field, char **out)
+{
+    static char empty[1] = "";
+    for (int i = 0; i < n; i++)
+        out[i] = i == field ? values[i] : empty;
 }
 
 static void form_intro(struct lines *L)
@@ -430,6 +468,23 @@ static const struct lfield mandate_fields[MF_COUNT] = {
 
 #define MVALUE (4 * MANDATE_TEXT_MAX + 1)
 
+/* One field of the mandate's form, checked by the core's rules as soon as it is typed. */
+static bool mandate_field_ok(struct lines *L, const void *ctx, char **values, int field,
+                             char *err, size_t errlen)
+{
+    (void)L;
+    (void)ctx;
+    char *v[MF_COUNT], errors[MF_COUNT][256];
+    struct mandate m;
+    memset(&m, 0, sizeof m);
+    alone(values, MF_COUNT, field, v);
+    mandate_check_strings((const char *const *)v, &m, errors);
+    if (!errors[field][0])
+        return true;
+    snprintf(err, errlen, "%s", errors[field]);
+    return false;
+}
+
 /* Adds (m NULL) or edits a mandate; checked and saved as the wizard's form does. */
 static void mandate_form(struct lines *L, const struct mandate *old)
 {
@@ -447,9 +502,10 @@ static void mandate_form(struct lines *L, const struct mandate *old)
     blank(L);
     say(L, old ? "Modifier le mandat" : "Nouveau mandat");
     form_intro(L);
-    int from = 0;
+    unsigned only = 0;
     for (;;) {
-        enum in_result r = ask_fields(L, mandate_fields, MF_COUNT, v, MVALUE, from);
+        enum in_result r =
+            ask_fields(L, mandate_fields, MF_COUNT, v, MVALUE, 0, only, mandate_field_ok, NULL);
         if (r != IN_OK) {
             if (r == IN_BACK)
                 say(L, "Rien n'a été enregistré.");
@@ -461,7 +517,10 @@ static void mandate_form(struct lines *L, const struct mandate *old)
         m.id = old ? old->id : 0;
         if (mandate_check_strings((const char *const *)v, &m, errors) != 0) {
             say(L, "Mandat non enregistré :");
-            from = say_errors(L, mandate_fields, MF_COUNT, errors);
+            /* What is left is a check across fields: the end is asked with its start. */
+            only = say_errors(L, mandate_fields, MF_COUNT, errors);
+            if (only & (1u << MF_END))
+                only |= 1u << MF_START;
             continue;
         }
         if (store_mandate_save(L->st, &m) != 0) {
@@ -557,6 +616,25 @@ static const struct lfield dossier_fields[DF_COUNT] = {
     {"Créé sur MCF le (JJ/MM/AAAA)", NULL},
 };
 
+/* One field of the dossier's form, checked by the core's rules as soon as it is typed;
+ * ctx is the dossier as it was (its status's date bounds the creation's). */
+static bool dossier_field_ok(struct lines *L, const void *ctx, char **values, int field,
+                             char *err, size_t errlen)
+{
+    char *v[DF_COUNT], errors[DF_COUNT][256];
+    struct dossier d;
+    if (ctx)
+        d = *(const struct dossier *)ctx;
+    else
+        memset(&d, 0, sizeof d);
+    alone(values, DF_COUNT, field, v);
+    dossier_check_strings((const char *const *)v, &d, L->today, errors);
+    if (!errors[field][0])
+        return true;
+    snprintf(err, errlen, "%s", errors[field]);
+    return false;
+}
+
 /* The deadline the dossier's status sets, in words (jours ouvrés), or "". */
 static void deadline_words(const struct lines *L, const struct dossier *d, char *buf, size_t len)
 {
@@ -611,9 +689,10 @@ static void dossier_form(struct lines *L, const struct dossier *old, long long *
     say(L, old ? "Modifier le dossier" : "Nouveau dossier d'inscription");
     say(L, "Recopiez ce qu'affiche Mon Compte Formation ; seul l'intitulé est requis.");
     form_intro(L);
-    int from = 0;
+    unsigned only = 0;
     for (;;) {
-        enum in_result r = ask_fields(L, dossier_fields, DF_COUNT, v, DOSSIER_VALUE_MAX, from);
+        enum in_result r = ask_fields(L, dossier_fields, DF_COUNT, v, DOSSIER_VALUE_MAX, 0, only,
+                                      dossier_field_ok, old);
         if (r != IN_OK) {
             if (r == IN_BACK)
                 say(L, old ? "Aucune modification : le dossier reste enregistré tel quel."
@@ -628,7 +707,10 @@ static void dossier_form(struct lines *L, const struct dossier *old, long long *
             memset(&d, 0, sizeof d);
         if (dossier_check_strings((const char *const *)v, &d, L->today, errors) != 0) {
             say(L, "Dossier non enregistré :");
-            from = say_errors(L, dossier_fields, DF_COUNT, errors);
+            /* What is left is a check across fields: the end is asked with its start. */
+            only = say_errors(L, dossier_fields, DF_COUNT, errors);
+            if (only & (1u << DF_END))
+                only |= 1u << DF_START;
             continue;
         }
         if (store_dossier_save(L->st, &d, L->today, ACTOR_OFFICIAL) != 0) {
@@ -916,6 +998,22 @@ static const struct lfield balance_fields[BF_COUNT] = {
     {"Date du relevé (JJ/MM/AAAA)", NULL},
 };
 
+/* One field of the balance's form, checked as soon as it is typed: the amount alone, then
+ * the date (the amount before it was accepted already). */
+static bool balance_field_ok(struct lines *L, const void *ctx, char **values, int field,
+                             char *err, size_t errlen)
+{
+    (void)ctx;
+    long cents;
+    struct date day;
+    int bad = -1;
+    if (balance_from_strings(values[BF_AMOUNT], values[BF_DATE], L->today, &cents, &day, &bad,
+                             err, errlen) ||
+        bad != field)
+        return true;
+    return false;
+}
+
 /* A reading of « Compte élu », checked as the wizard's balance form checks it. */
 static void balance_form(struct lines *L)
 {
@@ -925,9 +1023,10 @@ static void balance_form(struct lines *L)
     blank(L);
     say(L, "Sur moncompteformation.gouv.fr, ouvrez « Compte élu » : le montant de votre DIF "
            "élu y est affiché. Tapez-le ici avec la date du jour où vous l'avez lu.");
-    int from = 0;
+    unsigned only = 0;
     for (;;) {
-        enum in_result r = ask_fields(L, balance_fields, BF_COUNT, v, sizeof values[0], from);
+        enum in_result r = ask_fields(L, balance_fields, BF_COUNT, v, sizeof values[0], 0, only,
+                                      balance_field_ok, NULL);
         if (r != IN_OK) {
             if (r == IN_BACK)
                 say(L, "Aucun solde enregistré.");
@@ -939,7 +1038,7 @@ static void balance_form(struct lines *L)
         char err[512];
         if (!balance_from_strings(v[BF_AMOUNT], v[BF_DATE], L->today, &cents, &day, &bad, err,
                                   sizeof err)) {
-            from = bad >= 0 && bad < BF_COUNT ? bad : 0;
+            only = bad >= 0 && bad < BF_COUNT ? 1u << bad : 0;
             say(L, "Solde non enregistré : %s", err);
             continue;
         }
