@@ -85,7 +85,27 @@ static void test_every_bench_in_one_table_with_verdicts(void **state)
     snprintf(out, sizeof out, "%s/out.txt", dir);
     char *text = harness_read_file(out, NULL);
     assert_non_null(strstr(text, "Résumé de make bench"));
-    assert_non_null(strstr(text, "Recherche, 200 000 formations"));
+    /* on the terminal, one block per figure: its title, then what was measured, against
+     * what, and the verdict; an empty cell is left out rather than shown as « – » */
+    assert_non_null(strstr(text, "\nRecherche, 200 000 formations\n  mesuré p50 0.7 ms, p99 "
+                                 "3.1 ms · objectif p99 ≤ 2 ms · référence grep -ci"));
+    assert_non_null(strstr(text, "\nldd a|b\n  mesuré 9 · objectif ≤ 12 → atteint\n"));
+    /* a long block wraps at words, continuation indented */
+    assert_non_null(strstr(text, "\nMémoire au plus haut (ru_maxrss), session complète\n"
+                                 "  mesuré 9.65 Mo · objectif ≤ 10 Mo · référence après le "
+                                 "premier écran 5.8 Mo\n  → atteint\n"));
+    /* ... never between a number and its unit */
+    assert_non_null(strstr(text, "grep -ci\n  120 ms → non atteint\n"));
+    /* readable on an 80-column terminal: no line is wider */
+    for (char *line = text; *line;) {
+        size_t len = strcspn(line, "\n");
+        char one[1024];
+        snprintf(one, sizeof one, "%.*s", (int)len, line);
+        if (columns(one) > 80)
+            print_message("trop large (%zu colonnes) : %s\n", columns(one), one);
+        assert_true(columns(one) <= 80);
+        line += len + (line[len] == '\n');
+    }
     assert_non_null(strstr(text, "Objectifs atteints : 5 ; non atteints : 1."));
     free(text);
     free(md);
