@@ -182,7 +182,7 @@ int main(int argc, char **argv)
     printf("Objectifs atteints : %zu ; non atteints : %zu.\n", met, missed);
 
     if (md) {
-        fprintf(md, "### Machine\n\n");
+        fprintf(md, "### Machine (écrite par `bench/machine.sh`)\n\n");
         FILE *m = fopen(machine_path, "r");
         if (m) {
             while (fgets(line, sizeof line, m)) {

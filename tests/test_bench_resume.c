@@ -63,7 +63,8 @@ static void test_every_bench_in_one_table_with_verdicts(void **state)
     char *md = run_resume(dir);
     assert_non_null(md);
     /* the machine first, then the table with its five columns */
-    assert_non_null(strstr(md, "- Processeur : AMD EPYC\n- Cœurs : 2\n"));
+    assert_non_null(strstr(md, "### Machine (écrite par `bench/machine.sh`)\n\n"
+                               "- Processeur : AMD EPYC\n- Cœurs : 2\n"));
     assert_non_null(strstr(md, "| Mesure | Mesuré | Objectif | Référence (même passage) | "
                                "Verdict |\n|---|---|---|---|---|\n"));
     /* every bench's rows, in the order they ran */
