@@ -42,6 +42,10 @@ static bool sticky(const char *p, size_t len)
     size_t n = len - start;
     if ((n == 3 && (!strncmp(w, "→", 3) || !strncmp(w, "≤", 3) || !strncmp(w, "≥", 3))))
         return true;
+    if (n && *w == '(')
+        w++, n--;
+    if (n >= 2 && *w == 'p' && w[1] >= '0' && w[1] <= '9') /* « p90 4.20 » */
+        w++, n--;
     if (!n)
         return false;
     for (size_t i = 0; i < n; i++)
@@ -95,8 +99,10 @@ static void print_block(char cell[COLS][CELL])
     for (int c = 1; c < 4; c++) {
         if (strcmp(cell[c], "–") == 0)
             continue;
-        n += (size_t)snprintf(line + n, sizeof line - n, "%s%s %s", n ? " · " : "", label[c],
-                              cell[c]);
+        /* « pas de mesure (…) » is not a figure: said as it is */
+        bool bare = c == 1 && strncmp(cell[c], "pas de mesure", 13) == 0;
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s%s%s%s", n ? " · " : "",
+                              bare ? "" : label[c], bare ? "" : " ", cell[c]);
         if (n >= sizeof line)
             n = sizeof line - 1;
     }

@@ -95,7 +95,9 @@ static void test_every_bench_in_one_table_with_verdicts(void **state)
     assert_non_null(strstr(text, "\nMémoire au plus haut (ru_maxrss), session complète\n"
                                  "  mesuré 9.65 Mo · objectif ≤ 10 Mo · référence après le "
                                  "premier écran 5.8 Mo\n  → atteint\n"));
-    /* ... never between a number and its unit */
+    /* ... never between a number and its unit, nor between « p90 » and its value */
+    assert_true(sticky("dialog 3.35 ms (p90 4.20)", 19));
+    assert_false(sticky("dialog 3.35 ms (p90 4.20)", 14));
     assert_non_null(strstr(text, "grep -ci\n  120 ms → non atteint\n"));
     /* readable on an 80-column terminal: no line is wider */
     for (char *line = text; *line;) {
@@ -124,6 +126,12 @@ static void test_a_bench_that_did_not_run_is_said(void **state)
     assert_non_null(strstr(md, "| Partage (bench_share) | pas de mesure"));
     assert_non_null(strstr(md, "| Assistant (bench_wizard) | pas de mesure"));
     assert_non_null(strstr(md, "machine.txt absent"));
+    char out[4200];
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    char *text = harness_read_file(out, NULL);
+    assert_non_null(strstr(text, "\nRelais (bench_relay)\n  pas de mesure (resume-relais.tsv "
+                                 "absent)\n"));
+    free(text);
     free(md);
 }
 
