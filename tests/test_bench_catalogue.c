@@ -97,10 +97,56 @@ static void test_the_shell_builds_the_same_index_as_difelus(void **state)
     }
 }
 
+/* Runs growth() on two sizes, 50 000 and 400 000: p99 and the p99 of the per-query medians
+ * at each, and the odd/even p99 spread (noise, relative); returns the summary row. */
+static char *growth_row(double p99_a, double med_a, double p99_z, double med_z, double noise)
+{
+    const char *dir = harness_tmpdir("bench_catalogue_growth");
+    snprintf(summary_path, sizeof summary_path, "%s/resume-catalogue.tsv", dir);
+    struct size_figures f[2] = {
+        {.records = 50000, .ok = true, .p99 = p99_a, .p99_medians = med_a,
+         .p99_odd = p99_a * (1 + noise / 2), .p99_even = p99_a * (1 - noise / 2)},
+        {.records = 400000, .ok = true, .p99 = p99_z, .p99_medians = med_z,
+         .p99_odd = p99_z, .p99_even = p99_z},
+    };
+    growth(f, 2);
+    char *row = harness_read_file(summary_path, NULL);
+    assert_non_null(row);
+    return row;
+}
+
+static void test_the_growth_verdict_is_honest_both_ways(void **state)
+{
+    (void)state;
+    /* p99 went down as the catalogue grew eightfold: noise, not a gain — « plat », and the
+     * verdict rests on the per-query medians, flat within the noise */
+    char *row = growth_row(10.0, 4.0, 5.2, 3.8, 0.18);
+    assert_non_null(strstr(row, "\tplat (dans le bruit de mesure) : ×0.95 ; p99 brut ×0.52"));
+    assert_non_null(strstr(row, "(p99 des médianes par requête)\t"));
+    assert_non_null(strstr(row, "\t≤ ×1.19 (log n)\tn : ×8 ; bruit ±18 %\tatteint\n"));
+    free(row);
+    /* the raw p99 went down, but each query's own cost grew sixfold: not met */
+    row = growth_row(10.0, 4.0, 8.0, 24.0, 0.18);
+    assert_null(strstr(row, "plat"));
+    assert_non_null(strstr(row, "\t×6.00 ; p99 brut ×0.80"));
+    assert_non_null(strstr(row, "\tnon atteint\n"));
+    free(row);
+    /* above log(n), but by less than the noise: the verdict says the measure cannot tell */
+    row = growth_row(10.0, 4.0, 10.0, 5.2, 0.18);
+    assert_non_null(strstr(row, "\tnon atteint (dans le bruit de mesure)\n"));
+    free(row);
+    /* no per-query medians: the raw p99 decides, with the same honesty */
+    row = growth_row(10.0, 0, 9.0, 0, 0.05);
+    assert_non_null(strstr(row, "(p99)\tplat (dans le bruit de mesure) : ×0.90 (b = "));
+    assert_non_null(strstr(row, "\tatteint\n"));
+    free(row);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_shell_builds_the_same_index_as_difelus),
+        cmocka_unit_test(test_the_growth_verdict_is_honest_both_ways),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

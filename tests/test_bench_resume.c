@@ -63,7 +63,8 @@ static void test_every_bench_in_one_table_with_verdicts(void **state)
     char *md = run_resume(dir);
     assert_non_null(md);
     /* the machine first, then the table with its five columns */
-    assert_non_null(strstr(md, "- Processeur : AMD EPYC\n- Cœurs : 2\n"));
+    assert_non_null(strstr(md, "### Machine (écrite par `bench/machine.sh`)\n\n"
+                               "- Processeur : AMD EPYC\n- Cœurs : 2\n"));
     assert_non_null(strstr(md, "| Mesure | Mesuré | Objectif | Référence (même passage) | "
                                "Verdict |\n|---|---|---|---|---|\n"));
     /* every bench's rows, in the order they ran */
@@ -85,7 +86,29 @@ static void test_every_bench_in_one_table_with_verdicts(void **state)
     snprintf(out, sizeof out, "%s/out.txt", dir);
     char *text = harness_read_file(out, NULL);
     assert_non_null(strstr(text, "Résumé de make bench"));
-    assert_non_null(strstr(text, "Recherche, 200 000 formations"));
+    /* on the terminal, one block per figure: its title, then what was measured, against
+     * what, and the verdict; an empty cell is left out rather than shown as « – » */
+    assert_non_null(strstr(text, "\nRecherche, 200 000 formations\n  mesuré p50 0.7 ms, p99 "
+                                 "3.1 ms · objectif p99 ≤ 2 ms · référence grep -ci"));
+    assert_non_null(strstr(text, "\nldd a|b\n  mesuré 9 · objectif ≤ 12 → atteint\n"));
+    /* a long block wraps at words, continuation indented */
+    assert_non_null(strstr(text, "\nMémoire au plus haut (ru_maxrss), session complète\n"
+                                 "  mesuré 9.65 Mo · objectif ≤ 10 Mo · référence après le "
+                                 "premier écran 5.8 Mo\n  → atteint\n"));
+    /* ... never between a number and its unit, nor between « p90 » and its value */
+    assert_true(sticky("dialog 3.35 ms (p90 4.20)", 19));
+    assert_false(sticky("dialog 3.35 ms (p90 4.20)", 14));
+    assert_non_null(strstr(text, "grep -ci\n  120 ms → non atteint\n"));
+    /* readable on an 80-column terminal: no line is wider */
+    for (char *line = text; *line;) {
+        size_t len = strcspn(line, "\n");
+        char one[1024];
+        snprintf(one, sizeof one, "%.*s", (int)len, line);
+        if (columns(one) > 80)
+            print_message("trop large (%zu colonnes) : %s\n", columns(one), one);
+        assert_true(columns(one) <= 80);
+        line += len + (line[len] == '\n');
+    }
     assert_non_null(strstr(text, "Objectifs atteints : 5 ; non atteints : 1."));
     free(text);
     free(md);
@@ -103,6 +126,12 @@ static void test_a_bench_that_did_not_run_is_said(void **state)
     assert_non_null(strstr(md, "| Partage (bench_share) | pas de mesure"));
     assert_non_null(strstr(md, "| Assistant (bench_wizard) | pas de mesure"));
     assert_non_null(strstr(md, "machine.txt absent"));
+    char out[4200];
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    char *text = harness_read_file(out, NULL);
+    assert_non_null(strstr(text, "\nRelais (bench_relay)\n  pas de mesure (resume-relais.tsv "
+                                 "absent)\n"));
+    free(text);
     free(md);
 }
 
