@@ -430,14 +430,17 @@ static void reference_import(const char *dir, const char *csv, const char *cat, 
     *import_s = best_mine;
     double ratio = best_mine / best_shell;
     printf("  référence, même passage : sqlite3 %s < %s (.import du CSV dans une table, "
-           "puis l'index FTS5 de difelus, mêmes colonnes et même tokenizer), %.1f Mo de "
-           "mémoire au plus\n", refdb, script, maxrss / 1024.0);
+           "puis l'index FTS5 de difelus, mêmes colonnes, même tokenizer, mêmes réglages "
+           "FTS5), %.1f Mo de mémoire au plus\n",
+           refdb, script, maxrss / 1024.0);
     printf("  %d tour%s alterné%s : difelus %s s ; sqlite3 %s s ; meilleur tour de chacun : "
            "%.2f s contre %.2f s\n", rounds, rounds > 1 ? "s" : "", rounds > 1 ? "s" : "",
            mine_list, shell_list, best_mine, best_shell);
     printf("  rapport difelus / sqlite3 : %.2f× (objectif ≤ 1) ; le shell ne valide rien (ni "
            "montants, ni heures, ni SIRET, ni modalité), garde les champs en texte sans les "
-           "convertir, et n'écrit pas la table typée que difelus garde à côté\n", ratio);
+           "convertir, et n'écrit ni la table typée ni le vocabulaire (training_word) que "
+           "difelus garde à côté\n",
+           ratio);
     snprintf(m, sizeof m, "%.2f s (meilleur de %d)", best_mine, rounds);
     snprintf(r, sizeof r, "sqlite3 .import + FTS5 %.2f s (meilleur de %d) → %.2f×", best_shell,
              rounds, ratio);
