@@ -47,6 +47,7 @@ static struct soak {
     unsigned long long rng;
     unsigned seed;
     int changes, kills, unacked;
+    int searched; /* dossiers created from a search result */
     int want_changes, want_kills;
     char db[4200], path[4200];
     struct term *t;
@@ -520,7 +521,19 @@ static int search_choice(void)
 static void answer_create(void)
 {
     set_mark("Créer un dossier avec cette formation");
-    if (send_maybe_killed("\r")) {
+    /* The first time, always killed right after the key: every run checks this moment. */
+    static unsigned forced_for_seed;
+    bool killed;
+    if (forced_for_seed != S.seed + 1) {
+        forced_for_seed = S.seed + 1;
+        term_send(S.t, "\r");
+        kill_wizard(false);
+        S.unacked++;
+        killed = true;
+    } else {
+        killed = send_maybe_killed("\r");
+    }
+    if (killed) {
         int r = dossier_added();
         if (r == 0)
             SOAK_FAIL("un seul Entrée sur « créer le dossier » a fait autre chose qu'un dossier "
@@ -561,6 +574,7 @@ static void search_add(int k)
     snprintf(S.m.title[n], sizeof S.m.title[n], "%s", found_titles[k]);
     S.m.status[n] = DS_CREATION;
     S.m.dossiers++;
+    S.searched++;
     ticks_from_status(DS_CREATION);
     changed();
     term_send(S.t, "\033"); /* the dates are left to fill: the dossier's page */
@@ -674,8 +688,9 @@ static void test_kill_during_changes(void **state)
         else if (S.m.dossiers > 0)
             dossier_step();
     }
-    fprintf(stderr, "# %d changements, %d arrêts (dont %d juste après une touche)\n", S.changes,
-            S.kills, S.unacked);
+    fprintf(stderr, "# %d changements (dont %d dossiers créés depuis la recherche), %d arrêts "
+                    "(dont %d juste après une touche)\n",
+            S.changes, S.searched, S.kills, S.unacked);
     quit_cleanly(S.t);
     integrity_ok();
     database_matches();
