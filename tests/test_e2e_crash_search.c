@@ -80,7 +80,7 @@ static void test_kill_after_create_from_search(void **state)
     /* The question answered is saved slowly: a cross join counted (CPU only, no sleep). */
     exec_sql(path, "CREATE TABLE test_burn (x INTEGER);"
                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c"
-                   " WHERE x < 400) INSERT INTO test_burn SELECT x FROM c;"
+                   " WHERE x < 250) INSERT INTO test_burn SELECT x FROM c;"
                    "CREATE TRIGGER test_slow_answer BEFORE UPDATE ON ui_state"
                    " WHEN OLD.confirm <> '' AND NEW.confirm = '' BEGIN"
                    " SELECT count(*) FROM test_burn a, test_burn b, test_burn c; END;");
@@ -91,8 +91,8 @@ static void test_kill_after_create_from_search(void **state)
     term_send(t, "\r");
     int dossiers = 0;
     char confirm[64] = "";
-    /* Until the dossier is readable (polled, with a deadline of about a minute). */
-    for (long i = 0; i < 60000 && dossiers == 0; i++) {
+    /* Until the dossier is readable (polled, with a deadline of several minutes: valgrind). */
+    for (long i = 0; i < 300000 && dossiers == 0; i++) {
         read_snapshot(reader, &dossiers, confirm, sizeof confirm);
         if (dossiers == 0)
             nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
