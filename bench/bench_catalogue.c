@@ -227,8 +227,9 @@ static const char *fts_source(const char *column)
     return NULL;
 }
 
-/* Writes the shell's script: the FTS5 table is difelus's own definition, read from the
- * catalogue it has just built (so that it follows any change of tokenizer or columns).
+/* Writes the shell's script: the FTS5 table is difelus's own definition and settings
+ * (training_fts_config), read from the catalogue it has just built (so that it follows any
+ * change of tokenizer, columns or hashsize).
  * Returns false, with why, when that definition cannot be read or mapped. */
 static bool write_shell_script(const char *catalogue, const char *csv, const char *script,
                                char *why, size_t whylen)
@@ -267,6 +268,36 @@ static bool write_shell_script(const char *catalogue, const char *csv, const cha
         }
         sqlite3_finalize(s);
     }
+    /* The same FTS5 settings (difelus's import sets hashsize, kept in training_fts_config):
+     * each one replayed after the CREATE, but the version FTS5 writes itself. */
+    char settings[4096] = "";
+    if (ok && sqlite3_prepare_v2(db, "SELECT k, v FROM training_fts_config WHERE k <> 'version'"
+                                     " ORDER BY k",
+                                 -1, &s, NULL) == SQLITE_OK) {
+        while (ok && sqlite3_step(s) == SQLITE_ROW) {
+            char *row = sqlite3_column_type(s, 1) == SQLITE_INTEGER
+                            ? sqlite3_mprintf("INSERT INTO training_fts (training_fts, rank)"
+                                              " VALUES (%Q, %lld);\n",
+                                              (const char *)sqlite3_column_text(s, 0),
+                                              (long long)sqlite3_column_int64(s, 1))
+                            : sqlite3_mprintf("INSERT INTO training_fts (training_fts, rank)"
+                                              " VALUES (%Q, %Q);\n",
+                                              (const char *)sqlite3_column_text(s, 0),
+                                              (const char *)sqlite3_column_text(s, 1));
+            size_t i = strlen(settings);
+            if (!row || strlen(row) >= sizeof settings - i) {
+                snprintf(why, whylen, "réglages de l'index trop longs pour ce banc");
+                ok = false;
+            } else {
+                memcpy(settings + i, row, strlen(row) + 1);
+            }
+            sqlite3_free(row);
+        }
+        sqlite3_finalize(s);
+    } else if (ok) {
+        snprintf(why, whylen, "pas de table training_fts_config dans %s", catalogue);
+        ok = false;
+    }
     sqlite3_close(db);
     if (!ok)
         return false;
@@ -278,8 +309,8 @@ static bool write_shell_script(const char *catalogue, const char *csv, const cha
     /* The same settings as difelus's import (no journal, no sync, 256 Mo of cache). */
     fprintf(f, "PRAGMA journal_mode = OFF;\nPRAGMA synchronous = OFF;\n"
                "PRAGMA cache_size = -262144;\n.mode csv\n.separator ;\n.import '%s' raw\n"
-               "%s;\n%s) %s FROM raw;\n",
-            csv, create, insert, select);
+               "%s;\n%s%s) %s FROM raw;\n",
+            csv, create, settings, insert, select);
     fclose(f);
     return true;
 }
@@ -399,14 +430,17 @@ static void reference_import(const char *dir, const char *csv, const char *cat, 
     *import_s = best_mine;
     double ratio = best_mine / best_shell;
     printf("  référence, même passage : sqlite3 %s < %s (.import du CSV dans une table, "
-           "puis l'index FTS5 de difelus, mêmes colonnes et même tokenizer), %.1f Mo de "
-           "mémoire au plus\n", refdb, script, maxrss / 1024.0);
+           "puis l'index FTS5 de difelus, mêmes colonnes, même tokenizer, mêmes réglages "
+           "FTS5), %.1f Mo de mémoire au plus\n",
+           refdb, script, maxrss / 1024.0);
     printf("  %d tour%s alterné%s : difelus %s s ; sqlite3 %s s ; meilleur tour de chacun : "
            "%.2f s contre %.2f s\n", rounds, rounds > 1 ? "s" : "", rounds > 1 ? "s" : "",
            mine_list, shell_list, best_mine, best_shell);
     printf("  rapport difelus / sqlite3 : %.2f× (objectif ≤ 1) ; le shell ne valide rien (ni "
            "montants, ni heures, ni SIRET, ni modalité), garde les champs en texte sans les "
-           "convertir, et n'écrit pas la table typée que difelus garde à côté\n", ratio);
+           "convertir, et n'écrit ni la table typée ni le vocabulaire (training_word) que "
+           "difelus garde à côté\n",
+           ratio);
     snprintf(m, sizeof m, "%.2f s (meilleur de %d)", best_mine, rounds);
     snprintf(r, sizeof r, "sqlite3 .import + FTS5 %.2f s (meilleur de %d) → %.2f×", best_shell,
              rounds, ratio);

@@ -1,8 +1,8 @@
 /* make bench's import reference (bench/bench_catalogue.c): the script it gives the sqlite3
  * shell builds the same FTS5 index as difelus's own import of the same CSV — the same table
- * definition (tokenizer, prefixes, columns) and the same words in each column — so that the
- * import figure is compared with a shell doing the same indexing work. The bench is compiled
- * in here, its main renamed. */
+ * definition (tokenizer, prefixes, columns), the same FTS5 settings and the same words in each
+ * column — so that the import figure is compared with a shell doing the same indexing work.
+ * The bench is compiled in here, its main renamed. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,6 +72,17 @@ static void test_the_shell_builds_the_same_index_as_difelus(void **state)
     /* The same definition: tokenizer, prefix indexes, columns. */
     static const char def[] = "SELECT sql FROM sqlite_schema WHERE name = 'training_fts'";
     char *mine = query_text_of(cat, def, NULL), *shell = query_text_of(refdb, def, NULL);
+    assert_string_equal(shell, mine);
+    free(mine);
+    free(shell);
+
+    /* The same FTS5 settings (difelus's hashsize of 32 Mo): the same work in each. */
+    static const char config[] =
+        "SELECT coalesce(group_concat(k || '=' || v, ' '), '') FROM"
+        " (SELECT k, v FROM training_fts_config ORDER BY k)";
+    mine = query_text_of(cat, config, NULL);
+    shell = query_text_of(refdb, config, NULL);
+    assert_non_null(strstr(mine, "hashsize=33554432"));
     assert_string_equal(shell, mine);
     free(mine);
     free(shell);

@@ -1,10 +1,11 @@
 /* Crash safety (issue 10): the wizard killed with SIGKILL at random moments of a scripted
  * series of changes — ticks and unticks on steps 1 to 6, mandates added and edited, dossiers
- * created and taken to « Validé », text typed in a form and left half-typed — and started
- * again each time. Every change the screen acknowledged before the kill is in the database,
- * the half-typed text is back in its form, and PRAGMA integrity_check says ok. Some kills
- * come right after a key, before the screen showed its effect: that change may or may not
- * be there, but the database agrees with itself and nothing is recorded twice.
+ * created (in their form, or from a search result) and taken to « Validé », text typed in a
+ * form and left half-typed — and started again each time. Every change the screen
+ * acknowledged before the kill is in the database, the half-typed text is back in its form,
+ * and PRAGMA integrity_check says ok. Some kills come right after a key, before the screen
+ * showed its effect: that change may or may not be there, but the database agrees with
+ * itself and nothing is recorded twice.
  *
  * The script is pseudo-random from a seed (printed; DIFELUS_SOAK_SEED chooses it). Its
  * size: DIFELUS_SOAK=1 (make soak) makes at least 200 changes and 50 kills; by default
@@ -46,6 +47,7 @@ static struct soak {
     unsigned long long rng;
     unsigned seed;
     int changes, kills, unacked;
+    int searched; /* dossiers created from a search result */
     int want_changes, want_kills;
     char db[4200], path[4200];
     struct term *t;
@@ -497,6 +499,90 @@ static void dossier_add(void)
     go_home();
 }
 
+/* The catalogue's trainings (tests/data/organisme.csv) and a word that finds each. */
+static const char *const found_words[] = {"finances", "réunion"};
+static const char *const found_titles[] = {"Les finances locales pour les élus",
+                                           "Animer une réunion publique"};
+
+/* A training of the catalogue with no dossier yet (-1: all have one). */
+static int search_choice(void)
+{
+    int free_ones[2], n = 0;
+    for (int i = 0; i < 2; i++)
+        if (find_dossier(&S.m, found_titles[i]) < 0)
+            free_ones[n++] = i;
+    return n && S.m.dossiers < MAX_DOSSIERS ? free_ones[pick(n)] : -1;
+}
+
+/* Enter on the search's question « Créer un dossier avec cette formation ? », maybe killed
+ * right after it: the dossier and the question answered are one change, so either the
+ * question is back without a dossier (asked again), or the dossier is there and the
+ * question gone — never both, or Enter would record it twice. */
+static void answer_create(void)
+{
+    set_mark("Créer un dossier avec cette formation");
+    /* The first time, always killed right after the key: every run checks this moment. */
+    static unsigned forced_for_seed;
+    bool killed;
+    if (forced_for_seed != S.seed + 1) {
+        forced_for_seed = S.seed + 1;
+        term_send(S.t, "\r");
+        kill_wizard(false);
+        S.unacked++;
+        killed = true;
+    } else {
+        killed = send_maybe_killed("\r");
+    }
+    if (killed) {
+        int r = dossier_added();
+        if (r == 0)
+            SOAK_FAIL("un seul Entrée sur « créer le dossier » a fait autre chose qu'un dossier "
+                      "(en double ?)");
+        if (r < 0) {
+            database_matches();
+            start_wizard(); /* the question again */
+            answer_create();
+            return;
+        }
+        set_mark("Mes dossiers — modifier le dossier");
+        start_wizard();
+        if (strstr(term_text(S.t), "Entrée créer le dossier"))
+            SOAK_FAIL("dossier enregistré, et la question revient au redémarrage :\n%s",
+                      term_text(S.t));
+        return;
+    }
+    wait_text("créé avec «\u00a0");
+    set_mark("Mes dossiers — modifier le dossier");
+}
+
+static void search_add(int k)
+{
+    int n = S.m.dossiers;
+    char keys[64];
+    term_send(S.t, "r");
+    set_mark("Rechercher une formation dans le catalogue");
+    wait_text(S.mark);
+    S.form_n = 0;
+    snprintf(keys, sizeof keys, "\025%s\r", found_words[k]);
+    term_send(S.t, keys);
+    wait_text("Entrée\u00a0: créer un dossier avec cette formation");
+    wait_text(found_titles[k]);
+    term_send(S.t, "\r");
+    wait_text("Entrée créer le dossier  Échap revenir aux résultats");
+    pending_before = n;
+    answer_create();
+    snprintf(S.m.title[n], sizeof S.m.title[n], "%s", found_titles[k]);
+    S.m.status[n] = DS_CREATION;
+    S.m.dossiers++;
+    S.searched++;
+    ticks_from_status(DS_CREATION);
+    changed();
+    term_send(S.t, "\033"); /* the dates are left to fill: the dossier's page */
+    set_mark("Dossier n° ");
+    wait_text("Historique");
+    go_home();
+}
+
 static enum dossier_status next_status(enum dossier_status s)
 {
     return s == DS_CREATION ? DS_SENT : s == DS_SENT ? DS_TO_VALIDATE : DS_VALIDATED;
@@ -579,6 +665,12 @@ static void test_kill_during_changes(void **state)
             full ? "complet (DIFELUS_SOAK=1)" : "abrégé");
     snprintf(S.db, sizeof S.db, "%.4190s", fresh_db("e2e-crash"));
     snprintf(S.path, sizeof S.path, "%.4190s", S.db + strlen("--db="));
+    struct run_result imp;
+    harness_run(&imp, (const char *[]){S.db, "catalogue", "importer",
+                                       "tests/data/organisme.csv", NULL},
+                NULL);
+    assert_int_equal(imp.status, 0); /* trainings to make dossiers from (search_add) */
+    harness_run_free(&imp);
     set_mark("Accueil — ");
     start_wizard();
     while (S.changes < S.want_changes || S.kills < S.want_kills) {
@@ -589,13 +681,16 @@ static void test_kill_during_changes(void **state)
             mandate_add();
         else if (r < 68 && S.m.mandates > 0)
             mandate_edit();
-        else if (r < 78 && S.m.dossiers < MAX_DOSSIERS)
+        else if (r < 74 && S.m.dossiers < MAX_DOSSIERS)
             dossier_add();
+        else if (r < 80 && search_choice() >= 0)
+            search_add(search_choice());
         else if (S.m.dossiers > 0)
             dossier_step();
     }
-    fprintf(stderr, "# %d changements, %d arrêts (dont %d juste après une touche)\n", S.changes,
-            S.kills, S.unacked);
+    fprintf(stderr, "# %d changements (dont %d dossiers créés depuis la recherche), %d arrêts "
+                    "(dont %d juste après une touche)\n",
+            S.changes, S.searched, S.kills, S.unacked);
     quit_cleanly(S.t);
     integrity_ok();
     database_matches();

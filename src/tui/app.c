@@ -520,7 +520,13 @@ static bool handle_key(struct app *app, int type, wint_t ch)
 {
     static struct ui_draft draft_before; /* large; one wizard per process */
     struct ui_state ui_before;
-    bool atomic = app->screen->atomic_keys && !app->agent && store_key_begin(app->st) == 0;
+    /* A key answering a question (app->ui.confirm) is atomic on every screen: the search's
+     * « créer le dossier » saved the dossier, then the next screen and the answered question
+     * in another transaction; killed between the two, the question came back and Enter made
+     * a second dossier. The catalogue's lazy ATTACH works inside BEGIN IMMEDIATE, and its
+     * DETACH is skipped inside a transaction (catalogue_attach). */
+    bool atomic = (app->screen->atomic_keys || app->ui.confirm[0]) && !app->agent &&
+                  store_key_begin(app->st) == 0;
     long long changes = 0;
     if (atomic) {
         ui_before = app->ui;

@@ -34,7 +34,8 @@ struct screen {
     bool keeps_draft; /* going here keeps the open form's draft (the help, opened from it) */
     /* What a key records here and the screen it leads to are one transaction (forms and
      * questions): killed between the two, the wizard came back on a form already saved,
-     * whose Enter recorded it twice. Not where a key may attach the catalogue. */
+     * whose Enter recorded it twice. A key answering a question (app->ui.confirm) is
+     * atomic on every screen, this flag or not (handle_key). */
     bool atomic_keys;
     /* Draft fields after the form's that the screen keeps itself (a prompt's text, typed
      * outside the form): saved and restored with the draft, never put into the form. */
