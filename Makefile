@@ -174,6 +174,9 @@ $(BUILD)/tests/fuzz_replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz
 	$(CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS) -DFUZZ_NAME='"$*"' $(LDFLAGS) -o $@ $< tests/fuzz/replay.c \
 	  $(FUZZ_LINK_OBJ) $(FUZZ_LIBS)
 
+# The harness's test replays the search corpus (tests/test_fuzz_harness.c).
+$(BUILD)/tests/test_fuzz_harness: tests/fuzz/fuzz.h | $(BUILD)/tests/fuzz_replay_search
+
 # `make fuzz`: every target built by clang with libFuzzer, ASan and UBSan (objects in
 # build/fuzz/obj), each run FUZZ_SECONDS, FUZZ_JOBS at a time; new inputs are merged into
 # tests/fuzz-corpus/<name>/ (only those that add coverage), findings saved in

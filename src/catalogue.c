@@ -132,10 +132,15 @@ static fts5_api *fts5_of(sqlite3 *db)
 static void sql_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
                      int argc, sqlite3_value **argv)
 {
-    (void)argc;
-    (void)argv;
+    /* The words a typed prefix stands for are phrases of their own (argv: the first of
+     * them, how many): they count as one typed word, once per column, else a title holding
+     * « formation », « formateurs » and « formatrices » would outweigh one holding both
+     * typed words, and the list would reshuffle as the word is typed on. */
+    int first = argc >= 2 ? sqlite3_value_int(argv[0]) : 0;
+    int group = argc >= 2 ? sqlite3_value_int(argv[1]) : 0;
     static const double weight[] = {10.0, 2.0, 1.0}; /* title, body, cert */
     double score = 0;
+    unsigned columns = 0; /* of the typed word being read */
     int phrases = api->xPhraseCount(fts);
     for (int p = 0; p < phrases; p++) {
         Fts5PhraseIter it;
@@ -143,7 +148,13 @@ static void sql_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_cont
         for (api->xPhraseFirstColumn(fts, p, &it, &col); col >= 0;
              api->xPhraseNextColumn(fts, &it, &col))
             if (col < 3)
-                score += weight[col];
+                columns |= 1u << col;
+        if (group > 1 && p >= first && p < first + group - 1)
+            continue; /* more forms of the same typed word to come */
+        for (int c = 0; c < 3; c++)
+            if (columns & (1u << c))
+                score += weight[c];
+        columns = 0;
     }
     sqlite3_result_double(ctx, score);
 }
@@ -1642,8 +1653,8 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
     if (!set)
         return errf(err, errlen, "Mémoire insuffisante pour chercher dans le catalogue.");
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(db, a->ranked ? "SELECT rowid, difelus_rank(training_fts) FROM"
-                                           " cat.training_fts WHERE training_fts MATCH ?1"
+    if (sqlite3_prepare_v2(db, a->ranked ? "SELECT rowid, difelus_rank(training_fts, ?3, ?4)"
+                                           " FROM cat.training_fts WHERE training_fts MATCH ?1"
                                            " LIMIT ?2"
                                          : "SELECT rowid, 0 FROM cat.training_fts WHERE"
                                            " training_fts MATCH ?1 LIMIT ?2",
@@ -1653,6 +1664,9 @@ int catalogue_search(store *st, const struct catalogue_query *q, struct catalogu
     }
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, RANK_LIMIT + 1);
+    /* The phrases of the last typed word: build_query writes one per word before it. */
+    sqlite3_bind_int(s, 3, words.count - 1);
+    sqlite3_bind_int(s, 4, x.count > 0 ? x.count : 1);
     size_t n = 0;
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

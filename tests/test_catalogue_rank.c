@@ -147,12 +147,29 @@ static void test_long_prefixes_find_every_word(void **state)
     store_close(st);
 }
 
+/* A prefix stands for several words of the catalogue: a training holding three of them
+ * (« formation », « formateurs », « formatrices ») does not outweigh one holding both typed
+ * words in its title; the order stays the same while the official types the word on. */
+static void test_prefix_forms_count_once(void **state)
+{
+    (void)state;
+    static const char csv[] = HEADER
+        "F-1;Formation des formateurs et formatrices;Institut du Budget;\n"
+        "F-2;Budget communal : formation;Centre Horizon;\n";
+    store *st = with_catalogue("rank-forms", csv, 2, NULL, 0);
+    assert_string_equal(found(st, "budget form", 10, NULL), "F-2|F-1");
+    assert_string_equal(found(st, "budget forma", 10, NULL), "F-2|F-1");
+    assert_string_equal(found(st, "budget formation", 10, NULL), "F-2|F-1");
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_title_before_body_before_certification),
         cmocka_unit_test(test_large_hit_set_ranks_its_first_thousand),
         cmocka_unit_test(test_long_prefixes_find_every_word),
+        cmocka_unit_test(test_prefix_forms_count_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* Shared by the catalogue's fuzz targets (importers, search): one personal database and its
- * catalogue in a private folder of /dev/shm (tmpfs: the import's fsync costs nothing),
- * created at the first input and removed at exit. */
+ * catalogue in a private folder of $TMPDIR, else /dev/shm (tmpfs: the import's fsync costs
+ * nothing), created at the first input and removed at exit. An abort, a timeout or a crash
+ * skips atexit: tests/fuzz/run.sh and the replay give each run a TMPDIR of its own and
+ * remove it after, whatever the run's end. */
 #ifndef DIFELUS_FUZZ_CATALOGUE_H
 #define DIFELUS_FUZZ_CATALOGUE_H
 
@@ -38,7 +40,9 @@ static inline store *fuzz_store(void)
 {
     if (fuzz_st)
         return fuzz_st;
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base || strlen(base) > sizeof fuzz_dir - 32)
+        base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(fuzz_dir, sizeof fuzz_dir, "%s/difelus-fuzz-XXXXXX", base);
     if (!mkdtemp(fuzz_dir))
         abort();

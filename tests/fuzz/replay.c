@@ -5,12 +5,14 @@
  * (to reproduce a finding of `make fuzz` from build/fuzz/crashes/).
  * It prints cmocka's summary lines so that tests/run.sh counts it as one test. */
 #include <dirent.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef FUZZ_NAME
@@ -118,7 +120,7 @@ static long replay_dir(const char *dir)
     return done;
 }
 
-int main(int argc, char **argv)
+static int replay(int argc, char **argv)
 {
     static const int fatal[] = {SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE};
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
@@ -155,4 +157,47 @@ int main(int argc, char **argv)
     printf("[       OK ] fuzz_%s : %ld entrée(s) rejouée(s)\n", FUZZ_NAME, total);
     printf("[  PASSED  ] 1 test(s).\n");
     return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* The target's files (databases, catalogues) go to a TMPDIR of this replay's own, removed
+ * however the replay ends: it runs in a child, so that an abort (a FUZZ_CHECK) or a crash,
+ * which skip the target's cleanup at exit, leave nothing behind either. The child's end is
+ * the replay's: its exit status, or the same signal. */
+int main(int argc, char **argv)
+{
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    char own[4096];
+    snprintf(own, sizeof own, "%s/difelus-replay-%s-XXXXXX", base, FUZZ_NAME);
+    if (!mkdtemp(own)) {
+        fprintf(stderr, "%s : dossier temporaire impossible à créer\n", own);
+        return 1;
+    }
+    setenv("TMPDIR", own, 1);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        exit(replay(argc, argv));
+    int status = 0;
+    while (pid > 0 && waitpid(pid, &status, 0) < 0)
+        ;
+    nftw(own, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    if (pid < 0) {
+        fprintf(stderr, "fuzz_%s : processus impossible à lancer\n", FUZZ_NAME);
+        return 1;
+    }
+    if (WIFSIGNALED(status)) {
+        signal(WTERMSIG(status), SIG_DFL);
+        raise(WTERMSIG(status));
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

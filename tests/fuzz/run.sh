@@ -30,6 +30,14 @@ run_one() {
   done
   dict=""
   [ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
+  # The target's files (databases, catalogues) in a folder of this job's own, removed after
+  # the job: a timeout, an abort or a crash skips the target's own cleanup at exit.
+  shm=/tmp
+  [ -d /dev/shm ] && [ -w /dev/shm ] && shm=/dev/shm
+  tmp=$(mktemp -d "$shm/difelus-fuzz-$name-XXXXXX") || return 1
+  trap 'rm -rf "$tmp"' EXIT
+  trap 'rm -rf "$tmp"; exit 130' INT TERM
+  export TMPDIR="$tmp"
   start=$(date +%s)
   # shellcheck disable=SC2086
   nice -n 19 "$bin" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
@@ -42,6 +50,7 @@ run_one() {
   if [ "$rc" -eq 0 ]; then
     nice -n 19 "$bin" -merge=1 $dict "$kept" "$run/new" >"$run/merge.log" 2>&1
   fi
+  rm -rf "$tmp"
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log" | tail -n 1)
   last=$(grep -E '^#[0-9]+' "$run/log" | tail -n 1)
   cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
