@@ -341,5 +341,6 @@ const struct cli_command cli_cmd_catalogue_info = {
     .args = "[--json]",
     .help = "ce que contient le catalogue",
     .options = json_only,
+    .flags = CLI_READS_ONLY,
     .run = run_info,
 };
