@@ -336,6 +336,7 @@ const struct cli_command cli_cmd_catalogue_search = {
     .max_args = -1,
     .args_hint = "attend des mots, par exemple « catalogue chercher budget communal »",
     .check = check_search,
+    .flags = CLI_READS_ONLY,
     .run = run_search,
 };
 
