@@ -220,20 +220,22 @@ static const char *shell_quoted(char *buf, size_t len, const char *path)
 static void write_advice(char *out, size_t len, const char *target, const char *base)
 {
     struct stat sb;
-    char q[8300], qb[8300];
+    char q[8300], qb[8300], name[8300];
     shell_quoted(q, sizeof q, target);
     shell_quoted(qb, sizeof qb, base);
     if (stat(target, &sb) == 0 && sb.st_uid == geteuid()) {
-        text_msgf(out, len, "Donnez-vous le droit d'y écrire : chmod u+w %s", q);
+        text_msgf(out, len, "Donnez-vous le droit d'écrire dans %s : chmod u+w %s",
+                 target == base ? "la base" : "ce dossier", q);
         return;
     }
+    /* The copy's name quoted alone: ~ must stay outside the quotes to be your folder. */
     const char *slash = strrchr(base, '/');
+    shell_quoted(name, sizeof name, slash ? slash + 1 : base);
     text_msgf(out, len,
              "%s appartient à un autre utilisateur : demandez-lui de vous y donner le droit "
              "d'écrire, ou copiez la base dans un dossier à vous et indiquez-la avec --db, "
              "par exemple : cp %s ~/%s puis difelus --db ~/%s",
-             target == base ? "La base" : "Ce dossier", qb, slash ? slash + 1 : base,
-             slash ? slash + 1 : base);
+             target == base ? "La base" : "Ce dossier", qb, name, name);
 }
 
 /* SQLite's result codes in French, with what to do in each context: the one table for the
