@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <wchar.h>
 
 #include "difelus/catalogue.h"
@@ -209,6 +210,55 @@ static void job_text_clear(struct app *app)
 
 static void job_ready(struct app *app, int fd, short revents, void *data);
 
+/* Saved with the draft when a download starts, with the identity of the catalogue file
+ * then (an import puts a new file in place) in the error field: the progress line shows
+ * while it runs, its end replaces it, Échap clears it; only a download cut short by the
+ * end of difelus leaves it for the restart to say. */
+#define INTERRUPTED_TEXT                                                                   \
+    "Le téléchargement précédent a été interrompu\u00a0; l'ancien catalogue est gardé."
+#define INTERRUPTED_MARK "interrompu "
+
+/* "device:inode" of the catalogue beside the base, or "aucun". */
+static void catalogue_identity(const struct app *app, char *out, size_t len)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s", app->db_path);
+    char *slash = strrchr(path, '/');
+    snprintf(slash ? slash + 1 : path, sizeof path - (size_t)(slash ? slash + 1 - path : 0),
+             "catalogue.db");
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        snprintf(out, len, "%llu:%llu", (unsigned long long)sb.st_dev,
+                 (unsigned long long)sb.st_ino);
+    else
+        snprintf(out, len, "aucun");
+}
+
+static void mark_download_started(struct app *app)
+{
+    if (app->screen != &screen_search)
+        return;
+    char id[64];
+    catalogue_identity(app, id, sizeof id);
+    snprintf(job_text(app), sizeof app->draft.value[SF_JOB], "%s", INTERRUPTED_TEXT);
+    snprintf(app->draft.error[SF_JOB], sizeof app->draft.error[SF_JOB], "%s%s",
+             INTERRUPTED_MARK, id);
+}
+
+/* At the restart: an import left to finish after difelus ended (the download was whole)
+ * replaced the catalogue since the mark, which then would not be true. */
+static void check_interrupted(struct app *app)
+{
+    const char *mark = app->draft.error[SF_JOB];
+    size_t n = strlen(INTERRUPTED_MARK);
+    if (view_of(app)->job.state != SYNC_IDLE || strncmp(mark, INTERRUPTED_MARK, n) != 0)
+        return;
+    char id[64];
+    catalogue_identity(app, id, sizeof id);
+    if (strcmp(id, mark + n) != 0)
+        job_text_clear(app);
+}
+
 /* Has the app poll the job's current pipe (it changes when the import's child starts). */
 static void watch_job(struct app *app, bool on)
 {
@@ -257,6 +307,8 @@ static void job_ready(struct app *app, int fd, short revents, void *data)
     case SYNC_RECEIVED:
         /* The whole body is there: its import runs in a child too, Échap still works. */
         if (sync_job_import_start(app->db_path, &v->job, NULL, err, sizeof err) != 0) {
+            if (app->screen == &screen_search)
+                job_text_clear(app); /* not interrupted: said in the message line */
             app_flash(app, true, "%s", err);
             watch_job(app, false);
             return;
@@ -309,6 +361,7 @@ static void start_download(struct app *app)
         return;
     }
     v->job_is_file = false;
+    mark_download_started(app);
     watch_job(app, true);
 }
 
@@ -318,6 +371,8 @@ static void stop_job(struct app *app)
     bool importing = v->job.state == SYNC_IMPORTING;
     sync_job_cancel(&v->job);
     watch_job(app, false);
+    if (app->screen == &screen_search && !v->job_is_file)
+        job_text_clear(app); /* the download's mark: stopped here, not interrupted */
     app_flash(app, false, "%s arrêté\u00a0: l'ancien catalogue est gardé tel quel.",
               importing ? "Import" : "Téléchargement");
 }
@@ -528,8 +583,10 @@ static void search_load(struct app *app)
         struct catalogue_info info;
         v->catalogue_size = 0;
         v->error_text[0] = '\0';
-        if (catalogue_get_info(app->st, &info, v->error_text, sizeof v->error_text) == 0)
+        if (catalogue_get_info(app->st, &info, v->error_text, sizeof v->error_text) == 0) {
             v->catalogue_size = info.total;
+            check_interrupted(app);
+        }
     }
     run_search(app, force);
     /* The focus on a result that exists; a pending « create the dossier? » only about the

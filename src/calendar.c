@@ -375,8 +375,9 @@ int calendar_write(store *st, const struct status *s, const char *path, size_t *
         text_msgf(err, errlen, "Impossible d'écrire « %s » (%s).", path, syserr_text(saved));
         return -1;
     }
-    /* The deleted dossiers' events are cancelled in this file: not in the next ones. */
-    int rc = store_deleted_dossiers_forget(st, gone, ngone);
+    /* The deleted dossiers' events are cancelled in this file: not in the next ones. A base
+     * opened read-only keeps them: they are cancelled again next time, which is harmless. */
+    int rc = store_read_only(st) ? 0 : store_deleted_dossiers_forget(st, gone, ngone);
     free(gone);
     if (rc != 0) {
         text_msgf(err, errlen, "%s", store_error(st));

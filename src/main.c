@@ -78,8 +78,9 @@ static int run_wizard(const char *db_option, bool color, bool lines)
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         text_fprintf(stderr, "%s", "difelus : l'assistant s'affiche dans un terminal, et "
                      "l'entrée ou la sortie standard n'en est pas un.\nLancez difelus depuis "
-                     "une fenêtre de terminal, ou utilisez « difelus statut » pour un résumé en "
-                     "texte.\n");
+                     "une fenêtre de terminal, ou utilisez « difelus --lignes » (le même "
+                     "assistant, ligne à ligne, qui marche aussi avec des tubes) ou « difelus "
+                     "statut » pour un résumé en texte.\n");
         return EXIT_FAILURE;
     }
     if (!tui_locale_setup(err, sizeof err)) {

@@ -20,6 +20,7 @@ struct store {
     char err[8192];
     struct replica_state *replica; /* src/replica.c: recording, replica, proposal */
     bool key_tx; /* inside store_key_begin's transaction: writes nest as savepoints */
+    bool read_only; /* store_open_read_only: the commands that only read */
 };
 
 /* Each migration brings the schema from version i to i + 1, in one transaction. */
@@ -183,6 +184,60 @@ static bool folder_writable(const char *path, char *folder, size_t folderlen)
     return access(folder, W_OK) == 0;
 }
 
+/* A path as it can be pasted into a shell: bare when it holds only safe characters,
+ * else between single quotes (« » or spaces would break the command). */
+static const char *shell_quoted(char *buf, size_t len, const char *path)
+{
+    bool safe = *path != '\0';
+    for (const char *p = path; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:@%=",
+                    *p))
+            safe = false;
+    if (safe) {
+        snprintf(buf, len, "%s", path);
+        return buf;
+    }
+    size_t o = 0;
+    if (len < 3) {
+        buf[0] = '\0';
+        return buf;
+    }
+    buf[o++] = '\'';
+    for (const char *p = path; *p && o + 6 < len; p++) {
+        if (*p == '\'') {
+            memcpy(buf + o, "'\\''", 4);
+            o += 4;
+        } else
+            buf[o++] = *p;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return buf;
+}
+
+/* What to do with a file or folder the official cannot write: their own (give themselves
+ * the right), or someone else's (chmod cannot help: ask the owner, or work on a copy). */
+static void write_advice(char *out, size_t len, const char *target, const char *base)
+{
+    struct stat sb;
+    char q[8300], qb[8300], name[8300];
+    shell_quoted(q, sizeof q, target);
+    shell_quoted(qb, sizeof qb, base);
+    if (stat(target, &sb) == 0 && sb.st_uid == geteuid()) {
+        text_msgf(out, len, "Donnez-vous le droit d'écrire dans %s : chmod u+w %s",
+                 target == base ? "la base" : "ce dossier", q);
+        return;
+    }
+    /* The copy's name quoted alone: ~ must stay outside the quotes to be your folder. */
+    const char *slash = strrchr(base, '/');
+    shell_quoted(name, sizeof name, slash ? slash + 1 : base);
+    text_msgf(out, len,
+             "%s appartient à un autre utilisateur : demandez-lui de vous y donner le droit "
+             "d'écrire, ou copiez la base dans un dossier à vous et indiquez-la avec --db, "
+             "par exemple : cp %s ~/%s puis difelus --db ~/%s",
+             target == base ? "La base" : "Ce dossier", qb, name, name);
+}
+
 /* SQLite's result codes in French, with what to do in each context: the one table for the
  * database, the catalogue and the search (never SQLite's own English text). */
 static const struct {
@@ -285,18 +340,19 @@ void store_describe_sqlite(char *err, size_t errlen, const char *path, int rc, c
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
         if (!folder_writable(path, folder, sizeof folder)) {
+            char advice[9000];
+            write_advice(advice, sizeof advice, folder, path);
             text_msgf(err, errlen,
                      "Le dossier « %s », qui contient la base « %s », est en lecture seule : "
                      "difelus doit pouvoir y créer ses fichiers de travail (%s-wal et -shm). "
-                     "Donnez-vous le droit d'écrire dans ce dossier (chmod u+w « %s » s'il est "
-                     "à vous), ou copiez la base dans un dossier à vous et indiquez-la avec "
-                     "--db FICHIER. La base n'a pas été modifiée.",
-                     folder, path, path, folder);
+                     "La base n'a pas été modifiée. %s",
+                     folder, path, path, advice);
         } else if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+            char advice[9000];
+            write_advice(advice, sizeof advice, path, path);
             text_msgf(err, errlen,
-                     "La base « %s » est en lecture seule%s. Vérifiez ses droits "
-                     "(chmod 600 « %s »). Elle n'a pas été modifiée.",
-                     path, op, path);
+                     "La base « %s » est en lecture seule%s. Elle n'a pas été modifiée. %s",
+                     path, op, advice);
         } else {
             text_msgf(err, errlen,
                      "Impossible d'ouvrir ou de modifier la base « %s »%s : vérifiez que le "
@@ -437,12 +493,12 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
             return -1;
         }
         if (access(path, W_OK) != 0) {
+            char advice[9000];
+            write_advice(advice, sizeof advice, path, path);
             text_msgf(err, errlen,
                      "Impossible de modifier « %s » : le fichier est en lecture seule, difelus "
-                     "ne peut rien y enregistrer (il ne l'a pas modifié). Donnez-vous le droit "
-                     "d'y écrire (chmod 600 « %s » s'il est à vous), ou copiez la base dans un "
-                     "dossier à vous et indiquez-la avec --db FICHIER.",
-                     path, path);
+                     "ne peut rien y enregistrer (il ne l'a pas modifié). %s",
+                     path, advice);
             return -1;
         }
         return 0;
@@ -475,11 +531,13 @@ int store_prepare_file(const char *path, char *err, size_t errlen)
                                   "n'existe pas. Créez-le ou choisissez un autre chemin.", path);
         else if (e == EACCES || e == EPERM || e == EROFS) {
             folder_writable(path, folder, sizeof folder);
+            char q[8300];
             text_msgf(err, errlen, "Impossible de créer « %s » : le dossier « %s » est en lecture "
-                                  "seule%s. Donnez-vous le droit d'y écrire (chmod u+w « %s »), "
-                                  "ou choisissez un autre emplacement avec --db FICHIER.",
+                                  "seule%s. Choisissez un autre emplacement avec --db FICHIER%s%s%s.",
                      path, folder, e == EROFS ? " (disque en lecture seule)" : " pour vous",
-                     folder);
+                     e == EROFS ? "" : ", ou donnez-vous le droit d'y écrire s'il est à vous "
+                                       "(chmod u+w ",
+                     e == EROFS ? "" : shell_quoted(q, sizeof q, folder), e == EROFS ? "" : ")");
         } else
             text_msgf(err, errlen, "Impossible de créer « %s » (%s). Vérifiez les droits du "
                                   "dossier ou choisissez un autre chemin avec --db.",
@@ -644,6 +702,93 @@ store *store_open_at_version(const char *path, int version, char *err, size_t er
         return NULL;
     }
     return st;
+}
+
+/* "file:" URI of a path (RFC 3986: what is not unreserved nor '/' is escaped). */
+static void file_uri(char *out, size_t len, const char *path, const char *query)
+{
+    size_t o = (size_t)snprintf(out, len, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < len; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            out[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(out + o, len - o, "%%%02X", *p);
+    }
+    out[o < len ? o : len - 1] = '\0';
+    if (o < len)
+        snprintf(out + o, len - o, "%s", query);
+}
+
+static bool wal_pending(const char *path)
+{
+    char wal[4200];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    return stat(wal, &sb) == 0 && sb.st_size > 0;
+}
+
+store *store_open_read_only(const char *path, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (!path || !*path || strlen(path) >= sizeof((store *)0)->path || stat(path, &sb) != 0 ||
+        !S_ISREG(sb.st_mode) || access(path, R_OK) != 0)
+        return store_open(path, err, errlen); /* its messages for these cases */
+    store *st = calloc(1, sizeof *st);
+    if (!st) {
+        text_msgf(err, errlen, "Mémoire insuffisante.");
+        return NULL;
+    }
+    snprintf(st->path, sizeof st->path, "%s", path);
+    st->read_only = true;
+    /* Read-only through the URI, not the flags: the connection stays writable for what
+     * it attaches (the empty catalogue in memory when there is none yet). */
+    char uri[13000];
+    file_uri(uri, sizeof uri, path, "?mode=ro");
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(uri, &st->db, flags, NULL);
+    int current = 0, probe = 0;
+    if (rc == SQLITE_OK)
+        rc = pragma_int(st->db, "SELECT count(*) FROM sqlite_master", &probe);
+    if (rc != SQLITE_OK && !wal_pending(path)) {
+        /* A WAL base in a folder the official cannot write: SQLite cannot create the -shm
+         * it needs to read. With no -wal waiting, the file alone holds everything saved,
+         * so it can be read as an unchanging file. */
+        sqlite3_close(st->db);
+        st->db = NULL;
+        file_uri(uri, sizeof uri, path, "?mode=ro&immutable=1");
+        rc = sqlite3_open_v2(uri, &st->db, flags, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        store_describe_sqlite(err, errlen, path, st->db ? sqlite3_errcode(st->db) : rc,
+                              "ouverture en lecture");
+        store_close(st);
+        return NULL;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_extended_result_codes(st->db, 0);
+    if (check_database(st->db, path, &current, err, errlen) != 0) {
+        store_close(st);
+        return NULL;
+    }
+    if (current < STORE_SCHEMA_VERSION) {
+        char advice[9000];
+        write_advice(advice, sizeof advice, path, path);
+        text_msgf(err, errlen,
+                 "La base « %s » a été enregistrée par une version plus ancienne de difelus "
+                 "(schéma %d) : pour la lire, difelus doit d'abord la mettre à jour (schéma %d), "
+                 "ce qui demande de pouvoir y écrire. Elle n'a pas été modifiée. %s",
+                 path, current, STORE_SCHEMA_VERSION, advice);
+        store_close(st);
+        return NULL;
+    }
+    sqlite3_exec(st->db, "PRAGMA foreign_keys = ON;", NULL, NULL, NULL);
+    return st;
+}
+
+bool store_read_only(const store *st)
+{
+    return st && st->read_only;
 }
 
 store *store_open(const char *path, char *err, size_t errlen)
@@ -1823,6 +1968,17 @@ int store_database_id(store *st, char *buf, size_t len)
     int found = read_database_id(st, buf, len);
     if (found != 0)
         return found > 0 ? 0 : -1;
+    if (st->read_only) {
+        /* A new identifier each time would give the agenda the same events twice. */
+        char advice[9000];
+        write_advice(advice, sizeof advice, st->path, st->path);
+        text_msgf(st->err, sizeof st->err,
+                 "Pour un premier calendrier, difelus doit enregistrer dans la base « %s » un "
+                 "identifiant qui garde les mêmes événements d'un export à l'autre ; elle est "
+                 "en lecture seule pour vous et n'a pas été modifiée. %s",
+                 st->path, advice);
+        return -1;
+    }
     unsigned char raw[16];
     char hex[33];
     size_t got = 0;

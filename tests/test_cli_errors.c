@@ -194,7 +194,8 @@ static void test_read_only_folder(void **state)
     char *before = harness_read_file(path, &before_len);
 
     assert_int_equal(chmod(dir, 0555), 0);
-    run_unprivileged(&r, dir, (const char *[]){opt, "statut", NULL});
+    /* a change (`statut` only reads: it shows the base, see test_cli_read_only.c) */
+    run_unprivileged(&r, dir, (const char *[]){opt, "reglage", "organisme.nom", "Autre", NULL});
     assert_int_equal(r.status, 1);
     assert_non_null(harness_strstr(r.err, "est en lecture seule"));
     assert_non_null(harness_strstr(r.err, dir));

@@ -427,7 +427,8 @@ static void expect_read_only(const char *db_opt, const char *path, const char *c
     assert_true(term_restored(t));
     term_free(t);
     struct run_result r;
-    harness_run(&r, (const char *[]){db_opt, "statut", NULL}, NULL);
+    /* a change is refused; `statut`, which only reads, shows the base (test_cli_read_only) */
+    harness_run(&r, (const char *[]){db_opt, "reglage", "organisme.nom", "Autre", NULL}, NULL);
     assert_int_equal(r.status, 1);
     for (size_t i = 0; words[i]; i++)
         if (!harness_strstr(r.err, words[i]))
@@ -460,12 +461,12 @@ static void test_read_only_database(void **state)
     /* the file read-only */
     assert_int_equal(chmod(path, 0444), 0);
     expect_read_only(db_opt, path,
-                     (const char *[]){"en lecture seule", "chmod 600", "--db", NULL});
+                     (const char *[]){"en lecture seule", "chmod u+w", NULL});
     /* the folder read-only (the file writable): no room for the working files */
     assert_int_equal(chmod(path, 0644), 0);
     assert_int_equal(chmod(ro_dir, 0555), 0);
     expect_read_only(db_opt, path,
-                     (const char *[]){"est en lecture seule", "chmod u+w", "--db", NULL});
+                     (const char *[]){"est en lecture seule", "autre utilisateur", "--db", NULL});
     /* writable again: what was saved is there */
     assert_int_equal(chmod(ro_dir, 0777), 0);
     harness_run(&r, (const char *[]){db_opt, "reglage", "organisme.nom", NULL}, NULL);

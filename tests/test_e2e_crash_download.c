@@ -331,6 +331,7 @@ static void test_wizard_killed_while_downloading(void **state)
     t = start(24, 80, db, (const char *[]){url, NULL});
     WAIT(t, "F5 télécharger  F6 importer"); /* back on the search, no download shown */
     assert_null(strstr(term_text(t), "reçus sur"));
+    WAIT(t, "Le téléchargement précédent a été interrompu" NBSP "; l'ancien catalogue est");
     term_send(t, "budget");
     WAIT(t, "Préparer le budget communal");
     term_send(t, "\025");
@@ -375,6 +376,11 @@ static void killed_while_importing(const char *name, bool child_finishes)
     no_leftover(db);
     t = start(24, 80, db, (const char *[]){url, NULL});
     WAIT(t, "F5 télécharger  F6 importer");
+    /* said only when it is true: not when the import went on to replace the catalogue */
+    if (old)
+        WAIT(t, "Le téléchargement précédent a été interrompu");
+    else
+        assert_null(strstr(term_text(t), "interrompu"));
     term_send(t, old ? "budget" : "urbanisme");
     WAIT(t, old ? "Préparer le budget communal" : "Urbanisme et cœur de ville");
     term_send(t, "\025");

@@ -66,6 +66,14 @@ struct credit_observation {
  * names the file and says what to do. */
 store *store_open(const char *path, char *err, size_t errlen);
 
+/* Opens an existing, up-to-date database for reading only (the commands that only read,
+ * when the official cannot write it): nothing is created or migrated; every write fails
+ * with a French message. NULL with a French message when it cannot be read. */
+store *store_open_read_only(const char *path, char *err, size_t errlen);
+
+/* True for a database opened by store_open_read_only. */
+bool store_read_only(const store *st);
+
 /* Opens and migrates only up to `version` (tests of migrations). */
 store *store_open_at_version(const char *path, int version, char *err, size_t errlen);
 

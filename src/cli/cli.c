@@ -3,8 +3,10 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "difelus/paths.h"
 #include "difelus/dates.h"
@@ -243,6 +245,46 @@ store *cli_open_store(const char *db_option, char *path, size_t pathlen)
     return st;
 }
 
+/* Whether the official can write the base and its folder (for the -wal and -shm). */
+static bool base_writable(const char *path)
+{
+    char folder[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(folder, sizeof folder, ".");
+    else if (slash == path)
+        snprintf(folder, sizeof folder, "/");
+    else
+        snprintf(folder, sizeof folder, "%.*s", (int)(slash - path), path);
+    return access(path, W_OK) == 0 && access(folder, W_OK) == 0;
+}
+
+/* For a command that only reads: a base the official cannot write is opened read-only, so
+ * that what is saved can still be shown; the reason is said on stderr (stdout may be JSON). */
+static store *open_store_to_read(const char *db_option, char *path, size_t pathlen)
+{
+    char err[4096], err_ro[4096];
+    if (paths_database(db_option, path, pathlen, err, sizeof err) != 0) {
+        text_fprintf(stderr, "difelus : %s\n", err);
+        return NULL;
+    }
+    store *st = store_open(path, err, sizeof err);
+    if (st)
+        return st;
+    if (access(path, R_OK) != 0 || base_writable(path)) {
+        text_fprintf(stderr, "difelus : %s\n", err);
+        return NULL;
+    }
+    st = store_open_read_only(path, err_ro, sizeof err_ro);
+    if (!st) {
+        text_fprintf(stderr, "difelus : %s\n", err_ro);
+        return NULL;
+    }
+    text_fprintf(stderr, "difelus : la base « %s » est en lecture seule pour vous : voici ce qui "
+                         "y est enregistré, sans rien y changer.\n", path);
+    return st;
+}
+
 /* "statut, echeances, calendrier, catalogue, reglage": each first word once. */
 static void command_names(char *buf, size_t len)
 {
@@ -408,7 +450,8 @@ int cli_main(int argc, char **argv,
         return cmd->run(&call);
 
     char path[4096];
-    call.st = cli_open_store(db_option, path, sizeof path);
+    call.st = cmd->flags & CLI_READS_ONLY ? open_store_to_read(db_option, path, sizeof path)
+                                          : cli_open_store(db_option, path, sizeof path);
     if (!call.st)
         return EXIT_FAILURE;
     call.path = path;

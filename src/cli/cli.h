@@ -36,6 +36,7 @@ struct cli_call {
 
 enum cli_flags {
     CLI_NO_STORE = 1 << 0, /* never opens the database (`echeances`) */
+    CLI_READS_ONLY = 1 << 1, /* only reads: opens a base it cannot write read-only (`statut`) */
 };
 
 struct cli_command {

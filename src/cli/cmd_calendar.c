@@ -42,5 +42,6 @@ const struct cli_command cli_cmd_calendar = {
     .min_args = 1,
     .max_args = 1,
     .args_hint = "attend un nom de fichier, par exemple « difelus calendrier formations.ics »",
+    .flags = CLI_READS_ONLY,
     .run = run,
 };

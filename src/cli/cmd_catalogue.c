@@ -84,19 +84,20 @@ static void print_import(const struct catalogue_import *r, double seconds)
            took);
     const char *other = r->source == SOURCE_CDC ? "de l'organisme" : "de la Caisse des Dépôts";
     if (r->kept)
-        text_fprintf(stdout, "%zu formation%s %s gardée%s telle%s quelle%s.\n", r->kept, text_plural(r->kept),
+        text_fprintf(stdout, "%s formation%s %s gardée%s telle%s quelle%s.\n",
+                     text_format_count(r->kept, count, sizeof count), text_plural(r->kept),
                other, text_plural(r->kept), text_plural(r->kept), text_plural(r->kept));
     if (r->old_unreadable)
         text_fprintf(stdout, "L'ancien catalogue était illisible ; il est remplacé. Importez à nouveau les "
                "formations %s si vous en aviez.\n", other);
     if (r->bad_siret)
-        text_fprintf(stdout, "%zu formation%s avec un SIRET invalide (la première : %s) : gardée%s sans "
+        text_fprintf(stdout, "%s formation%s avec un SIRET invalide (la première : %s) : gardée%s sans "
                "SIRET ; vérifiez le SIRET de l'organisme avant de créer un dossier.\n",
-               r->bad_siret, text_plural(r->bad_siret), r->bad_siret_where, text_plural(r->bad_siret));
+               text_format_count(r->bad_siret, count, sizeof count), text_plural(r->bad_siret), r->bad_siret_where, text_plural(r->bad_siret));
     if (r->unknown_dept)
-        text_fprintf(stdout, "%zu formation%s avec un département inconnu (par exemple « %s ») : "
+        text_fprintf(stdout, "%s formation%s avec un département inconnu (par exemple « %s ») : "
                "gardée%s, mais introuvable%s par département.\n",
-               r->unknown_dept, text_plural(r->unknown_dept), r->unknown_dept_example,
+               text_format_count(r->unknown_dept, count, sizeof count), text_plural(r->unknown_dept), r->unknown_dept_example,
                text_plural(r->unknown_dept), text_plural(r->unknown_dept));
 }
 
@@ -280,8 +281,11 @@ static int run_info(const struct cli_call *call)
     char cdc_when[96] = "", body_when[96] = "";
     import_date(info.cdc_imported, info.cdc, cdc_when, sizeof cdc_when);
     import_date(info.body_imported, info.body, body_when, sizeof body_when);
-    text_fprintf(stdout, "%zu formation%s : %zu de la Caisse des Dépôts%s, %zu de l'organisme%s.\n",
-           info.total, text_plural(info.total), info.cdc, cdc_when, info.body, body_when);
+    char total[32], cdc[32], body[32];
+    text_fprintf(stdout, "%s formation%s : %s de la Caisse des Dépôts%s, %s de l'organisme%s.\n",
+           text_format_count(info.total, total, sizeof total), text_plural(info.total),
+           text_format_count(info.cdc, cdc, sizeof cdc), cdc_when,
+           text_format_count(info.body, body, sizeof body), body_when);
     return 0;
 }
 
@@ -332,6 +336,7 @@ const struct cli_command cli_cmd_catalogue_search = {
     .max_args = -1,
     .args_hint = "attend des mots, par exemple « catalogue chercher budget communal »",
     .check = check_search,
+    .flags = CLI_READS_ONLY,
     .run = run_search,
 };
 
@@ -341,5 +346,6 @@ const struct cli_command cli_cmd_catalogue_info = {
     .args = "[--json]",
     .help = "ce que contient le catalogue",
     .options = json_only,
+    .flags = CLI_READS_ONLY,
     .run = run_info,
 };

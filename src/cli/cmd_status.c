@@ -37,5 +37,6 @@ const struct cli_command cli_cmd_status = {
     .args = "[--json]",
     .help = "étapes, mandats, solde, dossiers en cours, échéances",
     .options = options,
+    .flags = CLI_READS_ONLY,
     .run = run,
 };
