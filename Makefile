@@ -56,7 +56,7 @@ HELPERS   += $(BUILD)/libexec/difelus/difelus-partage
 RELAY_LIBS = libmicrohttpd jansson sqlite3 libcrypto
 RELAY_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/relay/*.c))
 
-.PHONY: all deps run test soak asan valgrind bench fuzz fuzz-build install clean
+.PHONY: all deps run test soak asan valgrind valgrind-unit bench fuzz fuzz-build install clean
 
 all: $(BIN) $(HELPERS) difelus
 
@@ -244,6 +244,15 @@ asan: deps
 valgrind: deps
 	@$(MAKE) --no-print-directory $(BIN) $(HELPERS) $(TEST_BIN)
 	@VALGRIND=1 DIFELUS_VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(TEST_BIN)
+
+# The unit tests (every core module, the fuzz corpora's replays) under valgrind: the
+# programs that do not start difelus on a terminal. Minutes, where `make valgrind` takes
+# about an hour on two cores.
+UNIT_BIN = $(filter-out $(BUILD)/tests/test_cli% $(BUILD)/tests/test_e2e% \
+                        $(BUILD)/tests/test_catalogue%,$(TEST_BIN))
+valgrind-unit: deps
+	@$(MAKE) --no-print-directory $(BIN) $(HELPERS) $(UNIT_BIN)
+	@VALGRIND=1 BUILD=$(BUILD) sh tests/run.sh $(UNIT_BIN)
 
 # Performance figures (catalogue import and search, the wizard on a pty); prints, never fails
 # the build.
