@@ -627,9 +627,9 @@ static void define_common_keys(void)
         {"\033[11~", KEY_F(1)}, {"\033[12~", KEY_F(2)}, {"\033[13~", KEY_F(3)},
         {"\033[14~", KEY_F(4)}, {"\033[[A", KEY_F(1)}, {"\033[[B", KEY_F(2)},
         {"\033[[C", KEY_F(3)}, {"\033[[D", KEY_F(4)}, {"\033[[E", KEY_F(5)},
-        {"\033[15~", KEY_F(5)}, {"\033[17~", KEY_F(6)}, {"\033[18~", KEY_F(7)},
-        {"\033[19~", KEY_F(8)}, {"\033[20~", KEY_F(9)}, {"\033[21~", KEY_F(10)},
-        {"\033[23~", KEY_F(11)}, {"\033[24~", KEY_F(12)},
+        /* and the other function keys difelus serves (the rest: a key it does not know) */
+        {"\033[15~", KEY_F(5)}, {"\033[17~", KEY_F(6)}, {"\033[19~", KEY_F(8)},
+        {"\033[21~", KEY_F(10)},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (key_defined(keys[i].seq) == 0)
