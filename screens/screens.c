@@ -104,7 +104,10 @@ static enum key_result global_key(struct app *app, int type, wint_t ch)
             return KR_HANDLED;
         default:
             /* A function key that does nothing here says so too (DESIGN §7). */
-            if (ch == KEY_F(5) || ch == KEY_F(6))
+            if (ch == TUI_KEY_UNKNOWN)
+                app_flash(app, false, "Cette touche n'est pas reconnue par difelus. ? : l'aide "
+                                      "et les touches.");
+            else if (ch == KEY_F(5) || ch == KEY_F(6))
                 app_flash(app, false, "F5 et F6 (catalogue : télécharger, importer un fichier) "
                                       "servent dans la recherche : r pour l'ouvrir.");
             else if (ch >= KEY_F(1) && ch <= KEY_F(12))

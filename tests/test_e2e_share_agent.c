@@ -905,6 +905,36 @@ static void test_keys_that_only_say_something(void **state)
     close(f.fd);
 }
 
+/* With control, an escape sequence difelus does not know and an Alt-key are one key that
+ * does nothing: said to the agent, never sent as Échap and letters to the official. */
+static void test_unknown_escape_sequence_not_sent(void **state)
+{
+    (void)state;
+    struct fake f;
+    char path[4300];
+    store *official;
+    struct term *t = live_start(&f, "agent-sequence", 24, 80, path, sizeof path, &official);
+    WAIT(t, "Étape 1/6");
+    fake_say(&f, "controle-accorde", "");
+    WAIT(t, "Assistance : écran de l'élu — contrôle");
+    term_send(t, "\033[27;5;13~");
+    WAIT(t, "Cette touche n'est pas reconnue par difelus. ? : vos touches");
+    term_send(t, "?");
+    WAIT(t, "Contrôle : vos touches agissent chez l'élu.");
+    term_send(t, "\033o");
+    WAIT(t, "Cette touche n'est pas reconnue par difelus. ? : vos touches");
+    struct frames fr = {0};
+    barrier(&f, t, "Repère.");
+    frames_read(&f, &fr);
+    assert_int_equal(fr.n, 2); /* nothing proposed: jeton and rejoindre only */
+    term_send_key(t, TK_F10);
+    assert_int_equal(term_wait_exit(t), 0);
+    term_free(t);
+    frames_free(&fr);
+    store_close(official);
+    close(f.fd);
+}
+
 /* The official's program stopped (its helper says so in `fin`): the agent is told that,
  * and the end screen shows only the end, not the official's message line or question. */
 static void test_end_when_the_official_program_stops(void **state)
@@ -976,6 +1006,7 @@ int main(void)
         cmocka_unit_test(test_refused_and_quit),
         cmocka_unit_test(test_keys_keep_their_order),
         cmocka_unit_test(test_keys_that_only_say_something),
+        cmocka_unit_test(test_unknown_escape_sequence_not_sent),
         cmocka_unit_test(test_end_when_the_official_program_stops),
         cmocka_unit_test(test_small_terminal),
     };

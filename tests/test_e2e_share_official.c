@@ -277,6 +277,7 @@ static void test_session_with_agent(void **state)
 
     /* A tick by the official goes to the agent as a change. */
     term_send(t, "\033");
+    assert_true(term_wait_gone(t, "nouveau mandat")); /* Échap acted: not Alt-1 with the 1 */
     WAIT(t, "Mes mandats");
     term_send(t, "1");
     WAIT(t, "Étape 1/6");
@@ -653,8 +654,11 @@ static void visit_every_screen(struct term *t, char rows[][24 * 400], bool banne
             strcat(rows[i], term_row(t, y));
             strcat(rows[i], "\n");
         }
-        if (every_screen[i].leave)
+        if (every_screen[i].leave) {
             term_send(t, every_screen[i].leave);
+            /* Échap acted before the next key: sent together, they are Alt and a key. */
+            assert_true(term_wait_gone(t, every_screen[i].marker));
+        }
     }
 }
 

@@ -195,9 +195,12 @@ static void test_dossier_scrolls(void **state)
     WAIT(t, "Historique");
     /* The form says the hours the same way. */
     term_send(t, "e");
+    WAIT(t, "modifier le dossier");
     WAIT(t, "17,5");
     assert_null(strstr(term_text(t), "17,50"));
     term_send(t, "\033");
+    /* Échap acted before q: sent together, they are Alt-q (a key that does nothing). */
+    assert_true(term_wait_gone(t, "modifier le dossier"));
     WAIT(t, "Dossier n° 1");
     quit_cleanly(t);
     (void)before;

@@ -613,6 +613,92 @@ static void draw(struct app *app)
     trace_flush(); /* make bench: the changes drawn (DIFELUS_TRACE) */
 }
 
+/* The common spellings of the editing and function keys, whatever the terminfo entry
+ * says: under tmux or screen with TERM=xterm-256color, or PuTTY (End is ESC[4~ there), the
+ * entry names other sequences, and the keys arrived as Échap, `[`, `4`, `~`. A sequence
+ * the entry already binds (or that would clash with one) is left as it is. */
+static void define_common_keys(void)
+{
+    static const struct {
+        const char *seq;
+        int code;
+    } keys[] = {
+        {"\033[1~", KEY_HOME}, {"\033[7~", KEY_HOME}, {"\033[H", KEY_HOME},  {"\033OH", KEY_HOME},
+        {"\033[4~", KEY_END},  {"\033[8~", KEY_END},  {"\033[F", KEY_END},   {"\033OF", KEY_END},
+        {"\033[2~", KEY_IC},   {"\033[3~", KEY_DC},   {"\033[5~", KEY_PPAGE}, {"\033[6~", KEY_NPAGE},
+        {"\033[A", KEY_UP},    {"\033[B", KEY_DOWN},  {"\033[C", KEY_RIGHT}, {"\033[D", KEY_LEFT},
+        {"\033OA", KEY_UP},    {"\033OB", KEY_DOWN},  {"\033OC", KEY_RIGHT}, {"\033OD", KEY_LEFT},
+        {"\033OM", KEY_ENTER}, {"\033[Z", KEY_BTAB},
+        {"\033OP", KEY_F(1)},  {"\033OQ", KEY_F(2)},  {"\033OR", KEY_F(3)},  {"\033OS", KEY_F(4)},
+        {"\033[11~", KEY_F(1)}, {"\033[12~", KEY_F(2)}, {"\033[13~", KEY_F(3)},
+        {"\033[14~", KEY_F(4)}, {"\033[[A", KEY_F(1)}, {"\033[[B", KEY_F(2)},
+        {"\033[[C", KEY_F(3)}, {"\033[[D", KEY_F(4)}, {"\033[[E", KEY_F(5)},
+        /* and the other function keys difelus serves (the rest: a key it does not know) */
+        {"\033[15~", KEY_F(5)}, {"\033[17~", KEY_F(6)}, {"\033[19~", KEY_F(8)},
+        {"\033[21~", KEY_F(10)},
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (key_defined(keys[i].seq) == 0)
+            define_key(keys[i].seq, keys[i].code);
+}
+
+/* The next byte of a sequence: it follows at once, or within the Échap delay when the
+ * terminal's write was cut in two. */
+static int sequence_byte(wint_t *ch)
+{
+    timeout(ESCDELAY);
+    int type = get_wch(ch);
+    nodelay(stdscr, TRUE);
+    return type;
+}
+
+/* A key read too far: the next get_wch gives it again. */
+static void give_back(int type, wint_t ch)
+{
+    if (type == KEY_CODE_YES)
+        ungetch((int)ch);
+    else if (type == OK)
+        unget_wch(ch);
+}
+
+/* Called after get_wch gave Échap. curses waited ESCDELAY for what follows, so anything
+ * already there came with it: the rest of a sequence curses does not know (CSI: `[`,
+ * parameters, a final byte; SS3: `O` and one byte) or an Alt-key (Échap and one
+ * character). It is consumed whole and true returned: one key that does nothing, never
+ * Échap followed by letters. A control character is given back: two Échap stay two. */
+static bool escape_sequence(void)
+{
+    wint_t ch;
+    int type = get_wch(&ch);
+    if (type == ERR)
+        return false; /* a real Échap */
+    if ((type == OK && ch < 0x20) || (type == KEY_CODE_YES && ch == KEY_RESIZE)) {
+        /* Échap then Entrée, Tab or a second Échap: each keeps its meaning (Alt and them
+         * is no key difelus could serve). */
+        give_back(type, ch);
+        return false;
+    }
+    if (type != OK)
+        return true; /* Alt and a known key */
+    if (ch == '[') {
+        /* Parameter and intermediate bytes up to the final byte (ECMA-48), bounded. */
+        for (int n = 0; n < 64; n++) {
+            type = sequence_byte(&ch);
+            if (type == OK && ch >= 0x40 && ch <= 0x7e)
+                break;
+            if (type != OK || ch < 0x20 || ch > 0x3f) {
+                give_back(type, ch); /* not part of a sequence: a key of its own */
+                break;
+            }
+        }
+    } else if (ch == 'O') {
+        type = sequence_byte(&ch);
+        if (type != OK || ch < 0x20 || ch > 0x7e)
+            give_back(type, ch);
+    }
+    return true;
+}
+
 int tui_run(const struct screen_table *table, store *st, const char *db_path, bool color,
             char *err, size_t errlen)
 {
@@ -642,6 +728,7 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
     set_escdelay(25);
+    define_common_keys();
     curs_set(1); /* the cursor sits on the focused line, for screen readers */
     tui_colors_init(color);
 
@@ -750,6 +837,10 @@ int tui_run(const struct screen_table *table, store *st, const char *db_path, bo
         bool got_key = false;
         while (!quit && (type = get_wch(&ch)) != ERR) {
             got_key = true;
+            if (type == OK && ch == 27 && escape_sequence()) {
+                type = KEY_CODE_YES;
+                ch = TUI_KEY_UNKNOWN;
+            }
             quit = app.agent ? share_agent_key(&app, type, ch) : handle_key(&app, type, ch);
         }
         /* A readable stdin that yields no key again and again is a closed terminal. */

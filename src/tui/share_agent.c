@@ -631,6 +631,11 @@ static bool key(struct app *app, int type, wint_t ch)
     }
     if (is_quit_key(app, type, ch))
         return leave(app);
+    if (type == KEY_CODE_YES && ch == TUI_KEY_UNKNOWN) {
+        /* Not sent to the official: that side would not know it either. */
+        say(a, false, "Cette touche n'est pas reconnue par difelus. ? : vos touches");
+        return false;
+    }
     if (a->control) {
         if (a->awaiting || a->queued || a->connection_lost) {
             if (a->queued < QUEUE_MAX) {

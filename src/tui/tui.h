@@ -71,6 +71,11 @@ struct screen_table {
     bool (*after_event)(struct app *app, bool handled);
 };
 
+/* The key the loop hands on (with KEY_CODE_YES) for an escape sequence it does not know,
+ * or an Alt-key (Échap and a character arriving together): consumed whole, never Échap
+ * followed by letters; it does nothing and the message line says so. */
+#define TUI_KEY_UNKNOWN (KEY_MAX + 1)
+
 /* A file descriptor the event loop polls beside the keyboard (a helper's pipe): `ready` is
  * called with its revents; the app then reloads and draws. */
 #define APP_MAX_FDS 8
