@@ -142,7 +142,7 @@ static void test_replay_removes_its_folder_after_abort(void **state)
         closedir(d);
         worker = child_of(pid);
         if (made[0] && worker > 0) {
-            char cat[8500];
+            char cat[sizeof made + 300]; /* made, a name (up to 255), the file */
             DIR *m = opendir(made);
             bool found = false;
             while (m && (e = readdir(m))) {
